@@ -1,0 +1,163 @@
+package generator
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gomicro/gomicro/internal/rules"
+)
+
+// Answers maps question keys to their values: a string, or a bool for
+// questions of type bool. Answers are data, never template source: an answer
+// holding "{{" is written as it is.
+type Answers map[string]any
+
+// Prompter asks a person one question. def is the default already rendered
+// with the earlier answers; check validates a candidate answer ("" means the
+// default), so an interactive prompter can ask again instead of failing.
+type Prompter interface {
+	Ask(q Question, def string, check func(string) error) (string, error)
+}
+
+// Problem is one invalid answer: its key, the value given and the rule broken.
+type Problem struct {
+	Key, Value, Rule string
+}
+
+func (p Problem) String() string {
+	return fmt.Sprintf("%s %q: %s", p.Key, p.Value, p.Rule)
+}
+
+// Problems is every invalid answer of one resolve, in question order.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Resolve answers every question in order: a value from set wins, then the
+// prompter (when not nil and the question's when-condition holds), then the
+// default. It validates each answer and returns all problems together.
+func (t *Template) Resolve(set map[string]string, p Prompter) (Answers, error) {
+	return t.resolve(nil, set, p)
+}
+
+// resolve is Resolve with earlier answers (from a project's answers file) that
+// take the place of defaults and are not asked again.
+func (t *Template) resolve(recorded Answers, set map[string]string, p Prompter) (Answers, error) {
+	var problems Problems
+	for _, key := range sortedKeys(set) {
+		if _, ok := t.Question(key); !ok {
+			problems = append(problems, Problem{key, set[key], "no such question in template " + t.Name + " (it asks " + strings.Join(t.questionNames(), ", ") + ")"})
+		}
+	}
+	answers := Answers{}
+	for _, q := range t.Questions {
+		var value string
+		given, isSet := set[q.Name]
+		old, isRecorded := recorded[q.Name]
+		switch {
+		case isSet:
+			value = given
+		case isRecorded:
+			value = fmt.Sprint(old)
+		default:
+			def, err := execute(q.defaultTmpl, answers)
+			if err != nil {
+				if len(problems) == 0 {
+					problems = append(problems, Problem{q.Name, q.Default, "default does not render: " + err.Error()})
+				}
+				// Otherwise it names an earlier answer that failed, which is
+				// reported already.
+				continue
+			}
+			value = def
+			if p != nil && t.asks(q, answers) {
+				check := func(v string) error {
+					if v == "" {
+						v = def
+					}
+					if _, rule := q.parse(v); rule != "" {
+						return errors.New(rule)
+					}
+					return nil
+				}
+				value, err = p.Ask(q, def, check)
+				if err != nil {
+					return nil, err
+				}
+				if value == "" {
+					value = def
+				}
+			}
+		}
+		v, rule := q.parse(value)
+		if rule != "" {
+			problems = append(problems, Problem{q.Name, value, rule})
+			continue
+		}
+		answers[q.Name] = v
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return answers, nil
+}
+
+// asks reports whether the question's when-condition holds for the answers
+// so far. A condition that cannot be evaluated (it names a question that
+// failed) counts as false; the failed question is reported anyway.
+func (t *Template) asks(q Question, answers Answers) bool {
+	if q.whenTmpl == nil {
+		return true
+	}
+	out, err := execute(q.whenTmpl, answers)
+	return err == nil && strings.TrimSpace(out) == "true"
+}
+
+// parse converts a raw answer to its typed value, or returns the rule it breaks.
+func (q Question) parse(raw string) (any, string) {
+	switch q.Type {
+	case TypeBool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return nil, "answers to " + q.Name + " are true or false"
+		}
+		return b, ""
+	case TypeChoice:
+		if !slices.Contains(q.Choices, raw) {
+			return nil, "choose one of " + strings.Join(q.Choices, ", ")
+		}
+	}
+	if q.Validate != "" {
+		rule, _ := rules.Lookup(q.Validate)
+		if err := rule(raw); err != nil {
+			return nil, err.Error()
+		}
+	}
+	return raw, ""
+}
+
+func (t *Template) questionNames() []string {
+	names := make([]string, len(t.Questions))
+	for i, q := range t.Questions {
+		names[i] = q.Name
+	}
+	return names
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,119 @@
+package generator
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+)
+
+// File is one file of a rendered project.
+type File struct {
+	Path string // slash-separated, relative to the project root
+	Data []byte
+	Mode fs.FileMode // 0o644 or 0o755
+}
+
+// Tree is a rendered project: its files sorted by path, the answers file
+// (.gomicro.yml) among them.
+type Tree struct {
+	Files []File
+}
+
+// File returns the file at p.
+func (t *Tree) File(p string) (File, bool) {
+	i, ok := slices.BinarySearchFunc(t.Files, p, func(f File, p string) int { return strings.Compare(f.Path, p) })
+	if !ok {
+		return File{}, false
+	}
+	return t.Files[i], true
+}
+
+// Render executes every file of the template with the answers. It is pure:
+// the same template and answers give the same bytes, which golden files and
+// upgrade's base render rely on.
+func Render(t *Template, answers Answers) (*Tree, error) {
+	tree := &Tree{Files: make([]File, 0, len(t.files)+1)}
+	var problems []string
+	for _, sf := range t.files {
+		p, err := sf.renderPath(answers)
+		if err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		if p == "" {
+			continue // a segment rendered empty: a conditional file that is off
+		}
+		data := sf.raw
+		if sf.body != nil {
+			out, err := execute(sf.body, answers)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("render %s: %v", sf.src, err))
+				continue
+			}
+			data = []byte(out)
+		}
+		tree.Files = append(tree.Files, File{Path: p, Data: data, Mode: fileMode(sf.mode, data)})
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("template %s: %s", t.Source, strings.Join(problems, "\n"))
+	}
+	slices.SortFunc(tree.Files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	for i := 1; i < len(tree.Files); i++ {
+		if tree.Files[i].Path == tree.Files[i-1].Path {
+			return nil, fmt.Errorf("template %s: two files render to %s", t.Source, tree.Files[i].Path)
+		}
+	}
+	if _, clash := tree.File(ManifestFile); clash {
+		return nil, fmt.Errorf("template %s: a file renders to %s, which gomicro writes itself", t.Source, ManifestFile)
+	}
+	manifest, err := newManifest(t, answers, tree).marshal()
+	if err != nil {
+		return nil, err
+	}
+	tree.Files = append(tree.Files, File{Path: ManifestFile, Data: manifest, Mode: 0o644})
+	slices.SortFunc(tree.Files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	return tree, nil
+}
+
+// renderPath renders the file's name one segment at a time, so that an answer
+// cannot add segments of its own. It returns "" when a segment renders empty.
+func (sf sourceFile) renderPath(answers Answers) (string, error) {
+	segs := make([]string, len(sf.segments))
+	for i, st := range sf.segments {
+		s, err := execute(st, answers)
+		if err != nil {
+			return "", fmt.Errorf("render name of %s: %v", sf.src, err)
+		}
+		if s == "" {
+			return "", nil
+		}
+		if s == "." || s == ".." || strings.ContainsAny(s, `/\`) || strings.ContainsRune(s, 0) {
+			return "", fmt.Errorf("%s renders to a path outside the project root (segment %q)", sf.src, s)
+		}
+		segs[i] = s
+	}
+	return path.Join(segs...), nil
+}
+
+// fileMode keeps execute bits from the template tree. embed.FS reports every
+// file as 0444, so a script that starts with #! is executable too.
+func fileMode(src fs.FileMode, data []byte) fs.FileMode {
+	if src&0o111 != 0 || bytes.HasPrefix(data, []byte("#!")) {
+		return 0o755
+	}
+	return 0o644
+}
+
+// BlobID is the git blob id of data: the name git gives the file's content,
+// so the pristine file can be found in a project's history.
+func BlobID(data []byte) string {
+	h := sha1.New()
+	fmt.Fprintf(h, "blob %d\x00", len(data))
+	h.Write(data)
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,281 @@
+// Package generator is gomicro's engine: it loads a template tree from any
+// fs.FS, resolves and validates the answers, renders the project in memory and
+// writes it through an afero.Fs. It knows nothing of terminals: questions that
+// need a person go through the Prompter the caller supplies.
+//
+// The story of a new project, top to bottom:
+//
+//	tmpl, _ := generator.Load(fsys, source)        // template.go
+//	answers, _ := tmpl.Resolve(set, prompter)      // answers.go
+//	tree, _ := generator.Render(tmpl, answers)     // render.go
+//	_ = generator.Write(fs, dir, tree, opts)       // write.go
+package generator
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"text/template"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/gomicro/gomicro/internal/rules"
+)
+
+// ConfigFile is the file at a template tree's root that describes it. It is
+// never copied into the project.
+const ConfigFile = "template.yaml"
+
+// Template is a loaded template tree: its description, its questions in the
+// order they are asked, and its files parsed and ready to render.
+type Template struct {
+	Name        string     `yaml:"name"`
+	Description string     `yaml:"description"`
+	Version     string     `yaml:"version"`
+	Questions   []Question `yaml:"questions"`
+	// Verbatim lists globs (path.Match per segment, ** for any depth) of files
+	// copied as they are, for files that contain {{ }} meant for another tool.
+	Verbatim []string `yaml:"verbatim"`
+
+	// Source says where the tree came from (embedded:NAME or a directory); it
+	// is recorded in the project's answers file.
+	Source string `yaml:"-"`
+
+	files []sourceFile
+}
+
+// Question is one entry of template.yaml's questions list.
+type Question struct {
+	Name     string   `yaml:"name"`
+	Prompt   string   `yaml:"prompt"`
+	Help     string   `yaml:"help"`
+	Default  string   `yaml:"default"`
+	Type     string   `yaml:"type"`
+	Choices  []string `yaml:"choices"`
+	Validate string   `yaml:"validate"`
+	When     string   `yaml:"when"`
+
+	defaultTmpl *template.Template
+	whenTmpl    *template.Template
+}
+
+// Question types.
+const (
+	TypeString = "string"
+	TypeBool   = "bool"
+	TypeChoice = "choice"
+)
+
+// sourceFile is one file of the tree, parsed at load time so that every
+// render (a new project, both sides of an upgrade) only executes.
+type sourceFile struct {
+	src      string               // path in the template tree
+	segments []*template.Template // the output path, one template per segment
+	body     *template.Template   // nil for verbatim files
+	raw      []byte
+	mode     fs.FileMode
+}
+
+var questionKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// Load reads template.yaml and every file of the tree in fsys. It reports
+// every problem it finds in the tree at once.
+func Load(fsys fs.FS, source string) (*Template, error) {
+	data, err := fs.ReadFile(fsys, ConfigFile)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("template %s: no %s at its root", source, ConfigFile)
+		}
+		return nil, fmt.Errorf("template %s: %w", source, err)
+	}
+	t := &Template{Source: source}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(t); err != nil {
+		return nil, fmt.Errorf("template %s: %s: %s", source, ConfigFile, yamlMessage(err))
+	}
+	var problems []string
+	problems = append(problems, t.checkConfig()...)
+	problems = append(problems, t.loadFiles(fsys)...)
+	if len(problems) > 0 {
+		for i, p := range problems {
+			problems[i] = fmt.Sprintf("template %s: %s", source, p)
+		}
+		return nil, errors.New(strings.Join(problems, "\n"))
+	}
+	return t, nil
+}
+
+func yamlMessage(err error) string {
+	return strings.TrimPrefix(strings.ReplaceAll(err.Error(), "\n ", ""), "yaml: ")
+}
+
+// checkConfig validates template.yaml's fields and parses the templates its
+// questions hold (defaults and when-conditions).
+func (t *Template) checkConfig() []string {
+	var problems []string
+	bad := func(format string, args ...any) {
+		problems = append(problems, ConfigFile+": "+fmt.Sprintf(format, args...))
+	}
+	if t.Name == "" {
+		bad("name is required")
+	}
+	if t.Version == "" {
+		bad("version is required")
+	}
+	seen := map[string]bool{}
+	for i := range t.Questions {
+		q := &t.Questions[i]
+		where := fmt.Sprintf("questions[%d]", i)
+		if q.Name == "" {
+			bad("%s: name is required", where)
+			continue
+		}
+		where = fmt.Sprintf("question %q", q.Name)
+		if !questionKey.MatchString(q.Name) {
+			bad("%s: names use letters, digits and '_' and start with a letter or '_', so templates can say {{ .%s }}", where, q.Name)
+		}
+		if seen[q.Name] {
+			bad("%s: asked twice", where)
+		}
+		seen[q.Name] = true
+		if q.Prompt == "" {
+			q.Prompt = q.Name
+		}
+		switch {
+		case q.Type == "" && len(q.Choices) > 0:
+			q.Type = TypeChoice
+		case q.Type == "":
+			q.Type = TypeString
+		case q.Type != TypeString && q.Type != TypeBool && q.Type != TypeChoice:
+			bad("%s: type %q is not one of string, bool, choice", where, q.Type)
+		}
+		if q.Type == TypeChoice && len(q.Choices) == 0 {
+			bad("%s: type choice needs choices", where)
+		}
+		if q.Type == TypeChoice && q.Default != "" && !strings.Contains(q.Default, "{{") && !slices.Contains(q.Choices, q.Default) {
+			bad("%s: default %q is not one of its choices %s", where, q.Default, strings.Join(q.Choices, ", "))
+		}
+		if q.Type == TypeBool && q.Default == "" {
+			q.Default = "false"
+		}
+		if q.Validate != "" {
+			if _, ok := rules.Lookup(q.Validate); !ok {
+				bad("%s: unknown validate rule %q (known: %s)", where, q.Validate, strings.Join(rules.RuleNames(), ", "))
+			}
+		}
+		var err error
+		if q.defaultTmpl, err = parseText(q.Name+".default", q.Default); err != nil {
+			bad("%s: default: %v", where, err)
+		}
+		if q.When != "" {
+			if q.whenTmpl, err = parseText(q.Name+".when", q.When); err != nil {
+				bad("%s: when: %v", where, err)
+			}
+		}
+	}
+	for _, g := range t.Verbatim {
+		if _, err := path.Match(strings.ReplaceAll(g, "**", "*"), ""); err != nil {
+			bad("verbatim glob %q: %v", g, err)
+		}
+	}
+	return problems
+}
+
+// loadFiles reads and parses every file of the tree except template.yaml.
+func (t *Template) loadFiles(fsys fs.FS) []string {
+	var problems []string
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || p == ConfigFile {
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			problems = append(problems, fmt.Sprintf("%s: only regular files and directories can be templates", p))
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		raw, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		f := sourceFile{src: p, raw: raw, mode: info.Mode().Perm()}
+		for _, seg := range strings.Split(strings.TrimSuffix(p, ".tmpl"), "/") {
+			st, err := parseText(p, seg)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s: file name: %v", p, err))
+				return nil
+			}
+			f.segments = append(f.segments, st)
+		}
+		if !t.isVerbatim(p) {
+			if f.body, err = parseText(p, string(raw)); err != nil {
+				problems = append(problems, err.Error())
+				return nil
+			}
+		}
+		t.files = append(t.files, f)
+		return nil
+	})
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	return problems
+}
+
+func (t *Template) isVerbatim(p string) bool {
+	for _, g := range t.Verbatim {
+		if matchGlob(g, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchGlob matches a slash-separated path against a glob in which "**" stands
+// for any number of whole segments and every other segment is a path.Match
+// pattern.
+func matchGlob(glob, name string) bool {
+	return matchSegments(strings.Split(glob, "/"), strings.Split(name, "/"))
+}
+
+func matchSegments(glob, name []string) bool {
+	for len(glob) > 0 {
+		if glob[0] == "**" {
+			for i := 0; i <= len(name); i++ {
+				if matchSegments(glob[1:], name[i:]) {
+					return true
+				}
+			}
+			return false
+		}
+		if len(name) == 0 {
+			return false
+		}
+		if ok, _ := path.Match(glob[0], name[0]); !ok {
+			return false
+		}
+		glob, name = glob[1:], name[1:]
+	}
+	return len(name) == 0
+}
+
+// Question returns the question called key.
+func (t *Template) Question(key string) (Question, bool) {
+	for _, q := range t.Questions {
+		if q.Name == key {
+			return q, true
+		}
+	}
+	return Question{}, false
+}

@@ -1,0 +1,41 @@
+// Package templates holds the template trees built into gomicro, so the binary
+// works offline with nothing else installed.
+package templates
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+)
+
+// all: keeps dot files such as .gitignore and .circleci/ in the embedded tree.
+//
+//go:embed all:service
+var trees embed.FS
+
+// Lookup returns the embedded template tree called name, rooted at its
+// template.yaml.
+func Lookup(name string) (fs.FS, error) {
+	sub, err := fs.Sub(trees, name)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := fs.Stat(sub, "template.yaml"); err != nil {
+		return nil, fmt.Errorf("no embedded template %q (have %v)", name, Names())
+	}
+	return sub, nil
+}
+
+// Names lists the embedded templates, sorted.
+func Names() []string {
+	entries, _ := trees.ReadDir(".")
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	return names
+}
