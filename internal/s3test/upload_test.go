@@ -1,0 +1,556 @@
+package s3test_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/afero"
+
+	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/s3test"
+	"github.com/gomicro/gomicro/internal/testtool"
+	"github.com/gomicro/gomicro/templates"
+)
+
+const (
+	service = "oddjob"
+	bucket  = "team-artifacts"
+	version = "abc123"
+)
+
+// requireTools finds what upload.sh needs.
+func requireTools(t *testing.T) {
+	t.Helper()
+	testtool.Require(t, "bash", "apt-get install -y bash")
+	testtool.Require(t, "curl", "apt-get install -y curl")
+	testtool.Require(t, "openssl", "apt-get install -y openssl")
+	testtool.Require(t, "od", "apt-get install -y coreutils")
+}
+
+// generate renders the embedded service template into a new directory and
+// returns it.
+func generate(t *testing.T) string {
+	t.Helper()
+	fsys, err := templates.Lookup("service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := generator.Load(fsys, "embedded:service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers, err := tmpl.Resolve(map[string]string{"name": service, "s3_bucket": bucket}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := generator.Render(tmpl, answers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), service)
+	if err := generator.Write(afero.NewOsFs(), dir, tree, generator.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// makeArchives writes fake archives of random bytes (one over 1 MiB, one
+// empty) into dir/sub, plus a file that is not an archive, and returns the
+// archives' contents by file name.
+func makeArchives(t *testing.T, dir, sub string) map[string][]byte {
+	t.Helper()
+	out := filepath.Join(dir, sub)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sizes := map[string]int{
+		// The big one sorts first, so a refused upload is refused on it.
+		service + "_" + version + "_darwin_amd64.tar.gz": 1<<20 + 12345,
+		service + "_" + version + "_linux_amd64.tar.gz":  70000,
+		service + "_" + version + "_linux_386.tar.gz":    0,
+	}
+	archives := map[string][]byte{}
+	for name, size := range sizes {
+		data := make([]byte, size)
+		_, _ = rand.Read(data)
+		if err := os.WriteFile(filepath.Join(out, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		archives[name] = data
+	}
+	if err := os.WriteFile(filepath.Join(out, "notes.txt"), []byte("not an archive\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return archives
+}
+
+type result struct {
+	stdout, stderr string
+	err            error
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("err: %v\n--- stdout:\n%s--- stderr:\n%s", r.err, r.stdout, r.stderr)
+}
+
+// upload runs dir/scripts/upload.sh as CI would, with only PATH, HOME and env
+// in its environment.
+func upload(t *testing.T, dir string, env ...string) result {
+	t.Helper()
+	return runScript(t, dir, []string{filepath.Join(dir, "scripts", "upload.sh")}, env...)
+}
+
+func runScript(t *testing.T, dir string, args []string, env ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Dir = t.TempDir() // the script must find its repository on its own
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("%v timed out\n%s", args, result{stdout.String(), stderr.String(), err})
+	}
+	return result{stdout.String(), stderr.String(), err}
+}
+
+func serverEnv(srv *s3test.Server) []string {
+	return []string{
+		"S3_KEY=" + srv.AccessKey(),
+		"S3_SECRET=" + srv.SecretKey(),
+		"S3_ENDPOINT=" + srv.URL(),
+		"VERSION=" + version,
+	}
+}
+
+// The happy path: every archive lands under NAME/VERSION/ and reads back
+// byte-identical; path-style addressing with the port in the signed host;
+// the secret never reaches stdout, stderr or any command line.
+func TestUploadAll(t *testing.T) {
+	requireTools(t)
+	dir := generate(t)
+	archives := makeArchives(t, dir, "dist")
+	srv := s3test.Start(t, s3test.Options{Buckets: []string{bucket}}) // region: the answer's default, us-east-1
+
+	// Shims record every curl and openssl command line.
+	argvLog := filepath.Join(t.TempDir(), "argv.log")
+	shims := t.TempDir()
+	for _, tool := range []string{"curl", "openssl", "od"} {
+		real, err := exec.LookPath(tool)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shim := fmt.Sprintf("#!/bin/sh\nprintf '%%s\\n' \"%s $*\" >>'%s'\nexec '%s' \"$@\"\n", tool, argvLog, real)
+		if err := os.WriteFile(filepath.Join(shims, tool), []byte(shim), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := append(serverEnv(srv), "PATH="+shims+string(os.PathListSeparator)+os.Getenv("PATH"))
+	res := upload(t, dir, env...)
+	if res.err != nil {
+		t.Fatalf("upload.sh failed\n%s", res)
+	}
+
+	var want []string
+	for name, data := range archives {
+		key := service + "/" + version + "/" + name
+		want = append(want, key)
+		got, err := srv.Object(bucket, key)
+		if err != nil {
+			t.Errorf("%s: %v", key, err)
+			continue
+		}
+		if !bytes.Equal(got, data) {
+			t.Errorf("%s: stored %d bytes differ from the %d bytes uploaded", key, len(got), len(data))
+		}
+		if line := "uploaded s3://" + bucket + "/" + key + "\n"; !strings.Contains(res.stdout, line) {
+			t.Errorf("stdout lacks %q\n%s", line, res)
+		}
+	}
+	sort.Strings(want)
+	if got := srv.Keys(bucket); !slices.Equal(got, want) {
+		t.Errorf("bucket holds %q, want %q", got, want)
+	}
+
+	host := strings.TrimPrefix(srv.URL(), "http://")
+	reqs := srv.Requests()
+	if len(reqs) != len(archives) {
+		t.Errorf("%d requests, want %d: %+v", len(reqs), len(archives), reqs)
+	}
+	for _, r := range reqs {
+		if r.Method != http.MethodPut || r.Host != host || !strings.HasPrefix(r.Path, "/"+bucket+"/"+service+"/"+version+"/") ||
+			r.SignedHeaders != "host;x-amz-content-sha256;x-amz-date" || !strings.Contains(r.Credential, "/us-east-1/s3/aws4_request") || r.Status != http.StatusOK {
+			t.Errorf("request %+v: want a path-style PUT to host %s signing host;x-amz-content-sha256;x-amz-date in us-east-1, answered 200", r, host)
+		}
+	}
+
+	argv, err := os.ReadFile(argvLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(argv), "curl ") || !strings.Contains(string(argv), "openssl ") {
+		t.Fatalf("shims recorded no curl or openssl run:\n%s", argv)
+	}
+	assertNoSecret(t, srv.SecretKey(), res.stdout, res.stderr, string(argv))
+}
+
+// assertNoSecret fails if secret, or "AWS4"+secret in hex as openssl's
+// hexkey: would take it, appears in any of outputs.
+func assertNoSecret(t *testing.T, secret string, outputs ...string) {
+	t.Helper()
+	forms := []string{secret, hex.EncodeToString([]byte("AWS4" + secret)), hex.EncodeToString([]byte(secret))}
+	for _, out := range outputs {
+		for _, f := range forms {
+			if strings.Contains(strings.ToLower(out), strings.ToLower(f)) {
+				t.Errorf("the secret (as %q) appears in output:\n%s", f, out)
+			}
+		}
+	}
+}
+
+// Without VERSION the version is the first 6 characters of HEAD; the bucket
+// and the artifacts directory can be overridden.
+func TestUploadVersionFromGit(t *testing.T) {
+	requireTools(t)
+	git := testtool.Require(t, "git", "apt-get install -y git")
+	dir := generate(t)
+	archives := makeArchives(t, dir, "out")
+	for _, args := range [][]string{
+		{"init", "-q"},
+		{"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "first"},
+	} {
+		cmd := exec.Command(git, args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	cmd := exec.Command(git, "rev-parse", "HEAD")
+	cmd.Dir = dir
+	head, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev := string(head[:6])
+
+	srv := s3test.Start(t, s3test.Options{Region: "eu-central-1", Buckets: []string{"other-bucket"}})
+	res := upload(t, dir,
+		"S3_KEY="+srv.AccessKey(), "S3_SECRET="+srv.SecretKey(), "S3_ENDPOINT="+srv.URL()+"/",
+		"S3_REGION=eu-central-1", "S3_BUCKET=other-bucket", "CIRCLE_ARTIFACTS="+filepath.Join(dir, "out"))
+	if res.err != nil {
+		t.Fatalf("upload.sh failed\n%s", res)
+	}
+	var want []string
+	for name := range archives {
+		want = append(want, service+"/"+rev+"/"+name)
+	}
+	sort.Strings(want)
+	if got := srv.Keys("other-bucket"); !slices.Equal(got, want) {
+		t.Errorf("bucket holds %q, want %q\n%s", got, want, res)
+	}
+}
+
+// failing runs upload.sh expecting failure, and checks the common promises:
+// non-zero exit, the HTTP status and S3's error code on stderr, no secret.
+func failing(t *testing.T, dir, secret string, wantStatus int, wantCode string, env ...string) result {
+	t.Helper()
+	res := upload(t, dir, env...)
+	t.Logf("upload.sh output:\n%s", res)
+	var exit *exec.ExitError
+	if !errors.As(res.err, &exit) {
+		t.Fatalf("upload.sh: want a non-zero exit, got %v\n%s", res.err, res)
+	}
+	status := fmt.Sprintf(": HTTP %d\n", wantStatus)
+	if !strings.Contains(res.stderr, "upload.sh: PUT http://") || !strings.Contains(res.stderr, status) {
+		t.Errorf("stderr lacks %q\n%s", "upload.sh: PUT <url>"+status, res)
+	}
+	if !strings.Contains(res.stderr, "<Code>"+wantCode+"</Code>") {
+		t.Errorf("stderr lacks S3's error body with code %s\n%s", wantCode, res)
+	}
+	assertNoSecret(t, secret, res.stdout, res.stderr)
+	return res
+}
+
+func TestUploadWrongSecret(t *testing.T) {
+	requireTools(t)
+	dir := generate(t)
+	makeArchives(t, dir, "dist")
+	srv := s3test.Start(t, s3test.Options{Buckets: []string{bucket}})
+	wrong := "Wr0ng/" + rand.Text()
+	env := append(serverEnv(srv), "S3_SECRET="+wrong) // the later value wins
+	failing(t, dir, wrong, http.StatusForbidden, "SignatureDoesNotMatch", env...)
+	if keys := srv.Keys(bucket); len(keys) != 0 {
+		t.Errorf("stored %q with a wrong secret", keys)
+	}
+}
+
+func TestUploadWrongRegion(t *testing.T) {
+	requireTools(t)
+	dir := generate(t)
+	makeArchives(t, dir, "dist")
+	srv := s3test.Start(t, s3test.Options{Region: "eu-west-1", Buckets: []string{bucket}})
+	// S3_REGION unset: the script signs for the answer's default, us-east-1.
+	res := failing(t, dir, srv.SecretKey(), http.StatusBadRequest, "AuthorizationHeaderMalformed", serverEnv(srv)...)
+	if !strings.Contains(res.stderr, "us-east-1") {
+		t.Errorf("stderr does not name the wrong region\n%s", res)
+	}
+	if keys := srv.Keys(bucket); len(keys) != 0 {
+		t.Errorf("stored %q signed for the wrong region", keys)
+	}
+}
+
+func TestUploadMissingBucket(t *testing.T) {
+	requireTools(t)
+	dir := generate(t)
+	makeArchives(t, dir, "dist")
+	srv := s3test.Start(t, s3test.Options{Buckets: []string{"some-other-bucket"}})
+	failing(t, dir, srv.SecretKey(), http.StatusNotFound, "NoSuchBucket", serverEnv(srv)...)
+}
+
+func TestUploadMissingCredentials(t *testing.T) {
+	requireTools(t)
+	dir := generate(t)
+	makeArchives(t, dir, "dist")
+	srv := s3test.Start(t, s3test.Options{Buckets: []string{bucket}})
+	for _, tc := range []struct {
+		name    string
+		env     []string
+		missing []string
+	}{
+		{"no key", []string{"S3_SECRET=" + srv.SecretKey()}, []string{"S3_KEY"}},
+		{"no secret", []string{"S3_KEY=" + srv.AccessKey()}, []string{"S3_SECRET"}},
+		{"empty secret", []string{"S3_KEY=" + srv.AccessKey(), "S3_SECRET="}, []string{"S3_SECRET"}},
+		{"neither", nil, []string{"S3_KEY", "S3_SECRET"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := append([]string{"S3_ENDPOINT=" + srv.URL(), "VERSION=" + version}, tc.env...)
+			res := upload(t, dir, env...)
+			if res.err == nil {
+				t.Fatalf("upload.sh succeeded\n%s", res)
+			}
+			lines := strings.Split(strings.TrimSuffix(res.stderr, "\n"), "\n")
+			if len(lines) != len(tc.missing) {
+				t.Errorf("want one stderr line per missing variable %v\n%s", tc.missing, res)
+			}
+			for _, name := range tc.missing {
+				if !strings.Contains(res.stderr, name) {
+					t.Errorf("stderr does not name %s\n%s", name, res)
+				}
+			}
+			assertNoSecret(t, srv.SecretKey(), res.stdout, res.stderr)
+		})
+	}
+	if reqs := srv.Requests(); len(reqs) != 0 {
+		t.Errorf("requests were made without credentials: %+v", reqs)
+	}
+}
+
+func TestUploadNoArchives(t *testing.T) {
+	requireTools(t)
+	dir := generate(t)
+	if err := os.MkdirAll(filepath.Join(dir, "dist"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	srv := s3test.Start(t, s3test.Options{Buckets: []string{bucket}})
+	res := upload(t, dir, serverEnv(srv)...)
+	if res.err == nil || !strings.Contains(res.stderr, "no *.tar.gz archives in ./dist") {
+		t.Errorf("want a failure naming the empty artifacts directory\n%s", res)
+	}
+	if reqs := srv.Requests(); len(reqs) != 0 {
+		t.Errorf("requests were made without archives: %+v", reqs)
+	}
+}
+
+// No server listening: a clear line, non-zero exit, nothing about the secret.
+func TestUploadNoServer(t *testing.T) {
+	requireTools(t)
+	dir := generate(t)
+	makeArchives(t, dir, "dist")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := "http://" + l.Addr().String()
+	l.Close()
+	secret := rand.Text()
+	res := upload(t, dir, "S3_KEY=AKIDX", "S3_SECRET="+secret, "S3_ENDPOINT="+endpoint, "VERSION=v1")
+	if res.err == nil || !strings.Contains(res.stderr, "upload.sh: PUT "+endpoint+"/"+bucket+"/") ||
+		!strings.Contains(res.stderr, ": no HTTP response (curl exit status 7)") {
+		t.Errorf("want a non-zero exit and a line saying no HTTP response came\n%s", res)
+	}
+	assertNoSecret(t, secret, res.stdout, res.stderr)
+}
+
+// source runs a bash snippet after sourcing the generated upload.sh (which
+// then defines its functions and runs nothing), with args as $1...
+func source(t *testing.T, dir, snippet string, args ...string) string {
+	t.Helper()
+	script := "source " + shellQuote(filepath.Join(dir, "scripts", "upload.sh")) + "\n" + snippet
+	res := runScript(t, dir, append([]string{"bash", "-c", script, "bash"}, args...))
+	if res.err != nil {
+		t.Fatalf("bash failed\n%s\n%s", script, res)
+	}
+	return res.stdout
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// fields parses "key value" lines.
+func fields(out string) map[string]string {
+	m := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		k, v, _ := strings.Cut(line, " ")
+		m[k] = v
+	}
+	return m
+}
+
+func checkFields(t *testing.T, out string, want map[string]string) {
+	t.Helper()
+	got := fields(out)
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %q, want %q", k, got[k], w)
+		}
+	}
+}
+
+// AWS's published examples, "Signature Calculations for the Authorization
+// Header: Transferring Payload in a Single Chunk (AWS Signature Version 4)".
+const (
+	awsAccessKey   = "AKIAIOSFODNN7EXAMPLE"
+	awsSecret      = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	awsDate        = "20130524T000000Z"
+	awsScope       = "20130524/us-east-1/s3/aws4_request"
+	awsHost        = "examplebucket.s3.amazonaws.com"
+	emptySHA256    = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	awsPutBody     = "Welcome to Amazon S3."
+	awsPutSHA256   = "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072"
+	awsGetSig      = "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
+	awsPutSig      = "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd"
+	awsGetCanonSHA = "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972"
+)
+
+// The script's own signing functions reproduce AWS's GET and PUT examples,
+// so a signing bug cannot hide behind a lenient server.
+func TestSigV4KnownVectors(t *testing.T) {
+	requireTools(t)
+	dir := generate(t)
+	out := source(t, dir, `
+secret=$1
+# GET /test.txt with Range: bytes=0-9; headers unsorted, mixed case, loose spaces.
+cr=$(sigv4_canonical_request GET /test.txt "" `+emptySHA256+` \
+	"X-Amz-Date:`+awsDate+`" "Host:`+awsHost+`" "x-amz-content-sha256:`+emptySHA256+`" "Range:  bytes=0-9 ")
+sts=$(sigv4_string_to_sign `+awsDate+` `+awsScope+` "$cr")
+printf 'get-canonical-sha256 %s\n' "$(printf '%s' "$cr" | sha256_hex)"
+printf 'get-signed %s\n' "$(sigv4_signed_headers "X-Amz-Date:1" "Host:2" "x-amz-content-sha256:3" "Range:4")"
+printf 'get-signature %s\n' "$(sigv4_signature "$secret" 20130524 us-east-1 s3 "$sts")"
+# PUT /test$file.text with x-amz-storage-class and Date signed.
+ph=$(printf '%s' '`+awsPutBody+`' | sha256_hex)
+printf 'put-payload %s\n' "$ph"
+cr=$(sigv4_canonical_request PUT "/$(uri_encode 'test$file.text')" "" "$ph" \
+	"date:Fri, 24 May 2013 00:00:00 GMT" "host:`+awsHost+`" "x-amz-content-sha256:$ph" \
+	"x-amz-date:`+awsDate+`" "x-amz-storage-class:REDUCED_REDUNDANCY")
+printf 'put-uri %s\n' "$(uri_encode 'test$file.text')"
+sts=$(sigv4_string_to_sign `+awsDate+` `+awsScope+` "$cr")
+printf 'put-signature %s\n' "$(sigv4_signature "$secret" 20130524 us-east-1 s3 "$sts")"
+`, awsSecret)
+	checkFields(t, out, map[string]string{
+		"get-canonical-sha256": awsGetCanonSHA,
+		"get-signed":           "host;range;x-amz-content-sha256;x-amz-date",
+		"get-signature":        awsGetSig,
+		"put-payload":          awsPutSHA256,
+		"put-uri":              "test%24file.text",
+		"put-signature":        awsPutSig,
+	})
+	if t.Failed() {
+		t.Log(out)
+	}
+}
+
+// The script's HMAC (which keeps the key off openssl's command line) agrees
+// with openssl's own HMAC and with Go's, for short keys and keys longer than
+// the 64-byte block.
+func TestHMACMatchesOpenSSL(t *testing.T) {
+	requireTools(t)
+	dir := generate(t)
+	for _, n := range []int{1, 32, 44, 64, 65, 100} {
+		key := make([]byte, n)
+		_, _ = rand.Read(key)
+		msg := "line one\nline two with 'quotes' and $dollars \\ and %s"
+		mac := hmac.New(sha256.New, key)
+		mac.Write([]byte(msg))
+		want := hex.EncodeToString(mac.Sum(nil))
+		out := source(t, dir, `
+printf 'script %s\n' "$(hmac_sha256 "$1" "$2")"
+o=$(printf '%s' "$2" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$1")
+printf 'openssl %s\n' "${o##* }"
+`, hex.EncodeToString(key), msg)
+		checkFields(t, out, map[string]string{"script": want, "openssl": want})
+	}
+}
+
+// Without S3_ENDPOINT: virtual-hosted style on s3.REGION.amazonaws.com; with
+// it: path-style, the port in the host, any path prefix kept.
+func TestTargets(t *testing.T) {
+	requireTools(t)
+	dir := generate(t)
+	for _, tc := range []struct {
+		endpoint, region, url, host, uri string
+	}{
+		{"", "us-east-1", "https://team-artifacts.s3.us-east-1.amazonaws.com/oddjob/abc123/a%20b.tar.gz",
+			"team-artifacts.s3.us-east-1.amazonaws.com", "/oddjob/abc123/a%20b.tar.gz"},
+		{"", "eu-central-1", "https://team-artifacts.s3.eu-central-1.amazonaws.com/oddjob/abc123/a%20b.tar.gz",
+			"team-artifacts.s3.eu-central-1.amazonaws.com", "/oddjob/abc123/a%20b.tar.gz"},
+		{"http://127.0.0.1:9000", "us-east-1", "http://127.0.0.1:9000/team-artifacts/oddjob/abc123/a%20b.tar.gz",
+			"127.0.0.1:9000", "/team-artifacts/oddjob/abc123/a%20b.tar.gz"},
+		{"https://minio.example.com/", "us-east-1", "https://minio.example.com/team-artifacts/oddjob/abc123/a%20b.tar.gz",
+			"minio.example.com", "/team-artifacts/oddjob/abc123/a%20b.tar.gz"},
+		{"https://gw.example.com:8443/s3", "us-east-1", "https://gw.example.com:8443/s3/team-artifacts/oddjob/abc123/a%20b.tar.gz",
+			"gw.example.com:8443", "/s3/team-artifacts/oddjob/abc123/a%20b.tar.gz"},
+	} {
+		out := source(t, dir, `
+s3_target team-artifacts "oddjob/abc123/a b.tar.gz" "$1" "$2"
+printf 'url %s\nhost %s\nuri %s\n' "$target_url" "$target_host" "$target_uri"
+`, tc.region, tc.endpoint)
+		checkFields(t, out, map[string]string{"url": tc.url, "host": tc.host, "uri": tc.uri})
+	}
+	res := upload(t, dir, "S3_KEY=k", "S3_SECRET=s", "S3_ENDPOINT=127.0.0.1:9000", "VERSION=v")
+	if res.err == nil || !strings.Contains(res.stderr, "S3_ENDPOINT must start with http:// or https://") {
+		t.Errorf("an endpoint without a scheme: want a clear error\n%s", res)
+	}
+}
+
+func TestShellcheck(t *testing.T) {
+	shellcheck := testtool.Require(t, "shellcheck", "apt-get install -y shellcheck")
+	dir := generate(t)
+	script := filepath.Join(dir, "scripts", "upload.sh")
+	info, err := os.Stat(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode()&0o111 == 0 {
+		t.Errorf("%s is not executable: %v", script, info.Mode())
+	}
+	if out, err := exec.Command(shellcheck, script).CombinedOutput(); err != nil {
+		t.Errorf("shellcheck %s: %v\n%s", script, err, out)
+	}
+}

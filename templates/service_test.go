@@ -1,0 +1,372 @@
+package templates_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/testtool"
+	"github.com/gomicro/gomicro/templates"
+	"github.com/spf13/afero"
+)
+
+// TestGeneratedServiceWorks is the claim the service template makes, checked
+// for real: a generated project vets, builds and passes its own tests,
+// scripts/build.sh cross-compiles one archive per target with the commit's
+// short SHA baked in, and the binary from an archive starts, serves (or
+// works) and stops cleanly on SIGTERM.
+func TestGeneratedServiceWorks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and cross-compiles two projects; skipped with -short")
+	}
+	if runtime.GOOS == "windows" {
+		t.Skip("the generated scripts need bash and POSIX signals")
+	}
+	testtool.Require(t, "go", "https://go.dev/doc/install")
+	testtool.Require(t, "git", "apt-get install -y git")
+	testtool.Require(t, "bash", "apt-get install -y bash")
+	shellcheck := testtool.Require(t, "shellcheck", "apt-get install -y shellcheck")
+
+	tests := []struct {
+		name    string
+		set     map[string]string
+		bin     string   // the service's name: binary and archive prefix
+		targets []string // what the platforms answer must expand to
+	}{
+		{
+			name: "web",
+			set:  map[string]string{"kind": "web"},
+			bin:  "oddjob",
+			targets: []string{
+				"darwin/amd64", "darwin/arm64", "linux/386", "linux/amd64", "linux/arm64",
+			},
+		},
+		{
+			name: "worker",
+			set: map[string]string{
+				"name":            "reaper",
+				"kind":            "worker",
+				"github_username": "acme",
+				"s3_bucket":       "acme-builds",
+				"platforms":       "linux darwin,arm64",
+			},
+			bin: "reaper",
+			targets: []string{
+				"darwin/arm64", "linux/386", "linux/amd64", "linux/arm", "linux/arm64",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+			defer cancel()
+			dir := generate(t, tt.set)
+			env := projectEnv()
+			git := func(args ...string) string {
+				base := []string{
+					"-c", "user.name=test", "-c", "user.email=test@example.com",
+					"-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false",
+					"-c", "init.defaultBranch=main",
+				}
+				return run(ctx, t, dir, env, "git", append(base, args...)...)
+			}
+			git("init", "-q")
+			git("add", "-A")
+			git("commit", "--no-verify", "-q", "-m", "Template applied")
+			sha6 := strings.TrimSpace(git("rev-parse", "HEAD"))[:6]
+
+			if out := run(ctx, t, dir, env, "gofmt", "-l", "."); out != "" {
+				t.Errorf("gofmt -l . lists files that are not gofmt-clean:\n%s", out)
+			}
+			scripts, _ := fs.Glob(os.DirFS(dir), "scripts/*.sh")
+			if len(scripts) == 0 {
+				t.Fatal("no scripts/*.sh generated")
+			}
+			run(ctx, t, dir, env, shellcheck, scripts...)
+			run(ctx, t, dir, env, "go", "vet", "./...")
+			run(ctx, t, dir, env, "go", "build", "./...")
+			run(ctx, t, dir, env, "go", "test", "./...")
+
+			// build.sh: CIRCLE_ARTIFACTS unset (projectEnv drops it), so ./dist.
+			var want []string
+			for _, target := range tt.targets {
+				goos, goarch, _ := strings.Cut(target, "/")
+				want = append(want, fmt.Sprintf("%s_%s_%s_%s.tar.gz", tt.bin, sha6, goos, goarch))
+			}
+			printed := strings.Fields(run(ctx, t, dir, env, "scripts/build.sh"))
+			var wantPrinted []string
+			for _, name := range want {
+				wantPrinted = append(wantPrinted, "dist/"+name)
+			}
+			if !slices.Equal(printed, wantPrinted) {
+				t.Errorf("scripts/build.sh printed\n%s\nwant\n%s", strings.Join(printed, "\n"), strings.Join(wantPrinted, "\n"))
+			}
+			entries, err := os.ReadDir(filepath.Join(dir, "dist"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range entries {
+				got = append(got, e.Name())
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("dist holds\n%s\nwant exactly\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			if status := git("status", "--porcelain"); status != "" {
+				t.Errorf("build output is not ignored by .gitignore; git status:\n%s", status)
+			}
+
+			wantFiles := []string{tt.bin, tt.bin + ".local.conf"}
+			slices.Sort(wantFiles)
+			var hostBinary []byte
+			host := runtime.GOOS + "/" + runtime.GOARCH
+			for i, name := range want {
+				files := readArchive(t, filepath.Join(dir, "dist", name))
+				var names []string
+				for n := range files {
+					names = append(names, n)
+				}
+				slices.Sort(names)
+				if !slices.Equal(names, wantFiles) {
+					t.Errorf("%s holds %v, want %v", name, names, wantFiles)
+				}
+				if tt.targets[i] == host {
+					hostBinary = files[tt.bin]
+				}
+			}
+			if hostBinary == nil {
+				t.Skipf("no target for this machine (%s): cannot run the binary", host)
+			}
+			bin := filepath.Join(t.TempDir(), tt.bin)
+			if err := os.WriteFile(bin, hostBinary, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimSpace(run(ctx, t, dir, env, bin, "-version")); got != sha6 {
+				t.Errorf("%s -version = %q, want the commit's short SHA %q", tt.bin, got, sha6)
+			}
+
+			if tt.set["kind"] == "worker" {
+				checkWorker(ctx, t, bin, env, tt.bin, sha6)
+			} else {
+				checkWeb(ctx, t, bin, env, tt.bin, sha6)
+			}
+		})
+	}
+}
+
+// generate renders the embedded service template with set (defaults for the
+// rest) into a new directory and returns its path.
+func generate(t *testing.T, set map[string]string) string {
+	t.Helper()
+	fsys, err := templates.Lookup("service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := generator.Load(fsys, "embedded:service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers, err := tmpl.Resolve(set, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := generator.Render(tmpl, answers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "project")
+	if err := generator.Write(afero.NewOsFs(), dir, tree, generator.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// projectEnv is this process's environment minus what would change how the
+// generated project builds or runs, with the local Go toolchain pinned.
+func projectEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		switch k, _, _ := strings.Cut(kv, "="); k {
+		case "CIRCLE_ARTIFACTS", "VERSION", "PORT", "INTERVAL", "GOTOOLCHAIN", "GOOS", "GOARCH", "CGO_ENABLED":
+		default:
+			env = append(env, kv)
+		}
+	}
+	return append(env, "GOTOOLCHAIN=local", "GOWORK=off")
+}
+
+// run runs name in dir and returns its stdout; a failure ends the test with
+// the command's output.
+func run(ctx context.Context, t *testing.T, dir string, env []string, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	shown := args
+	for len(shown) >= 2 && shown[0] == "-c" { // git's -c key=value noise
+		shown = shown[2:]
+	}
+	t.Logf("%s %s (%v)", filepath.Base(name), strings.Join(shown, " "), time.Since(start).Round(time.Millisecond))
+	if err != nil {
+		t.Fatalf("%s %s: %v\nstdout:\n%s\nstderr:\n%s", name, strings.Join(args, " "), err, &stdout, &stderr)
+	}
+	return stdout.String()
+}
+
+// readArchive returns the regular files of a .tar.gz by name, and fails the
+// test for anything that is not a regular file at the archive root.
+func readArchive(t *testing.T, path string) map[string][]byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	tr := tar.NewReader(zr)
+	files := map[string][]byte{}
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if h.Typeflag != tar.TypeReg || strings.Contains(h.Name, "/") {
+			t.Errorf("%s: entry %q (type %c) is not a file at the archive root", filepath.Base(path), h.Name, h.Typeflag)
+			continue
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		files[h.Name] = data
+	}
+	return files
+}
+
+// checkWeb starts the web service on a free port, checks /healthz and
+// /version, and stops it with SIGTERM.
+func checkWeb(ctx context.Context, t *testing.T, bin string, env []string, name, sha6 string) {
+	cmd, logs := start(ctx, t, bin, env, "-addr", "127.0.0.1:0")
+	m := logs.waitFor(t, regexp.MustCompile(`listening on (\S+)`))
+	for path, want := range map[string]string{"/healthz": "ok\n", "/version": sha6 + "\n"} {
+		resp, err := http.Get("http://" + m[1] + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK || string(body) != want {
+			t.Errorf("GET %s = %d %q (%v), want 200 %q", path, resp.StatusCode, body, err, want)
+		}
+	}
+	stop(t, cmd, logs, "Starting "+name+" version "+sha6, "shutting down", "stopped")
+}
+
+// checkWorker starts the worker with a short interval, waits for two rounds
+// of work, and stops it with SIGTERM.
+func checkWorker(ctx context.Context, t *testing.T, bin string, env []string, name, sha6 string) {
+	cmd, logs := start(ctx, t, bin, env, "-interval", "20ms")
+	logs.waitFor(t, regexp.MustCompile(`(?s)working.*working`))
+	stop(t, cmd, logs, "Starting "+name+" version "+sha6, "stopped")
+}
+
+func start(ctx context.Context, t *testing.T, bin string, env []string, args ...string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = env
+	cmd.Stdout = logs
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	return cmd, logs
+}
+
+// stop sends SIGTERM and wants a clean exit whose log holds every one of lines.
+func stop(t *testing.T, cmd *exec.Cmd, logs *syncBuffer, lines ...string) {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("after SIGTERM: %v; log:\n%s", err, logs)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("still running 15s after SIGTERM; log:\n%s", logs)
+	}
+	for _, line := range lines {
+		if !strings.Contains(logs.String(), line) {
+			t.Errorf("log lacks %q:\n%s", line, logs)
+		}
+	}
+}
+
+// syncBuffer collects a running process's output.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitFor polls the output until re matches, for up to 10 seconds.
+func (b *syncBuffer) waitFor(t *testing.T, re *regexp.Regexp) []string {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := re.FindStringSubmatch(b.String()); m != nil {
+			return m
+		}
+	}
+	t.Fatalf("no %q in the output within 10s:\n%s", re, b)
+	return nil
+}
