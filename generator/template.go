@@ -23,6 +23,7 @@ import (
 	"text/template"
 
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/mod/semver"
 
 	"github.com/gomicro/gomicro/internal/rules"
 )
@@ -127,6 +128,8 @@ func (t *Template) checkConfig() []string {
 	}
 	if t.Version == "" {
 		bad("version is required")
+	} else if !semver.IsValid("v" + t.Version) {
+		bad("version %q is not a semantic version like 1.2.0 (upgrade compares versions)", t.Version)
 	}
 	seen := map[string]bool{}
 	for i := range t.Questions {

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"os/exec"
+	"strconv"
 	"strings"
+
+	"github.com/gomicro/gomicro/generator"
 )
 
 // fallbackIdentity commits for a machine whose git knows no user (a fresh CI
@@ -60,4 +63,65 @@ func firstLine(out []byte, err error) string {
 		}
 	}
 	return err.Error()
+}
+
+// uncommitted summarises uncommitted changes in dir's git work tree: "" when
+// clean or when dir is not in a git work tree (then there is nothing to lose
+// to git, and upgrade's own writes are atomic).
+func uncommitted(dir string) string {
+	out, err := git(dir, "status", "--porcelain", "--untracked-files=normal", ".")
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) == 1 && lines[0] == "" {
+		return ""
+	}
+	summary := strings.TrimSpace(lines[0])
+	if len(lines) > 1 {
+		summary += fmt.Sprintf(" and %d more", len(lines)-1)
+	}
+	return summary
+}
+
+// blobsFromGit reads the files whose blob ids are in digests from dir's git
+// object store, in one git process. Files git does not have are left out.
+func blobsFromGit(dir string, digests map[string]string) map[string]generator.File {
+	if _, err := exec.LookPath("git"); err != nil || len(digests) == 0 {
+		return nil
+	}
+	paths := make([]string, 0, len(digests))
+	var in strings.Builder
+	for p, id := range digests {
+		paths = append(paths, p)
+		in.WriteString(id + "\n")
+	}
+	// Map iteration order is the request order; keep it.
+	cmd := exec.Command("git", "cat-file", "--batch")
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(in.String())
+	out, err := cmd.Output()
+	if err != nil {
+		return nil
+	}
+	files := map[string]generator.File{}
+	for _, p := range paths {
+		// Each answer: "<id> blob <size>\n<data>\n" or "<id> missing\n".
+		header, rest, ok := bytes.Cut(out, []byte("\n"))
+		if !ok {
+			break
+		}
+		fields := strings.Fields(string(header))
+		out = rest
+		if len(fields) != 3 || fields[1] != "blob" {
+			continue
+		}
+		size, err := strconv.Atoi(fields[2])
+		if err != nil || size+1 > len(out) {
+			break
+		}
+		files[p] = generator.File{Path: p, Data: out[:size]}
+		out = out[size+1:]
+	}
+	return files
 }

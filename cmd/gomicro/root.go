@@ -59,6 +59,10 @@ func run(args []string, stdio IO) int {
 	if err == nil {
 		return exitOK
 	}
+	var exit exitStatus
+	if errors.As(err, &exit) {
+		return int(exit) // the command has said why already
+	}
 	for _, line := range strings.Split(err.Error(), "\n") {
 		fmt.Fprintln(stdio.Err, "gomicro: "+line)
 	}
@@ -71,10 +75,6 @@ func run(args []string, stdio IO) int {
 		// Cobra's own errors (unknown command or flag, wrong number of
 		// arguments) come before any command starts.
 		return exitUsage
-	}
-	var exit exitStatus
-	if errors.As(err, &exit) {
-		return int(exit)
 	}
 	return exitFailure
 }
@@ -99,7 +99,7 @@ func newRootCmd(stdio IO) *cobra.Command {
 	root.SetOut(stdio.Out)
 	root.SetErr(stdio.Err)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newNewCmd(stdio), newTemplatesCmd(stdio), newVersionCmd(stdio))
+	root.AddCommand(newNewCmd(stdio), newUpgradeCmd(stdio), newTemplatesCmd(stdio), newVersionCmd(stdio))
 	return root
 }
 
