@@ -75,8 +75,14 @@ func (p *formPrompter) Ask(q generator.Question, def string, check func(string) 
 		return "", err
 	}
 	if q.Type == generator.TypeBool {
-		return strconv.FormatBool(yes), nil
+		value = strconv.FormatBool(yes)
 	}
+	// The form clears itself; leave the answer on screen, as giter8 does.
+	shown := value
+	if shown == "" {
+		shown = def
+	}
+	fmt.Fprintf(p.out, "%s: %s\n", q.Prompt, shown)
 	return value, nil
 }
 
