@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gomicro/gomicro/generator"
 )
@@ -124,4 +125,51 @@ func blobsFromGit(dir string, digests map[string]string) map[string]generator.Fi
 		out = out[size+1:]
 	}
 	return files
+}
+
+// pristineRef anchors the files as the template rendered them at the last
+// upgrade. The first commit holds the pristine files of a new project; after
+// an upgrade merged or kept edited files, their pristine versions are in no
+// commit, so they are stored here, where git gc keeps them and the next
+// upgrade finds them by the blob ids in .gomicro.yml.
+const pristineRef = "refs/gomicro/pristine"
+
+// recordPristine stores tree's files as one commit on pristineRef, in one
+// git fast-import process. Outside a git repository it does nothing.
+func recordPristine(dir string, tree *generator.Tree, message string) error {
+	if _, err := git(dir, "rev-parse", "--git-dir"); err != nil {
+		return nil
+	}
+	var in bytes.Buffer
+	for i, f := range tree.Files {
+		fmt.Fprintf(&in, "blob\nmark :%d\ndata %d\n", i+1, len(f.Data))
+		in.Write(f.Data)
+		in.WriteString("\n")
+	}
+	fmt.Fprintf(&in, "commit %s\ncommitter gomicro <gomicro@localhost> %d +0000\ndata %d\n%s\n",
+		pristineRef, time.Now().Unix(), len(message), message)
+	for i, f := range tree.Files {
+		mode := "100644"
+		if f.Mode&0o111 != 0 {
+			mode = "100755"
+		}
+		fmt.Fprintf(&in, "M %s :%d %s\n", mode, i+1, quotePath(f.Path))
+	}
+	cmd := exec.Command("git", "fast-import", "--quiet", "--force")
+	cmd.Dir = dir
+	cmd.Stdin = &in
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("git fast-import: %s", firstLine(out, err))
+	}
+	return nil
+}
+
+// quotePath writes a path the way fast-import reads it: C-style quoted when
+// it holds a space, quote, backslash or control character.
+func quotePath(p string) string {
+	if !strings.ContainsAny(p, " \"\\\n\t") {
+		return p
+	}
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\t", `\t`)
+	return `"` + r.Replace(p) + `"`
 }

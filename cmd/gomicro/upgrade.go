@@ -167,6 +167,9 @@ func upgradeProject(opts *upgradeOptions, dir string, set map[string]string) (ou
 	if err := plan.Apply(afero.NewOsFs(), dir); err != nil {
 		return refuse(err)
 	}
+	if err := recordPristine(dir, theirs, "gomicro "+tmpl.Name+"@"+tmpl.Version+" as rendered"); err != nil {
+		fmt.Fprintf(opts.io.Err, "gomicro: %s: note: could not store the pristine files for the next upgrade: %v\n", dir, err)
+	}
 	report(opts.io, plan)
 	if c := plan.Conflicts(); len(c) > 0 {
 		return conflicts, fmt.Sprintf("%s: upgraded %s with %d conflicts: %s (resolve them, then commit)", dir, move, len(c), strings.Join(c, ", "))
