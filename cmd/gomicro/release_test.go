@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gomicro/gomicro/internal/testtool"
+)
+
+// TestUpgradeFromPreviousRelease lives the upgrade the way a team does:
+// gomicro as built at the commit before the default template's last version
+// bump generates a service; the team commits and edits it; today's gomicro
+// upgrades it; the service still vets, builds, tests and cross-compiles.
+func TestUpgradeFromPreviousRelease(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds an older gomicro and a service")
+	}
+	gitPath := testtool.Require(t, "git", "apt-get install -y git")
+	testtool.Require(t, "go", "https://go.dev/dl")
+	top := strings.TrimSpace(string(must(t, exec.Command(gitPath, "rev-parse", "--show-toplevel"))))
+	current := yamlField(t, filepath.Join(top, "templates", "service", "template.yaml"), "version:")
+
+	// The oldest commit whose template.yaml names today's version is the bump.
+	log := exec.Command(gitPath, "log", "--format=%H", "--reverse", "-S", "version: "+current, "--", "templates/service/template.yaml")
+	log.Dir = top
+	commits := strings.Fields(string(must(t, log)))
+	if len(commits) == 0 {
+		if os.Getenv("GOMICRO_REQUIRE_TOOLS") != "" {
+			t.Fatalf("no commit sets service version %s: is this a shallow clone?", current)
+		}
+		t.Skipf("no commit sets service version %s (uncommitted, or a shallow clone)", current)
+	}
+	before := commits[0] + "^"
+
+	work := t.TempDir()
+	oldSrc := filepath.Join(work, "gomicro-old")
+	if err := os.MkdirAll(oldSrc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	archive := exec.Command("sh", "-c", "git -C \"$1\" archive \"$2\" | tar -x -C \"$3\"", "sh", top, before, oldSrc)
+	must(t, archive)
+	oldBin := filepath.Join(work, "gomicro-old-bin")
+	build := exec.Command("go", "build", "-o", oldBin, "./cmd/gomicro")
+	build.Dir = oldSrc
+	must(t, build)
+
+	// Generate with the old gomicro, as the team did then.
+	gen := exec.Command(oldBin, "new", "svc", "--non-interactive", "--set", "github_username=acme", "--output", work)
+	gen.Env = append(os.Environ(), "GIT_AUTHOR_NAME=team", "GIT_AUTHOR_EMAIL=team@example.com", "GIT_COMMITTER_NAME=team", "GIT_COMMITTER_EMAIL=team@example.com")
+	out := string(must(t, gen))
+	if !strings.Contains(out, "Template applied in "+filepath.Join(work, "svc")) {
+		t.Fatalf("old gomicro new: %s", out)
+	}
+	svc := filepath.Join(work, "svc")
+	oldVersion := yamlField(t, filepath.Join(svc, ".gomicro.yml"), "version:")
+	if oldVersion == current {
+		t.Fatalf("the old gomicro already generates %s", current)
+	}
+
+	// The team's edit: a line in main.go, which the template leaves alone.
+	mainGo := filepath.Join(svc, "main.go")
+	data, err := os.ReadFile(mainGo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := append(data, []byte("\n// Owned by the billing team.\n")...)
+	if err := os.WriteFile(mainGo, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gitIn(t, svc, "commit", "-qam", "team edit")
+
+	var stdout, stderr bytes.Buffer
+	status := run([]string{"upgrade", svc, "--non-interactive"}, IO{In: strings.NewReader(""), Out: &stdout, Err: &stderr})
+	t.Logf("gomicro upgrade (exit %d):\n%s%s", status, stdout.String(), stderr.String())
+	if status != 0 {
+		t.Fatalf("upgrade from %s to %s: exit %d", oldVersion, current, status)
+	}
+	if !strings.Contains(stdout.String(), "from gomicro's template history") {
+		t.Errorf("upgrade did not use the template history as its base")
+	}
+	if !strings.Contains(stdout.String(), "upgraded service "+oldVersion+" -> "+current) {
+		t.Errorf("no summary line for the upgrade")
+	}
+	if got, _ := os.ReadFile(mainGo); !bytes.Equal(got, edited) {
+		t.Errorf("main.go lost the team's edit")
+	}
+	if v := yamlField(t, filepath.Join(svc, ".gomicro.yml"), "version:"); v != current {
+		t.Errorf(".gomicro.yml records %s, want %s", v, current)
+	}
+
+	// A second upgrade right after is a no-op.
+	gitIn(t, svc, "add", "-A")
+	gitIn(t, svc, "commit", "-qm", "upgrade")
+	stdout.Reset()
+	if status := run([]string{"upgrade", svc, "--check"}, IO{In: strings.NewReader(""), Out: &stdout, Err: &stderr}); status != 0 {
+		t.Errorf("upgrade --check right after an upgrade: exit %d\n%s", status, stdout.String())
+	}
+
+	// And the upgraded service still works.
+	for _, args := range [][]string{{"go", "vet", "./..."}, {"go", "build", "./..."}, {"go", "test", "./..."}} {
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Dir = svc
+		must(t, cmd)
+	}
+	buildSh := exec.Command("scripts/build.sh")
+	buildSh.Dir = svc
+	buildSh.Env = append(os.Environ(), "VERSION=abc123")
+	out = string(must(t, buildSh))
+	if !strings.Contains(out, "svc_abc123_linux_amd64.tar.gz") {
+		t.Errorf("scripts/build.sh after upgrade printed:\n%s", out)
+	}
+}
+
+func must(t *testing.T, cmd *exec.Cmd) []byte {
+	t.Helper()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s%s", strings.Join(cmd.Args, " "), err, out, stderr.Bytes())
+	}
+	return out
+}
+
+func gitIn(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", slices.Concat([]string{"-c", "user.name=team", "-c", "user.email=team@example.com"}, args)...)
+	cmd.Dir = dir
+	must(t, cmd)
+}
+
+// yamlField reads a top-level "key: value" line.
+func yamlField(t *testing.T, path, key string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, key); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	t.Fatalf("%s: no %s line", path, key)
+	return ""
+}
