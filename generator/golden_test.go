@@ -36,6 +36,15 @@ var goldenSets = []struct {
 		"platforms":       "(linux || windows) && amd64 || linux && arm64",
 		"s3_region":       "eu-west-1",
 	}},
+	// One set per ci × build pair the two sets above (circleci, script) leave out.
+	{"github-script", map[string]string{"ci": "github"}},
+	{"github-goreleaser", map[string]string{"ci": "github", "build": "goreleaser"}},
+	{"circleci-goreleaser", map[string]string{
+		"name":      "billing",
+		"kind":      "worker",
+		"build":     "goreleaser",
+		"platforms": "(linux || windows) && amd64 || linux && arm64",
+	}},
 }
 
 func TestGolden(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -60,12 +61,27 @@ func Render(t *Template, answers Answers) (*Tree, error) {
 		tree.Files = append(tree.Files, File{Path: p, Data: data, Mode: fileMode(sf.mode, data)})
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("template %s: %s", t.Source, strings.Join(problems, "\n"))
+		for i, p := range problems {
+			problems[i] = "template " + t.Source + ": " + p
+		}
+		return nil, errors.New(strings.Join(problems, "\n"))
 	}
 	slices.SortFunc(tree.Files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	for i := 1; i < len(tree.Files); i++ {
-		if tree.Files[i].Path == tree.Files[i-1].Path {
-			return nil, fmt.Errorf("template %s: two files render to %s", t.Source, tree.Files[i].Path)
+		prev, cur := tree.Files[i-1].Path, tree.Files[i].Path
+		if cur == prev {
+			return nil, fmt.Errorf("template %s: two files render to %s", t.Source, cur)
+		}
+	}
+	dirs := map[string]bool{}
+	for _, f := range tree.Files {
+		for d := path.Dir(f.Path); d != "."; d = path.Dir(d) {
+			dirs[d] = true
+		}
+	}
+	for _, f := range tree.Files {
+		if dirs[f.Path] {
+			return nil, fmt.Errorf("template %s: %s renders as both a file and a directory", t.Source, f.Path)
 		}
 	}
 	if _, clash := tree.File(ManifestFile); clash {

@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"regexp"
@@ -48,6 +49,7 @@ type Template struct {
 	Source string `yaml:"-"`
 
 	files []sourceFile
+	ns    namespace
 }
 
 // Question is one entry of template.yaml's questions list.
@@ -94,10 +96,10 @@ func Load(fsys fs.FS, source string) (*Template, error) {
 		}
 		return nil, fmt.Errorf("template %s: %w", source, err)
 	}
-	t := &Template{Source: source}
+	t := &Template{Source: source, ns: newNamespace()}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(t); err != nil {
+	if err := dec.Decode(t); err != nil && !errors.Is(err, io.EOF) { // empty: checkConfig says what is missing
 		return nil, fmt.Errorf("template %s: %s: %s", source, ConfigFile, yamlMessage(err))
 	}
 	var problems []string
@@ -173,11 +175,11 @@ func (t *Template) checkConfig() []string {
 			}
 		}
 		var err error
-		if q.defaultTmpl, err = parseText(q.Name+".default", q.Default); err != nil {
+		if q.defaultTmpl, err = t.ns.parse(q.Name+".default", q.Default); err != nil {
 			bad("%s: default: %v", where, err)
 		}
 		if q.When != "" {
-			if q.whenTmpl, err = parseText(q.Name+".when", q.When); err != nil {
+			if q.whenTmpl, err = t.ns.parse(q.Name+".when", q.When); err != nil {
 				bad("%s: when: %v", where, err)
 			}
 		}
@@ -213,8 +215,8 @@ func (t *Template) loadFiles(fsys fs.FS) []string {
 			return err
 		}
 		f := sourceFile{src: p, raw: raw, mode: info.Mode().Perm()}
-		for _, seg := range strings.Split(strings.TrimSuffix(p, ".tmpl"), "/") {
-			st, err := parseText(p, seg)
+		for i, seg := range strings.Split(strings.TrimSuffix(p, ".tmpl"), "/") {
+			st, err := t.ns.parse(fmt.Sprintf("name of %s #%d", p, i), seg)
 			if err != nil {
 				problems = append(problems, fmt.Sprintf("%s: file name: %v", p, err))
 				return nil
@@ -222,7 +224,7 @@ func (t *Template) loadFiles(fsys fs.FS) []string {
 			f.segments = append(f.segments, st)
 		}
 		if !t.isVerbatim(p) {
-			if f.body, err = parseText(p, string(raw)); err != nil {
+			if f.body, err = t.ns.parse(p, string(raw)); err != nil {
 				problems = append(problems, err.Error())
 				return nil
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -136,7 +137,7 @@ func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, oldData []byte, base 
 		}
 	}
 	for _, p := range sortedKeys(paths) {
-		if p == ManifestFile || !filepath.IsLocal(filepath.FromSlash(p)) {
+		if p == ManifestFile || !filepath.IsLocal(filepath.FromSlash(p)) || path.Clean(p) != p {
 			return nil, fmt.Errorf("%s: file %q is outside the project", ManifestFile, p)
 		}
 		c := FileChange{Path: p}
@@ -194,7 +195,7 @@ func decide(c *FileChange, base side, t File, inTheirs bool, label string) {
 	case !base.present && !oursExists:
 		set(Create, t.Data, t.Mode)
 	case !base.present && bytes.Equal(c.Old, t.Data):
-		set(Unchanged, c.Old, t.Mode)
+		set(Unchanged, c.Old, c.OldMode) // both added it: the team's mode stands
 	case !base.present:
 		merge(nil) // both added it: every differing line is a conflict
 	case !oursExists:
@@ -289,6 +290,7 @@ func (p *Plan) Apply(fsys afero.Fs, dir string) (err error) {
 		} else {
 			s.tmp = filepath.Join(filepath.Dir(s.target), ".gomicro-tmp-"+filepath.Base(s.target))
 			if err := writeFile(fsys, s.tmp, File{Data: c.New, Mode: c.Mode}); err != nil {
+				fsys.Remove(s.tmp)
 				return err
 			}
 		}
@@ -298,8 +300,9 @@ func (p *Plan) Apply(fsys afero.Fs, dir string) (err error) {
 		if s.remove {
 			err = fsys.Remove(s.target)
 		} else {
-			err = fsys.Rename(s.tmp, s.target)
-			steps[i].tmp = ""
+			if err = fsys.Rename(s.tmp, s.target); err == nil {
+				steps[i].tmp = ""
+			}
 		}
 		if err != nil {
 			for _, done := range steps[:i] {

@@ -27,6 +27,7 @@ var ErrNotEmpty = errors.New("already exists and is not empty")
 // Force into an existing directory, each file is written to a temporary name
 // and renamed over its target, so no file is ever half written.
 func Write(fsys afero.Fs, dir string, tree *Tree, opts WriteOptions) error {
+	dir = filepath.Clean(dir)
 	info, err := fsys.Stat(dir)
 	switch {
 	case err == nil && !info.IsDir():
@@ -62,9 +63,17 @@ func writeFresh(fsys afero.Fs, dir string, tree *Tree) (err error) {
 			fsys.RemoveAll(tmp)
 		}
 	}()
+	made := map[string]bool{tmp: true}
 	for _, f := range tree.Files {
-		if err := writeFile(fsys, filepath.Join(tmp, filepath.FromSlash(f.Path)), f); err != nil {
-			return err
+		name := filepath.Join(tmp, filepath.FromSlash(f.Path))
+		if d := filepath.Dir(name); !made[d] {
+			if err := fsys.MkdirAll(d, 0o755); err != nil {
+				return fmt.Errorf("create %s: %w", d, unwrapPath(err))
+			}
+			made[d] = true
+		}
+		if err := afero.WriteFile(fsys, name, f.Data, f.Mode); err != nil {
+			return fmt.Errorf("write %s: %w", name, unwrapPath(err))
 		}
 	}
 	// TempDir made it 0700; a project directory is as open as any other.
@@ -89,6 +98,11 @@ func writeInPlace(fsys afero.Fs, dir string, tree *Tree) error {
 		if info, err := fsys.Stat(target); err == nil && info.IsDir() {
 			return fmt.Errorf("%s is a directory; the template writes a file there", target)
 		}
+		for parent := filepath.Dir(target); parent != dir; parent = filepath.Dir(parent) {
+			if info, err := fsys.Stat(parent); err == nil && !info.IsDir() {
+				return fmt.Errorf("%s is a file; the template writes %s inside it", parent, f.Path)
+			}
+		}
 	}
 	for _, f := range tree.Files {
 		target := filepath.Join(dir, filepath.FromSlash(f.Path))
@@ -105,7 +119,7 @@ func writeInPlace(fsys afero.Fs, dir string, tree *Tree) error {
 	return nil
 }
 
-// WriteFile writes one file, creating its directory, with the file's mode.
+// writeFile writes one file, creating its directory, with the file's mode.
 func writeFile(fsys afero.Fs, name string, f File) error {
 	if err := fsys.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", filepath.Dir(name), unwrapPath(err))
@@ -113,7 +127,7 @@ func writeFile(fsys afero.Fs, name string, f File) error {
 	if err := afero.WriteFile(fsys, name, f.Data, f.Mode); err != nil {
 		return fmt.Errorf("write %s: %w", name, unwrapPath(err))
 	}
-	// The umask may have taken bits the template asked for (0755 scripts).
+	// A file replaced in place keeps the mode it had; set the template's.
 	return fsys.Chmod(name, f.Mode)
 }
 

@@ -1,0 +1,81 @@
+package generator_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/spf13/afero"
+
+	"github.com/gomicro/gomicro/generator"
+)
+
+// BenchmarkNew is `gomicro new` without the CLI and git: load the embedded
+// default template, take its defaults, render and write a fresh project to
+// disk.
+func BenchmarkNew(b *testing.B) {
+	fsys, err := embeddedService()
+	if err != nil {
+		b.Fatal(err)
+	}
+	osfs := afero.NewOsFs()
+	parent := b.TempDir()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		tmpl, err := generator.Load(fsys, "embedded:service")
+		if err != nil {
+			b.Fatal(err)
+		}
+		answers, err := tmpl.Resolve(nil, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tree, err := generator.Render(tmpl, answers)
+		if err != nil {
+			b.Fatal(err)
+		}
+		dir := filepath.Join(parent, fmt.Sprint(i), "oddjob")
+		i++
+		if err := generator.Write(osfs, dir, tree, generator.WriteOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRender is the render alone, in memory, of a loaded template.
+func BenchmarkRender(b *testing.B) {
+	fsys, err := embeddedService()
+	if err != nil {
+		b.Fatal(err)
+	}
+	tmpl, err := generator.Load(fsys, "embedded:service")
+	if err != nil {
+		b.Fatal(err)
+	}
+	answers, err := tmpl.Resolve(nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := generator.Render(tmpl, answers); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLoad is the parse of every file of the default template, the part
+// of BenchmarkNew that runs before any answer is known.
+func BenchmarkLoad(b *testing.B) {
+	fsys, err := embeddedService()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := generator.Load(fsys, "embedded:service"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,307 @@
+package generator_test
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/gomicro/gomicro/generator"
+)
+
+// source is the name every test tree is loaded under; each problem line
+// starts with "template test: ".
+const source = "test"
+
+// tree builds a template tree from template.yaml's text and file bodies.
+func tree(config string, files map[string]string) fstest.MapFS {
+	fsys := fstest.MapFS{}
+	if config != "" {
+		fsys[generator.ConfigFile] = &fstest.MapFile{Data: []byte(config), Mode: 0o644}
+	}
+	for name, body := range files {
+		fsys[name] = &fstest.MapFile{Data: []byte(body), Mode: 0o644}
+	}
+	return fsys
+}
+
+// minimal is the smallest valid template.yaml header; tests append questions.
+const minimal = "name: t\nversion: 1.0.0\n"
+
+func TestLoadValid(t *testing.T) {
+	fsys := tree(minimal+`
+description: a test template
+questions:
+  - name: name
+    default: svc
+    validate: name
+  - name: kind
+    choices: [web, worker]
+    default: web
+  - name: docker
+    type: bool
+  - name: image
+    default: "{{ .name }}:latest"
+    when: "{{ .docker }}"
+verbatim: ["assets/**", "*.txt"]
+`, map[string]string{
+		"main.go.tmpl":         "package main // {{ .name }}\n",
+		"assets/x.js":          "{{ not a template",
+		"notes.txt":            "{{",
+		"cmd/{{ .name }}/a.go": "package {{ .name }}\n",
+	})
+	tmpl, err := generator.Load(fsys, source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tmpl.Name != "t" || tmpl.Version != "1.0.0" || tmpl.Source != source || tmpl.Description != "a test template" {
+		t.Errorf("header = %q %q %q %q", tmpl.Name, tmpl.Version, tmpl.Source, tmpl.Description)
+	}
+	var got []string
+	for _, q := range tmpl.Questions {
+		got = append(got, q.Name+":"+q.Type)
+	}
+	if want := "name:string kind:choice docker:bool image:string"; strings.Join(got, " ") != want {
+		t.Errorf("questions = %s, want %s", strings.Join(got, " "), want)
+	}
+	q, ok := tmpl.Question("docker")
+	if !ok || q.Default != "false" || q.Prompt != "docker" {
+		t.Errorf("Question(docker) = %+v, %v; want default false, prompt docker", q, ok)
+	}
+	if _, ok := tmpl.Question("nope"); ok {
+		t.Error("Question(nope) found")
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		fsys fstest.MapFS
+		// want holds one substring per expected problem line, in order.
+		want []string
+	}{
+		{
+			name: "no template.yaml",
+			fsys: tree("", map[string]string{"main.go": "package main\n"}),
+			want: []string{"no template.yaml at its root"},
+		},
+		{
+			name: "malformed yaml",
+			fsys: tree("name: [t\n", nil),
+			want: []string{"template.yaml: "},
+		},
+		{
+			name: "yaml of the wrong shape",
+			fsys: tree("name: t\nversion: 1\nquestions: {name: x}\n", nil),
+			want: []string{"template.yaml: unmarshal errors: line 3: cannot unmarshal"},
+		},
+		{
+			name: "unknown top-level field",
+			fsys: tree(minimal+"author: me\n", nil),
+			want: []string{"template.yaml: unmarshal errors: line 3: field author not found"},
+		},
+		{
+			name: "unknown question field",
+			fsys: tree(minimal+"questions:\n  - name: a\n    defualt: x\n", nil),
+			want: []string{"field defualt not found"},
+		},
+		{
+			name: "missing name",
+			fsys: tree("version: 1.0.0\n", nil),
+			want: []string{"template.yaml: name is required"},
+		},
+		{
+			name: "missing version",
+			fsys: tree("name: t\n", nil),
+			want: []string{"template.yaml: version is required"},
+		},
+		{
+			name: "missing question name",
+			fsys: tree(minimal+"questions:\n  - name: a\n  - prompt: Who\n", nil),
+			want: []string{"template.yaml: questions[1]: name is required"},
+		},
+		{
+			name: "question key with a hyphen",
+			fsys: tree(minimal+"questions:\n  - name: my-key\n", nil),
+			want: []string{`template.yaml: question "my-key": names use letters, digits and '_'`},
+		},
+		{
+			name: "question key starting with a digit",
+			fsys: tree(minimal+"questions:\n  - name: 1st\n", nil),
+			want: []string{`question "1st": names use letters`},
+		},
+		{
+			name: "duplicate question",
+			fsys: tree(minimal+"questions:\n  - name: a\n  - name: b\n  - name: a\n", nil),
+			want: []string{`template.yaml: question "a": asked twice`},
+		},
+		{
+			name: "unknown type",
+			fsys: tree(minimal+"questions:\n  - name: a\n    type: int\n", nil),
+			want: []string{`question "a": type "int" is not one of string, bool, choice`},
+		},
+		{
+			name: "choice without choices",
+			fsys: tree(minimal+"questions:\n  - name: a\n    type: choice\n", nil),
+			want: []string{`question "a": type choice needs choices`},
+		},
+		{
+			name: "choice default not among choices",
+			fsys: tree(minimal+"questions:\n  - name: a\n    choices: [x, y]\n    default: z\n", nil),
+			want: []string{`question "a": default "z" is not one of its choices x, y`},
+		},
+		{
+			name: "unknown validate rule",
+			fsys: tree(minimal+"questions:\n  - name: a\n    validate: email\n", nil),
+			want: []string{`question "a": unknown validate rule "email" (known: module, name, platforms, s3-bucket, s3-region)`},
+		},
+		{
+			name: "default does not parse",
+			fsys: tree(minimal+"questions:\n  - name: a\n    default: \"{{ .b \"\n", nil),
+			want: []string{`question "a": default: template: a.default:1:`},
+		},
+		{
+			name: "default calls an unknown function",
+			fsys: tree(minimal+"questions:\n  - name: a\n    default: \"{{ frobnicate }}\"\n", nil),
+			want: []string{`question "a": default: template: a.default:1: function "frobnicate" not defined`},
+		},
+		{
+			name: "when does not parse",
+			fsys: tree(minimal+"questions:\n  - name: a\n    when: \"{{ if }}\"\n", nil),
+			want: []string{`question "a": when: template: a.when:1:`},
+		},
+		{
+			name: "file body does not parse",
+			fsys: tree(minimal, map[string]string{"main.go.tmpl": "package main\n\n// {{ .name\n"}),
+			want: []string{"template: main.go.tmpl:4: unclosed action"},
+		},
+		{
+			name: "file name does not parse",
+			fsys: tree(minimal, map[string]string{"cmd/{{ .name /main.go": "package main\n"}),
+			want: []string{"cmd/{{ .name /main.go: file name: "},
+		},
+		{
+			name: "verbatim glob with an open bracket",
+			fsys: tree(minimal+"verbatim: [\"assets/[a-\"]\n", nil),
+			want: []string{`template.yaml: verbatim glob "assets/[a-": syntax error in pattern`},
+		},
+		{
+			name: "verbatim glob with a trailing backslash",
+			fsys: tree(minimal+"verbatim: [\"**/x\\\\\"]\n", nil),
+			want: []string{`template.yaml: verbatim glob "**/x\\": syntax error in pattern`},
+		},
+		{
+			name: "not a regular file",
+			fsys: fstest.MapFS{
+				generator.ConfigFile: {Data: []byte(minimal)},
+				"link":               {Data: []byte("main.go"), Mode: 0o777 | 1<<27 /* fs.ModeSymlink */},
+			},
+			want: []string{"link: only regular files and directories can be templates"},
+		},
+		{
+			name: "every problem of one tree",
+			fsys: tree(`version: ""
+questions:
+  - name: my-key
+  - name: ok
+    type: number
+  - name: ok
+    choices: [a]
+    default: b
+  - name: c
+    validate: nope
+    default: "{{ .ok"
+verbatim: ["["]
+`, map[string]string{
+				"a.go.tmpl":      "{{ end }}",
+				"{{ .x }/b.go":   "package b\n",
+				"fine/c.go.tmpl": "package c // {{ .c }}\n",
+			}),
+			want: []string{
+				"template.yaml: name is required",
+				"template.yaml: version is required",
+				`question "my-key": names use letters`,
+				`question "ok": type "number" is not one of`,
+				`question "ok": asked twice`,
+				`question "ok": default "b" is not one of its choices a`,
+				`question "c": unknown validate rule "nope"`,
+				`question "c": default: template: c.default:1:`,
+				`verbatim glob "["`,
+				"a.go.tmpl:1: unexpected {{end}}",
+				"{{ .x }/b.go: file name:",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmpl, err := generator.Load(tt.fsys, source)
+			if err == nil {
+				t.Fatalf("Load succeeded (%d questions), want %d problems", len(tmpl.Questions), len(tt.want))
+			}
+			lines := strings.Split(err.Error(), "\n")
+			for i, line := range lines {
+				if !strings.HasPrefix(line, "template "+source+": ") {
+					t.Errorf("line %d does not name the template: %q", i+1, line)
+				}
+				if strings.TrimSpace(line) != line || line == "template "+source+": " {
+					t.Errorf("line %d is not one clean line: %q", i+1, line)
+				}
+			}
+			if len(lines) != len(tt.want) {
+				t.Errorf("got %d problem lines, want %d:\n%s", len(lines), len(tt.want), err)
+			}
+			for i, want := range tt.want {
+				if i < len(lines) && !strings.Contains(lines[i], want) {
+					t.Errorf("line %d = %q\nwant it to contain %q", i+1, lines[i], want)
+				}
+			}
+		})
+	}
+}
+
+// TestLoadEmptyConfig: a template.yaml with no content (only a comment) is
+// reported as what it lacks, like "---" is, not as a bare "EOF".
+func TestLoadEmptyConfig(t *testing.T) {
+	for _, config := range []string{"", "# nothing yet\n"} {
+		fsys := fstest.MapFS{generator.ConfigFile: {Data: []byte(config)}}
+		_, err := generator.Load(fsys, source)
+		want := "template test: template.yaml: name is required\ntemplate test: template.yaml: version is required"
+		if err == nil || err.Error() != want {
+			t.Errorf("Load(%q) = %v\nwant %s", config, err, want)
+		}
+	}
+}
+
+// TestLoadForbiddenFuncs: functions that read the environment, the clock or
+// randomness are not defined, wherever a template would call them.
+func TestLoadForbiddenFuncs(t *testing.T) {
+	for _, call := range []string{
+		`env "HOME"`, `expandenv "$HOME"`, `now`, `ago 0`, `randAlpha 5`, `randAlphaNum 5`,
+		`randNumeric 5`, `randInt 1 9`, `uuidv4`, `shuffle "abc"`, `getHostByName "x"`,
+		`genPrivateKey "rsa"`, `bcrypt "x"`,
+	} {
+		fn, _, _ := strings.Cut(call, " ")
+		for _, where := range []string{"body", "name", "default", "when"} {
+			t.Run(fn+"/"+where, func(t *testing.T) {
+				action := "{{ " + call + " }}"
+				config, files := minimal, map[string]string{}
+				switch where {
+				case "body":
+					files["f.txt"] = action
+				case "name":
+					files["x"+action+".txt"] = ""
+				case "default":
+					config += "questions:\n  - name: a\n    default: '" + action + "'\n"
+				case "when":
+					config += "questions:\n  - name: a\n    when: '" + action + "'\n"
+				}
+				_, err := generator.Load(tree(config, files), source)
+				if err == nil {
+					t.Fatalf("Load accepted %s in a %s", action, where)
+				}
+				if want := `function "` + fn + `" not defined`; !strings.Contains(err.Error(), want) {
+					t.Errorf("error = %q, want it to contain %q", err, want)
+				}
+			})
+		}
+	}
+}
