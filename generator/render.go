@@ -40,7 +40,14 @@ func (t *Tree) File(p string) (File, bool) {
 func Render(t *Template, answers Answers) (*Tree, error) {
 	tree := &Tree{Files: make([]File, 0, len(t.files)+1)}
 	var problems []string
+	off, err := t.excluded(answers)
+	if err != nil {
+		return nil, err
+	}
 	for _, sf := range t.files {
+		if off(sf.src) {
+			continue
+		}
 		p, err := sf.renderPath(answers)
 		if err != nil {
 			problems = append(problems, err.Error())
@@ -94,6 +101,29 @@ func Render(t *Template, answers Answers) (*Tree, error) {
 	tree.Files = append(tree.Files, File{Path: ManifestFile, Data: manifest, Mode: 0o644})
 	slices.SortFunc(tree.Files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	return tree, nil
+}
+
+// excluded evaluates the template's conditions for these answers and
+// returns whether a source path is left out by one of them.
+func (t *Template) excluded(answers Answers) (func(src string) bool, error) {
+	var off []string
+	for _, c := range t.conditions {
+		out, err := execute(c.expr, answers)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: condition for %s: %v", t.Source, c.path, err)
+		}
+		if strings.TrimSpace(out) != "true" {
+			off = append(off, c.path)
+		}
+	}
+	return func(src string) bool {
+		for _, p := range off {
+			if src == p || strings.HasPrefix(src, p+"/") {
+				return true
+			}
+		}
+		return false
+	}, nil
 }
 
 // renderPath renders the file's name one segment at a time, so that an answer

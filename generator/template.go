@@ -43,13 +43,25 @@ type Template struct {
 	// Verbatim lists globs (path.Match per segment, ** for any depth) of files
 	// copied as they are, for files that contain {{ }} meant for another tool.
 	Verbatim []string `yaml:"verbatim"`
+	// Conditions maps a path in the tree (a file, or a directory and all it
+	// holds) to an expression: the path is written only when it renders
+	// "true". File names cannot hold the quotes a comparison needs (Go
+	// module zips and go:embed refuse them), so conditions live here.
+	Conditions map[string]string `yaml:"conditions"`
 
 	// Source says where the tree came from (embedded:NAME or a directory); it
 	// is recorded in the project's answers file.
 	Source string `yaml:"-"`
 
-	files []sourceFile
-	ns    namespace
+	files      []sourceFile
+	conditions []condition // sorted by path
+	ns         namespace
+}
+
+// condition is one parsed entry of Conditions.
+type condition struct {
+	path string
+	expr *template.Template
 }
 
 // Question is one entry of template.yaml's questions list.
@@ -105,6 +117,7 @@ func Load(fsys fs.FS, source string) (*Template, error) {
 	var problems []string
 	problems = append(problems, t.checkConfig()...)
 	problems = append(problems, t.loadFiles(fsys)...)
+	problems = append(problems, t.loadConditions()...)
 	if len(problems) > 0 {
 		for i, p := range problems {
 			problems[i] = fmt.Sprintf("template %s: %s", source, p)
@@ -234,6 +247,32 @@ func (t *Template) loadFiles(fsys fs.FS) []string {
 	})
 	if err != nil {
 		problems = append(problems, err.Error())
+	}
+	return problems
+}
+
+// loadConditions parses Conditions; each must name a file or directory of
+// the tree, so a typo cannot silently leave a file unconditional.
+func (t *Template) loadConditions() []string {
+	var problems []string
+	for _, p := range sortedKeys(t.Conditions) {
+		matched := false
+		for _, f := range t.files {
+			if f.src == p || strings.HasPrefix(f.src, p+"/") {
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			problems = append(problems, fmt.Sprintf("%s: condition for %s: no such file or directory in the template", ConfigFile, p))
+			continue
+		}
+		expr, err := t.ns.parse("condition "+p, t.Conditions[p])
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: condition for %s: %v", ConfigFile, p, err))
+			continue
+		}
+		t.conditions = append(t.conditions, condition{p, expr})
 	}
 	return problems
 }
