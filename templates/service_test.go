@@ -28,13 +28,18 @@ import (
 )
 
 // TestGeneratedServiceWorks is the claim the service template makes, checked
-// for real: a generated project vets, builds and passes its own tests,
-// scripts/build.sh cross-compiles one archive per target with the commit's
-// short SHA baked in, and the binary from an archive starts, serves (or
-// works) and stops cleanly on SIGTERM.
+// for real for every combination of kind × ci × build: a generated project
+// vets, builds and passes its own tests (with the race detector, as its CI
+// runs them), its scripts pass shellcheck, its build (scripts/build.sh or
+// GoReleaser) cross-compiles one archive per target with the commit's short
+// SHA baked in, and the binary from an archive starts, serves (or works) and
+// stops cleanly on SIGTERM.
+//
+// Cross-compiling is the cost, so most combinations build two targets; the
+// defaults and one GoReleaser combination build the full default-sized list.
 func TestGeneratedServiceWorks(t *testing.T) {
 	if testing.Short() {
-		t.Skip("generates and cross-compiles two projects; skipped with -short")
+		t.Skip("generates and cross-compiles eight projects; skipped with -short")
 	}
 	if runtime.GOOS == "windows" {
 		t.Skip("the generated scripts need bash and POSIX signals")
@@ -44,131 +49,182 @@ func TestGeneratedServiceWorks(t *testing.T) {
 	testtool.Require(t, "bash", "apt-get install -y bash")
 	shellcheck := testtool.Require(t, "shellcheck", "apt-get install -y shellcheck")
 
-	tests := []struct {
-		name    string
-		set     map[string]string
-		bin     string   // the service's name: binary and archive prefix
-		targets []string // what the platforms answer must expand to
+	// Each kind's answers: the web service takes the defaults, the worker
+	// changes every answer that shows in its files.
+	kinds := []struct {
+		kind string
+		set  map[string]string
+		bin  string // the service's name: binary and archive prefix
 	}{
-		{
-			name: "web",
-			set:  map[string]string{"kind": "web"},
-			bin:  "oddjob",
-			targets: []string{
-				"darwin/amd64", "darwin/arm64", "linux/386", "linux/amd64", "linux/arm64",
-			},
-		},
-		{
-			name: "worker",
-			set: map[string]string{
-				"name":            "reaper",
-				"kind":            "worker",
-				"github_username": "acme",
-				"s3_bucket":       "acme-builds",
-				"platforms":       "linux darwin,arm64",
-			},
-			bin: "reaper",
-			targets: []string{
-				"darwin/arm64", "linux/386", "linux/amd64", "linux/arm", "linux/arm64",
-			},
-		},
+		{"web", map[string]string{}, "oddjob"},
+		{"worker", map[string]string{"name": "reaper", "github_username": "acme", "s3_bucket": "acme-builds"}, "reaper"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-			defer cancel()
-			dir := generate(t, tt.set)
-			env := projectEnv()
-			git := func(args ...string) string {
-				base := []string{
-					"-c", "user.name=test", "-c", "user.email=test@example.com",
-					"-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false",
-					"-c", "init.defaultBranch=main",
-				}
-				return run(ctx, t, dir, env, "git", append(base, args...)...)
-			}
-			git("init", "-q")
-			git("add", "-A")
-			git("commit", "--no-verify", "-q", "-m", "Template applied")
-			sha6 := strings.TrimSpace(git("rev-parse", "HEAD"))[:6]
+	// full lists the combinations that build every target of a wide
+	// platforms answer; the others build two.
+	full := map[string]struct {
+		platforms string   // "" for the default
+		targets   []string // what platforms must expand to
+	}{
+		"kind=web,ci=circleci,build=script": {"", []string{
+			"darwin/amd64", "darwin/arm64", "linux/386", "linux/amd64", "linux/arm64",
+		}},
+		"kind=worker,ci=github,build=goreleaser": {"linux darwin,arm64", []string{
+			"darwin/arm64", "linux/386", "linux/amd64", "linux/arm", "linux/arm64",
+		}},
+	}
+	const narrowPlatforms = "linux,amd64 darwin,arm64"
+	narrowTargets := []string{"darwin/arm64", "linux/amd64"}
 
-			if out := run(ctx, t, dir, env, "gofmt", "-l", "."); out != "" {
-				t.Errorf("gofmt -l . lists files that are not gofmt-clean:\n%s", out)
-			}
-			scripts, _ := fs.Glob(os.DirFS(dir), "scripts/*.sh")
-			if len(scripts) == 0 {
-				t.Fatal("no scripts/*.sh generated")
-			}
-			run(ctx, t, dir, env, shellcheck, scripts...)
-			run(ctx, t, dir, env, "go", "vet", "./...")
-			run(ctx, t, dir, env, "go", "build", "./...")
-			run(ctx, t, dir, env, "go", "test", "./...")
-
-			// build.sh: CIRCLE_ARTIFACTS unset (projectEnv drops it), so ./dist.
-			var want []string
-			for _, target := range tt.targets {
-				goos, goarch, _ := strings.Cut(target, "/")
-				want = append(want, fmt.Sprintf("%s_%s_%s_%s.tar.gz", tt.bin, sha6, goos, goarch))
-			}
-			printed := strings.Fields(run(ctx, t, dir, env, "scripts/build.sh"))
-			var wantPrinted []string
-			for _, name := range want {
-				wantPrinted = append(wantPrinted, "dist/"+name)
-			}
-			if !slices.Equal(printed, wantPrinted) {
-				t.Errorf("scripts/build.sh printed\n%s\nwant\n%s", strings.Join(printed, "\n"), strings.Join(wantPrinted, "\n"))
-			}
-			entries, err := os.ReadDir(filepath.Join(dir, "dist"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, e := range entries {
-				got = append(got, e.Name())
-			}
-			if !slices.Equal(got, want) {
-				t.Fatalf("dist holds\n%s\nwant exactly\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-			}
-			if status := git("status", "--porcelain"); status != "" {
-				t.Errorf("build output is not ignored by .gitignore; git status:\n%s", status)
-			}
-
-			wantFiles := []string{tt.bin, tt.bin + ".local.conf"}
-			slices.Sort(wantFiles)
-			var hostBinary []byte
-			host := runtime.GOOS + "/" + runtime.GOARCH
-			for i, name := range want {
-				files := readArchive(t, filepath.Join(dir, "dist", name))
-				var names []string
-				for n := range files {
-					names = append(names, n)
+	for _, k := range kinds {
+		for _, ci := range []string{"circleci", "github"} {
+			for _, build := range []string{"script", "goreleaser"} {
+				name := fmt.Sprintf("kind=%s,ci=%s,build=%s", k.kind, ci, build)
+				set := map[string]string{"kind": k.kind, "ci": ci, "build": build}
+				for key, v := range k.set {
+					set[key] = v
 				}
-				slices.Sort(names)
-				if !slices.Equal(names, wantFiles) {
-					t.Errorf("%s holds %v, want %v", name, names, wantFiles)
+				targets := narrowTargets
+				set["platforms"] = narrowPlatforms
+				if f, ok := full[name]; ok {
+					targets = f.targets
+					delete(set, "platforms")
+					if f.platforms != "" {
+						set["platforms"] = f.platforms
+					}
 				}
-				if tt.targets[i] == host {
-					hostBinary = files[tt.bin]
-				}
+				t.Run(name, func(t *testing.T) {
+					t.Parallel()
+					checkGenerated(t, set, k.bin, targets, shellcheck)
+				})
 			}
-			if hostBinary == nil {
-				t.Skipf("no target for this machine (%s): cannot run the binary", host)
-			}
-			bin := filepath.Join(t.TempDir(), tt.bin)
-			if err := os.WriteFile(bin, hostBinary, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if got := strings.TrimSpace(run(ctx, t, dir, env, bin, "-version")); got != sha6 {
-				t.Errorf("%s -version = %q, want the commit's short SHA %q", tt.bin, got, sha6)
-			}
+		}
+	}
+}
 
-			if tt.set["kind"] == "worker" {
-				checkWorker(ctx, t, bin, env, tt.bin, sha6)
-			} else {
-				checkWeb(ctx, t, bin, env, tt.bin, sha6)
-			}
-		})
+// checkGenerated generates the project for set and puts it through
+// TestGeneratedServiceWorks's checks.
+func checkGenerated(t *testing.T, set map[string]string, binName string, targets []string, shellcheck string) {
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	dir := generate(t, set)
+	checkLayout(t, dir, set["ci"], set["build"])
+	env := projectEnv()
+	git := func(args ...string) string {
+		base := []string{
+			"-c", "user.name=test", "-c", "user.email=test@example.com",
+			"-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false",
+			"-c", "init.defaultBranch=main",
+		}
+		return run(ctx, t, dir, env, "git", append(base, args...)...)
+	}
+	git("init", "-q")
+	// As in CI's checkout: GoReleaser reads the commit only with a remote.
+	git("remote", "add", "origin", "https://example.com/"+binName+".git")
+	git("add", "-A")
+	git("commit", "--no-verify", "-q", "-m", "Template applied")
+	sha6 := strings.TrimSpace(git("rev-parse", "HEAD"))[:6]
+
+	if out := run(ctx, t, dir, env, "gofmt", "-l", "."); out != "" {
+		t.Errorf("gofmt -l . lists files that are not gofmt-clean:\n%s", out)
+	}
+	scripts, _ := fs.Glob(os.DirFS(dir), "scripts/*.sh")
+	if len(scripts) == 0 {
+		t.Fatal("no scripts/*.sh generated")
+	}
+	run(ctx, t, dir, env, shellcheck, scripts...)
+	run(ctx, t, dir, env, "go", "vet", "./...")
+	run(ctx, t, dir, env, "go", "build", "./...")
+	run(ctx, t, dir, env, "go", "test", "-race", "./...")
+
+	// Either build writes to ./dist: CIRCLE_ARTIFACTS is unset (projectEnv
+	// drops it), and GoReleaser's dist is ./dist.
+	var want []string
+	for _, target := range targets {
+		goos, goarch, _ := strings.Cut(target, "/")
+		want = append(want, fmt.Sprintf("%s_%s_%s_%s.tar.gz", binName, sha6, goos, goarch))
+	}
+	if set["build"] == "goreleaser" {
+		goreleaser := testtool.Require(t, "goreleaser", "go install github.com/goreleaser/goreleaser/v2@v2.15.1")
+		run(ctx, t, dir, env, goreleaser, "release", "--snapshot", "--clean")
+	} else {
+		printed := strings.Fields(run(ctx, t, dir, env, "scripts/build.sh"))
+		var wantPrinted []string
+		for _, name := range want {
+			wantPrinted = append(wantPrinted, "dist/"+name)
+		}
+		if !slices.Equal(printed, wantPrinted) {
+			t.Errorf("scripts/build.sh printed\n%s\nwant\n%s", strings.Join(printed, "\n"), strings.Join(wantPrinted, "\n"))
+		}
+	}
+	got, err := fs.Glob(os.DirFS(filepath.Join(dir, "dist")), "*.tar.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("dist holds the archives\n%s\nwant exactly\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if set["build"] == "script" {
+		// build.sh writes nothing else; GoReleaser adds its builds and metadata.
+		if entries, _ := os.ReadDir(filepath.Join(dir, "dist")); len(entries) != len(want) {
+			t.Errorf("dist holds %d entries, want only the %d archives", len(entries), len(want))
+		}
+	}
+	if status := git("status", "--porcelain"); status != "" {
+		t.Errorf("build output is not ignored by .gitignore; git status:\n%s", status)
+	}
+
+	wantFiles := []string{binName, binName + ".local.conf"}
+	slices.Sort(wantFiles)
+	var hostBinary []byte
+	host := runtime.GOOS + "/" + runtime.GOARCH
+	for i, name := range want {
+		files := readArchive(t, filepath.Join(dir, "dist", name))
+		var names []string
+		for n := range files {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		if !slices.Equal(names, wantFiles) {
+			t.Errorf("%s holds %v, want %v", name, names, wantFiles)
+		}
+		if targets[i] == host {
+			hostBinary = files[binName]
+		}
+	}
+	if hostBinary == nil {
+		t.Skipf("no target for this machine (%s): cannot run the binary", host)
+	}
+	bin := filepath.Join(t.TempDir(), binName)
+	if err := os.WriteFile(bin, hostBinary, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(run(ctx, t, dir, env, bin, "-version")); got != sha6 {
+		t.Errorf("%s -version = %q, want the commit's short SHA %q", binName, got, sha6)
+	}
+
+	if set["kind"] == "worker" {
+		checkWorker(ctx, t, bin, env, binName, sha6)
+	} else {
+		checkWeb(ctx, t, bin, env, binName, sha6)
+	}
+}
+
+// checkLayout checks that the ci and build answers chose their files: one CI
+// config, and scripts/build.sh or .goreleaser.yaml, never both.
+func checkLayout(t *testing.T, dir, ci, build string) {
+	t.Helper()
+	want := map[string]bool{
+		".circleci/config.yml":     ci == "circleci",
+		".github/workflows/ci.yml": ci == "github",
+		"scripts/build.sh":         build == "script",
+		".goreleaser.yaml":         build == "goreleaser",
+		"scripts/upload.sh":        true,
+	}
+	for p, wanted := range want {
+		_, err := os.Stat(filepath.Join(dir, p))
+		if exists := err == nil; exists != wanted {
+			t.Errorf("ci=%s build=%s: %s exists: %v, want %v", ci, build, p, exists, wanted)
+		}
 	}
 }
 

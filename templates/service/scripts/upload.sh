@@ -11,7 +11,7 @@
 #                      addressing (ENDPOINT/BUCKET/KEY); without it
 #                      https://BUCKET.s3.REGION.amazonaws.com/KEY
 #   VERSION            default: first 6 characters of `git rev-parse HEAD`,
-#                      DEV outside git (the same as scripts/build.sh)
+#                      DEV outside git (the same as {{ if eq .build "script" }}scripts/build.sh{{ else }}.goreleaser.yaml{{ end }})
 #   CIRCLE_ARTIFACTS   where the archives are; default ./dist
 #
 # The secret is never printed and never put on a command line: the HMAC
@@ -265,7 +265,7 @@ main() {
 	archives=("$artifacts"/*.tar.gz)
 	shopt -u nullglob
 	if ((${#archives[@]} == 0)); then
-		die "no *.tar.gz archives in $artifacts (run scripts/build.sh first)"
+		die "no *.tar.gz archives in $artifacts (run {{ if eq .build "script" }}scripts/build.sh{{ else }}goreleaser release --snapshot --clean{{ end }} first)"
 	fi
 	for file in "${archives[@]}"; do
 		s3_put "$file" "$bucket" "$default_name/$version/${file##*/}" "$region" "$endpoint" || exit 1

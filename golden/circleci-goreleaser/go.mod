@@ -1,0 +1,3 @@
+module github.com/launchdarkly/billing
+
+go 1.25

@@ -1,0 +1,3 @@
+module github.com/launchdarkly/oddjob
+
+go 1.25
