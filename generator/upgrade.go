@@ -254,6 +254,7 @@ func (p *Plan) Diff() string {
 		}
 		b.WriteString(udiff.Unified(from, to, old, string(c.New)))
 	}
+	b.WriteString(udiff.Unified("a/"+ManifestFile, "b/"+ManifestFile, string(p.oldManifest), string(p.Manifest.Data)))
 	return b.String()
 }
 
@@ -311,7 +312,22 @@ func (p *Plan) Apply(fsys afero.Fs, dir string) (err error) {
 			return fmt.Errorf("upgrade %s: %w (every file put back as it was)", s.target, unwrapPath(err))
 		}
 	}
+	for _, s := range steps {
+		if s.remove {
+			removeEmptyParents(fsys, dir, s.target)
+		}
+	}
 	return nil
+}
+
+// removeEmptyParents removes the directories a deleted file leaves empty,
+// up to the project root, as git does.
+func removeEmptyParents(fsys afero.Fs, root, name string) {
+	for d := filepath.Dir(name); d != root && strings.HasPrefix(d, root); d = filepath.Dir(d) {
+		if empty, err := afero.IsEmpty(fsys, d); err != nil || !empty || fsys.Remove(d) != nil {
+			return
+		}
+	}
 }
 
 func restore(fsys afero.Fs, name string, data []byte, mode fs.FileMode) {

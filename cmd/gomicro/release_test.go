@@ -72,7 +72,18 @@ func TestUpgradeFromPreviousRelease(t *testing.T) {
 	if err := os.WriteFile(mainGo, edited, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	gitIn(t, svc, "commit", "-qam", "team edit")
+	// And a step of their own at the end of the CI config, which the
+	// template changes elsewhere: a clean merge.
+	ciConfig := filepath.Join(svc, ".circleci", "config.yml")
+	ciData, err := os.ReadFile(ciConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	teamLine := "# Deploys are triggered by the billing team's release job.\n"
+	if err := os.WriteFile(ciConfig, append(ciData, teamLine...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gitIn(t, svc, "commit", "-qam", "team edits")
 
 	var stdout, stderr bytes.Buffer
 	status := run([]string{"upgrade", svc, "--non-interactive"}, IO{In: strings.NewReader(""), Out: &stdout, Err: &stderr})
@@ -88,6 +99,9 @@ func TestUpgradeFromPreviousRelease(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(mainGo); !bytes.Equal(got, edited) {
 		t.Errorf("main.go lost the team's edit")
+	}
+	if got, _ := os.ReadFile(ciConfig); !strings.Contains(string(got), teamLine) || !strings.Contains(string(got), "go test -race ./...") {
+		t.Errorf(".circleci/config.yml should hold the team's line and 1.1.0's race detector:\n%s", got)
 	}
 	if v := yamlField(t, filepath.Join(svc, ".gomicro.yml"), "version:"); v != current {
 		t.Errorf(".gomicro.yml records %s, want %s", v, current)
