@@ -1,0 +1,356 @@
+package configcheck
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/rules"
+	"github.com/gomicro/gomicro/internal/testtool"
+)
+
+// The tool versions .ci/run installs.
+const (
+	ActionlintVersion = "1.7.12"
+	GoReleaserVersion = "2.15.1"
+
+	ActionlintInstall = "go install github.com/rhysd/actionlint/cmd/actionlint@v" + ActionlintVersion +
+		" (bash .ci/run installs it into the tools cache)"
+	GoReleaserInstall = "go install github.com/goreleaser/goreleaser/v2@v" + GoReleaserVersion +
+		" (takes minutes; bash .ci/run installs it once into the tools cache)"
+	ShellcheckInstall = "apt-get install -y shellcheck"
+)
+
+// commandTimeout bounds every tool run, so a hung tool fails the test with
+// its output instead of eating the whole go test timeout.
+const commandTimeout = 5 * time.Minute
+
+// WorkflowFiles lists dir's GitHub Actions workflow files, relative to dir.
+func WorkflowFiles(dir string) []string {
+	var files []string
+	for _, pattern := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml"} {
+		m, _ := filepath.Glob(filepath.Join(dir, filepath.FromSlash(pattern)))
+		for _, f := range m {
+			rel, _ := filepath.Rel(dir, f)
+			files = append(files, filepath.ToSlash(rel))
+		}
+	}
+	slices.Sort(files)
+	return files
+}
+
+// RunActionlint runs the actionlint binary on files (relative to dir), with
+// shellcheck checking the run: scripts, and returns its report; err is
+// non-nil when actionlint found a problem or could not run.
+func RunActionlint(actionlint, shellcheck, dir string, files ...string) (string, error) {
+	args := []string{"-no-color", "-shellcheck=" + shellcheck, "-pyflakes="}
+	out, err := runTool(dir, nil, actionlint, append(args, files...)...)
+	if err != nil {
+		return out, fmt.Errorf("actionlint %s: %w\n%s", strings.Join(files, " "), err, out)
+	}
+	return out, nil
+}
+
+// Actionlint runs actionlint (with shellcheck) on every workflow under
+// dir/.github/workflows and fails t with actionlint's report, or when there
+// is no workflow at all.
+func Actionlint(t testing.TB, dir string) {
+	t.Helper()
+	actionlint := testtool.Require(t, "actionlint", ActionlintInstall)
+	shellcheck := testtool.Require(t, "shellcheck", ShellcheckInstall)
+	files := WorkflowFiles(dir)
+	if len(files) == 0 {
+		t.Errorf("no workflow in %s/.github/workflows", dir)
+		return
+	}
+	start := time.Now()
+	if _, err := RunActionlint(actionlint, shellcheck, dir, files...); err != nil {
+		t.Error(err)
+		return
+	}
+	t.Logf("actionlint %s: clean (%v)", strings.Join(files, " "), time.Since(start).Round(time.Millisecond))
+}
+
+// RunGoReleaserCheck runs goreleaser check on dir's .goreleaser.yaml and
+// returns its output; err is non-nil when the config is invalid.
+func RunGoReleaserCheck(goreleaser, dir string) (string, error) {
+	out, err := runTool(dir, ProjectEnv(), goreleaser, "check", "--config", GoReleaserConfig)
+	if err != nil {
+		return out, fmt.Errorf("goreleaser check --config %s: %w\n%s", GoReleaserConfig, err, out)
+	}
+	return out, nil
+}
+
+// GoReleaserConfig is the file GoReleaserCheck validates.
+const GoReleaserConfig = ".goreleaser.yaml"
+
+// GoReleaserCheck proves a generated project's .goreleaser.yaml with the real
+// goreleaser: goreleaser check, then goreleaser release --snapshot --clean
+// --skip=publish in the project (made a git repository with one commit when
+// it is not one yet, and given an origin remote as a CI checkout has one:
+// without a remote GoReleaser does not read the commit at all). The answers in .gomicro.yml say what must come out:
+// exactly one <name>_<sha6>_<os>_<arch>.tar.gz per target of the platforms
+// answer, each holding the binary and every <name>.*.conf of the project
+// root and nothing else, and the binary for this machine (when it is a
+// target) printing the commit's first 6 characters for -version. It returns
+// the short SHA the build was made from.
+func GoReleaserCheck(t testing.TB, dir string) string {
+	t.Helper()
+	goreleaser := testtool.Require(t, "goreleaser", GoReleaserInstall)
+	testtool.Require(t, "git", "apt-get install -y git")
+	env := ProjectEnv()
+
+	name, owner, targets := projectTargets(t, dir)
+	if _, err := os.Stat(filepath.Join(dir, ".git")); err != nil {
+		GitCommit(t, dir, env)
+	}
+	// GoReleaser reads the commit only from a repository with a remote, as
+	// every CI checkout is; give a fresh one the origin it would have.
+	if remotes, err := runTool(dir, env, "git", "remote"); err == nil && strings.TrimSpace(remotes) == "" {
+		url := "https://github.com/" + owner + "/" + name + ".git"
+		if out, err := runTool(dir, env, "git", "remote", "add", "origin", url); err != nil {
+			t.Fatalf("git remote add origin %s: %v\n%s", url, err, out)
+		}
+	}
+	sha, err := runTool(dir, env, "git", "rev-parse", "HEAD")
+	if err != nil {
+		t.Fatalf("git rev-parse HEAD: %v\n%s", err, sha)
+	}
+	sha6 := strings.TrimSpace(sha)[:6]
+
+	if v, err := runTool(dir, env, goreleaser, "--version"); err == nil && !strings.Contains(v, GoReleaserVersion) {
+		t.Logf("warning: %s is not goreleaser %s:\n%s", goreleaser, GoReleaserVersion, v)
+	}
+	start := time.Now()
+	if out, err := RunGoReleaserCheck(goreleaser, dir); err != nil {
+		t.Fatal(err)
+	} else {
+		t.Logf("goreleaser check (%v)", time.Since(start).Round(time.Millisecond))
+		if strings.Contains(out, "DEPRECATED") {
+			t.Errorf("goreleaser check reports deprecated settings:\n%s", out)
+		}
+	}
+	timed(t, dir, env, goreleaser, "release", "--config", GoReleaserConfig, "--snapshot", "--clean", "--skip=publish")
+
+	dist := distDir(t, dir)
+	confs, _ := filepath.Glob(filepath.Join(dir, name+".*.conf"))
+	var wantFiles []string
+	for _, c := range confs {
+		wantFiles = append(wantFiles, filepath.Base(c))
+	}
+	var want []string
+	var hostBinary []byte
+	for _, p := range targets {
+		archive := fmt.Sprintf("%s_%s_%s_%s.tar.gz", name, sha6, p.OS, p.Arch)
+		want = append(want, archive)
+		bin := name
+		if p.OS == "windows" {
+			bin += ".exe"
+		}
+		files, err := ReadArchive(filepath.Join(dir, dist, archive))
+		if err != nil {
+			t.Errorf("goreleaser made no archive %s/%s for %s: %v", dist, archive, p, err)
+			continue
+		}
+		wantHere := slices.Sorted(slices.Values(append([]string{bin}, wantFiles...)))
+		if got := slices.Sorted(maps.Keys(files)); !slices.Equal(got, wantHere) {
+			t.Errorf("%s holds %v, want %v (the binary and the %s.*.conf files, at the root)", archive, got, wantHere, name)
+		}
+		if p.OS == runtime.GOOS && p.Arch == runtime.GOARCH {
+			hostBinary = files[bin]
+		}
+	}
+	slices.Sort(want)
+	var got []string
+	for _, pattern := range []string{"*.tar.gz", "*.zip", "*.tgz"} {
+		m, _ := filepath.Glob(filepath.Join(dir, dist, pattern))
+		for _, f := range m {
+			got = append(got, filepath.Base(f))
+		}
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("%s holds the archives\n  %s\nwant exactly (as scripts/build.sh names them)\n  %s", dist, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	if status, err := runTool(dir, env, "git", "status", "--porcelain"); err == nil && status != "" {
+		t.Errorf("goreleaser's output is not ignored by .gitignore; git status:\n%s", status)
+	}
+	if hostBinary == nil {
+		if !slices.ContainsFunc(targets, func(p rules.Platform) bool { return p.OS == runtime.GOOS && p.Arch == runtime.GOARCH }) {
+			t.Logf("no target for this machine (%s/%s): the binary's -version is not run", runtime.GOOS, runtime.GOARCH)
+		}
+		return sha6
+	}
+	bin := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(bin, hostBinary, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runTool(dir, env, bin, "-version")
+	if err != nil {
+		t.Errorf("%s -version: %v\n%s", name, err, out)
+	} else if got := strings.TrimSpace(out); got != sha6 {
+		t.Errorf("the goreleaser-built %s -version = %q, want the commit's short SHA %q", name, got, sha6)
+	} else if !t.Failed() {
+		t.Logf("goreleaser: %s/{%s}, each holding %s and %v; %s -version = %s", dist, strings.Join(want, ","), name, wantFiles, name, got)
+	}
+	return sha6
+}
+
+// projectTargets reads the service name, its GitHub owner and its target
+// platforms from the project's answers file.
+func projectTargets(t testing.TB, dir string) (name, owner string, targets []rules.Platform) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, generator.ManifestFile))
+	if err != nil {
+		t.Fatalf("reading the answers the project was made with: %v", err)
+	}
+	m, err := generator.ReadManifest(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, _ = m.Answers["name"].(string)
+	owner, _ = m.Answers["github_username"].(string)
+	platforms, _ := m.Answers["platforms"].(string)
+	if name == "" || platforms == "" {
+		t.Fatalf("%s has no name or platforms answer: %v", generator.ManifestFile, m.Answers)
+	}
+	targets, err = rules.ParsePlatforms(platforms)
+	if err != nil {
+		t.Fatalf("platforms %q: %v", platforms, err)
+	}
+	return name, owner, targets
+}
+
+// distDir is the config's dist: directory, relative to the project.
+func distDir(t testing.TB, dir string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, GoReleaserConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Dist string `yaml:"dist"`
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		t.Fatalf("%s: %v", GoReleaserConfig, err)
+	}
+	if cfg.Dist == "" {
+		return "dist"
+	}
+	return filepath.Clean(cfg.Dist)
+}
+
+// GitCommit makes dir a git repository holding everything in it as one
+// commit, without reading the user's git configuration.
+func GitCommit(t testing.TB, dir string, env []string) {
+	t.Helper()
+	base := []string{
+		"-c", "user.name=test", "-c", "user.email=test@example.com",
+		"-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false",
+		"-c", "init.defaultBranch=main",
+	}
+	for _, args := range [][]string{
+		{"init", "-q"},
+		{"add", "-A"},
+		{"commit", "--no-verify", "-q", "-m", "Template applied"},
+	} {
+		if out, err := runTool(dir, env, "git", append(base, args...)...); err != nil {
+			t.Fatalf("git %s: %v\n%s", args[0], err, out)
+		}
+	}
+}
+
+// ProjectEnv is this process's environment minus what would change how a
+// generated project builds, with the local Go toolchain pinned and git kept
+// away from the user's configuration.
+func ProjectEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		switch k, _, _ := strings.Cut(kv, "="); k {
+		case "CIRCLE_ARTIFACTS", "VERSION", "PORT", "INTERVAL", "GOTOOLCHAIN", "GOOS", "GOARCH",
+			"CGO_ENABLED", "GOWORK", "GIT_DIR", "GIT_WORK_TREE", "GITHUB_TOKEN", "GITLAB_TOKEN", "GITEA_TOKEN":
+		default:
+			env = append(env, kv)
+		}
+	}
+	return append(env, "GOTOOLCHAIN=local", "GOWORK=off", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
+}
+
+// timed runs a tool in dir, logs it with its duration and fails t with its
+// output when it fails.
+func timed(t testing.TB, dir string, env []string, name string, args ...string) string {
+	t.Helper()
+	start := time.Now()
+	out, err := runTool(dir, env, name, args...)
+	t.Logf("%s %s (%v)", filepath.Base(name), strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// runTool runs name in dir and returns its combined output.
+func runTool(dir string, env []string, name string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		err = fmt.Errorf("%w after %v", ctx.Err(), commandTimeout)
+	}
+	return out.String(), err
+}
+
+// ReadArchive returns the regular files of a .tar.gz by name; anything that
+// is not a regular file at the archive root is an error.
+func ReadArchive(file string) (map[string][]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	tr := tar.NewReader(zr)
+	files := map[string][]byte{}
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return files, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if h.Typeflag != tar.TypeReg || strings.Contains(strings.TrimPrefix(path.Clean(h.Name), "./"), "/") {
+			return nil, fmt.Errorf("%s: %s is not a regular file at the archive root", filepath.Base(file), h.Name)
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			return nil, err
+		}
+		files[strings.TrimPrefix(path.Clean(h.Name), "./")] = data
+	}
+}
