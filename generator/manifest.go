@@ -25,6 +25,7 @@ type Manifest struct {
 	Answers  Answers           `yaml:"-"`
 	Files    map[string]string `yaml:"files"`
 	order    []string          // question order, for writing answers
+	raw      []byte            // the file as read, to tell whether an upgrade changes it
 }
 
 func newManifest(t *Template, answers Answers, tree *Tree) *Manifest {
@@ -104,6 +105,6 @@ func ReadManifest(data []byte) (*Manifest, error) {
 	}
 	return &Manifest{
 		Format: raw.Format, Template: raw.Template, Source: raw.Source, Version: raw.Version,
-		Answers: raw.Answers, Files: raw.Files,
+		Answers: raw.Answers, Files: raw.Files, raw: data,
 	}, nil
 }

@@ -115,18 +115,18 @@ func (p *Plan) Behind() bool {
 }
 
 // PlanUpgrade decides, file by file, how the template's new render (theirs)
-// comes into the project at dir (ours). old is the project's answers file as
-// read (oldData its bytes); base holds the files as generated whose content
+// comes into the project at dir (ours). old is the project's answers file;
+// base holds the files as generated whose content
 // could be recovered (Mode 0 where the mode is unknown). A base file whose
 // digest is not old's is ignored: then, as for a file missing from base,
 // only the digest tells whether the team changed it. label names theirs in
 // conflict markers, e.g. "gomicro 1.1.0".
-func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, oldData []byte, base map[string]File, theirs *Tree, label string) (*Plan, error) {
+func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File, theirs *Tree, label string) (*Plan, error) {
 	manifest, ok := theirs.File(ManifestFile)
 	if !ok {
 		return nil, errors.New("rendered tree has no " + ManifestFile)
 	}
-	plan := &Plan{Manifest: manifest, oldManifest: oldData}
+	plan := &Plan{Manifest: manifest, oldManifest: old.raw}
 	paths := map[string]bool{}
 	for p := range old.Files {
 		paths[p] = true

@@ -16,10 +16,9 @@ import (
 // (the template changes it further down: a clean merge) and main.go (the
 // template leaves it: kept).
 type upgBenchProject struct {
-	fsys    afero.Fs
-	dir     string
-	old     *generator.Manifest
-	oldData []byte
+	fsys afero.Fs
+	dir  string
+	old  *generator.Manifest
 }
 
 // upgBenchSet is the answer the upgrade changes, so that theirs differs
@@ -74,7 +73,7 @@ func upgBenchGenerate(b *testing.B, tmpl *generator.Template, fsys afero.Fs, dir
 	if err != nil {
 		b.Fatal(err)
 	}
-	return upgBenchProject{fsys, dir, old, oldData}
+	return upgBenchProject{fsys, dir, old}
 }
 
 // upgBenchPlan is one upgrade up to the plan: the base rendered from the
@@ -93,7 +92,7 @@ func upgBenchPlan(b *testing.B, tmpl *generator.Template, p upgBenchProject) (*g
 	if err != nil {
 		b.Fatal(err)
 	}
-	plan, err := generator.PlanUpgrade(p.fsys, p.dir, p.old, p.oldData, base, theirs, "gomicro service@"+tmpl.Version)
+	plan, err := generator.PlanUpgrade(p.fsys, p.dir, p.old, base, theirs, "gomicro service@"+tmpl.Version)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -188,7 +187,7 @@ func BenchmarkUpgrade(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			plan, err := generator.PlanUpgrade(q.fsys, q.dir, q.old, q.oldData, baseFiles, theirs, "gomicro service@"+current.Version)
+			plan, err := generator.PlanUpgrade(q.fsys, q.dir, q.old, baseFiles, theirs, "gomicro service@"+current.Version)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -76,10 +76,9 @@ func upgGenerate(t testing.TB, fsys afero.Fs, dir string, tmpl *generator.Templa
 // upgUpgrade is one planned upgrade of the project at dir to the template
 // theirs, with the base rendered from base (nil: no base recovered).
 type upgUpgrade struct {
-	plan    *generator.Plan
-	theirs  *generator.Tree
-	old     *generator.Manifest
-	oldData []byte
+	plan   *generator.Plan
+	theirs *generator.Tree
+	old    *generator.Manifest
 }
 
 func upgPlan(t testing.TB, fsys afero.Fs, dir string, base, theirs *generator.Template, set map[string]string) upgUpgrade {
@@ -106,11 +105,11 @@ func upgPlan(t testing.TB, fsys afero.Fs, dir string, base, theirs *generator.Te
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := generator.PlanUpgrade(fsys, dir, old, oldData, baseFiles, tree, upgLabel(theirs))
+	plan, err := generator.PlanUpgrade(fsys, dir, old, baseFiles, tree, upgLabel(theirs))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return upgUpgrade{plan: plan, theirs: tree, old: old, oldData: oldData}
+	return upgUpgrade{plan: plan, theirs: tree, old: old}
 }
 
 func upgLabel(tmpl *generator.Template) string { return "gomicro " + tmpl.Name + "@" + tmpl.Version }
@@ -518,7 +517,7 @@ func TestUpgradeUnknownBase(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			plan, err := generator.PlanUpgrade(fsys, "svc", old, oldData, base, theirs, "gomicro demo@2.0.0")
+			plan, err := generator.PlanUpgrade(fsys, "svc", old, base, theirs, "gomicro demo@2.0.0")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -599,7 +598,7 @@ func TestUpgradeBaseDigestMismatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := generator.PlanUpgrade(fsys, "svc", old, oldData, base, theirs, "gomicro demo@2.0.0")
+	plan, err := generator.PlanUpgrade(fsys, "svc", old, base, theirs, "gomicro demo@2.0.0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -867,7 +866,7 @@ func TestUpgradeRejectsPathsOutside(t *testing.T) {
 				t.Fatal(err)
 			}
 			old.Files[p] = generator.BlobID([]byte("outside\n"))
-			plan, err := generator.PlanUpgrade(fsys, "/p/svc", old, oldData, nil, theirs, "gomicro demo@1.0.0")
+			plan, err := generator.PlanUpgrade(fsys, "/p/svc", old, nil, theirs, "gomicro demo@1.0.0")
 			if err == nil {
 				t.Fatalf("PlanUpgrade accepted %q in .gomicro.yml: %+v", p, plan.Changes)
 			}
@@ -896,7 +895,7 @@ func TestUpgradeRejectsDirectory(t *testing.T) {
 			base, _ := generator.BaseFiles(v1, old.Answers)
 			answers, _ := v2.ResolveUpgrade(old.Answers, nil, nil)
 			theirs, _ := generator.Render(v2, answers)
-			_, err = generator.PlanUpgrade(fsys, "svc", old, oldData, base, theirs, "gomicro demo@2.0.0")
+			_, err = generator.PlanUpgrade(fsys, "svc", old, base, theirs, "gomicro demo@2.0.0")
 			if err == nil || !strings.Contains(err.Error(), "directory") {
 				t.Errorf("PlanUpgrade with a directory at %s: err = %v, want one naming the directory", p, err)
 			}
@@ -969,7 +968,7 @@ func TestUpgradeNonCanonicalManifestPath(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			plan, err := generator.PlanUpgrade(fsys, "svc", old, oldData, nil, theirs, "gomicro demo@1.0.0")
+			plan, err := generator.PlanUpgrade(fsys, "svc", old, nil, theirs, "gomicro demo@1.0.0")
 			if err != nil {
 				return // refused: fine
 			}

@@ -147,7 +147,7 @@ func upgradeProject(opts *upgradeOptions, dir string, set map[string]string) (ou
 	}
 	base, baseFrom := recoverBase(dir, old, tmpl)
 	say("base: %s", baseFrom)
-	plan, err := generator.PlanUpgrade(afero.NewOsFs(), dir, old, oldData, base, theirs, "gomicro "+tmpl.Name+"@"+tmpl.Version)
+	plan, err := generator.PlanUpgrade(afero.NewOsFs(), dir, old, base, theirs, "gomicro "+tmpl.Name+"@"+tmpl.Version)
 	if err != nil {
 		return refuse(err)
 	}
