@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/gomicro/gomicro/generator"
-	"github.com/gomicro/gomicro/templates"
+	"github.com/gomicro/gomicro/internal/gentest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden/ from the current templates")
@@ -50,7 +50,7 @@ var goldenSets = []struct {
 func TestGolden(t *testing.T) {
 	for _, gs := range goldenSets {
 		t.Run(gs.name, func(t *testing.T) {
-			tree := renderEmbedded(t, "service", gs.set)
+			tree := gentest.Render(t, "service", gs.set)
 			dir := filepath.Join("..", "golden", gs.name)
 			if *update {
 				if err := os.RemoveAll(dir); err != nil {
@@ -64,27 +64,6 @@ func TestGolden(t *testing.T) {
 			compareTree(t, dir, tree)
 		})
 	}
-}
-
-func renderEmbedded(t testing.TB, name string, set map[string]string) *generator.Tree {
-	t.Helper()
-	fsys, err := templates.Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := generator.Load(fsys, "embedded:"+name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	answers, err := tmpl.Resolve(set, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tree, err := generator.Render(tmpl, answers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tree
 }
 
 // compareTree reports every missing, unexpected and differing file of dir

@@ -21,10 +21,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/gentest"
 	"github.com/gomicro/gomicro/internal/testtool"
-	"github.com/gomicro/gomicro/templates"
-	"github.com/spf13/afero"
 )
 
 // TestGeneratedServiceWorks is the claim the service template makes, checked
@@ -106,9 +104,9 @@ func TestGeneratedServiceWorks(t *testing.T) {
 func checkGenerated(t *testing.T, set map[string]string, binName string, targets []string, shellcheck string) {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	dir := generate(t, set)
+	dir := gentest.Generate(t, "service", set, "project")
 	checkLayout(t, dir, set["ci"], set["build"])
-	env := projectEnv()
+	env := gentest.ProjectEnv()
 	git := func(args ...string) string {
 		base := []string{
 			"-c", "user.name=test", "-c", "user.email=test@example.com",
@@ -226,47 +224,6 @@ func checkLayout(t *testing.T, dir, ci, build string) {
 			t.Errorf("ci=%s build=%s: %s exists: %v, want %v", ci, build, p, exists, wanted)
 		}
 	}
-}
-
-// generate renders the embedded service template with set (defaults for the
-// rest) into a new directory and returns its path.
-func generate(t *testing.T, set map[string]string) string {
-	t.Helper()
-	fsys, err := templates.Lookup("service")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := generator.Load(fsys, "embedded:service")
-	if err != nil {
-		t.Fatal(err)
-	}
-	answers, err := tmpl.Resolve(set, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tree, err := generator.Render(tmpl, answers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "project")
-	if err := generator.Write(afero.NewOsFs(), dir, tree, generator.WriteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// projectEnv is this process's environment minus what would change how the
-// generated project builds or runs, with the local Go toolchain pinned.
-func projectEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		switch k, _, _ := strings.Cut(kv, "="); k {
-		case "CIRCLE_ARTIFACTS", "VERSION", "PORT", "INTERVAL", "GOTOOLCHAIN", "GOOS", "GOARCH", "CGO_ENABLED":
-		default:
-			env = append(env, kv)
-		}
-	}
-	return append(env, "GOTOOLCHAIN=local", "GOWORK=off")
 }
 
 // run runs name in dir and returns its stdout; a failure ends the test with

@@ -9,10 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/afero"
-
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/configcheck"
+	"github.com/gomicro/gomicro/internal/gentest"
 	"github.com/gomicro/gomicro/internal/testtool"
 	"github.com/gomicro/gomicro/templates"
 )
@@ -75,7 +74,7 @@ func TestGeneratedConfigs(t *testing.T) {
 					if askBuild {
 						set["build"] = build
 					}
-					dir := generate(t, tmpl, set)
+					dir := generate(t, set)
 					checkGenerated(t, dir, ci, build)
 				})
 			}
@@ -102,22 +101,14 @@ func choices(t *testing.T, tmpl *generator.Template, key string, documented []st
 	return q.Choices
 }
 
-func generate(t *testing.T, tmpl *generator.Template, set map[string]string) string {
-	t.Helper()
-	answers, err := tmpl.Resolve(set, nil)
-	if err != nil {
-		t.Fatal(err)
+// generate writes the default service with set into a directory named as
+// the service, as gomicro new does.
+func generate(t *testing.T, set map[string]string) string {
+	name := set["name"]
+	if name == "" {
+		name = "oddjob"
 	}
-	tree, err := generator.Render(tmpl, answers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name, _ := answers["name"].(string)
-	dir := filepath.Join(t.TempDir(), name)
-	if err := generator.Write(afero.NewOsFs(), dir, tree, generator.WriteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return gentest.Generate(t, "service", set, name)
 }
 
 // checkGenerated validates the CI and build configs of a project generated

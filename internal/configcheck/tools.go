@@ -21,6 +21,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/gentest"
 	"github.com/gomicro/gomicro/internal/rules"
 	"github.com/gomicro/gomicro/internal/testtool"
 )
@@ -90,7 +91,7 @@ func Actionlint(t testing.TB, dir string) {
 // RunGoReleaserCheck runs goreleaser check on dir's .goreleaser.yaml and
 // returns its output; err is non-nil when the config is invalid.
 func RunGoReleaserCheck(goreleaser, dir string) (string, error) {
-	out, err := runTool(dir, ProjectEnv(), goreleaser, "check", "--config", GoReleaserConfig)
+	out, err := runTool(dir, gentest.ProjectEnv(), goreleaser, "check", "--config", GoReleaserConfig)
 	if err != nil {
 		return out, fmt.Errorf("goreleaser check --config %s: %w\n%s", GoReleaserConfig, err, out)
 	}
@@ -114,7 +115,7 @@ func GoReleaserCheck(t testing.TB, dir string) string {
 	t.Helper()
 	goreleaser := testtool.Require(t, "goreleaser", GoReleaserInstall)
 	testtool.Require(t, "git", "apt-get install -y git")
-	env := ProjectEnv()
+	env := gentest.ProjectEnv()
 
 	name, owner, targets := projectTargets(t, dir)
 	if _, err := os.Stat(filepath.Join(dir, ".git")); err != nil {
@@ -274,22 +275,6 @@ func GitCommit(t testing.TB, dir string, env []string) {
 			t.Fatalf("git %s: %v\n%s", args[0], err, out)
 		}
 	}
-}
-
-// ProjectEnv is this process's environment minus what would change how a
-// generated project builds, with the local Go toolchain pinned and git kept
-// away from the user's configuration.
-func ProjectEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		switch k, _, _ := strings.Cut(kv, "="); k {
-		case "CIRCLE_ARTIFACTS", "VERSION", "PORT", "INTERVAL", "GOTOOLCHAIN", "GOOS", "GOARCH",
-			"CGO_ENABLED", "GOWORK", "GIT_DIR", "GIT_WORK_TREE", "GITHUB_TOKEN", "GITLAB_TOKEN", "GITEA_TOKEN":
-		default:
-			env = append(env, kv)
-		}
-	}
-	return append(env, "GOTOOLCHAIN=local", "GOWORK=off", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
 }
 
 // timed runs a tool in dir, logs it with its duration and fails t with its

@@ -20,12 +20,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/afero"
-
-	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/gentest"
 	"github.com/gomicro/gomicro/internal/s3test"
 	"github.com/gomicro/gomicro/internal/testtool"
-	"github.com/gomicro/gomicro/templates"
 )
 
 const (
@@ -43,31 +40,9 @@ func requireTools(t *testing.T) {
 	testtool.Require(t, "od", "apt-get install -y coreutils")
 }
 
-// generate renders the embedded service template into a new directory and
-// returns it.
+// generate writes the default service, named service, uploading to bucket.
 func generate(t *testing.T) string {
-	t.Helper()
-	fsys, err := templates.Lookup("service")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := generator.Load(fsys, "embedded:service")
-	if err != nil {
-		t.Fatal(err)
-	}
-	answers, err := tmpl.Resolve(map[string]string{"name": service, "s3_bucket": bucket}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tree, err := generator.Render(tmpl, answers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), service)
-	if err := generator.Write(afero.NewOsFs(), dir, tree, generator.WriteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return gentest.Generate(t, "service", map[string]string{"name": service, "s3_bucket": bucket}, service)
 }
 
 // makeArchives writes fake archives of random bytes (one over 1 MiB, one
