@@ -194,31 +194,51 @@ func report(stdio IO, plan *generator.Plan) {
 	}
 }
 
-// recoverBase finds the files as they were generated: from gomicro's own
-// template history for an embedded template, else from the project's git
-// history by their blob ids. Every file is checked against its digest by
-// PlanUpgrade, so a wrong source can only mean a missing base, never a
-// wrong merge.
+// recoverBase finds the files as they were generated, trying each source
+// in turn for the files still missing: gomicro's own template history (an
+// embedded template), the template itself when its version has not moved
+// (only answers change), then the project's git history by blob id. A file
+// counts only when its blob id is the one .gomicro.yml recorded, so a wrong
+// source can only mean a missing base, never a wrong merge. It also says,
+// for the output, where the base came from.
 func recoverBase(dir string, old *generator.Manifest, current *generator.Template) (map[string]generator.File, string) {
+	base := map[string]generator.File{}
+	var from []string
+	take := func(files map[string]generator.File, source string) {
+		n := 0
+		for p, digest := range old.Files {
+			_, have := base[p]
+			if f, ok := files[p]; ok && !have && generator.BlobID(f.Data) == digest {
+				base[p] = f
+				n++
+			}
+		}
+		if n > 0 {
+			from = append(from, fmt.Sprintf("%s (%d files)", source, n))
+		}
+	}
 	if name, ok := strings.CutPrefix(old.Source, embeddedPrefix); ok {
 		if fsys, err := templates.Snapshot(name, old.Version); err == nil {
 			if tmpl, err := generator.Load(fsys, old.Source); err == nil {
 				if files, err := generator.BaseFiles(tmpl, old.Answers); err == nil {
-					return files, fmt.Sprintf("%s %s from gomicro's template history", name, old.Version)
+					take(files, fmt.Sprintf("%s %s from gomicro's template history", name, old.Version))
 				}
 			}
 		}
 	}
-	if current.Version == old.Version {
-		// Only answers change: the template itself is the base, where its
-		// digests agree.
+	if len(base) < len(old.Files) && current.Version == old.Version {
 		if files, err := generator.BaseFiles(current, old.Answers); err == nil {
-			return files, fmt.Sprintf("%s %s (unchanged template)", current.Name, current.Version)
+			take(files, fmt.Sprintf("%s %s as it renders today", current.Name, current.Version))
 		}
 	}
-	files := blobsFromGit(dir, old.Files)
-	if len(files) > 0 {
-		return files, fmt.Sprintf("pristine files from the project's git history (%d of %d)", len(files), len(old.Files))
+	if len(base) < len(old.Files) {
+		take(blobsFromGit(dir, old.Files), "pristine files from the project's git history")
 	}
-	return nil, "none found (not in gomicro's history nor in git); edited files the template changed get " + generator.SidecarSuffix + " beside them"
+	switch {
+	case len(from) == 0:
+		return nil, "none found (not in gomicro's history nor in git); edited files the template changed get " + generator.SidecarSuffix + " beside them"
+	case len(base) < len(old.Files):
+		from = append(from, fmt.Sprintf("%d of %d files without a base", len(old.Files)-len(base), len(old.Files)))
+	}
+	return base, strings.Join(from, ", ")
 }
