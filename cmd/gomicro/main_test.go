@@ -7,8 +7,12 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// TestMain lets testscript run this test binary as the gomicro command.
+// TestMain lets testscript run this test binary as the gomicro command, and
+// so does GOMICRO_TEST_AS_MAIN=1 for tests that start it themselves.
 func TestMain(m *testing.M) {
+	if os.Getenv("GOMICRO_TEST_AS_MAIN") == "1" {
+		os.Exit(run(os.Args[1:], systemIO()))
+	}
 	testscript.Main(m, map[string]func(){
 		"gomicro": func() { os.Exit(run(os.Args[1:], systemIO())) },
 	})

@@ -93,7 +93,9 @@ func runNew(opts *newOptions) error {
 			return err
 		}
 	}
-	answers, err := tmpl.Resolve(set, newPrompter(opts.io, opts.nonInteractive))
+	prompter := newPrompter(opts.io, opts.nonInteractive)
+	answers, err := tmpl.Resolve(set, prompter)
+	closePrompter(prompter)
 	if err != nil {
 		return err
 	}

@@ -25,9 +25,16 @@ func newPrompter(stdio IO, nonInteractive bool) generator.Prompter {
 		plain := &colorprofile.Writer{Forward: stdio.Out, Profile: colorprofile.NoTTY}
 		return &linePrompter{in: stdio.In, out: plain}
 	case stdio.Terminal:
-		return &formPrompter{in: stdio.In, out: stdio.Out}
+		return &formPrompter{in: newTerminalInput(stdio.In), out: stdio.Out}
 	default:
 		return noTerminal{}
+	}
+}
+
+// closePrompter ends a prompting session (a terminal in raw mode is restored).
+func closePrompter(p generator.Prompter) {
+	if c, ok := p.(io.Closer); ok {
+		c.Close()
 	}
 }
 
@@ -47,8 +54,14 @@ func title(q generator.Question, def string) string {
 
 // formPrompter shows each question as a huh form on the terminal.
 type formPrompter struct {
-	in  io.Reader
+	in  *terminalInput
 	out io.Writer
+}
+
+// Close gives the terminal back as it was.
+func (p *formPrompter) Close() error {
+	p.in.unraw()
+	return nil
 }
 
 func (p *formPrompter) Ask(q generator.Question, def string, check func(string) error) (string, error) {
@@ -67,7 +80,12 @@ func (p *formPrompter) Ask(q generator.Question, def string, check func(string) 
 		field = huh.NewInput().Title(title(q, def)).Description(q.Help).
 			Placeholder(def).Value(&value).Validate(check)
 	}
-	err := huh.NewForm(huh.NewGroup(field)).WithInput(p.in).WithOutput(p.out).WithShowHelp(false).Run()
+	if err := p.in.raw(); err != nil {
+		return "", err
+	}
+	input := p.in.reader()
+	err := huh.NewForm(huh.NewGroup(field)).WithInput(input).WithOutput(p.out).WithShowHelp(false).Run()
+	input.stop()
 	if errors.Is(err, huh.ErrUserAborted) {
 		return "", errors.New("cancelled: nothing written")
 	}

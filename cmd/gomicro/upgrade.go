@@ -75,10 +75,18 @@ func runUpgrade(opts *upgradeOptions) error {
 	if err != nil {
 		return err
 	}
+	// Questions new since a project was made are asked only of a person;
+	// otherwise they take their defaults (upgrade never refuses for want of
+	// a terminal).
+	var prompter generator.Prompter
+	if !opts.nonInteractive && (opts.io.Terminal || opts.io.Accessible) {
+		prompter = newPrompter(opts.io, false)
+		defer closePrompter(prompter)
+	}
 	worst := current
 	var summary []string
 	for _, dir := range opts.dirs {
-		out, line := upgradeProject(opts, dir, set)
+		out, line := upgradeProject(opts, dir, set, prompter)
 		worst = max(worst, out)
 		summary = append(summary, line)
 	}
@@ -93,7 +101,7 @@ func runUpgrade(opts *upgradeOptions) error {
 
 // upgradeProject upgrades one project and returns its outcome and summary
 // line. Problems are printed as they are found, prefixed with the directory.
-func upgradeProject(opts *upgradeOptions, dir string, set map[string]string) (outcome, string) {
+func upgradeProject(opts *upgradeOptions, dir string, set map[string]string, prompter generator.Prompter) (outcome, string) {
 	say := func(format string, args ...any) {
 		fmt.Fprintf(opts.io.Out, "%s: %s\n", dir, fmt.Sprintf(format, args...))
 	}
@@ -132,10 +140,6 @@ func upgradeProject(opts *upgradeOptions, dir string, set map[string]string) (ou
 	}
 	if semver.Compare("v"+tmpl.Version, "v"+old.Version) < 0 {
 		return refuse(fmt.Errorf("template %s %s is older than the project's %s: use a newer gomicro or --template", tmpl.Name, tmpl.Version, old.Version))
-	}
-	var prompter generator.Prompter
-	if !opts.nonInteractive && (opts.io.Terminal || opts.io.Accessible) {
-		prompter = newPrompter(opts.io, false)
 	}
 	answers, err := tmpl.ResolveUpgrade(old.Answers, set, prompter)
 	if err != nil {
