@@ -9,40 +9,76 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/mod/semver"
+
 	"github.com/gomicro/gomicro/internal/testtool"
 )
 
-// TestUpgradeFromPreviousRelease lives the upgrade the way a team does:
-// gomicro as built at the commit before the default template's last version
-// bump generates a service; the team commits and edits it; today's gomicro
-// upgrades it; the service still vets, builds, tests and cross-compiles.
-func TestUpgradeFromPreviousRelease(t *testing.T) {
+// TestUpgradeFromEarlierReleases lives the upgrade the way a team does:
+// gomicro as built when an earlier template version was current generates a
+// service; the team commits and edits it; today's gomicro upgrades it; the
+// service still vets, builds, tests and cross-compiles. It goes from the
+// oldest release and from the one before today's.
+func TestUpgradeFromEarlierReleases(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds an older gomicro and a service")
+		t.Skip("builds older gomicros and services")
 	}
 	gitPath := testtool.Require(t, "git", "apt-get install -y git")
 	testtool.Require(t, "go", "https://go.dev/dl")
 	top := strings.TrimSpace(string(must(t, exec.Command(gitPath, "rev-parse", "--show-toplevel"))))
 	current := yamlField(t, filepath.Join(top, "templates", "service", "template.yaml"), "version:")
-
-	// The oldest commit whose template.yaml names today's version is the bump.
-	log := exec.Command(gitPath, "log", "--format=%H", "--reverse", "-S", "version: "+current, "--", "templates/service/template.yaml")
-	log.Dir = top
-	commits := strings.Fields(string(must(t, log)))
-	if len(commits) == 0 {
-		if os.Getenv("GOMICRO_REQUIRE_TOOLS") != "" {
-			t.Fatalf("no commit sets service version %s: is this a shallow clone?", current)
-		}
-		t.Skipf("no commit sets service version %s (uncommitted, or a shallow clone)", current)
+	released := releasedVersions(t, top)
+	if len(released) < 2 || released[len(released)-1] != current {
+		t.Fatalf("templates/history holds %v; want earlier releases and today's %s", released, current)
 	}
-	before := commits[0] + "^"
+	from := []string{released[0]}
+	if prev := released[len(released)-2]; prev != released[0] {
+		from = append(from, prev)
+	}
+	for _, version := range from {
+		t.Run("from "+version, func(t *testing.T) {
+			// gomicro made version V until the commit that brought in the
+			// next release: its parent is the gomicro a team had then.
+			next := released[slices.Index(released, version)+1]
+			log := exec.Command(gitPath, "log", "--format=%H", "--reverse", "-S", "version: "+next, "--", "templates/service/template.yaml")
+			log.Dir = top
+			commits := strings.Fields(string(must(t, log)))
+			if len(commits) == 0 {
+				if os.Getenv("GOMICRO_REQUIRE_TOOLS") != "" {
+					t.Fatalf("no commit sets service version %s: is this a shallow clone?", next)
+				}
+				t.Skipf("no commit sets service version %s (uncommitted, or a shallow clone)", next)
+			}
+			upgradeFromCommit(t, top, commits[0]+"^", current)
+		})
+	}
+}
 
+// releasedVersions lists templates/history's versions of service, oldest first.
+func releasedVersions(t *testing.T, top string) []string {
+	entries, err := os.ReadDir(filepath.Join(top, "templates", "history"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var versions []string
+	for _, e := range entries {
+		if v, ok := strings.CutPrefix(e.Name(), "service-"); ok {
+			versions = append(versions, v)
+		}
+	}
+	slices.SortFunc(versions, func(a, b string) int { return semver.Compare("v"+a, "v"+b) })
+	return versions
+}
+
+// upgradeFromCommit builds gomicro as it was at commit, generates a service
+// with it, edits and upgrades it with today's code, and checks the result.
+func upgradeFromCommit(t *testing.T, top, commit, current string) {
 	work := t.TempDir()
 	oldSrc := filepath.Join(work, "gomicro-old")
 	if err := os.MkdirAll(oldSrc, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	archive := exec.Command("sh", "-c", "git -C \"$1\" archive \"$2\" | tar -x -C \"$3\"", "sh", top, before, oldSrc)
+	archive := exec.Command("sh", "-c", "git -C \"$1\" archive \"$2\" | tar -x -C \"$3\"", "sh", top, commit, oldSrc)
 	must(t, archive)
 	oldBin := filepath.Join(work, "gomicro-old-bin")
 	build := exec.Command("go", "build", "-o", oldBin, "./cmd/gomicro")
