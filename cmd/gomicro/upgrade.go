@@ -176,7 +176,11 @@ func upgradeProject(opts *upgradeOptions, dir string, set map[string]string, pro
 	}
 	report(opts.io, plan)
 	if c := plan.Conflicts(); len(c) > 0 {
-		return conflicts, fmt.Sprintf("%s: upgraded %s with %d conflicts: %s (resolve them, then commit)", dir, move, len(c), strings.Join(c, ", "))
+		noun := "conflicts"
+		if len(c) == 1 {
+			noun = "conflict"
+		}
+		return conflicts, fmt.Sprintf("%s: upgraded %s with %d %s: %s (resolve, then commit)", dir, move, len(c), noun, strings.Join(c, ", "))
 	}
 	return upgraded, fmt.Sprintf("%s: upgraded %s", dir, move)
 }
