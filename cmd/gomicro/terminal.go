@@ -80,6 +80,12 @@ func (r *formReader) stop() { close(r.done) }
 
 func (r *formReader) Read(p []byte) (int, error) {
 	r.t.mu.Lock()
+	select {
+	case <-r.done: // a form that has ended gets nothing more
+		r.t.mu.Unlock()
+		return 0, io.EOF
+	default:
+	}
 	if len(r.t.unread) > 0 {
 		n := copy(p, r.t.unread)
 		r.t.unread = r.t.unread[n:]
