@@ -747,7 +747,7 @@ type upgFaultFs struct {
 	name  string // the path of the call that failed
 }
 
-var upgErrInjected = errors.New("injected failure")
+var errUpgInjected = errors.New("injected failure")
 
 func (f *upgFaultFs) fault(op, name string) error {
 	if !f.armed || op != f.op {
@@ -756,7 +756,7 @@ func (f *upgFaultFs) fault(op, name string) error {
 	f.calls++
 	if f.calls == f.n {
 		f.hit, f.name = true, name
-		return &os.PathError{Op: op, Path: name, Err: upgErrInjected}
+		return &os.PathError{Op: op, Path: name, Err: errUpgInjected}
 	}
 	return nil
 }
@@ -838,7 +838,7 @@ func TestUpgradeApplyAtomic(t *testing.T) {
 						}
 						continue
 					}
-					if !errors.Is(err, upgErrInjected) {
+					if !errors.Is(err, errUpgInjected) {
 						t.Errorf("%s #%d fails: Apply err = %v, want the injected failure", op, n, err)
 					}
 					upgSameFiles(t, fmt.Sprintf("%s #%d fails", op, n), upgFiles(t, osfs, dir), before)
