@@ -87,7 +87,7 @@ func (p *formPrompter) Ask(q generator.Question, def string, check func(string) 
 	err := huh.NewForm(huh.NewGroup(field)).WithInput(input).WithOutput(p.out).WithShowHelp(false).Run()
 	input.stop()
 	if errors.Is(err, huh.ErrUserAborted) {
-		return "", errors.New("cancelled: nothing written")
+		return "", errInterrupted
 	}
 	if err != nil {
 		return "", err

@@ -63,6 +63,11 @@ func run(args []string, stdio IO) int {
 	if errors.As(err, &exit) {
 		return int(exit) // the command has said why already
 	}
+	var stop cancelled
+	if errors.As(err, &stop) {
+		fmt.Fprintln(stdio.Err, "gomicro: "+stop.Error())
+		return stop.status
+	}
 	for _, line := range strings.Split(err.Error(), "\n") {
 		fmt.Fprintln(stdio.Err, "gomicro: "+line)
 	}
