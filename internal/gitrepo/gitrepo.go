@@ -1,0 +1,295 @@
+// Package gitrepo is gomicro's git plumbing: it finds the repository that
+// holds a project, reads its status, blobs and unmerged entries, stores the
+// pristine render of each project under a private ref, records conflicts as
+// index stages, and makes a new project's first commit.
+//
+// It runs the git binary, so it sees exactly what the person's own git sees
+// (config, safe.directory, hooks path, object format), and it returns data:
+// printing is the caller's business. Every failure is an *Error carrying
+// git's own message, so the caller can refuse instead of guessing.
+package gitrepo
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Repo is the git work tree that holds a project directory.
+type Repo struct {
+	Top    string // absolute, symlink-free path of the work tree's top level
+	Prefix string // the project directory relative to Top, slash-separated, "." for the top itself
+
+	dir string // the project directory: Top joined with Prefix
+}
+
+// Find returns the repository whose work tree holds dir, or (nil, nil) when
+// dir is in none: there is no .git (file or directory) in dir or in any of
+// its parents up to the filesystem root. Symlinks in dir are resolved first,
+// as git does with its working directory, so a project reached through a
+// symlink belongs to the repository it physically lives in.
+//
+// When a .git is there but git cannot answer (git not installed, "detected
+// dubious ownership", a corrupt repository, ...), Find returns an *Error with
+// git's own message: the caller must then refuse (fail closed) rather than
+// take the project for one with nothing uncommitted.
+func Find(dir string) (*Repo, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, err
+	}
+	if !hasDotGit(real) {
+		return nil, nil
+	}
+	out, err := git(real, nil, nil, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return nil, err
+	}
+	// Only the final newline goes: a directory name may end in spaces.
+	top := strings.TrimSuffix(string(out), "\n")
+	if top == "" {
+		return nil, &Error{Cmd: "rev-parse", Msg: "git knows no work tree for " + real}
+	}
+	// git already prints a symlink-free path; resolving again only guards
+	// against a platform where its spelling differs from ours.
+	if resolved, err := filepath.EvalSymlinks(filepath.FromSlash(top)); err == nil {
+		top = resolved
+	}
+	rel, err := filepath.Rel(top, real)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return nil, &Error{Cmd: "rev-parse", Msg: fmt.Sprintf("git says the work tree of %s is %s, which does not hold it", real, top)}
+	}
+	return &Repo{Top: top, Prefix: filepath.ToSlash(rel), dir: real}, nil
+}
+
+// hasDotGit reports whether dir or one of its parents holds an entry named
+// .git. Anything but a clear "does not exist" counts as there, so a
+// directory we cannot look into is left to git to judge (fail closed).
+func hasDotGit(dir string) bool {
+	for {
+		_, err := os.Lstat(filepath.Join(dir, ".git"))
+		if !errors.Is(err, os.ErrNotExist) {
+			return true
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return false
+		}
+		dir = parent
+	}
+}
+
+// topPath turns a project-relative path into a top-relative one.
+func (r *Repo) topPath(p string) string {
+	if r.Prefix == "." {
+		return p
+	}
+	return r.Prefix + "/" + p
+}
+
+// Uncommitted summarises the uncommitted changes (staged, unstaged,
+// untracked, unmerged) inside the project directory, not elsewhere in the
+// repository: "" when there are none, else the first entry as
+// `git status --porcelain` prints it (paths relative to Top) plus
+// " and N more". Ignored files do not count: git would not keep them either.
+func (r *Repo) Uncommitted() (string, error) {
+	// --no-optional-locks: status would otherwise refresh and rewrite the
+	// index, which can collide with the person's own git in an editor.
+	// --untracked-files=normal overrides a status.showUntrackedFiles=no that
+	// would hide new files upgrade could overwrite.
+	out, err := git(r.dir, nil, nil, "--no-optional-locks", "status", "--porcelain", "-z", "--untracked-files=normal", "--", ".")
+	if err != nil {
+		return "", err
+	}
+	entries := parseStatus(out)
+	switch len(entries) {
+	case 0:
+		return "", nil
+	case 1:
+		return entries[0], nil
+	}
+	return fmt.Sprintf("%s and %d more", entries[0], len(entries)-1), nil
+}
+
+// parseStatus splits `git status --porcelain -z` output into one line per
+// entry, written as the porcelain format without -z writes it ("XY path",
+// "R  old -> new"). A path that would not fit on one line is quoted.
+func parseStatus(out []byte) []string {
+	fields := strings.Split(string(out), "\x00")
+	var entries []string
+	for i := 0; i < len(fields); i++ {
+		f := fields[i]
+		if len(f) < 4 {
+			continue // the empty string after the last NUL
+		}
+		xy, path := f[:2], displayPath(f[3:])
+		// A rename or copy is followed by its source path.
+		if strings.ContainsAny(xy, "RC") && i+1 < len(fields) {
+			i++
+			path = displayPath(fields[i]) + " -> " + path
+		}
+		entries = append(entries, xy+" "+path)
+	}
+	return entries
+}
+
+// displayPath quotes a path Go-style when it holds a control character, a
+// quote or a backslash, so a summary stays one unambiguous line.
+func displayPath(p string) string {
+	for _, c := range []byte(p) {
+		if c < 0x20 || c == 0x7f || c == '"' || c == '\\' {
+			return fmt.Sprintf("%q", p)
+		}
+	}
+	return p
+}
+
+// Unmerged lists, sorted, the project-relative paths that have unmerged
+// index entries (conflicts git or MarkConflicts recorded).
+func (r *Repo) Unmerged() ([]string, error) {
+	// Run in the project directory, ls-files lists only the files below it
+	// and prints their paths relative to it.
+	out, err := git(r.dir, nil, nil, "ls-files", "--unmerged", "-z")
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, rec := range strings.Split(string(out), "\x00") {
+		// "<mode> <oid> <stage>\t<path>", one record per stage, sorted by path.
+		_, path, ok := strings.Cut(rec, "\t")
+		if ok && (len(paths) == 0 || paths[len(paths)-1] != path) {
+			paths = append(paths, path)
+		}
+	}
+	return paths, nil
+}
+
+// Error is a git command that failed.
+type Error struct {
+	Cmd string // the git subcommand, such as "status"
+	Msg string // git's own explanation: its first error line
+	Err error  // the underlying error (an *exec.ExitError, exec.ErrNotFound, ...)
+}
+
+func (e *Error) Error() string { return "git " + e.Cmd + ": " + e.Msg }
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// localEnv are the variables that point git at a repository other than the
+// one its working directory is in (git's own list, `git rev-parse
+// --local-env-vars`, without the config ones, which carry the person's -c
+// settings), plus those that stop discovery early. A caller may have them
+// set (gomicro run from a git hook, or by hand); they are dropped for every
+// child so that git finds the repository the way Find does, from the
+// directory, for each project on its own.
+var localEnv = map[string]bool{
+	"GIT_ALTERNATE_OBJECT_DIRECTORIES": true,
+	"GIT_OBJECT_DIRECTORY":             true,
+	"GIT_DIR":                          true,
+	"GIT_WORK_TREE":                    true,
+	"GIT_IMPLICIT_WORK_TREE":           true,
+	"GIT_GRAFT_FILE":                   true,
+	"GIT_INDEX_FILE":                   true,
+	"GIT_NO_REPLACE_OBJECTS":           true,
+	"GIT_REPLACE_REF_BASE":             true,
+	"GIT_PREFIX":                       true,
+	"GIT_INTERNAL_SUPER_PREFIX":        true,
+	"GIT_SHALLOW_FILE":                 true,
+	"GIT_COMMON_DIR":                   true,
+	"GIT_NAMESPACE":                    true,
+	"GIT_CEILING_DIRECTORIES":          true,
+	"GIT_DISCOVERY_ACROSS_FILESYSTEM":  true,
+}
+
+// childEnv is the environment of every git child: the caller's, minus
+// localEnv, and allowed to look past a filesystem boundary as Find does.
+func childEnv(extra []string) []string {
+	env := []string{"GIT_DISCOVERY_ACROSS_FILESYSTEM=1"}
+	for _, kv := range os.Environ() {
+		key, _, _ := strings.Cut(kv, "=")
+		if !localEnv[strings.ToUpper(key)] {
+			env = append(env, kv)
+		}
+	}
+	return append(env, extra...)
+}
+
+// git runs git with args in dir, feeding it stdin, with extra environment
+// variables, and returns its standard output. On failure the error is an
+// *Error whose message is git's own.
+func git(dir string, stdin []byte, extraEnv []string, args ...string) ([]byte, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = childEnv(extraEnv)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.Bytes(), gitError(args, stderr.Bytes(), stdout.Bytes(), err)
+	}
+	return stdout.Bytes(), nil
+}
+
+func gitError(args []string, stderr, stdout []byte, err error) *Error {
+	e := &Error{Cmd: subcommand(args), Err: err}
+	switch {
+	case errors.Is(err, exec.ErrNotFound):
+		e.Msg = "git is not installed (not found on PATH)"
+	default:
+		// Some failures ("nothing to commit") are explained on stdout.
+		e.Msg = firstLine(stderr)
+		if e.Msg == "" {
+			e.Msg = firstLine(stdout)
+		}
+		if e.Msg == "" {
+			e.Msg = err.Error()
+		}
+	}
+	return e
+}
+
+// subcommand names the git command in args, past the -c options.
+func subcommand(args []string) string {
+	for i := 0; i < len(args); i++ {
+		switch {
+		case args[i] == "-c":
+			i++
+		case !strings.HasPrefix(args[i], "-"):
+			return args[i]
+		}
+	}
+	return "git"
+}
+
+// firstLine picks git's explanation out of its output: the first "fatal:"
+// or "error:" line (a warning may come before it), else the first line
+// that is not blank and not a "hint:". The "fatal: " or "error: " label goes.
+func firstLine(out []byte) string {
+	var first string
+	for _, line := range strings.Split(string(out), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "hint:") {
+			continue
+		}
+		for _, label := range []string{"fatal: ", "error: "} {
+			if msg, ok := strings.CutPrefix(line, label); ok {
+				return msg
+			}
+		}
+		if first == "" {
+			first = line
+		}
+	}
+	return first
+}

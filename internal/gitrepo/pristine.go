@@ -1,0 +1,243 @@
+package gitrepo
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+)
+
+// File is one file of a project as gomicro rendered it.
+type File struct {
+	Path string      // project-relative, slash-separated
+	Data []byte      // the content (a symlink's target when Mode says symlink)
+	Mode fs.FileMode // 0o644, 0o755, ...: any execute bit makes it executable for git
+}
+
+// The refs gomicro owns. A project's pristine render lives under
+// pristinePrefix; legacyRef is where an older gomicro kept every project's
+// render, and legacyKeep is where that ref moves to (see RecordPristine).
+const (
+	pristinePrefix = "refs/gomicro/pristine/"
+	legacyRef      = "refs/gomicro/pristine"
+	legacyKeep     = "refs/gomicro/legacy-pristine"
+)
+
+// maxRefName bounds the escaped name of a project's ref. A loose ref is a
+// file named like it (plus ".lock" while it is written), and file names
+// stop at 255 bytes; escaping can triple a name (every non-ASCII byte
+// becomes three), so a long prefix is named by its hash instead.
+const maxRefName = 200
+
+// PristineRef is the ref that holds the project's pristine render:
+// refs/gomicro/pristine/<the prefix, escaped>.
+//
+// Each project in a repository gets its own ref, so one project's upgrade
+// never moves another's base out of reach. The whole prefix becomes ONE ref
+// component, its slashes escaped too: a project nested in another
+// ("svc" and "svc/inner") would otherwise need "…/svc" to be both a ref and
+// a directory of refs, which git cannot store. Every byte outside
+// [A-Za-z0-9_-] is percent-encoded ("." is "%2E", "/" is "%2F"), so the name
+// passes `git check-ref-format` (no dot, no ".lock", no "@{", nothing git
+// forbids) and no two prefixes share a ref. A name longer than maxRefName
+// becomes "%sha256-" and the prefix's SHA-256: escaping only ever writes
+// "%" before two upper-case hex digits, so that form is never an escaped
+// prefix.
+func (r *Repo) PristineRef() string {
+	return pristineRefFor(r.Prefix)
+}
+
+func pristineRefFor(prefix string) string {
+	name := escapeRefName(prefix)
+	if len(name) > maxRefName {
+		sum := sha256.Sum256([]byte(prefix))
+		name = "%sha256-" + hex.EncodeToString(sum[:])
+	}
+	return pristinePrefix + name
+}
+
+func escapeRefName(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '-':
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// RecordPristine stores files as one commit on r.PristineRef(), in one
+// `git fast-import` process. Its parent is the ref's previous commit, so the
+// renders of earlier upgrades stay reachable too; the tree holds exactly
+// files, at their project-relative paths (the ref is private, nobody checks
+// it out). The next upgrade finds its base in it by the blob ids the
+// manifest records, and git gc keeps the blobs because the ref holds them.
+//
+// An older gomicro kept every project's render on the single ref
+// refs/gomicro/pristine, which git cannot keep beside
+// refs/gomicro/pristine/<x> (a ref cannot be both a file and a directory).
+// When that ref exists it is first moved to refs/gomicro/legacy-pristine, in
+// one ref transaction so it is never lost: other projects in the repository
+// may still have their base there.
+func (r *Repo) RecordPristine(files []File, message string) error {
+	for _, f := range files {
+		if err := checkPath(f.Path); err != nil {
+			return err
+		}
+	}
+	refs, err := r.gomicroRefs()
+	if err != nil {
+		return err
+	}
+	if err := r.moveLegacy(refs); err != nil {
+		return err
+	}
+	ref := r.PristineRef()
+	stream := pristineStream(ref, refs[ref], files, message, time.Now())
+	// No --force: the new commit descends from the old tip, and should
+	// another process have moved the ref meanwhile, failing beats dropping
+	// what it stored.
+	_, err = git(r.Top, stream, nil, "fast-import", "--quiet")
+	return err
+}
+
+// gomicroRefs maps each ref under refs/gomicro/ to its object id.
+func (r *Repo) gomicroRefs() (map[string]string, error) {
+	out, err := git(r.Top, nil, nil, "for-each-ref", "--format=%(objectname) %(refname)", "refs/gomicro/")
+	if err != nil {
+		return nil, err
+	}
+	refs := map[string]string{}
+	for _, line := range strings.Split(string(out), "\n") {
+		if id, name, ok := strings.Cut(line, " "); ok {
+			refs[name] = id
+		}
+	}
+	return refs, nil
+}
+
+// moveLegacy moves refs/gomicro/pristine to refs/gomicro/legacy-pristine,
+// deleting the old name and writing the new one in one transaction. When
+// legacy-pristine already exists (an older gomicro wrote the legacy ref
+// again after a migration), the two are joined by a merge commit that keeps
+// both reachable.
+func (r *Repo) moveLegacy(refs map[string]string) error {
+	legacy := refs[legacyRef]
+	if legacy == "" {
+		return nil
+	}
+	keep, target := refs[legacyKeep], legacy
+	if keep != "" && keep != legacy {
+		merged, err := r.mergeCommit(keep, legacy)
+		if err != nil {
+			return err
+		}
+		target = merged
+	}
+	var tx strings.Builder
+	if keep == "" {
+		fmt.Fprintf(&tx, "create %s %s\n", legacyKeep, target)
+	} else {
+		fmt.Fprintf(&tx, "update %s %s %s\n", legacyKeep, target, keep)
+	}
+	fmt.Fprintf(&tx, "delete %s %s\n", legacyRef, legacy)
+	_, err := git(r.Top, []byte(tx.String()), nil, "update-ref", "--stdin")
+	return err
+}
+
+// gomicroIdentity is the author and committer of the commits gomicro
+// writes on its private refs: they are bookkeeping, not anyone's work, and
+// need no identity configured.
+var gomicroIdentity = []string{
+	"GIT_AUTHOR_NAME=gomicro", "GIT_AUTHOR_EMAIL=gomicro@localhost",
+	"GIT_COMMITTER_NAME=gomicro", "GIT_COMMITTER_EMAIL=gomicro@localhost",
+}
+
+// mergeCommit writes a commit with first's tree and the parents first and
+// second, and returns its id.
+func (r *Repo) mergeCommit(first, second string) (string, error) {
+	out, err := git(r.Top, nil, gomicroIdentity, "commit-tree", first+"^{tree}",
+		"-p", first, "-p", second, "-m", "gomicro: keep the pristine files of an older gomicro")
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// pristineStream is the fast-import input that commits files on ref, with
+// parent (when not "") as the parent commit. "feature done" makes a stream
+// cut short an error rather than a commit of part of the files.
+func pristineStream(ref, parent string, files []File, message string, now time.Time) []byte {
+	var in bytes.Buffer
+	in.WriteString("feature done\n")
+	for i, f := range files {
+		writeBlob(&in, i+1, f.Data)
+	}
+	fmt.Fprintf(&in, "commit %s\ncommitter gomicro <gomicro@localhost> %d +0000\ndata %d\n%s\n",
+		ref, now.Unix(), len(message), message)
+	if parent != "" {
+		fmt.Fprintf(&in, "from %s\n", parent)
+	}
+	// The parent's tree would otherwise carry over files the template dropped.
+	in.WriteString("deleteall\n")
+	for i, f := range files {
+		fmt.Fprintf(&in, "M %s :%d %s\n", gitMode(f.Mode), i+1, quoteC(f.Path))
+	}
+	in.WriteString("done\n")
+	return in.Bytes()
+}
+
+// writeBlob writes one fast-import blob command with the given mark.
+func writeBlob(in *bytes.Buffer, mark int, data []byte) {
+	fmt.Fprintf(in, "blob\nmark :%d\ndata %d\n", mark, len(data))
+	in.Write(data)
+	in.WriteString("\n")
+}
+
+// gitMode is the mode git records for a file mode: a symlink, an
+// executable, or a plain file.
+func gitMode(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "120000"
+	case m&0o111 != 0:
+		return "100755"
+	}
+	return "100644"
+}
+
+// quoteC writes a path as a C-style quoted string, the form fast-import
+// reads whatever the path holds (spaces, quotes, newlines, a leading quote).
+// Bytes of 0x80 and above pass through: git takes them literally.
+func quoteC(p string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, c := range []byte(p) {
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 || c == 0x7f:
+			fmt.Fprintf(&b, "\\%03o", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// checkPath refuses a path git could not store as given: absolute, with
+// empty, "." or ".." elements, or with a NUL byte.
+func checkPath(p string) error {
+	if !fs.ValidPath(p) || p == "." || strings.ContainsRune(p, 0) {
+		return fmt.Errorf("gitrepo: invalid project path %q", p)
+	}
+	return nil
+}
