@@ -1,11 +1,14 @@
 package generator
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"text/template"
+	"time"
 
 	"github.com/gomicro/gomicro/internal/rules"
 )
@@ -46,12 +49,25 @@ func (ps Problems) Error() string {
 // prompter (when not nil and the question's when-condition holds), then the
 // default. It validates each answer and returns all problems together.
 func (t *Template) Resolve(set map[string]string, p Prompter) (Answers, error) {
-	return t.resolve(nil, set, p)
+	return t.resolveContext(context.Background(), nil, set, p)
+}
+
+// ResolveContext is Resolve within ctx and t.Limits: the defaults and
+// when-conditions it executes share one time and output budget (time spent
+// in the prompter is not counted). A limit or ctx ends it with an error
+// wrapping ErrRenderTimeout, ErrOutputLimit or ctx's error, not Problems.
+func (t *Template) ResolveContext(ctx context.Context, set map[string]string, p Prompter) (Answers, error) {
+	return t.resolveContext(ctx, nil, set, p)
 }
 
 // resolve is Resolve with earlier answers (from a project's answers file) that
 // take the place of defaults and are not asked again.
 func (t *Template) resolve(recorded Answers, set map[string]string, p Prompter) (Answers, error) {
+	return t.resolveContext(context.Background(), recorded, set, p)
+}
+
+func (t *Template) resolveContext(ctx context.Context, recorded Answers, set map[string]string, p Prompter) (Answers, error) {
+	ex := t.newQuestionRun()
 	var problems Problems
 	for _, key := range sortedKeys(set) {
 		if _, ok := t.Question(key); !ok {
@@ -69,7 +85,10 @@ func (t *Template) resolve(recorded Answers, set map[string]string, p Prompter) 
 		case isRecorded:
 			value = fmt.Sprint(old)
 		default:
-			def, err := execute(q.defaultTmpl, answers)
+			def, err := ex.exec(ctx, "default", &q, q.defaultTmpl, answers)
+			if isLimit(err) {
+				return nil, err
+			}
 			if err != nil {
 				if len(problems) == 0 {
 					problems = append(problems, Problem{q.Name, q.Default, "default does not render: " + err.Error()})
@@ -79,7 +98,13 @@ func (t *Template) resolve(recorded Answers, set map[string]string, p Prompter) 
 				continue
 			}
 			value = def
-			if p != nil && t.asks(q, answers) {
+			asks := false
+			if p != nil {
+				if asks, err = t.asks(ctx, ex, &q, answers); err != nil {
+					return nil, err
+				}
+			}
+			if asks {
 				check := func(v string) error {
 					if v == "" {
 						v = def
@@ -113,13 +138,63 @@ func (t *Template) resolve(recorded Answers, set map[string]string, p Prompter) 
 
 // asks reports whether the question's when-condition holds for the answers
 // so far. A condition that cannot be evaluated (it names a question that
-// failed) counts as false; the failed question is reported anyway.
-func (t *Template) asks(q Question, answers Answers) bool {
+// failed) counts as false; the failed question is reported anyway. Only a
+// limit or ctx is an error.
+func (t *Template) asks(ctx context.Context, ex *questionRun, q *Question, answers Answers) (bool, error) {
 	if q.whenTmpl == nil {
-		return true
+		return true, nil
 	}
-	out, err := execute(q.whenTmpl, answers)
-	return err == nil && strings.TrimSpace(out) == "true"
+	out, err := ex.exec(ctx, "when", q, q.whenTmpl, answers)
+	if isLimit(err) {
+		return false, err
+	}
+	return err == nil && strings.TrimSpace(out) == "true", nil
+}
+
+// questionRun executes the defaults and when-conditions of one resolve. The
+// prompter runs between executions on the caller's goroutine, so unlike a
+// render each execution is watched on its own, against what is left of one
+// time budget.
+type questionRun struct {
+	t    *Template
+	lim  Limits
+	r    *run
+	used time.Duration
+}
+
+func (t *Template) newQuestionRun() *questionRun {
+	lim := t.Limits.withDefaults()
+	return &questionRun{t: t, lim: lim, r: newRun(lim)}
+}
+
+func (ex *questionRun) exec(ctx context.Context, field string, q *Question, tmpl *template.Template, answers Answers) (string, error) {
+	what := fmt.Sprintf("template %s: question %q: %s", ex.t.Source, q.Name, field)
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("%s: %w", what, ctx.Err())
+	}
+	exec := func() (string, error) {
+		out, err := ex.r.execString(tmpl, answers)
+		if errors.Is(err, ErrOutputLimit) {
+			err = fmt.Errorf("%s: %w", what, err)
+		}
+		return out, err
+	}
+	if plainText(tmpl) {
+		// Most defaults are plain text, which cannot run long: no
+		// goroutine for them.
+		return exec()
+	}
+	start := time.Now()
+	defer func() { ex.used += time.Since(start) }()
+	// A spent budget still gets a moment, so the error names the timeout.
+	return wait(ctx, ex.r, max(ex.lim.Timeout-ex.used, time.Nanosecond), what, exec)
+}
+
+// isLimit reports whether err ends the resolve rather than being a problem
+// with one answer.
+func isLimit(err error) bool {
+	return err != nil && (errors.Is(err, ErrRenderTimeout) || errors.Is(err, ErrOutputLimit) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 }
 
 // parse converts a raw answer to its typed value, or returns the rule it breaks.

@@ -1,6 +1,9 @@
 package generator_test
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -302,6 +305,170 @@ func TestLoadForbiddenFuncs(t *testing.T) {
 					t.Errorf("error = %q, want it to contain %q", err, want)
 				}
 			})
+		}
+	}
+}
+
+// TestLoadSkipsVCS: a template directory that is a checkout loads as the tree
+// it holds. .git, .hg and .svn are skipped at any depth, directories and
+// files alike (a .git file is how a worktree or submodule points at its
+// repository), whatever they hold.
+func TestLoadSkipsVCS(t *testing.T) {
+	fsys := tree(minimal+"questions:\n  - name: name\n    default: svc\n", map[string]string{
+		".git/HEAD":                      "ref: refs/heads/main\n",
+		".git/config":                    "[core]\n{{ not a template",
+		".git/objects/ab/cdef0123":       "\x78\x01{{",
+		".git/hooks/pre-commit.sample":   "#!/bin/sh\n{{ .nope }}\n",
+		".hg/store/data":                 "{{",
+		".svn/entries":                   "{{ end }}",
+		"sub/.hg/x":                      "{{",
+		"sub/.svn/wc.db":                 "{{",
+		"sub/deep/.git/HEAD":             "{{",
+		"worktree/.git":                  "gitdir: /elsewhere/.git/worktrees/x\n",
+		"worktree/main.go.tmpl":          "package {{ .name }}\n",
+		"sub/keep.txt":                   "kept {{ .name }}\n",
+		".gitignore":                     "/dist\n",
+		".github/workflows/ci.yml":       "name: {{ .name }}\n",
+		"sub/.git.txt":                   "only the exact name is skipped\n",
+		"notes/{{ .name }}/.svn/entries": "{{",
+	})
+	want := []string{".github/workflows/ci.yml", ".gitignore", "sub/.git.txt", "sub/keep.txt", "worktree/main.go"}
+	got := paths(mustRender(t, mustLoad(t, fsys), nil))
+	if !slices.Equal(got, want) {
+		t.Errorf("paths %q\nwant  %q", got, want)
+	}
+
+	// The same from disk, where .git is a real directory or a real file.
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		generator.ConfigFile:          minimal,
+		"README.md":                   "readme\n",
+		".git/HEAD":                   "ref: refs/heads/main\n",
+		".git/objects/pack/x.pack":    "PACK{{",
+		"vendor/mod/.git":             "gitdir: ../../.git/modules/mod\n",
+		"vendor/mod/go.mod.tmpl":      "module mod\n",
+		"vendor/mod/.hg/requires":     "{{",
+		"docs/.svn/pristine/ab/ab.sv": "{{",
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tmpl, err := generator.Load(os.DirFS(dir), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := generator.Render(tmpl, generator.Answers{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := paths(tr), []string{"README.md", "vendor/mod/go.mod"}; !slices.Equal(got, want) {
+		t.Errorf("from disk: paths %q\nwant  %q", got, want)
+	}
+}
+
+// TestLoadRefs: a default or when that reads a question not yet answered
+// (unknown, asked later, or itself) is a Load error, one line per reference;
+// before, such a when was silently never true.
+func TestLoadRefs(t *testing.T) {
+	const head = minimal + "questions:\n  - name: kind\n    choices: [web, worker]\n    default: web\n"
+	tests := []struct {
+		name      string
+		questions string // appended after kind
+		want      []string
+	}{
+		{
+			name:      "when names a later question",
+			questions: "  - name: metrics\n    type: bool\n    when: '{{ eq .port \"80\" }}'\n  - name: port\n",
+			want:      []string{`template.yaml: question "metrics": when refers to .port, which is asked after it`},
+		},
+		{
+			name:      "when names no question",
+			questions: "  - name: metrics\n    type: bool\n    when: '{{ eq .knd \"web\" }}'\n",
+			want:      []string{`template.yaml: question "metrics": when refers to .knd, which is not a question`},
+		},
+		{
+			name:      "default names a later question and no question",
+			questions: "  - name: image\n    default: '{{ .owner }}/{{ .nme }}'\n  - name: owner\n",
+			want: []string{
+				`question "image": default refers to .owner, which is asked after it`,
+				`question "image": default refers to .nme, which is not a question`,
+			},
+		},
+		{
+			name:      "itself",
+			questions: "  - name: port\n    default: '{{ .port }}'\n    when: '{{ .port }}'\n",
+			want: []string{
+				`question "port": default refers to .port, which is this question itself`,
+				`question "port": when refers to .port, which is this question itself`,
+			},
+		},
+		{
+			name:      "each name once",
+			questions: "  - name: a\n    default: '{{ .x }}{{ .x.y }}{{ $.x }}'\n",
+			want:      []string{`question "a": default refers to .x, which is not a question`},
+		},
+		{
+			name:      "a field chain names its first field",
+			questions: "  - name: a\n    when: '{{ .later.sub }}'\n  - name: later\n",
+			want:      []string{`question "a": when refers to .later, which is asked after it`},
+		},
+		{
+			name:      "$ reaches the answers inside range and with",
+			questions: "  - name: a\n    default: '{{ range list 1 }}{{ $.zz }}{{ end }}{{ with 1 }}{{ $.yy }}{{ end }}'\n",
+			want: []string{
+				`question "a": default refers to $.zz, which is not a question`,
+				`question "a": default refers to $.yy, which is not a question`,
+			},
+		},
+		{
+			name:      "pipelines of range, with and if, else branches, nested actions",
+			questions: "  - name: a\n    default: '{{ range .r }}{{ else }}{{ .e }}{{ end }}{{ with .w }}{{ else with .ew }}{{ .ee }}{{ end }}{{ if .i }}{{ else if .ei }}{{ .ie }}{{ end }}{{ printf \"%s\" (print .p) | lower }}{{ $v := .v }}'\n",
+			want: []string{
+				// .ee is in the body of else with, where dot is .ew's value.
+				`refers to .r,`, `refers to .e,`, `refers to .w,`, `refers to .ew,`,
+				`refers to .i,`, `refers to .ei,`, `refers to .ie,`, `refers to .p,`, `refers to .v,`,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := generator.Load(tree(head+tt.questions, nil), source)
+			if err == nil {
+				t.Fatalf("Load succeeded, want %d problems", len(tt.want))
+			}
+			lines := strings.Split(err.Error(), "\n")
+			if len(lines) != len(tt.want) {
+				t.Fatalf("got %d problem lines, want %d:\n%s", len(lines), len(tt.want), err)
+			}
+			for i, want := range tt.want {
+				if !strings.HasPrefix(lines[i], "template test: template.yaml: question ") || !strings.Contains(lines[i], want) {
+					t.Errorf("line %d = %q\nwant it to contain %q", i+1, lines[i], want)
+				}
+			}
+		})
+	}
+
+	// Inside range and with, dot is the element, not the answers: its
+	// fields are not questions. Earlier questions are fine anywhere.
+	for _, ok := range []string{
+		`{{ eq .kind "web" }}`,
+		`{{ eq $.kind "web" }}`,
+		`{{ range list (dict "os" "linux") }}{{ .os }}{{ end }}`,
+		`{{ with dict "arch" "arm" }}{{ .arch }}{{ $.kind }}{{ end }}`,
+		`{{ range $i, $t := targets "linux" }}{{ $t.OS }}{{ .Arch }}{{ end }}`,
+		`{{ $d := dict "x" 1 }}{{ $d.x }}{{ (dict "y" 2).y }}`,
+		`{{ index . "kind" }}{{ . }}`,
+		`plain`,
+		``,
+	} {
+		config := head + "  - name: next\n    default: '" + ok + "'\n    when: '" + ok + "'\n"
+		if _, err := generator.Load(tree(config, nil), source); err != nil {
+			t.Errorf("%s: %v", ok, err)
 		}
 	}
 }

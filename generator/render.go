@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"errors"
@@ -34,44 +35,72 @@ func (t *Tree) File(p string) (File, bool) {
 	return t.Files[i], true
 }
 
-// Render executes every file of the template with the answers. It is pure:
-// the same template and answers give the same bytes, which golden files and
-// upgrade's base render rely on.
+// Render is RenderContext without a context: the template's Limits still
+// apply.
 func Render(t *Template, answers Answers) (*Tree, error) {
+	return RenderContext(context.Background(), t, answers)
+}
+
+// RenderContext executes every file of the template with the answers. It is
+// pure: the same template and answers give the same bytes, which golden files
+// and upgrade's base render rely on.
+//
+// The render runs within t.Limits: past Limits.Timeout it returns an error
+// wrapping ErrRenderTimeout, once its files hold more than Limits.MaxOutput
+// bytes (or a function is asked to build a larger value) one wrapping
+// ErrOutputLimit, and when ctx is done one wrapping ctx's error. The whole
+// render runs on one goroutine, which a timeout or a cancelled ctx abandons.
+func RenderContext(ctx context.Context, t *Template, answers Answers) (*Tree, error) {
+	what := "template " + t.Source + ": render"
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, ctx.Err())
+	}
+	lim := t.Limits.withDefaults()
+	r := newRun(lim)
+	return wait(ctx, r, lim.Timeout, what, func() (*Tree, error) { return t.render(r, answers) })
+}
+
+// render is the body of RenderContext, on the render's own goroutine.
+func (t *Template) render(r *run, answers Answers) (*Tree, error) {
 	tree := &Tree{Files: make([]File, 0, len(t.files)+1)}
-	var problems []string
-	off, err := t.excluded(answers)
+	var problems []error
+	bad := func(format string, args ...any) {
+		problems = append(problems, fmt.Errorf("template %s: "+format, append([]any{t.Source}, args...)...))
+	}
+	off, err := t.excluded(r, answers)
 	if err != nil {
 		return nil, err
 	}
-	for _, sf := range t.files {
+	for i := range t.files {
+		sf := &t.files[i]
 		if off(sf.src) {
 			continue
 		}
-		p, err := sf.renderPath(answers)
-		if err != nil {
-			problems = append(problems, err.Error())
-			continue
-		}
-		if p == "" {
-			continue // a segment rendered empty: a conditional file that is off
-		}
-		data := sf.raw
-		if sf.body != nil {
-			out, err := execute(sf.body, answers)
+		r.where.Store(&sf.src)
+		p, err := sf.renderPath(r, answers)
+		switch {
+		case err != nil:
+			bad("%w", err)
+		case p == "":
+			// A segment rendered empty: a conditional file that is off.
+		case sf.body == nil:
+			tree.Files = append(tree.Files, File{Path: p, Data: sf.raw, Mode: fileMode(sf.mode, sf.raw)})
+		default:
+			data, err := r.exec(sf.body, answers)
 			if err != nil {
-				problems = append(problems, fmt.Sprintf("render %s: %v", sf.src, err))
-				continue
+				bad("render %s: %w", sf.src, err)
+				break
 			}
-			data = []byte(out)
+			tree.Files = append(tree.Files, File{Path: p, Data: data, Mode: fileMode(sf.mode, data)})
 		}
-		tree.Files = append(tree.Files, File{Path: p, Data: data, Mode: fileMode(sf.mode, data)})
+		if r.spent() && len(problems) > 0 {
+			// Every file after this one would fail the same way: the
+			// budget is one render's, not one file's.
+			return nil, problems[len(problems)-1]
+		}
 	}
 	if len(problems) > 0 {
-		for i, p := range problems {
-			problems[i] = "template " + t.Source + ": " + p
-		}
-		return nil, errors.New(strings.Join(problems, "\n"))
+		return nil, errors.Join(problems...)
 	}
 	slices.SortFunc(tree.Files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	for i := 1; i < len(tree.Files); i++ {
@@ -105,12 +134,14 @@ func Render(t *Template, answers Answers) (*Tree, error) {
 
 // excluded evaluates the template's conditions for these answers and
 // returns whether a source path is left out by one of them.
-func (t *Template) excluded(answers Answers) (func(src string) bool, error) {
+func (t *Template) excluded(r *run, answers Answers) (func(src string) bool, error) {
 	var off []string
-	for _, c := range t.conditions {
-		out, err := execute(c.expr, answers)
+	for i := range t.conditions {
+		c := &t.conditions[i]
+		r.where.Store(&c.label)
+		out, err := r.execString(c.expr, answers)
 		if err != nil {
-			return nil, fmt.Errorf("template %s: condition for %s: %v", t.Source, c.path, err)
+			return nil, fmt.Errorf("template %s: condition for %s: %w", t.Source, c.path, err)
 		}
 		if strings.TrimSpace(out) != "true" {
 			off = append(off, c.path)
@@ -128,17 +159,19 @@ func (t *Template) excluded(answers Answers) (func(src string) bool, error) {
 
 // renderPath renders the file's name one segment at a time, so that an answer
 // cannot add segments of its own. It returns "" when a segment renders empty.
-func (sf sourceFile) renderPath(answers Answers) (string, error) {
+// A segment must stay one name: ".", "..", a slash or backslash (a separator
+// on Windows) or a NUL would let an answer move the file, or break the write.
+func (sf *sourceFile) renderPath(r *run, answers Answers) (string, error) {
 	segs := make([]string, len(sf.segments))
 	for i, st := range sf.segments {
-		s, err := execute(st, answers)
+		s, err := r.execString(st, answers)
 		if err != nil {
-			return "", fmt.Errorf("render name of %s: %v", sf.src, err)
+			return "", fmt.Errorf("render name of %s: %w", sf.src, err)
 		}
 		if s == "" {
 			return "", nil
 		}
-		if s == "." || s == ".." || strings.ContainsAny(s, `/\`) || strings.ContainsRune(s, 0) {
+		if s == "." || s == ".." || strings.ContainsAny(s, "/\\\x00") {
 			return "", fmt.Errorf("%s renders to a path outside the project root (segment %q)", sf.src, s)
 		}
 		segs[i] = s

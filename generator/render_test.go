@@ -364,10 +364,12 @@ func TestResolveProblems(t *testing.T) {
 }
 
 func TestResolveDefaultDoesNotRender(t *testing.T) {
-	// later is not answered yet when first's default renders.
+	// A default that names a later question is refused at Load (see
+	// TestLoadRefs); one that fails only when executed is a problem of its
+	// question.
 	tmpl := mustLoad(t, tree(minimal+`questions:
   - name: first
-    default: "{{ .later }}"
+    default: '{{ fail "no default for first" }}'
   - name: later
     default: x
 `, nil))
@@ -464,6 +466,33 @@ func TestRenderPathEscapes(t *testing.T) {
 				t.Errorf("error = %q, want one line saying the path leaves the project root", msg)
 			}
 		})
+	}
+	// The template's own text is held to the same rule as answers.
+	for seg, want := range map[string]string{
+		`{{ "." }}`:                       `"."`,
+		`{{ ".." }}`:                      `".."`,
+		`x{{ printf "%c" 47 }}y`:          `"x/y"`,
+		`{{ printf "%c" 92 }}`:            `"\\"`,
+		`{{ printf "..%c.." 92 }}`:        `"..\\.."`,
+		`nul{{ printf "%c" 0 }}`:          `"nul\x00"`,
+		`{{ .name }}{{ printf "%c" 47 }}`: `"svc/"`,
+	} {
+		tmpl := mustLoad(t, tree(minimal+"questions:\n  - name: name\n    default: svc\n", map[string]string{
+			"a/" + seg + "/b.txt": "x",
+		}))
+		err := renderErr(t, tmpl, nil)
+		if want := "a/" + seg + "/b.txt renders to a path outside the project root (segment " + want + ")"; !strings.HasSuffix(err.Error(), want) {
+			t.Errorf("err = %q\nwant it to end %q", err, want)
+		}
+	}
+	// A segment that renders empty drops the file, wherever it is.
+	tmpl2 := mustLoad(t, tree(minimal, map[string]string{
+		"{{ if false }}x{{ end }}/a.txt": "x",
+		"d/{{ \"\" }}/b.txt":             "x",
+		"d/c{{ \"\" }}.txt":              "kept",
+	}))
+	if got := paths(mustRender(t, tmpl2, nil)); !slices.Equal(got, []string{"d/c.txt"}) {
+		t.Errorf("paths %q, want only d/c.txt", got)
 	}
 	// A segment that merely contains dots is a name like any other.
 	tr := mustRender(t, tmpl, map[string]string{"name": "..."})

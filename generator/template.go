@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strings"
 	"text/template"
+	"text/template/parse"
 
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/mod/semver"
@@ -53,6 +54,10 @@ type Template struct {
 	// is recorded in the project's answers file.
 	Source string `yaml:"-"`
 
+	// Limits bound every execution of the tree's text; zero fields take
+	// DefaultLimits. The CLI sets them after Load.
+	Limits Limits `yaml:"-"`
+
 	files      []sourceFile
 	conditions []condition // sorted by path
 	ns         namespace
@@ -60,8 +65,9 @@ type Template struct {
 
 // condition is one parsed entry of Conditions.
 type condition struct {
-	path string
-	expr *template.Template
+	path  string
+	label string // "condition for PATH", named when a render times out
+	expr  *template.Template
 }
 
 // Question is one entry of template.yaml's questions list.
@@ -96,6 +102,10 @@ type sourceFile struct {
 	mode     fs.FileMode
 }
 
+// vcsNames are the version-control metadata names never part of a template,
+// at any depth of the tree.
+var vcsNames = map[string]bool{".git": true, ".hg": true, ".svn": true}
+
 var questionKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // Load reads template.yaml and every file of the tree in fsys. It reports
@@ -108,7 +118,8 @@ func Load(fsys fs.FS, source string) (*Template, error) {
 		}
 		return nil, fmt.Errorf("template %s: %w", source, err)
 	}
-	t := &Template{Source: source, ns: newNamespace()}
+	t := &Template{Source: source}
+	t.ns = newNamespace(func() int64 { return t.Limits.withDefaults().MaxOutput })
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(t); err != nil && !errors.Is(err, io.EOF) { // empty: checkConfig says what is missing
@@ -145,6 +156,14 @@ func (t *Template) checkConfig() []string {
 		bad("version is required")
 	} else if !semver.IsValid("v" + t.Version) {
 		bad("version %q is not a semantic version like 1.2.0 (upgrade compares versions)", t.Version)
+	}
+	// order holds where each question is asked, so a default or when can be
+	// checked against the answers it will actually see.
+	order := make(map[string]int, len(t.Questions))
+	for i, q := range t.Questions {
+		if _, dup := order[q.Name]; !dup && q.Name != "" {
+			order[q.Name] = i
+		}
 	}
 	seen := map[string]bool{}
 	for i := range t.Questions {
@@ -190,10 +209,14 @@ func (t *Template) checkConfig() []string {
 		var err error
 		if q.defaultTmpl, err = t.ns.parse(q.Name+".default", q.Default); err != nil {
 			bad("%s: default: %v", where, err)
+		} else {
+			problems = append(problems, checkRefs(where, "default", q.defaultTmpl, i, order)...)
 		}
 		if q.When != "" {
 			if q.whenTmpl, err = t.ns.parse(q.Name+".when", q.When); err != nil {
 				bad("%s: when: %v", where, err)
+			} else {
+				problems = append(problems, checkRefs(where, "when", q.whenTmpl, i, order)...)
 			}
 		}
 	}
@@ -211,6 +234,15 @@ func (t *Template) loadFiles(fsys fs.FS) []string {
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if vcsNames[d.Name()] {
+			// A template directory may be a checkout; a .git file (a
+			// worktree's or submodule's pointer to its repository) is
+			// skipped like a .git directory.
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
 		}
 		if d.IsDir() || p == ConfigFile {
 			return nil
@@ -272,7 +304,7 @@ func (t *Template) loadConditions() []string {
 			problems = append(problems, fmt.Sprintf("%s: condition for %s: %v", ConfigFile, p, err))
 			continue
 		}
-		t.conditions = append(t.conditions, condition{p, expr})
+		t.conditions = append(t.conditions, condition{p, "condition for " + p, expr})
 	}
 	return problems
 }
@@ -322,4 +354,89 @@ func (t *Template) Question(key string) (Question, bool) {
 		}
 	}
 	return Question{}, false
+}
+
+// checkRefs reports each answer a default or when-condition reads that it
+// cannot have: a question that does not exist, or one asked at or after
+// question i. Such a when would otherwise fail at every resolve and count as
+// false, silently never asking its question.
+func checkRefs(where, field string, t *template.Template, i int, order map[string]int) []string {
+	if t.Tree == nil {
+		return nil
+	}
+	var problems []string
+	seen := map[string]bool{}
+	walkRefs(t.Root, true, func(ref, key string) {
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		j, ok := order[key]
+		var why string
+		switch {
+		case !ok:
+			why = "which is not a question"
+		case j == i:
+			why = "which is this question itself"
+		case j > i:
+			why = "which is asked after it"
+		default:
+			return
+		}
+		problems = append(problems, fmt.Sprintf("%s: %s: %s refers to %s, %s", ConfigFile, where, field, ref, why))
+	})
+	return problems
+}
+
+// walkRefs calls ref for every answer node reads: a field chain on dot
+// (.kind, .kind.x) where dot is still the answers (atRoot), and a chain on $
+// ($.kind) anywhere. range and with rebind dot in their bodies, so there only
+// their pipelines and $ chains count; their else branches keep dot.
+func walkRefs(node parse.Node, atRoot bool, ref func(ref, key string)) {
+	switch n := node.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Nodes {
+			walkRefs(c, atRoot, ref)
+		}
+	case *parse.ActionNode:
+		walkRefs(n.Pipe, atRoot, ref)
+	case *parse.IfNode:
+		walkBranch(&n.BranchNode, atRoot, atRoot, ref)
+	case *parse.RangeNode:
+		walkBranch(&n.BranchNode, atRoot, false, ref)
+	case *parse.WithNode:
+		walkBranch(&n.BranchNode, atRoot, false, ref)
+	case *parse.TemplateNode:
+		walkRefs(n.Pipe, atRoot, ref)
+	case *parse.PipeNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Cmds {
+			walkRefs(c, atRoot, ref)
+		}
+	case *parse.CommandNode:
+		for _, a := range n.Args {
+			walkRefs(a, atRoot, ref)
+		}
+	case *parse.ChainNode:
+		walkRefs(n.Node, atRoot, ref)
+	case *parse.FieldNode:
+		if atRoot {
+			ref("."+n.Ident[0], n.Ident[0])
+		}
+	case *parse.VariableNode:
+		if len(n.Ident) > 1 && n.Ident[0] == "$" {
+			ref("$."+n.Ident[1], n.Ident[1])
+		}
+	}
+}
+
+func walkBranch(b *parse.BranchNode, atRoot, bodyAtRoot bool, ref func(ref, key string)) {
+	walkRefs(b.Pipe, atRoot, ref)
+	walkRefs(b.List, bodyAtRoot, ref)
+	walkRefs(b.ElseList, atRoot, ref)
 }

@@ -1,0 +1,368 @@
+package generator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync/atomic"
+	"text/template"
+	"text/template/parse"
+	"time"
+)
+
+// Limits bounds every execution of a template's text: file bodies, file-name
+// segments, conditions, and the defaults and when-conditions of its
+// questions. A template is code from wherever --template points; one that
+// loops forever must not hang gomicro, and one that renders gigabytes must
+// not take it down with an out-of-memory crash.
+type Limits struct {
+	// Timeout bounds the time one render (or the template executions of one
+	// resolve, prompts not counted) may take.
+	Timeout time.Duration
+	// MaxOutput bounds the bytes one render writes across all its files, and
+	// the size of any single value a function such as repeat may build.
+	MaxOutput int64
+}
+
+// DefaultLimits stand in for the zero fields of a Template's Limits.
+var DefaultLimits = Limits{Timeout: 10 * time.Second, MaxOutput: 64 << 20}
+
+// ErrRenderTimeout is wrapped by the error of a render (or resolve) that ran
+// longer than Limits.Timeout.
+var ErrRenderTimeout = errors.New("render took longer than the time limit")
+
+// ErrOutputLimit is wrapped by the error of a render (or resolve) whose output,
+// or a value it built, would exceed Limits.MaxOutput.
+var ErrOutputLimit = errors.New("render output exceeds the size limit")
+
+// withDefaults fills zero (or negative, meaningless) fields from DefaultLimits.
+func (l Limits) withDefaults() Limits {
+	if l.Timeout <= 0 {
+		l.Timeout = DefaultLimits.Timeout
+	}
+	if l.MaxOutput <= 0 {
+		l.MaxOutput = DefaultLimits.MaxOutput
+	}
+	return l
+}
+
+// limitError carries its own message and matches its sentinel with errors.Is,
+// so the message can read naturally and the CLI can still add a hint.
+type limitError struct {
+	sentinel error
+	msg      string
+}
+
+func (e *limitError) Error() string { return e.msg }
+func (e *limitError) Unwrap() error { return e.sentinel }
+
+func outputError(format string, args ...any) error {
+	return &limitError{ErrOutputLimit, fmt.Sprintf(format, args...)}
+}
+
+func timeoutError(format string, args ...any) error {
+	return &limitError{ErrRenderTimeout, fmt.Sprintf(format, args...)}
+}
+
+// size writes a byte count the way a person sets a limit.
+func size(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// errStopped fails the writes of a render the caller no longer waits for, so
+// an abandoned template that keeps writing ends at its next write.
+var errStopped = errors.New("render abandoned")
+
+// run is the state of one render, or of the executions of one resolve: the
+// output budget all its executions share, and the flag its caller sets when it
+// stops waiting.
+type run struct {
+	max     int64
+	left    int64 // bytes of output still allowed
+	stopped atomic.Bool
+	// where names what is executing, for the timeout message; it points at
+	// strings the Template holds, so storing it does not allocate.
+	where   atomic.Pointer[string]
+	scratch limitedBuffer // for names and conditions, copied out as strings
+}
+
+func newRun(l Limits) *run {
+	r := &run{max: l.MaxOutput, left: l.MaxOutput}
+	r.scratch.r = r
+	return r
+}
+
+// limitedBuffer is the writer every execution writes to: it fails the
+// execution once the run's budget is spent, or once the run is abandoned.
+type limitedBuffer struct {
+	buf []byte
+	r   *run
+}
+
+func (w *limitedBuffer) Write(p []byte) (int, error) {
+	if w.r.stopped.Load() {
+		return 0, errStopped
+	}
+	if int64(len(p)) > w.r.left {
+		w.r.left = -1
+		return 0, outputError("output exceeds %s (the limit)", size(w.r.max))
+	}
+	w.r.left -= int64(len(p))
+	w.buf = append(w.buf, p...)
+	return len(p), nil
+}
+
+// spent reports whether an execution ran out of budget; every later one
+// would fail the same way.
+func (r *run) spent() bool { return r.left < 0 }
+
+// exec executes t into a buffer of its own, for file bodies.
+func (r *run) exec(t *template.Template, data any) ([]byte, error) {
+	w := limitedBuffer{r: r}
+	if err := t.Execute(&w, data); err != nil {
+		return nil, err
+	}
+	return w.buf, nil
+}
+
+// execString executes t into the run's scratch buffer, for the short outputs
+// of names, conditions and questions.
+func (r *run) execString(t *template.Template, data any) (string, error) {
+	r.scratch.buf = r.scratch.buf[:0]
+	if err := t.Execute(&r.scratch, data); err != nil {
+		return "", err
+	}
+	return string(r.scratch.buf), nil
+}
+
+// wait waits for work, run in a goroutine of its own, for at most timeout or
+// until ctx is done. text/template cannot be interrupted, so a render that
+// outlives its wait is abandoned, not stopped: its goroutine runs on until
+// the template ends, its next write fails or the process exits (the CLI exits
+// right after reporting the error). what names the work in the messages.
+func wait[T any](ctx context.Context, r *run, timeout time.Duration, what string, work func() (T, error)) (T, error) {
+	type result struct {
+		v        T
+		err      error
+		panicked any
+	}
+	done := make(chan result, 1) // buffered: an abandoned goroutine must not block on it
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- result{panicked: p}
+			}
+		}()
+		v, err := work()
+		done <- result{v: v, err: err}
+	}()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	var zero T
+	select {
+	case res := <-done:
+		if res.panicked != nil {
+			panic(res.panicked) // as if the work had run on the caller's goroutine
+		}
+		return res.v, res.err
+	case <-timer.C:
+		r.stopped.Store(true)
+		if where := r.where.Load(); where != nil {
+			what += " " + *where
+		}
+		return zero, timeoutError("%s: took longer than %s (the limit)", what, timeout)
+	case <-ctx.Done():
+		r.stopped.Store(true)
+		return zero, fmt.Errorf("%s: %w", what, ctx.Err())
+	}
+}
+
+// plainText reports whether t's text holds no action at all, so that it
+// cannot run long or write more than its own text, and need not be watched.
+func plainText(t *template.Template) bool {
+	if t == nil || t.Tree == nil || t.Root == nil {
+		return true
+	}
+	for _, n := range t.Root.Nodes {
+		if n.Type() != parse.NodeText {
+			return false
+		}
+	}
+	return true
+}
+
+// Functions whose integer argument sets the size of what they allocate refuse
+// sizes beyond the output limit, before allocating: a repeat or until with a
+// count of 10^10 would otherwise end gomicro with an out-of-memory crash,
+// which no recover catches. text/template's own builtins need no such guard:
+// slice and index only index, and fmt refuses printf widths and precisions
+// above 10^6.
+//
+// replace and wrapWith multiply their text the same way without an integer,
+// so they are guarded too. Not guarded: join, cat, print, quote or toJson of a
+// list that holds one large string many times (list $s $s $s ...) allocate
+// that product before the write that would fail; the output limit keeps
+// each $s below MaxOutput, not the product.
+//
+// maxOutput is read at each call, so the Limits the CLI sets after Load apply.
+func limitedFuncs(maxOutput func() int64) template.FuncMap {
+	refuse := func(fn string, bytes uint64) error {
+		if bytes == math.MaxUint64 {
+			return outputError("%s: the result would exceed the %s output limit", fn, size(maxOutput()))
+		}
+		return outputError("%s: %d bytes exceeds the %s output limit", fn, bytes, size(maxOutput()))
+	}
+	tooBig := func(n uint64) bool { return n > uint64(maxOutput()) }
+	// untilStep computes the length of the list before building it: Sprig's
+	// loop appends until it passes stop, which takes as long as the list is
+	// long, and never ends when i += step overflows first.
+	untilStep := func(fn string, start, stop, step int) ([]int, error) {
+		var n uint64
+		switch {
+		case stop < start && step < 0:
+			n = ceilDiv(uint64(start)-uint64(stop), uint64(-step))
+		case stop > start && step > 0:
+			n = ceilDiv(uint64(stop)-uint64(start), uint64(step))
+		}
+		if n > math.MaxInt64/8 || tooBig(8*n) {
+			return nil, outputError("%s: a list of %d numbers exceeds the %s output limit", fn, n, size(maxOutput()))
+		}
+		v := make([]int, n)
+		for i := range v {
+			v[i] = start + i*step
+		}
+		return v, nil
+	}
+	indent := func(fn string, spaces int, v string) (string, error) {
+		if spaces < 0 {
+			return "", fmt.Errorf("%s: negative width %d", fn, spaces)
+		}
+		lines := uint64(strings.Count(v, "\n")) + 1
+		if n := sat(lines, uint64(spaces), uint64(len(v))); tooBig(n) {
+			return "", refuse(fn, n)
+		}
+		pad := strings.Repeat(" ", spaces)
+		return pad + strings.ReplaceAll(v, "\n", "\n"+pad), nil
+	}
+	return template.FuncMap{
+		"repeat": func(count int, s string) (string, error) {
+			if count < 0 {
+				return "", fmt.Errorf("repeat: negative count %d", count)
+			}
+			if n := sat(uint64(count), uint64(len(s)), 0); tooBig(n) {
+				return "", refuse("repeat", n)
+			}
+			return strings.Repeat(s, count), nil
+		},
+		"until": func(count int) ([]int, error) {
+			step := 1
+			if count < 0 {
+				step = -1
+			}
+			return untilStep("until", 0, count, step)
+		},
+		"untilStep": func(start, stop, step int) ([]int, error) {
+			return untilStep("untilStep", start, stop, step)
+		},
+		// seq is Sprig's, argument quirks and all, on the guarded untilStep.
+		"seq": func(params ...int) (string, error) {
+			var start, stop, step int
+			switch len(params) {
+			case 1:
+				start, stop, step = 1, params[0], 1
+				if stop < start {
+					step = -1
+				}
+				stop += step
+			case 2:
+				start, stop, step = params[0], params[1], 1
+				if stop < start {
+					step = -1
+				}
+				stop += step
+			case 3:
+				start, stop, step = params[0], params[2], params[1]
+				inc := 1
+				if stop < start {
+					inc = -1
+					if step > 0 {
+						return "", nil
+					}
+				}
+				stop += inc
+			default:
+				return "", nil
+			}
+			v, err := untilStep("seq", start, stop, step)
+			if err != nil {
+				return "", err
+			}
+			var b strings.Builder
+			for i, x := range v {
+				if i > 0 {
+					b.WriteByte(' ')
+				}
+				fmt.Fprint(&b, x)
+			}
+			return b.String(), nil
+		},
+		"indent": func(spaces int, v string) (string, error) { return indent("indent", spaces, v) },
+		"nindent": func(spaces int, v string) (string, error) {
+			s, err := indent("nindent", spaces, v)
+			if err != nil {
+				return "", err
+			}
+			return "\n" + s, nil
+		},
+		// wrapWith puts sep after every width bytes of a long word, so a
+		// width of 1 multiplies the text by len(sep)+1.
+		"wrapWith": func(width int, sep, s string) (string, error) {
+			if sep == "" {
+				sep = "\n"
+			}
+			width = max(width, 1)
+			if n := sat(uint64(len(s)/width+1), uint64(len(sep)), uint64(len(s))); tooBig(n) {
+				return "", refuse("wrapWith", n)
+			}
+			return wrapWith(width, sep, s), nil
+		},
+		// replace multiplies like repeat: every match of old grows by
+		// len(new)-len(old).
+		"replace": func(old, new, src string) (string, error) {
+			if len(new) > len(old) {
+				matches := uint64(strings.Count(src, old))
+				if n := sat(matches, uint64(len(new)-len(old)), uint64(len(src))); tooBig(n) {
+					return "", refuse("replace", n)
+				}
+			}
+			return strings.ReplaceAll(src, old, new), nil
+		},
+	}
+}
+
+func ceilDiv(a, b uint64) uint64 {
+	n := a / b
+	if a%b != 0 {
+		n++
+	}
+	return n
+}
+
+// sat is a*b+c, saturated at MaxUint64 rather than wrapping.
+func sat(a, b, c uint64) uint64 {
+	if a != 0 && b > math.MaxUint64/a {
+		return math.MaxUint64
+	}
+	if ab := a * b; ab <= math.MaxUint64-c {
+		return ab + c
+	}
+	return math.MaxUint64
+}
