@@ -1,6 +1,7 @@
 package generator_test
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -37,7 +38,7 @@ func BenchmarkNew(b *testing.B) {
 		}
 		dir := filepath.Join(parent, fmt.Sprint(i), "oddjob")
 		i++
-		if err := generator.Write(osfs, dir, tree, generator.WriteOptions{}); err != nil {
+		if _, err := generator.Write(context.Background(), osfs, dir, tree, generator.WriteOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}

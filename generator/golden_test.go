@@ -2,6 +2,7 @@ package generator_test
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -56,7 +57,7 @@ func TestGolden(t *testing.T) {
 				if err := os.RemoveAll(dir); err != nil {
 					t.Fatal(err)
 				}
-				if err := generator.Write(afero.NewOsFs(), dir, tree, generator.WriteOptions{}); err != nil {
+				if _, err := generator.Write(context.Background(), afero.NewOsFs(), dir, tree, generator.WriteOptions{}); err != nil {
 					t.Fatal(err)
 				}
 				return

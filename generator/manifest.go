@@ -2,7 +2,13 @@ package generator
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -24,8 +30,26 @@ type Manifest struct {
 	Version  string            `yaml:"version"`
 	Answers  Answers           `yaml:"-"`
 	Files    map[string]string `yaml:"files"`
-	order    []string          // question order, for writing answers
-	raw      []byte            // the file as read, to tell whether an upgrade changes it
+	// Executable lists the files generated with an execute bit, so an
+	// upgrade knows each file's base mode even when the base content comes
+	// from git, and a template's chmod reaches a project whose team left the
+	// mode alone. Nil in manifests written before gomicro recorded modes:
+	// then the base mode is known only where the base is re-rendered.
+	Executable []string `yaml:"executable"`
+	order      []string // question order, for writing answers
+	raw        []byte   // the file as read, to tell whether an upgrade changes it
+}
+
+// BaseMode is the mode path was generated with, or 0 when the manifest does
+// not say (written by a gomicro that did not record modes).
+func (m *Manifest) BaseMode(p string) fs.FileMode {
+	if m.Executable == nil {
+		return 0
+	}
+	if slices.Contains(m.Executable, p) {
+		return 0o755
+	}
+	return 0o644
 }
 
 func newManifest(t *Template, answers Answers, tree *Tree) *Manifest {
@@ -38,8 +62,12 @@ func newManifest(t *Template, answers Answers, tree *Tree) *Manifest {
 		Files:    make(map[string]string, len(tree.Files)),
 		order:    t.questionNames(),
 	}
+	m.Executable = []string{}
 	for _, f := range tree.Files {
 		m.Files[f.Path] = BlobID(f.Data)
+		if f.Mode&0o111 != 0 {
+			m.Executable = append(m.Executable, f.Path)
+		}
 	}
 	return m
 }
@@ -47,12 +75,13 @@ func newManifest(t *Template, answers Answers, tree *Tree) *Manifest {
 // manifestYAML fixes the key order of the written file; answers come in
 // question order, which a map cannot keep.
 type manifestYAML struct {
-	Format   int               `yaml:"format"`
-	Template string            `yaml:"template"`
-	Source   string            `yaml:"source"`
-	Version  string            `yaml:"version"`
-	Answers  yaml.Node         `yaml:"answers"`
-	Files    map[string]string `yaml:"files"`
+	Format     int               `yaml:"format"`
+	Template   string            `yaml:"template"`
+	Source     string            `yaml:"source"`
+	Version    string            `yaml:"version"`
+	Answers    yaml.Node         `yaml:"answers"`
+	Files      map[string]string `yaml:"files"`
+	Executable []string          `yaml:"executable"`
 }
 
 const manifestHeader = "# Written by gomicro: the template and answers this project was generated from.\n" +
@@ -75,7 +104,7 @@ func (m *Manifest) marshal() ([]byte, error) {
 	buf.WriteString(manifestHeader)
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	err := enc.Encode(manifestYAML{m.Format, m.Template, m.Source, m.Version, answers, m.Files})
+	err := enc.Encode(manifestYAML{m.Format, m.Template, m.Source, m.Version, answers, m.Files, m.Executable})
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", ManifestFile, err)
 	}
@@ -91,6 +120,8 @@ func ReadManifest(data []byte) (*Manifest, error) {
 		Version  string            `yaml:"version"`
 		Answers  map[string]any    `yaml:"answers"`
 		Files    map[string]string `yaml:"files"`
+		// A pointer, to tell an empty list from a manifest without one.
+		Executable *[]string `yaml:"executable"`
 	}
 	if err := yaml.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("%s: %s", ManifestFile, yamlMessage(err))
@@ -103,8 +134,53 @@ func ReadManifest(data []byte) (*Manifest, error) {
 	case raw.Template == "" || raw.Version == "":
 		return nil, fmt.Errorf("%s: template and version are required", ManifestFile)
 	}
-	return &Manifest{
+	var problems []string
+	for _, p := range sortedKeys(raw.Files) {
+		if why := unsafeProjectPath(p); why != "" {
+			problems = append(problems, fmt.Sprintf("%s: files: %q %s: refusing to touch it", ManifestFile, p, why))
+		}
+	}
+	m := &Manifest{
 		Format: raw.Format, Template: raw.Template, Source: raw.Source, Version: raw.Version,
 		Answers: raw.Answers, Files: raw.Files, raw: data,
-	}, nil
+	}
+	if raw.Executable != nil {
+		m.Executable = *raw.Executable
+		for _, p := range m.Executable {
+			if _, ok := raw.Files[p]; !ok {
+				problems = append(problems, fmt.Sprintf("%s: executable: %q is not among the files", ManifestFile, p))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "\n"))
+	}
+	return m, nil
+}
+
+// vcsDirs are never part of a template nor of what gomicro writes: a
+// template that is a git checkout must not carry its .git into a project,
+// and an upgrade must never touch the project's own.
+var vcsDirs = []string{".git", ".hg", ".svn"}
+
+// unsafeProjectPath says why p may not name a file gomicro writes or
+// removes, or returns "": p must be a clean relative path inside the
+// project, outside any version-control directory, and not the manifest.
+func unsafeProjectPath(p string) string {
+	switch {
+	case p == "" || path.IsAbs(p) || strings.HasPrefix(p, "\\") || filepath.VolumeName(p) != "":
+		return "is not a relative path"
+	case strings.ContainsRune(p, '\\') || strings.ContainsRune(p, 0):
+		return "holds a backslash or NUL"
+	case path.Clean(p) != p || p == "." || p == ".." || strings.HasPrefix(p, "../"):
+		return "is not a clean path inside the project"
+	case p == ManifestFile:
+		return "is the answers file itself"
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if slices.Contains(vcsDirs, seg) {
+			return "lies in a version-control directory"
+		}
+	}
+	return ""
 }

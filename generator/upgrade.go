@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/aymanbagabas/go-udiff"
 	"github.com/spf13/afero"
@@ -30,9 +32,11 @@ const (
 	KeepOurs                  // the team changed it, the template did not: keep ours
 	KeepEdited                // removed by the template, but the team changed it: keep ours
 	KeepDeleted               // the team deleted it: it stays deleted
+	KeepLink                  // a symlink of the team's is there or on the way: never written through
 	Merge                     // both changed it: a clean three-way merge
 	Conflict                  // both changed it on the same lines, or both added it: markers written
-	Sidecar                   // both changed it but the base is lost: theirs written to FILE.gomicro-new
+	Sidecar                   // both changed it and no merge is possible (no base, binary): theirs written to FILE.gomicro-new
+	Blocked                   // applying it would destroy something of the team's: nothing is upgraded
 )
 
 var actionNames = [...]struct{ verb, why string }{
@@ -43,9 +47,11 @@ var actionNames = [...]struct{ verb, why string }{
 	KeepOurs:    {"kept", "your edit; the template did not change it"},
 	KeepEdited:  {"kept", "removed by the template, but edited by you"},
 	KeepDeleted: {"not added", "deleted by you"},
+	KeepLink:    {"kept", "a symlink: yours to manage, never written through"},
 	Merge:       {"merged", "your edits and the template's"},
 	Conflict:    {"CONFLICT", "both changed the same lines: resolve the markers"},
 	Sidecar:     {"CONFLICT", "edited by you, and no base to merge with: compare with the new version beside it"},
+	Blocked:     {"CONFLICT", ""},
 }
 
 // String is the action as a verb: "updated", "kept", "CONFLICT".
@@ -58,21 +64,45 @@ func (a Action) Why() string { return actionNames[a].why }
 // cannot merge for want of a base.
 const SidecarSuffix = ".gomicro-new"
 
+// Version is one side of a file in a conflict.
+type Version struct {
+	Data []byte
+	Mode fs.FileMode
+}
+
 // FileChange is the upgrade's decision for one path.
 type FileChange struct {
 	Path    string
 	Action  Action
+	Note    string      // why, when it says more than Action.Why
 	Old     []byte      // on disk now; nil if absent
 	OldMode fs.FileMode // 0 if absent
 	New     []byte      // after the upgrade; nil when the file is (or stays) absent
 	Mode    fs.FileMode
+
+	// For Conflict and Sidecar: the three versions, as git's index holds
+	// them (line endings normalised), for stages 1 to 3. Nil where absent.
+	Base, Ours, Theirs *Version
+
+	crlf          bool // ours is a CRLF checkout of an LF template
+	sidecarExists bool // the sidecar already holds New
+}
+
+// Why is the note, or the action's own explanation.
+func (c FileChange) Why() string {
+	if c.Note != "" {
+		return c.Note
+	}
+	return c.Action.Why()
 }
 
 // writes reports whether the change touches the disk.
 func (c FileChange) writes() bool {
 	switch c.Action {
-	case Take, Create, Delete, Merge, Conflict, Sidecar:
+	case Take, Create, Delete, Merge, Conflict:
 		return true
+	case Sidecar:
+		return !c.sidecarExists
 	case KeepOurs, KeepEdited:
 		return c.Mode != c.OldMode
 	}
@@ -90,25 +120,42 @@ func (c FileChange) target() string {
 // Plan is a computed upgrade of one project: what happens to every file,
 // and the answers file to write afterwards.
 type Plan struct {
-	Changes     []FileChange
-	Manifest    File // the new .gomicro.yml
+	Changes  []FileChange
+	Manifest File // the new .gomicro.yml
+	// Unresolved lists what the last upgrade left to resolve and still is:
+	// files holding its conflict markers, sidecars still present.
+	Unresolved  []string
 	oldManifest []byte
+	sameAnswers bool // the manifest differs only by a list an older gomicro did not write
 }
 
-// Conflicts lists the files written with conflict markers or sidecars.
+// Conflicts lists the files written with conflict markers or sidecars, and
+// the paths that block the upgrade.
 func (p *Plan) Conflicts() []string {
 	var paths []string
 	for _, c := range p.Changes {
-		if c.Action == Conflict || c.Action == Sidecar {
+		if c.Action == Conflict || c.Action == Sidecar || c.Action == Blocked {
 			paths = append(paths, c.target())
 		}
 	}
 	return paths
 }
 
+// Blocked lists the changes that cannot be applied without destroying
+// something of the team's; while there are any, Apply refuses.
+func (p *Plan) Blocked() []FileChange {
+	var blocked []FileChange
+	for _, c := range p.Changes {
+		if c.Action == Blocked {
+			blocked = append(blocked, c)
+		}
+	}
+	return blocked
+}
+
 // Behind reports whether applying the plan would change anything on disk.
 func (p *Plan) Behind() bool {
-	if !bytes.Equal(p.oldManifest, p.Manifest.Data) {
+	if !bytes.Equal(p.oldManifest, p.Manifest.Data) && !p.sameAnswers {
 		return true
 	}
 	return slices.ContainsFunc(p.Changes, FileChange.writes)
@@ -120,13 +167,20 @@ func (p *Plan) Behind() bool {
 // could be recovered (Mode 0 where the mode is unknown). A base file whose
 // digest is not old's is ignored: then, as for a file missing from base,
 // only the digest tells whether the team changed it. label names theirs in
-// conflict markers, e.g. "gomicro 1.1.0".
+// conflict markers, e.g. "gomicro 1.1.0". PlanUpgrade only reads.
 func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File, theirs *Tree, label string) (*Plan, error) {
+	dir = cleanDir(dir)
 	manifest, ok := theirs.File(ManifestFile)
 	if !ok {
 		return nil, errors.New("rendered tree has no " + ManifestFile)
 	}
 	plan := &Plan{Manifest: manifest, oldManifest: old.raw}
+	if old.Executable == nil {
+		// Written before gomicro recorded modes: recording them now is no
+		// reason to call the project behind.
+		withoutModes, _, _ := bytes.Cut(manifest.Data, []byte("\nexecutable:"))
+		plan.sameAnswers = bytes.Equal(old.raw, append(withoutModes, '\n'))
+	}
 	paths := map[string]bool{}
 	for p := range old.Files {
 		paths[p] = true
@@ -136,36 +190,191 @@ func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File,
 			paths[f.Path] = true
 		}
 	}
+	var inTheWay []int // changes whose path, or a parent of it, is not what the decision assumed
+	found := map[string]onDisk{}
 	for _, p := range sortedKeys(paths) {
-		if p == ManifestFile || !filepath.IsLocal(filepath.FromSlash(p)) || path.Clean(p) != p {
-			return nil, fmt.Errorf("%s: file %q is outside the project", ManifestFile, p)
+		if why := unsafeProjectPath(p); why != "" {
+			return nil, fmt.Errorf("%s: file %q %s", ManifestFile, p, why)
 		}
 		c := FileChange{Path: p}
-		name := filepath.Join(dir, filepath.FromSlash(p))
-		info, err := ours.Stat(name)
-		switch {
-		case err == nil && info.IsDir():
-			return nil, fmt.Errorf("%s is a directory; the template has a file there", name)
-		case err == nil:
-			if c.Old, err = afero.ReadFile(ours, name); err != nil {
-				return nil, err
-			}
-			c.OldMode = fileMode(info.Mode().Perm(), nil)
-		case !errors.Is(err, fs.ErrNotExist):
+		disk, err := look(ours, dir, p)
+		if err != nil {
 			return nil, err
 		}
+		found[p] = disk
+		switch disk.kind {
+		case onDiskLink:
+			c.Action = KeepLink
+			plan.Changes = append(plan.Changes, c)
+			continue
+		case onDiskFile:
+			if c.Old, err = afero.ReadFile(ours, join(dir, p)); err != nil {
+				return nil, err
+			}
+			c.OldMode = disk.mode
+			if _, recorded := old.Files[p]; recorded && hasOurMarkers(c.Old) {
+				plan.Unresolved = append(plan.Unresolved, p)
+			}
+		case onDiskDir, onDiskUnderFile:
+			inTheWay = append(inTheWay, len(plan.Changes))
+		}
 		t, inTheirs := theirs.File(p)
-		b := side{present: false}
+		if inTheirs && t.Data == nil {
+			t.Data = []byte{} // an empty file is a file: New == nil means absent
+		}
+		var b side
 		if digest, ok := old.Files[p]; ok {
-			b = side{present: true, digest: digest}
+			b.present, b.digest, b.mode = true, digest, old.BaseMode(p)
 			if f, ok := base[p]; ok && BlobID(f.Data) == digest {
-				b.data, b.mode, b.known = f.Data, f.Mode, true
+				b.data, b.known = f.Data, true
+				if b.mode == 0 {
+					b.mode = f.Mode
+				}
 			}
 		}
 		decide(&c, b, t, inTheirs, label)
 		plan.Changes = append(plan.Changes, c)
 	}
+	byPath := make(map[string]*FileChange, len(plan.Changes))
+	for i := range plan.Changes {
+		byPath[plan.Changes[i].Path] = &plan.Changes[i]
+	}
+	for _, i := range inTheWay {
+		c := &plan.Changes[i]
+		if !c.writes() {
+			continue
+		}
+		disk := found[c.Path]
+		if disk.kind == onDiskDir {
+			// The template now has a file where the team has a directory:
+			// fine only if the upgrade empties it.
+			if kept := keptInside(ours, dir, c.Path, byPath); kept != "" {
+				block(c, fmt.Sprintf("the template now has a file here, and your directory %s holds %s: move it aside and upgrade again", c.Path, kept))
+			}
+			continue
+		}
+		// A parent is a file: fine only if the upgrade deletes it first.
+		if parent := byPath[disk.file]; parent == nil || parent.Action != Delete {
+			block(c, fmt.Sprintf("the template now has a directory %s, and your file %s is in the way: move it aside and upgrade again", disk.file, disk.file))
+		}
+	}
+	for i := range plan.Changes {
+		c := &plan.Changes[i]
+		if c.Action != Sidecar {
+			if disk := found[c.Path]; disk.kind == onDiskFile {
+				if existing, err := look(ours, dir, c.Path+SidecarSuffix); err == nil && existing.kind != onDiskAbsent {
+					plan.Unresolved = append(plan.Unresolved, c.Path+SidecarSuffix)
+				}
+			}
+			continue
+		}
+		side, err := look(ours, dir, c.target())
+		if err != nil {
+			return nil, err
+		}
+		switch side.kind {
+		case onDiskAbsent:
+		case onDiskFile:
+			data, err := afero.ReadFile(ours, join(dir, c.target()))
+			if err != nil {
+				return nil, err
+			}
+			if !bytes.Equal(data, c.New) {
+				block(c, fmt.Sprintf("%s exists with other content, which is yours now: merge it into %s and remove it, then upgrade again", c.target(), c.Path))
+				continue
+			}
+			c.sidecarExists = true
+			plan.Unresolved = append(plan.Unresolved, c.target())
+		default:
+			block(c, fmt.Sprintf("%s is in the way of the new version: remove it, then upgrade again", c.target()))
+		}
+	}
+	slices.Sort(plan.Unresolved)
 	return plan, nil
+}
+
+func block(c *FileChange, why string) {
+	c.Action, c.Note, c.New, c.Mode = Blocked, why, nil, 0
+}
+
+// onDisk is what look finds on the way to a path.
+type onDisk struct {
+	kind onDiskKind
+	mode fs.FileMode // the file's permission bits
+	file string      // for onDiskUnderFile: the file that is a parent
+}
+
+type onDiskKind int
+
+const (
+	onDiskAbsent onDiskKind = iota
+	onDiskFile
+	onDiskDir
+	onDiskLink      // the path, or a directory on the way, is a symlink
+	onDiskUnderFile // a parent of the path is a file
+	onDiskOther     // a device, socket or pipe: never read, never replaced
+)
+
+// look walks the path one segment at a time with Lstat, so a symlink is
+// seen wherever it is on the way and is never followed.
+func look(fsys afero.Fs, dir, p string) (onDisk, error) {
+	segs := strings.Split(p, "/")
+	for i := range segs {
+		sub := path.Join(segs[:i+1]...)
+		info, err := lstat(fsys, join(dir, sub))
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return onDisk{kind: onDiskAbsent}, nil
+		}
+		if err != nil {
+			return onDisk{}, err
+		}
+		last := i == len(segs)-1
+		switch {
+		case info.Mode()&fs.ModeSymlink != 0:
+			return onDisk{kind: onDiskLink}, nil
+		case !last && !info.IsDir():
+			return onDisk{kind: onDiskUnderFile, file: sub}, nil
+		case last && info.IsDir():
+			return onDisk{kind: onDiskDir}, nil
+		case last && info.Mode().IsRegular():
+			return onDisk{kind: onDiskFile, mode: info.Mode().Perm()}, nil
+		case last:
+			return onDisk{kind: onDiskOther}, nil
+		}
+	}
+	return onDisk{kind: onDiskAbsent}, nil
+}
+
+// keptInside names something in directory p that the upgrade would not
+// remove, or returns "" when every file in it is one the plan deletes.
+func keptInside(fsys afero.Fs, dir, p string, byPath map[string]*FileChange) string {
+	kept := ""
+	afero.Walk(fsys, join(dir, p), func(name string, info fs.FileInfo, err error) error {
+		if err != nil || kept != "" {
+			kept = name
+			return filepath.SkipAll
+		}
+		if info.IsDir() {
+			return nil
+		}
+		rel := strings.TrimPrefix(name, join(dir, "")+"/")
+		if dir == "." {
+			rel = name
+		}
+		if c := byPath[rel]; c == nil || c.Action != Delete {
+			kept = rel
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return kept
+}
+
+// hasOurMarkers reports whether data holds the conflict markers an upgrade
+// writes: an opening "<<<<<<< ours" and a closing line naming gomicro.
+func hasOurMarkers(data []byte) bool {
+	return (bytes.HasPrefix(data, []byte("<<<<<<< ours")) || bytes.Contains(data, []byte("\n<<<<<<< ours"))) &&
+		bytes.Contains(data, []byte("\n>>>>>>> gomicro "))
 }
 
 // side is what is known of the base version of one file.
@@ -178,56 +387,102 @@ type side struct {
 }
 
 // decide fills in the change's action and new content from the decision
-// table of DESIGN.md's Upgrade section.
+// table of DESIGN.md's Upgrade section. Content is compared as git would
+// see it: a CRLF checkout of an LF template is not an edit, and what is
+// written back keeps the file's own line endings.
 func decide(c *FileChange, base side, t File, inTheirs bool, label string) {
 	oursExists := c.OldMode != 0
+	ours := c.Old
+	if oursExists && inTheirs && isCRLF(ours) && !bytes.Contains(t.Data, []byte("\r\n")) && !isBinary(ours) {
+		ours, c.crlf = bytes.ReplaceAll(ours, []byte("\r\n"), []byte("\n")), true
+	}
 	set := func(a Action, data []byte, mode fs.FileMode) {
 		c.Action, c.New, c.Mode = a, data, mode
 	}
-	merge := func(baseData []byte) {
-		m := diff3.Merge(baseData, c.Old, t.Data, diff3.Labels{Ours: "ours", Base: "base", Theirs: label})
-		set(Merge, m.Data, teamMode(c.OldMode, base.mode, t.Mode))
-		if m.Conflicts > 0 {
-			c.Action = Conflict
+	stages := func(b *Version) {
+		c.Base, c.Ours, c.Theirs = b, &Version{ours, c.OldMode}, &Version{t.Data, t.Mode}
+		if !oursExists {
+			c.Ours = nil
 		}
 	}
+	var baseVersion *Version
+	if base.known {
+		baseVersion = &Version{base.data, base.mode}
+	}
+	merge := func(baseData []byte) {
+		if isBinary(baseData) || isBinary(ours) || isBinary(t.Data) {
+			set(Sidecar, t.Data, t.Mode)
+			c.Note = "binary, changed by you and by the template: compare with the new version beside it"
+			stages(baseVersion)
+			return
+		}
+		m := diff3.Merge(baseData, ours, t.Data, diff3.Labels{Ours: "ours", Base: "base", Theirs: label})
+		set(Merge, m.Data, mergeMode(c.OldMode, base.mode, t.Mode))
+		if m.Conflicts > 0 {
+			c.Action = Conflict
+			stages(baseVersion)
+		}
+	}
+	digest := BlobID(ours)
 	switch {
 	case !base.present && !oursExists:
 		set(Create, t.Data, t.Mode)
-	case !base.present && bytes.Equal(c.Old, t.Data):
+	case !base.present && bytes.Equal(ours, t.Data):
 		set(Unchanged, c.Old, c.OldMode) // both added it: the team's mode stands
 	case !base.present:
 		merge(nil) // both added it: every differing line is a conflict
 	case !oursExists:
 		set(KeepDeleted, nil, 0)
-	case !inTheirs && BlobID(c.Old) == base.digest:
+	case !inTheirs && digest == base.digest:
 		set(Delete, nil, 0)
 	case !inTheirs:
 		set(KeepEdited, c.Old, c.OldMode)
-	case bytes.Equal(c.Old, t.Data):
-		set(Unchanged, c.Old, teamMode(c.OldMode, base.mode, t.Mode))
-	case BlobID(c.Old) == base.digest:
-		set(Take, t.Data, teamMode(c.OldMode, base.mode, t.Mode))
+	case bytes.Equal(ours, t.Data):
+		set(Unchanged, c.Old, mergeMode(c.OldMode, base.mode, t.Mode))
+	case digest == base.digest:
+		set(Take, t.Data, mergeMode(c.OldMode, base.mode, t.Mode))
 	case BlobID(t.Data) == base.digest:
-		set(KeepOurs, c.Old, teamMode(c.OldMode, base.mode, t.Mode))
+		set(KeepOurs, c.Old, mergeMode(c.OldMode, base.mode, t.Mode))
 	case !base.known:
 		set(Sidecar, t.Data, t.Mode)
+		stages(nil)
 	default:
 		merge(base.data)
 	}
 	if c.Action == Unchanged && c.Mode != c.OldMode {
-		c.Action = Take // only the execute bit changes
+		c.Action = Take // only the mode changes
+	}
+	if c.crlf && c.New != nil && !bytes.Equal(c.New, c.Old) {
+		c.New = bytes.ReplaceAll(c.New, []byte("\n"), []byte("\r\n"))
 	}
 }
 
-// teamMode follows the template's execute bit unless the team changed it
-// from the base. Where the base mode is unknown, ours is kept: a guess never
-// overrides the team.
-func teamMode(ours, base, theirs fs.FileMode) fs.FileMode {
-	if base == 0 || ours != base {
+// mergeMode merges the execute bit three ways, as git merges modes: the
+// template's change arrives when the team left the bit as generated; the
+// team's own chmod always stands, and so do the team's other permission
+// bits (a 0600 file stays private). Where the base mode is unknown, ours is
+// kept: a guess never overrides the team.
+func mergeMode(ours, base, theirs fs.FileMode) fs.FileMode {
+	exec := func(m fs.FileMode) bool { return m&0o111 != 0 }
+	if base == 0 || exec(ours) != exec(base) || exec(theirs) == exec(ours) {
 		return ours
 	}
-	return theirs
+	if exec(theirs) {
+		return ours | (ours&0o444)>>2 // x wherever r
+	}
+	return ours &^ 0o111
+}
+
+// isBinary is git's test: a NUL byte in the first 8000 bytes.
+func isBinary(data []byte) bool {
+	return bytes.IndexByte(data[:min(len(data), 8000)], 0) >= 0
+}
+
+// isCRLF reports whether every line of data ends in CRLF, as in a checkout
+// with core.autocrlf=true.
+func isCRLF(data []byte) bool {
+	n := bytes.Count(data, []byte("\r\n"))
+	return n > 0 && n == bytes.Count(data, []byte("\n"))
 }
 
 // Diff is the unified diff of every change the plan would write, for
@@ -243,7 +498,7 @@ func (p *Plan) Diff() string {
 		if c.Action == Sidecar {
 			old = ""
 		}
-		if c.Mode != c.OldMode && c.OldMode != 0 && c.New != nil {
+		if c.Mode != c.OldMode && c.OldMode != 0 && c.New != nil && c.Action != Sidecar {
 			fmt.Fprintf(&b, "mode %s: %o -> %o\n", c.Path, c.OldMode, c.Mode)
 		}
 		if c.Old == nil || c.Action == Sidecar {
@@ -254,88 +509,114 @@ func (p *Plan) Diff() string {
 		}
 		b.WriteString(udiff.Unified(from, to, old, string(c.New)))
 	}
-	b.WriteString(udiff.Unified("a/"+ManifestFile, "b/"+ManifestFile, string(p.oldManifest), string(p.Manifest.Data)))
+	if !p.sameAnswers {
+		b.WriteString(udiff.Unified("a/"+ManifestFile, "b/"+ManifestFile, string(p.oldManifest), string(p.Manifest.Data)))
+	}
 	return b.String()
 }
 
-// Apply carries out the plan in dir and writes the new answers file. Every
-// new content is first written to a temporary file beside its target; only
-// when all are written are they renamed into place, and a failure then puts
-// back what was already replaced, so an error leaves the project as it was.
-func (p *Plan) Apply(fsys afero.Fs, dir string) (err error) {
+// Apply carries out the plan in dir and writes the new answers file. It
+// works in two halves. First every new content is written into a staging
+// directory in the project; a failure or a cancelled ctx then leaves the
+// project as it was. Then, without looking at ctx again (it takes
+// milliseconds), deletions come first and renames out of staging after, so
+// a file may become a directory and back; a failure in this half puts back
+// everything already done. Apply never removes what the plan did not
+// decide to, nor a directory that still holds anything.
+func (p *Plan) Apply(ctx context.Context, fsys afero.Fs, dir string) (err error) {
+	dir = cleanDir(dir)
+	if blocked := p.Blocked(); len(blocked) > 0 {
+		return fmt.Errorf("upgrade blocked at %s: %s", blocked[0].Path, blocked[0].Note)
+	}
 	type step struct {
-		target, tmp string
-		old         []byte // nil: the target did not exist
-		oldMode     fs.FileMode
-		remove      bool
+		target, staged string
+		old            []byte // the content replaced or deleted; nil if none
+		oldMode        fs.FileMode
+		remove         bool
 	}
 	var steps []step
-	defer func() {
-		for _, s := range steps {
-			if s.tmp != "" {
-				fsys.Remove(s.tmp)
-			}
-		}
-	}()
 	changes := append(slices.Clone(p.Changes), FileChange{Path: ManifestFile, Action: Take, New: p.Manifest.Data, Mode: 0o644, Old: p.oldManifest, OldMode: 0o644})
 	for _, c := range changes {
 		if !c.writes() {
 			continue
 		}
-		s := step{target: filepath.Join(dir, filepath.FromSlash(c.target())), old: c.Old, oldMode: c.OldMode}
+		s := step{target: join(dir, c.target()), old: c.Old, oldMode: c.OldMode, remove: c.Action == Delete}
 		if c.Action == Sidecar {
 			s.old, s.oldMode = nil, 0
 		}
-		if c.New == nil {
-			s.remove = true
-		} else {
-			s.tmp = filepath.Join(filepath.Dir(s.target), ".gomicro-tmp-"+filepath.Base(s.target))
-			if err := writeFile(fsys, s.tmp, File{Data: c.New, Mode: c.Mode}); err != nil {
-				fsys.Remove(s.tmp)
+		steps = append(steps, s)
+	}
+	staging, err := afero.TempDir(fsys, dir, ".gomicro-staging-")
+	if err != nil {
+		return fmt.Errorf("upgrade: create a staging directory in %s: %w", dir, unwrapPath(err))
+	}
+	defer fsys.RemoveAll(staging) // gomicro's own, whatever is left in it
+	k := 0
+	for i, c := range changes {
+		if !c.writes() {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if c.New != nil {
+			steps[k].staged = path.Join(staging, fmt.Sprint(i))
+			if err := writeNew(fsys, steps[k].staged, c.New, c.Mode); err != nil {
 				return err
 			}
 		}
-		steps = append(steps, s)
+		k++
 	}
-	for i, s := range steps {
-		if s.remove {
-			err = fsys.Remove(s.target)
-		} else {
-			if err = fsys.Rename(s.tmp, s.target); err == nil {
-				steps[i].tmp = ""
-			}
-		}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var undo undoLog
+	defer func() {
 		if err != nil {
-			for _, done := range steps[:i] {
-				restore(fsys, done.target, done.old, done.oldMode)
-			}
-			return fmt.Errorf("upgrade %s: %w (every file put back as it was)", s.target, unwrapPath(err))
+			undo.rollback(fsys)
+			err = fmt.Errorf("%w (every file put back as it was)", err)
 		}
+	}()
+	for _, s := range steps {
+		if !s.remove {
+			continue
+		}
+		if err := fsys.Remove(s.target); err != nil {
+			return fmt.Errorf("upgrade: delete %s: %w", s.target, unwrapPath(err))
+		}
+		undo.steps = append(undo.steps, undoStep{name: s.target, old: s.old, oldMode: s.oldMode, deleted: true})
+		undo.removeEmptyParents(fsys, dir, s.target)
 	}
 	for _, s := range steps {
 		if s.remove {
-			removeEmptyParents(fsys, dir, s.target)
+			continue
 		}
+		if err := undo.mkdirAll(fsys, path.Dir(s.target)); err != nil {
+			return fmt.Errorf("upgrade: %w", err)
+		}
+		if s.oldMode == 0 {
+			// Nothing was there when the plan was made: something that
+			// appeared meanwhile is not gomicro's to replace.
+			if _, err := lstat(fsys, s.target); !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("upgrade: %s appeared while upgrading; left it alone", s.target)
+			}
+		}
+		if err := fsys.Rename(s.staged, s.target); err != nil {
+			return fmt.Errorf("upgrade %s: %w", s.target, unwrapPath(err))
+		}
+		undo.steps = append(undo.steps, undoStep{name: s.target, old: s.old, oldMode: s.oldMode})
 	}
 	return nil
 }
 
-// removeEmptyParents removes the directories a deleted file leaves empty,
-// up to the project root, as git does.
-func removeEmptyParents(fsys afero.Fs, root, name string) {
-	for d := filepath.Dir(name); d != root && strings.HasPrefix(d, root); d = filepath.Dir(d) {
-		if empty, err := afero.IsEmpty(fsys, d); err != nil || !empty || fsys.Remove(d) != nil {
-			return
-		}
+// writeNew writes a file that must not exist yet, with exactly mode.
+func writeNew(fsys afero.Fs, name string, data []byte, mode fs.FileMode) error {
+	var u undoLog
+	err := u.create(fsys, name, data, mode)
+	if err != nil {
+		u.rollback(fsys)
 	}
-}
-
-func restore(fsys afero.Fs, name string, data []byte, mode fs.FileMode) {
-	if mode == 0 {
-		fsys.Remove(name)
-		return
-	}
-	writeFile(fsys, name, File{Data: data, Mode: mode})
+	return err
 }
 
 // ResolveUpgrade answers the questions for an upgrade: the project's recorded
@@ -343,6 +624,11 @@ func restore(fsys afero.Fs, name string, data []byte, mode fs.FileMode) {
 // go to the prompter (nil: they take their defaults).
 func (t *Template) ResolveUpgrade(recorded Answers, set map[string]string, p Prompter) (Answers, error) {
 	return t.resolve(recorded, set, p)
+}
+
+// ResolveUpgradeContext is ResolveUpgrade within ctx and t.Limits.
+func (t *Template) ResolveUpgradeContext(ctx context.Context, recorded Answers, set map[string]string, p Prompter) (Answers, error) {
+	return t.resolveContext(ctx, recorded, set, p)
 }
 
 // BaseFiles renders the template version a project was generated from with

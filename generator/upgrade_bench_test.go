@@ -2,6 +2,7 @@ package generator_test
 
 import (
 	"bytes"
+	"context"
 	"path/filepath"
 	"testing"
 
@@ -48,7 +49,7 @@ func upgBenchGenerate(b *testing.B, tmpl *generator.Template, fsys afero.Fs, dir
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := generator.Write(fsys, dir, tree, generator.WriteOptions{}); err != nil {
+	if _, err := generator.Write(context.Background(), fsys, dir, tree, generator.WriteOptions{}); err != nil {
 		b.Fatal(err)
 	}
 	edit := func(p string, edit func([]byte) []byte) {
@@ -191,7 +192,7 @@ func BenchmarkUpgrade(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if err := plan.Apply(q.fsys, q.dir); err != nil {
+			if err := plan.Apply(context.Background(), q.fsys, q.dir); err != nil {
 				b.Fatal(err)
 			}
 		}

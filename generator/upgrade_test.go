@@ -2,6 +2,7 @@ package generator_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -67,7 +68,7 @@ func upgGenerate(t testing.TB, fsys afero.Fs, dir string, tmpl *generator.Templa
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := generator.Write(fsys, dir, tree, generator.WriteOptions{}); err != nil {
+	if _, err := generator.Write(context.Background(), fsys, dir, tree, generator.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	return tree
@@ -361,7 +362,7 @@ func TestUpgradeDecisionTable(t *testing.T) {
 		t.Errorf("Conflicts() = %q, want %q", got, wantConflicts)
 	}
 
-	if err := u.plan.Apply(fsys, dir); err != nil {
+	if err := u.plan.Apply(context.Background(), fsys, dir); err != nil {
 		t.Fatal(err)
 	}
 	after := upgFiles(t, fsys, dir)
@@ -426,7 +427,7 @@ func TestUpgradeDecisionTable(t *testing.T) {
 	if d := again.plan.Diff(); d != "" {
 		t.Errorf("second upgrade diff:\n%s", d)
 	}
-	if err := again.plan.Apply(fsys, dir); err != nil {
+	if err := again.plan.Apply(context.Background(), fsys, dir); err != nil {
 		t.Fatal(err)
 	}
 	upgSameFiles(t, "after a no-op upgrade", upgFiles(t, fsys, dir), after)
@@ -444,7 +445,7 @@ func TestUpgradeDecisionTableAlone(t *testing.T) {
 			if c := upgChange(t, u.plan, r.path); c.Action != r.action {
 				t.Errorf("action %v, want %v", c.Action, r.action)
 			}
-			if err := u.plan.Apply(fsys, "svc"); err != nil {
+			if err := u.plan.Apply(context.Background(), fsys, "svc"); err != nil {
 				t.Fatal(err)
 			}
 			got := upgFiles(t, fsys, "svc")
@@ -543,7 +544,7 @@ func TestUpgradeUnknownBase(t *testing.T) {
 			if strings.Contains(d, "a/edited.txt") {
 				t.Errorf("Diff() changes edited.txt itself:\n%s", d)
 			}
-			if err := plan.Apply(fsys, "svc"); err != nil {
+			if err := plan.Apply(context.Background(), fsys, "svc"); err != nil {
 				t.Fatal(err)
 			}
 			after := upgFiles(t, fsys, "svc")
@@ -643,7 +644,7 @@ func TestUpgradeBehind(t *testing.T) {
 				t.Errorf("%s: %v, want unchanged", c.Path, c.Action)
 			}
 		}
-		if err := u.plan.Apply(fsys, "svc"); err != nil {
+		if err := u.plan.Apply(context.Background(), fsys, "svc"); err != nil {
 			t.Fatal(err)
 		}
 		m, err := generator.ReadManifest([]byte(upgFiles(t, fsys, "svc")[generator.ManifestFile].data))
@@ -722,7 +723,7 @@ func TestUpgradeDiff(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("git apply: %v\n%s\ndiff:\n%s", err, out, d)
 	}
-	if err := u.plan.Apply(fsys, "svc"); err != nil {
+	if err := u.plan.Apply(context.Background(), fsys, "svc"); err != nil {
 		t.Fatal(err)
 	}
 	want := upgFiles(t, fsys, "svc")
@@ -819,7 +820,7 @@ func TestUpgradeApplyAtomic(t *testing.T) {
 					before := upgFiles(t, osfs, dir)
 					u := upgPlan(t, osfs, dir, v1, v2, nil)
 					fsys := &upgFaultFs{Fs: osfs, op: op, n: n, armed: true}
-					err := u.plan.Apply(fsys, dir)
+					err := u.plan.Apply(context.Background(), fsys, dir)
 					if !fsys.hit {
 						if err != nil {
 							t.Fatalf("n=%d: Apply: %v without a fault", n, err)
@@ -878,27 +879,35 @@ func TestUpgradeRejectsPathsOutside(t *testing.T) {
 	}
 }
 
-func TestUpgradeRejectsDirectory(t *testing.T) {
+// A directory of the team's where the template has a file: a file the
+// template only changed stays as the team made it (their directory replaced
+// it, as a deletion would); a new file of the template's blocks the upgrade
+// rather than touch the directory, and Apply refuses.
+func TestUpgradeDirectoryInTheWay(t *testing.T) {
 	v1 := upgTemplate(t, "1.0.0", map[string]upgFile{"a.txt": {data: "a\n"}, "b.txt": {data: "b\n"}})
 	v2 := upgTemplate(t, "2.0.0", map[string]upgFile{"a.txt": {data: "a2\n"}, "b.txt": {data: "b\n"}, "c.txt": {data: "c\n"}})
-	for _, p := range []string{"a.txt", "c.txt"} {
+	for p, want := range map[string]generator.Action{"a.txt": generator.KeepDeleted, "c.txt": generator.Blocked} {
 		t.Run(p, func(t *testing.T) {
 			fsys := afero.NewMemMapFs()
 			upgGenerate(t, fsys, "svc", v1, nil)
 			fsys.Remove("svc/" + p)
 			upgWrite(t, fsys, "svc/"+p+"/inside", "x\n", 0o644)
-			oldData, _ := afero.ReadFile(fsys, "svc/"+generator.ManifestFile)
-			old, err := generator.ReadManifest(oldData)
-			if err != nil {
-				t.Fatal(err)
+			before := upgFiles(t, fsys, "svc")
+			u := upgPlan(t, fsys, "svc", v1, v2, nil)
+			c := upgChange(t, u.plan, p)
+			if c.Action != want {
+				t.Fatalf("%s: %v (%s), want %v", p, c.Action, c.Why(), want)
 			}
-			base, _ := generator.BaseFiles(v1, old.Answers)
-			answers, _ := v2.ResolveUpgrade(old.Answers, nil, nil)
-			theirs, _ := generator.Render(v2, answers)
-			_, err = generator.PlanUpgrade(fsys, "svc", old, base, theirs, "gomicro demo@2.0.0")
-			if err == nil || !strings.Contains(err.Error(), "directory") {
-				t.Errorf("PlanUpgrade with a directory at %s: err = %v, want one naming the directory", p, err)
+			if want != generator.Blocked {
+				return
 			}
+			if !strings.Contains(c.Why(), "directory") {
+				t.Errorf("why = %q, want it to name the directory", c.Why())
+			}
+			if err := u.plan.Apply(context.Background(), fsys, "svc"); err == nil {
+				t.Error("Apply of a blocked plan succeeded")
+			}
+			upgSameFiles(t, "after a refused Apply", upgFiles(t, fsys, "svc"), before)
 		})
 	}
 }
@@ -930,7 +939,7 @@ func TestUpgradeEmptyFiles(t *testing.T) {
 			if strings.Contains(u.plan.Diff(), "+++ /dev/null") {
 				t.Errorf("Diff() deletes it:\n%s", u.plan.Diff())
 			}
-			if err := u.plan.Apply(fsys, "svc"); err != nil {
+			if err := u.plan.Apply(context.Background(), fsys, "svc"); err != nil {
 				t.Fatal(err)
 			}
 			got, ok := upgFiles(t, fsys, "svc")[r.path]
@@ -972,7 +981,7 @@ func TestUpgradeNonCanonicalManifestPath(t *testing.T) {
 			if err != nil {
 				return // refused: fine
 			}
-			if err := plan.Apply(fsys, "svc"); err != nil {
+			if err := plan.Apply(context.Background(), fsys, "svc"); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := fsys.Stat("svc/" + tc.file); err != nil {

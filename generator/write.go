@@ -1,12 +1,16 @@
 package generator
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/afero"
 )
@@ -22,113 +26,310 @@ type WriteOptions struct {
 // without Force.
 var ErrNotEmpty = errors.New("already exists and is not empty")
 
-// Write puts tree at dir. A new project is written into a temporary directory
-// beside dir and renamed into place, so a failure leaves nothing behind. With
-// Force into an existing directory, each file is written to a temporary name
-// and renamed over its target, so no file is ever half written.
-func Write(fsys afero.Fs, dir string, tree *Tree, opts WriteOptions) error {
-	dir = filepath.Clean(dir)
-	info, err := fsys.Stat(dir)
+// WriteAction is what Write does with one file of the tree.
+type WriteAction int
+
+const (
+	Created     WriteAction = iota // nothing was there
+	Replaced                       // a file of the team's was there (Force)
+	KeptSymlink                    // a symlink is there, or on the way there: the team's, left alone
+)
+
+// Written is Write's account of one file.
+type Written struct {
+	Path   string
+	Action WriteAction
+}
+
+// PlanWrite checks that tree can be written at dir in fsys and says what
+// would happen to each file, touching nothing: it is the whole of --dry-run
+// and the first half of Write, so both refuse the same things.
+func PlanWrite(fsys afero.Fs, dir string, tree *Tree, opts WriteOptions) ([]Written, error) {
+	dir = cleanDir(dir)
+	info, err := lstat(fsys, dir)
 	switch {
-	case err == nil && !info.IsDir():
-		return fmt.Errorf("%s exists and is not a directory", dir)
-	case err == nil:
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, err
+	case !info.IsDir() && info.Mode()&fs.ModeSymlink == 0:
+		return nil, fmt.Errorf("%s exists and is not a directory", dir)
+	default:
 		empty, err := afero.IsEmpty(fsys, dir)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if !empty {
-			if !opts.Force {
-				return fmt.Errorf("%s %w", dir, ErrNotEmpty)
-			}
-			return writeInPlace(fsys, dir, tree)
+		if !empty && !opts.Force {
+			return nil, fmt.Errorf("%s %w", dir, ErrNotEmpty)
 		}
-	case !errors.Is(err, fs.ErrNotExist):
-		return err
 	}
-	return writeFresh(fsys, dir, tree)
+	plan := make([]Written, 0, len(tree.Files))
+	for _, f := range tree.Files {
+		action, err := writeAction(fsys, dir, f.Path)
+		if err != nil {
+			return nil, err
+		}
+		plan = append(plan, Written{Path: f.Path, Action: action})
+	}
+	return plan, nil
 }
 
-func writeFresh(fsys afero.Fs, dir string, tree *Tree) (err error) {
-	parent := filepath.Dir(dir)
-	if err := fsys.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", parent, unwrapPath(err))
+// writeAction looks at what lies on the way to one file: a symlink anywhere
+// on it is the team's and is never written through or replaced; a file
+// where the template needs a directory, or a directory where it writes a
+// file, cannot be resolved without destroying something.
+func writeAction(fsys afero.Fs, dir, p string) (WriteAction, error) {
+	segs := strings.Split(p, "/")
+	for i := range segs {
+		sub := path.Join(segs[:i+1]...)
+		info, err := lstat(fsys, join(dir, sub))
+		if errors.Is(err, fs.ErrNotExist) {
+			return Created, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		last := i == len(segs)-1
+		switch {
+		case info.Mode()&fs.ModeSymlink != 0:
+			return KeptSymlink, nil
+		case last && info.IsDir():
+			return 0, fmt.Errorf("%s is a directory; the template writes a file there", join(dir, sub))
+		case last:
+			return Replaced, nil
+		case !info.IsDir():
+			return 0, fmt.Errorf("%s is a file; the template writes %s inside it", join(dir, sub), p)
+		}
 	}
-	tmp, err := afero.TempDir(fsys, parent, "."+filepath.Base(dir)+".gomicro-")
+	return Created, nil
+}
+
+// Write puts tree at dir in fsys, which should be the confined file system
+// of the project (internal/rootfs). It creates dir if it is missing. Every
+// new file is created exclusively, so nothing that appears meanwhile is
+// overwritten; a replaced file (Force) is written to a temporary name and
+// renamed over its target. On any failure, or when ctx is cancelled, every
+// file and directory Write created is removed and every file it replaced is
+// put back: it never removes what it did not create.
+func Write(ctx context.Context, fsys afero.Fs, dir string, tree *Tree, opts WriteOptions) (written []Written, err error) {
+	dir = cleanDir(dir)
+	plan, err := PlanWrite(fsys, dir, tree, opts)
 	if err != nil {
-		return fmt.Errorf("write in %s: %w", parent, unwrapPath(err))
+		return nil, err
 	}
+	var undo undoLog
 	defer func() {
 		if err != nil {
-			fsys.RemoveAll(tmp)
+			undo.rollback(fsys)
 		}
 	}()
-	made := map[string]bool{tmp: true}
-	for _, f := range tree.Files {
-		name := filepath.Join(tmp, filepath.FromSlash(f.Path))
-		if d := filepath.Dir(name); !made[d] {
-			if err := fsys.MkdirAll(d, 0o755); err != nil {
-				return fmt.Errorf("create %s: %w", d, unwrapPath(err))
-			}
-			made[d] = true
+	if err := undo.mkdirAll(fsys, dir); err != nil {
+		return nil, err
+	}
+	for i, w := range plan {
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
-		if err := afero.WriteFile(fsys, name, f.Data, f.Mode); err != nil {
-			return fmt.Errorf("write %s: %w", name, unwrapPath(err))
+		f := tree.Files[i]
+		target := join(dir, f.Path)
+		switch w.Action {
+		case KeptSymlink:
+			continue
+		case Created:
+			if err := undo.mkdirAll(fsys, path.Dir(target)); err != nil {
+				return nil, err
+			}
+			if err := undo.create(fsys, target, f.Data, f.Mode); err != nil {
+				return nil, err
+			}
+		case Replaced:
+			if err := undo.replace(fsys, target, f.Data, f.Mode); err != nil {
+				return nil, err
+			}
 		}
 	}
-	// TempDir made it 0700; a project directory is as open as any other.
-	if err := fsys.Chmod(tmp, 0o755); err != nil {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
+// undoLog records what a write did, newest last, so that a failure can take
+// back exactly that and nothing more.
+type undoLog struct {
+	steps []undoStep
+}
+
+type undoStep struct {
+	name    string
+	dir     bool        // a directory: made (or, with deleted, removed) by the write
+	deleted bool        // the write removed it
+	old     []byte      // a file's content before, if it had one
+	oldMode fs.FileMode // and its mode; 0 for a file the write created
+}
+
+// mkdirAll creates the missing directories of name one by one, recording
+// each, so that rollback removes those and never one that was there.
+func (u *undoLog) mkdirAll(fsys afero.Fs, name string) error {
+	if name == "." || name == "/" || name == "" {
+		return nil
+	}
+	info, err := fsys.Stat(name)
+	if err == nil {
+		if !info.IsDir() {
+			return fmt.Errorf("%s is not a directory", name)
+		}
+		return nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	// Rename does not replace a directory, even an empty one.
-	if err := fsys.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("replace empty %s: %w", dir, unwrapPath(err))
+	if err := u.mkdirAll(fsys, path.Dir(name)); err != nil {
+		return err
 	}
-	if err := fsys.Rename(tmp, dir); err != nil {
-		return fmt.Errorf("move project into %s: %w", dir, unwrapPath(err))
+	if err := fsys.Mkdir(name, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", name, unwrapPath(err))
 	}
+	u.steps = append(u.steps, undoStep{name: name, dir: true})
 	return nil
 }
 
-func writeInPlace(fsys afero.Fs, dir string, tree *Tree) error {
-	// Check every target before touching any, so a clash cannot leave the
-	// directory half updated.
-	for _, f := range tree.Files {
-		target := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if info, err := fsys.Stat(target); err == nil && info.IsDir() {
-			return fmt.Errorf("%s is a directory; the template writes a file there", target)
+// create writes a new file; it fails rather than replace anything.
+func (u *undoLog) create(fsys afero.Fs, name string, data []byte, mode fs.FileMode) error {
+	f, err := fsys.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("write %s: something else created it meanwhile; left it alone", name)
 		}
-		for parent := filepath.Dir(target); parent != dir; parent = filepath.Dir(parent) {
-			if info, err := fsys.Stat(parent); err == nil && !info.IsDir() {
-				return fmt.Errorf("%s is a file; the template writes %s inside it", parent, f.Path)
-			}
-		}
-	}
-	for _, f := range tree.Files {
-		target := filepath.Join(dir, filepath.FromSlash(f.Path))
-		tmp := filepath.Join(filepath.Dir(target), ".gomicro-tmp-"+path.Base(f.Path))
-		if err := writeFile(fsys, tmp, f); err != nil {
-			fsys.Remove(tmp)
-			return err
-		}
-		if err := fsys.Rename(tmp, target); err != nil {
-			fsys.Remove(tmp)
-			return fmt.Errorf("replace %s: %w", target, unwrapPath(err))
-		}
-	}
-	return nil
-}
-
-// writeFile writes one file, creating its directory, with the file's mode.
-func writeFile(fsys afero.Fs, name string, f File) error {
-	if err := fsys.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(name), unwrapPath(err))
-	}
-	if err := afero.WriteFile(fsys, name, f.Data, f.Mode); err != nil {
 		return fmt.Errorf("write %s: %w", name, unwrapPath(err))
 	}
-	// A file replaced in place keeps the mode it had; set the template's.
-	return fsys.Chmod(name, f.Mode)
+	u.steps = append(u.steps, undoStep{name: name})
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		// The umask may have narrowed the mode; the template's mode is the
+		// one golden trees and upgrades compare against.
+		err = fsys.Chmod(name, mode)
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, unwrapPath(err))
+	}
+	return nil
+}
+
+// replace puts data at name, which holds a file, through a temporary file
+// beside it, so the file is never half written.
+func (u *undoLog) replace(fsys afero.Fs, name string, data []byte, mode fs.FileMode) error {
+	old, err := afero.ReadFile(fsys, name)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", name, unwrapPath(err))
+	}
+	info, err := fsys.Stat(name)
+	if err != nil {
+		return err
+	}
+	if err := writeThroughTemp(fsys, name, data, mode); err != nil {
+		return err
+	}
+	u.steps = append(u.steps, undoStep{name: name, old: old, oldMode: info.Mode().Perm()})
+	return nil
+}
+
+// removeEmptyParents removes the directories a deleted file leaves empty,
+// up to the project root, as git does, recording each.
+func (u *undoLog) removeEmptyParents(fsys afero.Fs, root, name string) {
+	for d := path.Dir(name); d != root && d != "." && d != "/"; d = path.Dir(d) {
+		if empty, err := afero.IsEmpty(fsys, d); err != nil || !empty || fsys.Remove(d) != nil {
+			return
+		}
+		u.steps = append(u.steps, undoStep{name: d, dir: true, deleted: true})
+	}
+}
+
+// rollback takes back every recorded step, newest first. Directories are
+// removed only if empty: whatever else appeared in them stays.
+func (u *undoLog) rollback(fsys afero.Fs) {
+	for i := len(u.steps) - 1; i >= 0; i-- {
+		s := u.steps[i]
+		switch {
+		case s.dir && s.deleted:
+			fsys.Mkdir(s.name, 0o755)
+		case s.dir:
+			// Asked first: not every afero.Fs refuses to remove a
+			// directory that still holds something.
+			if empty, err := afero.IsEmpty(fsys, s.name); err == nil && empty {
+				fsys.Remove(s.name)
+			}
+		case s.deleted:
+			writeThroughTemp(fsys, s.name, s.old, s.oldMode)
+		case s.oldMode == 0:
+			fsys.Remove(s.name)
+		default:
+			writeThroughTemp(fsys, s.name, s.old, s.oldMode)
+		}
+	}
+	u.steps = nil
+}
+
+// writeThroughTemp writes data to a new temporary file in name's directory
+// and renames it over name.
+func writeThroughTemp(fsys afero.Fs, name string, data []byte, mode fs.FileMode) error {
+	tmp, tmpName, err := createTemp(fsys, path.Dir(name), ".gomicro-tmp-")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, unwrapPath(err))
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = fsys.Chmod(tmpName, mode)
+	}
+	if err == nil {
+		err = fsys.Rename(tmpName, name)
+	}
+	if err != nil {
+		fsys.Remove(tmpName)
+		return fmt.Errorf("write %s: %w", name, unwrapPath(err))
+	}
+	return nil
+}
+
+// createTemp creates a new file with a random name in dir. Unlike
+// afero.TempFile it returns the name as the file system takes it: a file
+// opened through an os.Root reports a name joined with the root's.
+func createTemp(fsys afero.Fs, dir, prefix string) (afero.File, string, error) {
+	for try := 0; ; try++ {
+		name := path.Join(dir, prefix+strconv.FormatUint(rand.Uint64(), 36))
+		f, err := fsys.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) && try < 100 {
+			continue
+		}
+		return f, name, err
+	}
+}
+
+// lstat reports on a symlink itself where the file system can.
+func lstat(fsys afero.Fs, name string) (fs.FileInfo, error) {
+	if l, ok := fsys.(afero.Lstater); ok {
+		info, _, err := l.LstatIfPossible(name)
+		return info, err
+	}
+	return fsys.Stat(name)
+}
+
+// cleanDir and join build the slash-separated names the generator hands to
+// its file system; a rooted file system takes them relative to its root.
+func cleanDir(dir string) string {
+	if dir == "" {
+		return "."
+	}
+	return path.Clean(filepath.ToSlash(dir))
+}
+
+func join(dir, p string) string {
+	return path.Join(dir, p)
 }
 
 // unwrapPath drops the operation and path from an *fs.PathError, since the
@@ -139,4 +340,14 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// CheckProjectName refuses a project name that is not exactly one path
+// segment, whatever the template's own rules say: the project is written in
+// its own directory under --output, and nowhere else.
+func CheckProjectName(name string) error {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) || strings.ContainsRune(name, 0) {
+		return fmt.Errorf("name %q: the project directory must be one path segment (not \".\" or \"..\", no \"/\" or \"\\\\\")", name)
+	}
+	return nil
 }

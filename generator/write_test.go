@@ -1,6 +1,7 @@
 package generator_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -164,7 +165,7 @@ func TestWrite(t *testing.T) {
 
 			t.Run("fresh directory", func(t *testing.T) {
 				dir := filepath.Join(parent, "fresh", "deeper", "svc")
-				if err := generator.Write(fs, dir, tree, generator.WriteOptions{}); err != nil {
+				if _, err := generator.Write(context.Background(), fs, dir, tree, generator.WriteOptions{}); err != nil {
 					t.Fatal(err)
 				}
 				checkProject(t, fs, dir, tree, nil)
@@ -178,10 +179,11 @@ func TestWrite(t *testing.T) {
 				if err := fs.MkdirAll(dir, 0o700); err != nil {
 					t.Fatal(err)
 				}
-				if err := generator.Write(fs, dir, tree, generator.WriteOptions{}); err != nil {
+				if _, err := generator.Write(context.Background(), fs, dir, tree, generator.WriteOptions{}); err != nil {
 					t.Fatal(err)
 				}
-				checkProject(t, fs, dir, tree, nil)
+				// The directory was there: it keeps its own mode.
+				checkProject(t, fs, dir, tree, map[string]entry{".": {dir: true, mode: 0o700}})
 				if left := siblings(t, fs, dir); len(left) > 0 {
 					t.Errorf("left beside the project: %q", left)
 				}
@@ -191,7 +193,7 @@ func TestWrite(t *testing.T) {
 				dir := filepath.Join(parent, "busy", "svc")
 				writeFiles(t, fs, dir, map[string]string{"go.mod": "module mine\n", "notes/a.txt": "mine"})
 				before := snapshot(t, fs, parent)
-				err := generator.Write(fs, dir, tree, generator.WriteOptions{})
+				_, err := generator.Write(context.Background(), fs, dir, tree, generator.WriteOptions{})
 				if !errors.Is(err, generator.ErrNotEmpty) {
 					t.Fatalf("err = %v, want ErrNotEmpty", err)
 				}
@@ -209,7 +211,7 @@ func TestWrite(t *testing.T) {
 					"notes/a.txt":      "mine",
 					"scripts/mine.sh":  "mine",
 				})
-				if err := generator.Write(fs, dir, tree, generator.WriteOptions{Force: true}); err != nil {
+				if _, err := generator.Write(context.Background(), fs, dir, tree, generator.WriteOptions{Force: true}); err != nil {
 					t.Fatal(err)
 				}
 				checkProject(t, fs, dir, tree, map[string]entry{
@@ -232,7 +234,7 @@ func TestWrite(t *testing.T) {
 				}
 				before := snapshot(t, fs, parent)
 				for _, force := range []bool{false, true} {
-					err := generator.Write(fs, dir, tree, generator.WriteOptions{Force: force})
+					_, err := generator.Write(context.Background(), fs, dir, tree, generator.WriteOptions{Force: force})
 					if err == nil || !strings.Contains(err.Error(), "not a directory") {
 						t.Errorf("force=%v: err = %v, want not a directory", force, err)
 					}
@@ -244,7 +246,7 @@ func TestWrite(t *testing.T) {
 				dir := filepath.Join(parent, "dirclash", "svc")
 				writeFiles(t, fs, dir, map[string]string{"go.mod/x": "x", "keep": "k"})
 				before := snapshot(t, fs, parent)
-				err := generator.Write(fs, dir, tree, generator.WriteOptions{Force: true})
+				_, err := generator.Write(context.Background(), fs, dir, tree, generator.WriteOptions{Force: true})
 				if err == nil || !strings.Contains(err.Error(), "go.mod") {
 					t.Errorf("err = %v, want one naming go.mod", err)
 				}
@@ -255,7 +257,7 @@ func TestWrite(t *testing.T) {
 				dir := filepath.Join(parent, "fileclash", "svc")
 				writeFiles(t, fs, dir, map[string]string{"scripts": "a file", "go.mod": "module mine\n"})
 				before := snapshot(t, fs, parent)
-				err := generator.Write(fs, dir, tree, generator.WriteOptions{Force: true})
+				_, err := generator.Write(context.Background(), fs, dir, tree, generator.WriteOptions{Force: true})
 				if err == nil || !strings.Contains(err.Error(), "scripts") {
 					t.Errorf("err = %v, want one naming scripts", err)
 				}
@@ -275,7 +277,7 @@ func TestWrite(t *testing.T) {
 					{Path: "a/b", Data: []byte("in dir"), Mode: 0o644},
 				}}
 				before := snapshot(t, fs, parent)
-				err := generator.Write(fs, dir, bad, generator.WriteOptions{})
+				_, err := generator.Write(context.Background(), fs, dir, bad, generator.WriteOptions{})
 				if err == nil {
 					t.Fatal("Write succeeded")
 				}
@@ -285,7 +287,7 @@ func TestWrite(t *testing.T) {
 
 			t.Run("trailing separator", func(t *testing.T) {
 				dir := filepath.Join(parent, "slash") + string(filepath.Separator)
-				if err := generator.Write(fs, dir, tree, generator.WriteOptions{}); err != nil {
+				if _, err := generator.Write(context.Background(), fs, dir, tree, generator.WriteOptions{}); err != nil {
 					t.Fatal(err)
 				}
 				checkProject(t, fs, filepath.Clean(dir), tree, nil)
@@ -338,7 +340,7 @@ func TestWriteFailureLeavesNothing(t *testing.T) {
 					before := snapshot(t, base.fsys, parent)
 					fsys := &failingFs{Fs: base.fsys, n: int64(n)}
 					dir := filepath.Join(parent, "svc")
-					err := generator.Write(fsys, dir, tree, generator.WriteOptions{})
+					_, err := generator.Write(context.Background(), fsys, dir, tree, generator.WriteOptions{})
 					if !errors.Is(err, errDiskFull) {
 						t.Fatalf("err = %v, want the injected failure", err)
 					}
@@ -351,7 +353,7 @@ func TestWriteFailureLeavesNothing(t *testing.T) {
 						t.Fatal(err)
 					}
 					fsys := &failingFs{Fs: base.fsys, n: int64(n)}
-					if err := generator.Write(fsys, dir, tree, generator.WriteOptions{}); !errors.Is(err, errDiskFull) {
+					if _, err := generator.Write(context.Background(), fsys, dir, tree, generator.WriteOptions{}); !errors.Is(err, errDiskFull) {
 						t.Fatalf("err = %v, want the injected failure", err)
 					}
 					after := snapshot(t, base.fsys, parent)
@@ -364,7 +366,7 @@ func TestWriteFailureLeavesNothing(t *testing.T) {
 					dir := filepath.Join(base.parent, fmt.Sprintf("force%d", n))
 					writeFiles(t, base.fsys, dir, map[string]string{"keep": "k", "go.mod": "module mine\n"})
 					fsys := &failingFs{Fs: base.fsys, n: int64(n)}
-					if err := generator.Write(fsys, dir, tree, generator.WriteOptions{Force: true}); !errors.Is(err, errDiskFull) {
+					if _, err := generator.Write(context.Background(), fsys, dir, tree, generator.WriteOptions{Force: true}); !errors.Is(err, errDiskFull) {
 						t.Fatalf("err = %v, want the injected failure", err)
 					}
 					for p, e := range snapshot(t, base.fsys, dir) {

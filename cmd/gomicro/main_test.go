@@ -1,21 +1,51 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/spf13/afero"
 )
 
 // TestMain lets testscript run this test binary as the gomicro command, and
 // so does GOMICRO_TEST_AS_MAIN=1 for tests that start it themselves.
+// GOMICRO_TEST_HOLD=N makes that gomicro stop after creating N files in the
+// project, say so on stderr and wait for a signal, so that a test can
+// interrupt it in the middle of a write (TestInterrupt*).
 func TestMain(m *testing.M) {
 	if os.Getenv("GOMICRO_TEST_AS_MAIN") == "1" {
+		if n, err := strconv.Atoi(os.Getenv("GOMICRO_TEST_HOLD")); err == nil {
+			projectFs = func(ctx context.Context, root afero.Fs) afero.Fs {
+				return &holdingFs{Fs: root, ctx: ctx, left: n}
+			}
+		}
 		os.Exit(run(os.Args[1:], systemIO()))
 	}
 	testscript.Main(m, map[string]func(){
 		"gomicro": func() { os.Exit(run(os.Args[1:], systemIO())) },
 	})
+}
+
+// holdingFs pauses the write after its nth new file until ctx is done.
+type holdingFs struct {
+	afero.Fs
+	ctx  context.Context
+	left int
+}
+
+func (h *holdingFs) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
+	f, err := h.Fs.OpenFile(name, flag, perm)
+	if flag&os.O_CREATE != 0 {
+		if h.left--; h.left == 0 {
+			fmt.Fprintln(os.Stderr, "gomicro-test: holding")
+			<-h.ctx.Done()
+		}
+	}
+	return f, err
 }
 
 // TestScripts runs the stories in testdata/script: what a user types and

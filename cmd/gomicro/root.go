@@ -24,6 +24,9 @@ type IO struct {
 	// Accessible asks for line-by-line prompts read from In (for screen
 	// readers and piped answers), terminal or not.
 	Accessible bool
+
+	// interrupts is set by run: how SIGINT and SIGTERM stop a command.
+	interrupts *interrupts
 }
 
 func systemIO() IO {
@@ -51,6 +54,8 @@ func usagef(format string, args ...any) error {
 // run executes one gomicro command line and returns the exit status. Every
 // error line goes to stderr prefixed with "gomicro: ".
 func run(args []string, stdio IO) int {
+	stdio.interrupts = watchInterrupts(stdio.Err)
+	defer stdio.interrupts.stop()
 	root := newRootCmd(stdio)
 	root.SetArgs(args)
 	started := false

@@ -27,7 +27,7 @@ var files = []struct {
 }{
 	{".circleci/config.yml", 959, 0o644},
 	{".gitignore", 135, 0o644},
-	{".gomicro.yml", 985, 0o644},
+	{".gomicro.yml", 1040, 0o644},
 	{"README.md", 2128, 0o644},
 	{"go.mod", 47, 0o644},
 	{"main.go", 2537, 0o644},

@@ -4,6 +4,7 @@
 package gentest
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,7 +44,7 @@ func Render(t testing.TB, name string, set map[string]string) *generator.Tree {
 func Generate(t testing.TB, name string, set map[string]string, base string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), base)
-	if err := generator.Write(afero.NewOsFs(), dir, Render(t, name, set), generator.WriteOptions{}); err != nil {
+	if _, err := generator.Write(context.Background(), afero.NewOsFs(), dir, Render(t, name, set), generator.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	return dir
