@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/colorprofile"
 
@@ -14,16 +15,17 @@ import (
 )
 
 // newPrompter picks how questions reach a person: not at all
-// (--non-interactive), line by line (ACCESSIBLE), as terminal forms, or, with
-// no terminal, a refusal that names --non-interactive instead of hanging.
+// (--non-interactive), line by line (ACCESSIBLE, or a terminal that cannot
+// show forms), as terminal forms, or, with no terminal, a refusal that names
+// --non-interactive instead of hanging.
 func newPrompter(stdio IO, nonInteractive bool) generator.Prompter {
 	switch {
 	case nonInteractive:
 		return nil
-	case stdio.Accessible:
+	case stdio.Accessible || stdio.Terminal && !drawsForms(stdio.Out):
 		// Plain text for screen readers and logs: no colour escapes.
 		plain := &colorprofile.Writer{Forward: stdio.Out, Profile: colorprofile.NoTTY}
-		return &linePrompter{in: stdio.In, out: plain}
+		return &linePrompter{in: newLineInput(stdio.In), out: plain}
 	case stdio.Terminal:
 		return &formPrompter{in: newTerminalInput(stdio.In), out: stdio.Out}
 	default:
@@ -83,8 +85,22 @@ func (p *formPrompter) Ask(q generator.Question, def string, check func(string) 
 	if err := p.in.raw(); err != nil {
 		return "", err
 	}
+	defer func() {
+		// A panic ends gomicro without a Close (huh panics on a nil
+		// model when its program fails): give the terminal back first.
+		if r := recover(); r != nil {
+			p.in.unraw()
+			panic(r)
+		}
+	}()
 	input := p.in.reader()
-	err := huh.NewForm(huh.NewGroup(field)).WithInput(input).WithOutput(p.out).WithShowHelp(false).Run()
+	// bubbletea's own signal handler would take SIGTERM for a wish to quit,
+	// the form then returning as if answered, and SIGINT for Ctrl-C; signals
+	// are for rawGuard and run instead.
+	err := huh.NewForm(huh.NewGroup(field)).
+		WithProgramOptions(tea.WithoutSignalHandler()).
+		WithInput(input).WithOutput(p.out).WithShowHelp(false).
+		Run()
 	input.stop()
 	if errors.Is(err, huh.ErrUserAborted) {
 		return "", errInterrupted
@@ -104,70 +120,64 @@ func (p *formPrompter) Ask(q generator.Question, def string, check func(string) 
 	return value, nil
 }
 
-// linePrompter asks in huh's accessible mode: a plain line out, a plain line
-// in. huh reads ahead from whatever reader it is given, so each question gets
-// exactly one line, read here byte by byte; the rest of the input stays for
-// the next question. An empty line, or the end of input, takes the default.
+// linePrompter asks in huh's accessible mode, for screen readers and piped
+// answers: the whole question in plain text (prompt, help, default), then one
+// line read from stdin (see lineInput). An empty line takes the default, and
+// so does the end of input, unless it comes after a rejected answer: the
+// script that piped the answers is wrong, and gomicro says so rather than
+// quietly writing a default in place of the value it was given.
 type linePrompter struct {
-	in  io.Reader
+	in  *lineInput
 	out io.Writer
-	eof bool
 }
 
 func (p *linePrompter) Ask(q generator.Question, def string, check func(string) error) (string, error) {
-	prompt := title(q, def)
-	switch q.Type {
-	case generator.TypeBool:
-		prompt = fmt.Sprintf("%s (y/n) [%s]", q.Prompt, def)
-	case generator.TypeChoice:
-		prompt = fmt.Sprintf("%s (%s) [%s]", q.Prompt, numbered(q.Choices), def)
-	}
-	for {
-		line, err := p.readLine()
-		if err != nil {
-			return "", err
-		}
-		var value string
-		input := huh.NewInput().Title(prompt + ":").Value(&value)
-		form := huh.NewForm(huh.NewGroup(input)).WithAccessible(true).
-			WithInput(strings.NewReader(line + "\n")).WithOutput(p.out)
-		if err := form.Run(); err != nil {
-			return "", err
-		}
-		value = normalize(q, strings.TrimSpace(value))
+	var rejected *generator.Problem // the last answer, while it stands rejected
+	validate := func(line string) error {
+		value := normalize(q, strings.TrimSpace(line))
 		if err := check(value); err != nil {
-			if p.eof {
-				return "", fmt.Errorf("%s %q: %v", q.Name, value, err)
-			}
-			fmt.Fprintf(p.out, "%s %q: %v\n", q.Name, value, err)
-			continue
+			rejected = &generator.Problem{Key: q.Name, Value: value, Rule: err.Error()}
+			return errors.New(rejected.String())
 		}
-		return value, nil
+		rejected = nil
+		return nil
 	}
+	var value string
+	input := huh.NewInput().Title(linePrompt(q, def)).Value(&value).Validate(validate)
+	form := huh.NewForm(huh.NewGroup(input)).WithAccessible(true).
+		WithInput(p.in).WithOutput(p.out)
+
+	err := form.Run()
+	switch {
+	case err != nil:
+		return "", err
+	case p.in.err() != nil:
+		return "", p.in.err()
+	case rejected != nil: // huh's prompt ends this way only when the input does
+		rejected.Rule += " (and the input ended there)"
+		return "", generator.Problems{*rejected}
+	}
+	return normalize(q, strings.TrimSpace(value)), nil
 }
 
-func (p *linePrompter) readLine() (string, error) {
-	if p.eof {
-		return "", nil
+// linePrompt is the whole question on one line, as a screen reader reads it
+// before the answer is typed: the prompt, the help, the choices, the default.
+// It is all the title, since huh's accessible mode prints no description.
+func linePrompt(q generator.Question, def string) string {
+	prompt := q.Prompt
+	if q.Help != "" {
+		prompt += " (" + q.Help + ")"
 	}
-	var line []byte
-	b := make([]byte, 1)
-	for {
-		n, err := p.in.Read(b)
-		if n == 1 {
-			if b[0] == '\n' {
-				return strings.TrimSuffix(string(line), "\r"), nil
-			}
-			line = append(line, b[0])
-		}
-		if errors.Is(err, io.EOF) {
-			p.eof = true
-			return string(line), nil
-		}
-		if err != nil {
-			return "", err
-		}
+	switch q.Type {
+	case generator.TypeBool:
+		prompt += " (y/n)"
+	case generator.TypeChoice:
+		prompt += " (" + numbered(q.Choices) + ")"
 	}
+	if def != "" {
+		prompt += " [" + def + "]"
+	}
+	return prompt + ":"
 }
 
 // normalize lets a line answer a bool with y/n and a choice with its number.

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/gomicro/gomicro/generator"
+)
+
+// accessible is the prompter ACCESSIBLE=1 gets, reading in and writing out.
+func accessible(in io.Reader, out io.Writer) generator.Prompter {
+	return newPrompter(IO{In: in, Out: out, Err: io.Discard, Accessible: true}, false)
+}
+
+// resolveAccessible answers the default template's questions (name given)
+// from input, as `gomicro new svc` does with ACCESSIBLE=1.
+func resolveAccessible(t *testing.T, input string) (generator.Answers, string, error) {
+	t.Helper()
+	tmpl, err := loadTemplate("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	p := accessible(strings.NewReader(input), &out)
+	answers, err := tmpl.Resolve(map[string]string{"name": "svc"}, p)
+	closePrompter(p)
+	return answers, out.String(), err
+}
+
+// watchedReader records what had been written when it was first read.
+type watchedReader struct {
+	r         io.Reader
+	out       *bytes.Buffer
+	firstRead *string
+}
+
+func (w watchedReader) Read(b []byte) (int, error) {
+	if *w.firstRead == "" {
+		*w.firstRead = w.out.String() + "\x00" // read at least once
+	}
+	return w.r.Read(b)
+}
+
+func TestAccessibleAsksBeforeReading(t *testing.T) {
+	var out bytes.Buffer
+	var before string
+	p := accessible(watchedReader{strings.NewReader("acme\n"), &out, &before}, &out)
+	defer closePrompter(p)
+	q := generator.Question{Name: "github_username", Prompt: "GitHub owner", Help: "the account that hosts it"}
+	got, err := p.Ask(q, "launchdarkly", func(string) error { return nil })
+	if err != nil || got != "acme" {
+		t.Fatalf("Ask = %q, %v; want acme", got, err)
+	}
+	want := "GitHub owner (the account that hosts it) [launchdarkly]:"
+	if !strings.Contains(before, want) {
+		t.Errorf("before the first read the output was %q; want the whole question, %q", before, want)
+	}
+	if strings.Contains(out.String(), "\x1b") {
+		t.Errorf("output holds escape sequences: %q", out.String())
+	}
+}
+
+// TestAccessibleReadsOneLine: each question takes its line and no more, so a
+// pipe's next lines are there for the next questions, and for whatever reads
+// stdin after gomicro's questions.
+func TestAccessibleReadsOneLine(t *testing.T) {
+	in := strings.NewReader("acme\r\nrest\nmore\n")
+	p := accessible(in, io.Discard)
+	defer closePrompter(p)
+	got, err := p.Ask(generator.Question{Name: "a", Prompt: "A"}, "", func(string) error { return nil })
+	if err != nil || got != "acme" {
+		t.Fatalf("Ask = %q, %v; want acme", got, err)
+	}
+	if rest, _ := io.ReadAll(in); string(rest) != "rest\nmore\n" {
+		t.Errorf("after one question the input left is %q; want %q", rest, "rest\nmore\n")
+	}
+}
+
+func TestAccessibleAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		name, input string
+		want        map[string]any
+	}{
+		{"fewer lines than questions", "acme\n\n\n2\n", map[string]any{
+			"github_username": "acme", "s3_bucket": "launchdarkly-artifacts", "module": "github.com/acme/svc",
+			"kind": "worker", "ci": "circleci", "build": "script", "platforms": "linux,!arm darwin", "s3_region": "us-east-1",
+		}},
+		{"no input at all", "", map[string]any{"github_username": "launchdarkly", "kind": "web"}},
+		{"last line without a newline", "acme\nbucket", map[string]any{"github_username": "acme", "s3_bucket": "bucket"}},
+		{"a choice by name", "\n\n\nworker\ngithub\n", map[string]any{"kind": "worker", "ci": "github"}},
+		{"rejected, then answered", "\nBad_Bucket\ngood-bucket\n", map[string]any{"s3_bucket": "good-bucket"}},
+		{"rejected, then the default", "\nBad_Bucket\n\n", map[string]any{"s3_bucket": "launchdarkly-artifacts"}},
+		{"a choice rejected, then answered", "\n\n\n7\n2\n", map[string]any{"kind": "worker"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			answers, out, err := resolveAccessible(t, tc.input)
+			if err != nil {
+				t.Fatalf("%v\noutput:\n%s", err, out)
+			}
+			for k, v := range tc.want {
+				if answers[k] != v {
+					t.Errorf("%s = %v; want %v", k, answers[k], v)
+				}
+			}
+		})
+	}
+}
+
+// TestAccessibleRejectedThenEOF: the end of input after a rejected answer is
+// the script's mistake, not a wish for the default.
+func TestAccessibleRejectedThenEOF(t *testing.T) {
+	for _, tc := range []struct{ name, input, want string }{
+		{"bucket", "\nBad_Bucket\n", `s3_bucket "Bad_Bucket": bucket names use only lowercase letters, digits, dots and hyphens (and the input ended there)`},
+		{"bucket without a newline", "\nBad_Bucket", `s3_bucket "Bad_Bucket": bucket names use only lowercase letters, digits, dots and hyphens (and the input ended there)`},
+		{"choice", "\n\n\n7\n", `kind "7": choose one of web, worker (and the input ended there)`},
+		{"twice rejected", "\nBad_Bucket\nAlso_Bad\n", `s3_bucket "Also_Bad": bucket names`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, out, err := resolveAccessible(t, tc.input)
+			var problems generator.Problems
+			if !errors.As(err, &problems) || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Fatalf("error %v; want problems starting %q\noutput:\n%s", err, tc.want, out)
+			}
+		})
+	}
+}
+
+// TestAccessibleShowsRejection: the person hears why the answer was refused,
+// then the question again.
+func TestAccessibleShowsRejection(t *testing.T) {
+	_, out, err := resolveAccessible(t, "\nBad_Bucket\ngood-bucket\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := `s3_bucket "Bad_Bucket": bucket names use only lowercase`
+	i := strings.Index(out, rule)
+	if i < 0 || !strings.Contains(out[i:], "S3 bucket for build artifacts") {
+		t.Errorf("want %q, then the question again; output:\n%s", rule, out)
+	}
+}
