@@ -318,9 +318,35 @@ const (
 // look walks the path one segment at a time with Lstat, so a symlink is
 // seen wherever it is on the way and is never followed.
 func look(fsys afero.Fs, dir, p string) (onDisk, error) {
+	return newLooker(fsys, dir).look(p)
+}
+
+// looker is look with the directories on the way remembered: a project's
+// files share a few directories, and each is examined once per plan.
+type looker struct {
+	fsys afero.Fs
+	dir  string
+	dirs map[string]error // a directory on the way: nil, or why it is not one
+}
+
+func newLooker(fsys afero.Fs, dir string) *looker {
+	return &looker{fsys: fsys, dir: dir, dirs: map[string]error{}}
+}
+
+func (lk *looker) look(p string) (onDisk, error) {
+	fsys, dir := lk.fsys, lk.dir
 	segs := strings.Split(p, "/")
 	for i := range segs {
 		sub := path.Join(segs[:i+1]...)
+		last := i == len(segs)-1
+		if !last {
+			if err, seen := lk.dirs[sub]; seen {
+				if err == nil {
+					continue
+				}
+				return lk.look(sub) // the same answer, found again
+			}
+		}
 		info, err := lstat(fsys, join(dir, sub))
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 			return onDisk{kind: onDiskAbsent}, nil
@@ -328,7 +354,9 @@ func look(fsys afero.Fs, dir, p string) (onDisk, error) {
 		if err != nil {
 			return onDisk{}, err
 		}
-		last := i == len(segs)-1
+		if !last && err == nil && info.IsDir() && info.Mode()&fs.ModeSymlink == 0 {
+			lk.dirs[sub] = nil
+		}
 		switch {
 		case info.Mode()&fs.ModeSymlink != 0:
 			return onDisk{kind: onDiskLink}, nil

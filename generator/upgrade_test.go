@@ -825,7 +825,9 @@ func TestUpgradeApplyAtomic(t *testing.T) {
 						if err != nil {
 							t.Fatalf("n=%d: Apply: %v without a fault", n, err)
 						}
-						if n == 1 {
+						// On a real file system a new file's mode is set
+						// through its open handle, never by name.
+						if n == 1 && (op != "Chmod" || base.name != "osfs") {
 							t.Fatalf("Apply never calls %s", op)
 						}
 						break

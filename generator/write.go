@@ -46,6 +46,7 @@ type Written struct {
 // and the first half of Write, so both refuse the same things.
 func PlanWrite(fsys afero.Fs, dir string, tree *Tree, opts WriteOptions) ([]Written, error) {
 	dir = cleanDir(dir)
+	empty := true
 	info, err := lstat(fsys, dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -54,21 +55,22 @@ func PlanWrite(fsys afero.Fs, dir string, tree *Tree, opts WriteOptions) ([]Writ
 	case !info.IsDir() && info.Mode()&fs.ModeSymlink == 0:
 		return nil, fmt.Errorf("%s exists and is not a directory", dir)
 	default:
-		empty, err := afero.IsEmpty(fsys, dir)
-		if err != nil {
+		if empty, err = afero.IsEmpty(fsys, dir); err != nil {
 			return nil, err
 		}
 		if !empty && !opts.Force {
 			return nil, fmt.Errorf("%s %w", dir, ErrNotEmpty)
 		}
 	}
-	plan := make([]Written, 0, len(tree.Files))
-	for _, f := range tree.Files {
-		action, err := writeAction(fsys, dir, f.Path)
-		if err != nil {
+	plan := make([]Written, len(tree.Files))
+	for i, f := range tree.Files {
+		plan[i] = Written{Path: f.Path, Action: Created}
+		if empty {
+			continue // nothing can be in the way (what appears meanwhile, create refuses)
+		}
+		if plan[i].Action, err = writeAction(fsys, dir, f.Path); err != nil {
 			return nil, err
 		}
-		plan = append(plan, Written{Path: f.Path, Action: action})
 	}
 	return plan, nil
 }
@@ -204,13 +206,18 @@ func (u *undoLog) create(fsys afero.Fs, name string, data []byte, mode fs.FileMo
 	}
 	u.steps = append(u.steps, undoStep{name: name})
 	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
 	if err == nil {
 		// The umask may have narrowed the mode; the template's mode is the
-		// one golden trees and upgrades compare against.
-		err = fsys.Chmod(name, mode)
+		// one golden trees and upgrades compare against. Through the open
+		// file where possible: no second walk of the path.
+		if h, ok := f.(interface{ Chmod(fs.FileMode) error }); ok {
+			err = h.Chmod(mode)
+		} else {
+			err = fsys.Chmod(name, mode)
+		}
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", name, unwrapPath(err))

@@ -69,6 +69,7 @@ const (
 	behind
 	conflicts
 	refused
+	stopped // the person cancelled at a prompt: no further project is touched
 )
 
 func runUpgrade(opts *upgradeOptions) error {
@@ -93,6 +94,9 @@ func runUpgrade(opts *upgradeOptions) error {
 	var summary []string
 	for _, dir := range opts.dirs {
 		out, line := upgradeProject(opts, dir, set, prompter, limits)
+		if out == stopped {
+			return errInterrupted
+		}
 		worst = max(worst, out)
 		summary = append(summary, line)
 		if stop := opts.io.interrupts.stopped(); stop != nil {
@@ -169,6 +173,12 @@ func upgradeProject(opts *upgradeOptions, dir string, set map[string]string, pro
 		return refuse(fmt.Errorf("template %s %s is older than the project's %s: use a newer gomicro or --template", tmpl.Name, tmpl.Version, old.Version))
 	}
 	answers, err := tmpl.ResolveUpgradeContext(ctx, old.Answers, set, prompter)
+	// The terminal goes back to normal while the upgrade works (Ctrl-C is
+	// a signal again); the next project's question puts it in raw mode.
+	closePrompter(prompter)
+	if errors.As(err, new(cancelled)) {
+		return stopped, ""
+	}
 	if err != nil {
 		return refuse(err)
 	}
