@@ -459,6 +459,8 @@ func decide(c *FileChange, base side, t File, inTheirs bool, label string) {
 		set(Unchanged, c.Old, c.OldMode) // both added it: the team's mode stands
 	case !base.present:
 		merge(nil) // both added it: every differing line is a conflict
+	case !oursExists && !inTheirs:
+		set(Unchanged, nil, 0) // gone on both sides
 	case !oursExists:
 		set(KeepDeleted, nil, 0)
 	case !inTheirs && digest == base.digest:

@@ -246,7 +246,7 @@ var upgRows = []upgRow{
 	{name: "ours deleted, theirs same", path: "gone-same.txt", v1: upgF("gone\n"), v2: upgF("gone\n"), ours: upgDeleted,
 		action: generator.KeepDeleted},
 	{name: "ours deleted, theirs removed", path: "gone-removed.txt", v1: upgF("gone\n"), ours: upgDeleted,
-		action: generator.KeepDeleted},
+		action: generator.Unchanged},
 	{name: "both added, differently", path: "added-both.txt", v2: upgF("added by the template\n"), ours: upgContent("added by the team\n"),
 		action: generator.Conflict,
 		want:   upgE("<<<<<<< ours\nadded by the team\n||||||| base\n=======\nadded by the template\n>>>>>>> gomicro demo@2.0.0\n", 0o644)},

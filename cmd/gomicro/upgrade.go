@@ -92,19 +92,31 @@ func runUpgrade(opts *upgradeOptions) error {
 	}
 	worst := current
 	var summary []string
+	var interrupted error
 	for _, dir := range opts.dirs {
+		// A signal during one project's apply lets that apply finish (or
+		// roll back); no further project is started.
+		if interrupted = opts.io.interrupts.stopped(); interrupted != nil {
+			break
+		}
 		out, line := upgradeProject(opts, dir, set, prompter, limits)
 		if out == stopped {
-			return errInterrupted
+			if interrupted = opts.io.interrupts.stopped(); interrupted == nil {
+				interrupted = errInterrupted // Ctrl-C at a form: a key, not a signal
+			}
+			break
 		}
 		worst = max(worst, out)
 		summary = append(summary, line)
-		if stop := opts.io.interrupts.stopped(); stop != nil {
-			return stop
-		}
 	}
 	for _, line := range summary {
 		fmt.Fprintln(opts.io.Out, line)
+	}
+	if stop, ok := interrupted.(cancelled); ok {
+		if len(summary) > 0 {
+			stop.what = "no project after those above was touched"
+		}
+		return stop
 	}
 	if worst >= behind {
 		return exitStatus(exitFailure)
@@ -144,9 +156,18 @@ func upgradeProject(opts *upgradeOptions, dir string, set map[string]string, pro
 	if err != nil {
 		return refuse(err)
 	}
-	repo, err := gitrepo.Find(dir)
-	if err != nil && !opts.force {
-		return refuse(fmt.Errorf("git cannot say whether the project has uncommitted changes: %s (fix that, or pass --force)", gitMessage(err)))
+	// Only a run that writes needs git's word on uncommitted changes, and
+	// then a repository git cannot read is refused (fail closed). --check
+	// and --dry-run go on without git: the base may still come from
+	// gomicro's history.
+	repo, gitErr := gitrepo.Find(dir)
+	if gitErr != nil {
+		repo = nil
+	}
+	if !opts.force && !opts.dryRun && !opts.check {
+		if gitErr != nil {
+			return refuse(fmt.Errorf("git cannot say whether the project has uncommitted changes: %s (fix that, or pass --force)", gitMessage(gitErr)))
+		}
 	}
 	if repo != nil && !opts.force && !opts.dryRun && !opts.check {
 		dirty, err := repo.Uncommitted()
@@ -195,7 +216,15 @@ func upgradeProject(opts *upgradeOptions, dir string, set map[string]string, pro
 	}
 	move := fmt.Sprintf("%s %s -> %s", tmpl.Name, old.Version, tmpl.Version)
 	if len(plan.Unresolved) > 0 {
-		what := fmt.Errorf("unresolved conflicts from the last upgrade: %s (resolve the markers, or merge and remove %s files, then commit)", strings.Join(plan.Unresolved, ", "), generator.SidecarSuffix)
+		var left []string
+		for _, p := range plan.Unresolved {
+			if file, ok := strings.CutSuffix(p, generator.SidecarSuffix); ok {
+				left = append(left, fmt.Sprintf("%s is there (merge it into %s and remove it)", p, file))
+			} else {
+				left = append(left, p+" holds conflict markers")
+			}
+		}
+		what := fmt.Errorf("unresolved conflicts: %s; resolve them and commit, or pass --force", strings.Join(left, "; "))
 		if opts.check || !opts.force {
 			out, _ := refuse(what)
 			return out, fmt.Sprintf("%s: unresolved conflicts: %s", dir, strings.Join(plan.Unresolved, ", "))
@@ -205,7 +234,7 @@ func upgradeProject(opts *upgradeOptions, dir string, set map[string]string, pro
 		return current, fmt.Sprintf("%s: current (%s %s)", dir, tmpl.Name, tmpl.Version)
 	}
 	if blocked := plan.Blocked(); len(blocked) > 0 {
-		report(opts.io, plan)
+		report(opts.io, &generator.Plan{Changes: blocked}) // nothing else happens
 		return conflicts, fmt.Sprintf("%s: not upgraded (%s): %d %s in the way; nothing changed", dir, move, len(blocked), plural(len(blocked), "path", "paths"))
 	}
 	switch {
@@ -220,8 +249,8 @@ func upgradeProject(opts *upgradeOptions, dir string, set map[string]string, pro
 	leave := opts.io.interrupts.enter()
 	defer leave()
 	if err := plan.Apply(ctx, projectFs(ctx, root), "."); err != nil {
-		if stop := opts.io.interrupts.stopped(); stop != nil {
-			return refused, fmt.Sprintf("%s: cancelled, nothing changed", dir)
+		if opts.io.interrupts.stopped() != nil {
+			return stopped, "" // rolled back
 		}
 		return refuse(err)
 	}
