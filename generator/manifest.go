@@ -158,11 +158,6 @@ func ReadManifest(data []byte) (*Manifest, error) {
 	return m, nil
 }
 
-// vcsDirs are never part of a template nor of what gomicro writes: a
-// template that is a git checkout must not carry its .git into a project,
-// and an upgrade must never touch the project's own.
-var vcsDirs = []string{".git", ".hg", ".svn"}
-
 // unsafeProjectPath says why p may not name a file gomicro writes or
 // removes, or returns "": p must be a clean relative path inside the
 // project, outside any version-control directory, and not the manifest.
@@ -178,7 +173,8 @@ func unsafeProjectPath(p string) string {
 		return "is the answers file itself"
 	}
 	for _, seg := range strings.Split(p, "/") {
-		if slices.Contains(vcsDirs, seg) {
+		// An upgrade must never touch the project's own repository.
+		if isVCSName(seg) {
 			return "lies in a version-control directory"
 		}
 	}

@@ -174,6 +174,9 @@ func (sf *sourceFile) renderPath(r *run, answers Answers) (string, error) {
 		if s == "." || s == ".." || strings.ContainsAny(s, "/\\\x00") {
 			return "", fmt.Errorf("%s renders to a path outside the project root (segment %q)", sf.src, s)
 		}
+		if isVCSName(s) {
+			return "", fmt.Errorf("%s renders into a version-control directory (segment %q), which gomicro never writes", sf.src, s)
+		}
 		segs[i] = s
 	}
 	return path.Join(segs...), nil

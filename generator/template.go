@@ -106,6 +106,12 @@ type sourceFile struct {
 // at any depth of the tree.
 var vcsNames = map[string]bool{".git": true, ".hg": true, ".svn": true}
 
+// isVCSName reports whether a path segment names version-control metadata,
+// in any case: on a case-insensitive file system .GIT is .git.
+func isVCSName(seg string) bool {
+	return vcsNames[strings.ToLower(seg)]
+}
+
 var questionKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // Load reads template.yaml and every file of the tree in fsys. It reports
@@ -235,7 +241,7 @@ func (t *Template) loadFiles(fsys fs.FS) []string {
 		if err != nil {
 			return err
 		}
-		if vcsNames[d.Name()] {
+		if isVCSName(d.Name()) {
 			// A template directory may be a checkout; a .git file (a
 			// worktree's or submodule's pointer to its repository) is
 			// skipped like a .git directory.
