@@ -127,6 +127,7 @@ type Plan struct {
 	Unresolved  []string
 	oldManifest []byte
 	sameAnswers bool // the manifest differs only by a list an older gomicro did not write
+	manifestLF  []byte // the old manifest with a CRLF checkout's line endings undone
 }
 
 // Conflicts lists the files written with conflict markers or sidecars, and
@@ -155,7 +156,7 @@ func (p *Plan) Blocked() []FileChange {
 
 // Behind reports whether applying the plan would change anything on disk.
 func (p *Plan) Behind() bool {
-	if !bytes.Equal(p.oldManifest, p.Manifest.Data) && !p.sameAnswers {
+	if !bytes.Equal(p.manifestLF, bytes.ReplaceAll(p.Manifest.Data, []byte("\r\n"), []byte("\n"))) && !p.sameAnswers {
 		return true
 	}
 	return slices.ContainsFunc(p.Changes, FileChange.writes)
@@ -174,12 +175,18 @@ func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File,
 	if !ok {
 		return nil, errors.New("rendered tree has no " + ManifestFile)
 	}
-	plan := &Plan{Manifest: manifest, oldManifest: old.raw}
+	plan := &Plan{Manifest: manifest, oldManifest: old.raw, manifestLF: old.raw}
+	if isCRLF(old.raw) {
+		// A CRLF checkout of .gomicro.yml is not a change either: compare
+		// as git does, and write it back in its own line endings.
+		plan.manifestLF = bytes.ReplaceAll(old.raw, []byte("\r\n"), []byte("\n"))
+		plan.Manifest.Data = bytes.ReplaceAll(manifest.Data, []byte("\n"), []byte("\r\n"))
+	}
 	if old.Executable == nil {
 		// Written before gomicro recorded modes: recording them now is no
 		// reason to call the project behind.
 		withoutModes, _, _ := bytes.Cut(manifest.Data, []byte("\nexecutable:"))
-		plan.sameAnswers = bytes.Equal(old.raw, append(withoutModes, '\n'))
+		plan.sameAnswers = bytes.Equal(plan.manifestLF, append(withoutModes, '\n'))
 	}
 	paths := map[string]bool{}
 	for p := range old.Files {

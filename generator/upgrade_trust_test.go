@@ -363,3 +363,30 @@ func TestUpgradeAtRootRemovesEmptyDirectories(t *testing.T) {
 		t.Errorf("old/ is still there: %v", err)
 	}
 }
+
+// A project checked out with core.autocrlf=true, .gomicro.yml included, is
+// current against its own template, and an upgrade keeps its line endings.
+func TestUpgradeCRLFCheckoutIsCurrent(t *testing.T) {
+	v1 := upgTemplate(t, "1.0.0", map[string]upgFile{"a.txt": {data: "a\nb\n"}, "c.txt": {data: "c\n"}})
+	v2 := upgTemplate(t, "2.0.0", map[string]upgFile{"a.txt": {data: "a\nB\n"}, "c.txt": {data: "c\n"}})
+	fsys := afero.NewMemMapFs()
+	upgGenerate(t, fsys, "svc", v1, nil)
+	for p, e := range upgFiles(t, fsys, "svc") {
+		upgWrite(t, fsys, "svc/"+p, strings.ReplaceAll(e.data, "\n", "\r\n"), e.mode)
+	}
+	if u := upgPlan(t, fsys, "svc", v1, v1, nil); u.plan.Behind() {
+		t.Errorf("a CRLF checkout is behind its own template:\n%s", u.plan.Diff())
+	}
+	u := upgPlan(t, fsys, "svc", v1, v2, nil)
+	if err := u.plan.Apply(context.Background(), fsys, "svc"); err != nil {
+		t.Fatal(err)
+	}
+	for p, e := range upgFiles(t, fsys, "svc") {
+		if strings.Count(e.data, "\n") != strings.Count(e.data, "\r\n") {
+			t.Errorf("%s lost its CRLF line endings: %q", p, e.data)
+		}
+	}
+	if again := upgPlan(t, fsys, "svc", v2, v2, nil); again.plan.Behind() {
+		t.Errorf("behind right after the upgrade:\n%s", again.plan.Diff())
+	}
+}
