@@ -71,34 +71,9 @@ func runNew(opts *newOptions) error {
 	if tmpl.Limits, err = renderLimits(); err != nil {
 		return err
 	}
-	set, usage := parseSet(opts.set)
-	if opts.nameGiven {
-		if v, ok := set["name"]; ok && v != opts.name {
-			usage = append(usage, fmt.Sprintf("NAME %q and --set name=%q disagree: give one", opts.name, v))
-		}
-		set["name"] = opts.name
-	}
-	if _, ok := tmpl.Question("name"); !ok {
-		if !opts.nameGiven {
-			usage = append(usage, fmt.Sprintf("template %s has no name question: give NAME", tmpl.Name))
-		}
-		delete(set, "name")
-	}
-	if len(usage) > 0 {
-		// Report every mistake of the command line at once, the answers
-		// given so far included, rather than one per try.
-		var problems generator.Problems
-		if _, err := tmpl.Resolve(set, nil); errors.As(err, &problems) {
-			for _, p := range problems {
-				usage = append(usage, p.String())
-			}
-		}
-		if opts.nameGiven {
-			if err := generator.CheckProjectName(opts.name); err != nil {
-				usage = append(usage, err.Error())
-			}
-		}
-		return usageError{errors.New(strings.Join(usage, "\n"))}
+	set, err := newAnswersGiven(opts, tmpl)
+	if err != nil {
+		return err
 	}
 	if opts.nameGiven {
 		// Refuse before asking anything, not after a person typed answers.
@@ -117,7 +92,7 @@ func runNew(opts *newOptions) error {
 	answers, err := tmpl.ResolveContext(ctx, set, prompter)
 	closePrompter(prompter)
 	if err != nil {
-		return err
+		return renderError(err)
 	}
 	name := opts.name
 	if v, ok := answers["name"].(string); ok {
@@ -170,6 +145,40 @@ func runNew(opts *newOptions) error {
 	}
 	fmt.Fprintf(opts.io.Out, "Template applied in %s\n", displayPath(dir))
 	return nil
+}
+
+// newAnswersGiven collects the answers on the command line (NAME and
+// --set). Every mistake in them is reported at once, with the problems of
+// the answers given so far, rather than one per try: a usage error.
+func newAnswersGiven(opts *newOptions, tmpl *generator.Template) (map[string]string, error) {
+	set, usage := parseSet(opts.set)
+	if opts.nameGiven {
+		if v, ok := set["name"]; ok && v != opts.name {
+			usage = append(usage, fmt.Sprintf("NAME %q and --set name=%q disagree: give one", opts.name, v))
+		}
+		set["name"] = opts.name
+	}
+	if _, ok := tmpl.Question("name"); !ok {
+		if !opts.nameGiven {
+			usage = append(usage, fmt.Sprintf("template %s has no name question: give NAME", tmpl.Name))
+		}
+		delete(set, "name")
+	}
+	if len(usage) > 0 {
+		var problems generator.Problems
+		if _, err := tmpl.Resolve(set, nil); errors.As(err, &problems) {
+			for _, p := range problems {
+				usage = append(usage, p.String())
+			}
+		}
+		if opts.nameGiven {
+			if err := generator.CheckProjectName(opts.name); err != nil {
+				usage = append(usage, err.Error())
+			}
+		}
+		return nil, usageError{errors.New(strings.Join(usage, "\n"))}
+	}
+	return set, nil
 }
 
 func dryRunVerb(a generator.WriteAction) string {
