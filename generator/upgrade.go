@@ -86,6 +86,7 @@ type FileChange struct {
 
 	crlf          bool // ours is a CRLF checkout of an LF template
 	sidecarExists bool // the sidecar already holds New
+	clearDir      bool // an empty directory (or one the plan empties) is where New goes
 }
 
 // Why is the note, or the action's own explanation.
@@ -126,7 +127,7 @@ type Plan struct {
 	// files holding its conflict markers, sidecars still present.
 	Unresolved  []string
 	oldManifest []byte
-	sameAnswers bool // the manifest differs only by a list an older gomicro did not write
+	sameAnswers bool   // the manifest differs only by a list an older gomicro did not write
 	manifestLF  []byte // the old manifest with a CRLF checkout's line endings undone
 }
 
@@ -257,6 +258,8 @@ func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File,
 			// fine only if the upgrade empties it.
 			if kept := keptInside(ours, dir, c.Path, byPath); kept != "" {
 				block(c, fmt.Sprintf("the template now has a file here, and your directory %s holds %s: move it aside and upgrade again", c.Path, kept))
+			} else {
+				c.clearDir = true
 			}
 			continue
 		}
@@ -428,7 +431,7 @@ type side struct {
 func decide(c *FileChange, base side, t File, inTheirs bool, label string) {
 	oursExists := c.OldMode != 0
 	ours := c.Old
-	if oursExists && inTheirs && isCRLF(ours) && !bytes.Contains(t.Data, []byte("\r\n")) && !isBinary(ours) {
+	if isCRLFCheckout(ours, base, t, inTheirs) {
 		ours, c.crlf = bytes.ReplaceAll(ours, []byte("\r\n"), []byte("\n")), true
 	}
 	set := func(a Action, data []byte, mode fs.FileMode) {
@@ -470,7 +473,7 @@ func decide(c *FileChange, base side, t File, inTheirs bool, label string) {
 		set(Unchanged, nil, 0) // gone on both sides
 	case !oursExists:
 		set(KeepDeleted, nil, 0)
-	case !inTheirs && digest == base.digest:
+	case !inTheirs && digest == base.digest && (base.mode == 0 || c.OldMode == base.mode):
 		set(Delete, nil, 0)
 	case !inTheirs:
 		set(KeepEdited, c.Old, c.OldMode)
@@ -489,9 +492,24 @@ func decide(c *FileChange, base side, t File, inTheirs bool, label string) {
 	if c.Action == Unchanged && c.Mode != c.OldMode {
 		c.Action = Take // only the mode changes
 	}
-	if c.crlf && c.New != nil && !bytes.Equal(c.New, c.Old) {
+	if c.crlf && bytes.Contains(c.New, []byte("\n")) && !bytes.Equal(c.New, c.Old) && !isBinary(c.New) {
 		c.New = bytes.ReplaceAll(c.New, []byte("\n"), []byte("\r\n"))
 	}
+}
+
+// isCRLFCheckout reports whether ours is an LF file as git's
+// core.autocrlf=true checks it out: every line of ours ends in CRLF, while
+// the template (base and theirs) uses LF, and ours is not byte for byte
+// the base (a template that itself had CRLF). Binary files have no lines.
+func isCRLFCheckout(ours []byte, base side, t File, inTheirs bool) bool {
+	crlf := []byte("\r\n")
+	switch {
+	case ours == nil || !inTheirs || !isCRLF(ours) || isBinary(ours) || isBinary(t.Data):
+		return false
+	case bytes.Contains(t.Data, crlf) || (base.known && bytes.Contains(base.data, crlf)):
+		return false
+	}
+	return !base.present || BlobID(ours) != base.digest
 }
 
 // mergeMode merges the execute bit three ways, as git merges modes: the
@@ -570,6 +588,7 @@ func (p *Plan) Apply(ctx context.Context, fsys afero.Fs, dir string) (err error)
 		old            []byte // the content replaced or deleted; nil if none
 		oldMode        fs.FileMode
 		remove         bool
+		clearDir       bool
 	}
 	var steps []step
 	changes := append(slices.Clone(p.Changes), FileChange{Path: ManifestFile, Action: Take, New: p.Manifest.Data, Mode: 0o644, Old: p.oldManifest, OldMode: 0o644})
@@ -577,7 +596,7 @@ func (p *Plan) Apply(ctx context.Context, fsys afero.Fs, dir string) (err error)
 		if !c.writes() {
 			continue
 		}
-		s := step{target: join(dir, c.target()), old: c.Old, oldMode: c.OldMode, remove: c.Action == Delete}
+		s := step{target: join(dir, c.target()), old: c.Old, oldMode: c.OldMode, remove: c.Action == Delete, clearDir: c.clearDir}
 		if c.Action == Sidecar {
 			s.old, s.oldMode = nil, 0
 		}
@@ -596,7 +615,7 @@ func (p *Plan) Apply(ctx context.Context, fsys afero.Fs, dir string) (err error)
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if c.New != nil {
+		if !steps[k].remove {
 			steps[k].staged = path.Join(staging, fmt.Sprint(i))
 			if err := writeNew(fsys, steps[k].staged, c.New, c.Mode); err != nil {
 				return err
@@ -630,6 +649,11 @@ func (p *Plan) Apply(ctx context.Context, fsys afero.Fs, dir string) (err error)
 		}
 		if err := undo.mkdirAll(fsys, path.Dir(s.target)); err != nil {
 			return fmt.Errorf("upgrade: %w", err)
+		}
+		if s.clearDir {
+			if err := undo.removeEmptyTree(fsys, s.target); err != nil {
+				return fmt.Errorf("upgrade: %w", err)
+			}
 		}
 		if s.oldMode == 0 {
 			// Nothing was there when the plan was made: something that

@@ -254,6 +254,37 @@ func (u *undoLog) removeEmptyParents(fsys afero.Fs, root, name string) {
 	}
 }
 
+// removeEmptyTree removes the directory name and the empty directories in
+// it, deepest first, recording each; it refuses, removing nothing, if
+// anything else is in it. A missing name is fine: the plan's deletions may
+// have removed it already.
+func (u *undoLog) removeEmptyTree(fsys afero.Fs, name string) error {
+	var dirs []string
+	err := afero.Walk(fsys, name, func(p string, info fs.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		if !info.IsDir() || info.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("%s is in the way, and not gomicro's to remove", p)
+		}
+		dirs = append(dirs, p)
+		return nil
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if err := fsys.Remove(dirs[i]); err != nil {
+			return fmt.Errorf("remove the empty directory %s: %w", dirs[i], unwrapPath(err))
+		}
+		u.steps = append(u.steps, undoStep{name: dirs[i], dir: true, deleted: true})
+	}
+	return nil
+}
+
 // rollback takes back every recorded step, newest first. Directories are
 // removed only if empty: whatever else appeared in them stays.
 func (u *undoLog) rollback(fsys afero.Fs) {
