@@ -198,6 +198,7 @@ func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File,
 			paths[f.Path] = true
 		}
 	}
+	lk := newLooker(ours, dir)
 	var inTheWay []int // changes whose path, or a parent of it, is not what the decision assumed
 	found := map[string]onDisk{}
 	for _, p := range sortedKeys(paths) {
@@ -205,7 +206,7 @@ func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File,
 			return nil, fmt.Errorf("%s: file %q %s", ManifestFile, p, why)
 		}
 		c := FileChange{Path: p}
-		disk, err := look(ours, dir, p)
+		disk, err := lk.look(p)
 		if err != nil {
 			return nil, err
 		}
@@ -272,13 +273,13 @@ func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File,
 		c := &plan.Changes[i]
 		if c.Action != Sidecar {
 			if disk := found[c.Path]; disk.kind == onDiskFile {
-				if existing, err := look(ours, dir, c.Path+SidecarSuffix); err == nil && existing.kind != onDiskAbsent {
+				if existing, err := lk.look(c.Path + SidecarSuffix); err == nil && existing.kind != onDiskAbsent {
 					plan.Unresolved = append(plan.Unresolved, c.Path+SidecarSuffix)
 				}
 			}
 			continue
 		}
-		side, err := look(ours, dir, c.target())
+		side, err := lk.look(c.target())
 		if err != nil {
 			return nil, err
 		}
@@ -325,14 +326,10 @@ const (
 	onDiskOther     // a device, socket or pipe: never read, never replaced
 )
 
-// look walks the path one segment at a time with Lstat, so a symlink is
-// seen wherever it is on the way and is never followed.
-func look(fsys afero.Fs, dir, p string) (onDisk, error) {
-	return newLooker(fsys, dir).look(p)
-}
-
-// looker is look with the directories on the way remembered: a project's
-// files share a few directories, and each is examined once per plan.
+// looker walks a path one segment at a time with Lstat, so a symlink is
+// seen wherever it is on the way and is never followed. It remembers the
+// directories on the way: a project's files share a few, and each is
+// examined once per plan.
 type looker struct {
 	fsys afero.Fs
 	dir  string
