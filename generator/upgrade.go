@@ -224,7 +224,7 @@ func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File,
 			if _, recorded := old.Files[p]; recorded && hasOurMarkers(c.Old) {
 				plan.Unresolved = append(plan.Unresolved, p)
 			}
-		case onDiskDir, onDiskUnderFile:
+		case onDiskDir, onDiskUnderFile, onDiskOther:
 			inTheWay = append(inTheWay, len(plan.Changes))
 		}
 		t, inTheirs := theirs.File(p)
@@ -254,6 +254,10 @@ func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File,
 			continue
 		}
 		disk := found[c.Path]
+		if disk.kind == onDiskOther {
+			block(c, fmt.Sprintf("%s is not a regular file (a device, socket or pipe): move it aside and upgrade again", c.Path))
+			continue
+		}
 		if disk.kind == onDiskDir {
 			// The template now has a file where the team has a directory:
 			// fine only if the upgrade empties it.
