@@ -29,9 +29,6 @@ type interrupts struct {
 	signals  chan os.Signal
 }
 
-// exitNow is os.Exit; a variable so that nothing but a signal reaches it.
-var exitNow = os.Exit
-
 func watchInterrupts(stderr io.Writer) *interrupts {
 	ctx, cancel := context.WithCancel(context.Background())
 	in := &interrupts{ctx: ctx, cancel: cancel, stderr: stderr, signals: make(chan os.Signal, 1)}
@@ -65,7 +62,7 @@ func (in *interrupts) handle(sig os.Signal) {
 		f()
 	}
 	fmt.Fprintln(in.stderr, "gomicro: "+errInterrupted.Error())
-	exitNow(signalStatus(sig))
+	os.Exit(signalStatus(sig))
 }
 
 // context is cancelled when a signal arrives. A nil *interrupts (tests

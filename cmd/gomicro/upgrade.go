@@ -156,27 +156,9 @@ func upgradeProject(opts *upgradeOptions, dir string, set map[string]string, pro
 	if err != nil {
 		return refuse(err)
 	}
-	// Only a run that writes needs git's word on uncommitted changes, and
-	// then a repository git cannot read is refused (fail closed). --check
-	// and --dry-run go on without git: the base may still come from
-	// gomicro's history.
-	repo, gitErr := gitrepo.Find(dir)
-	if gitErr != nil {
-		repo = nil
-	}
-	if !opts.force && !opts.dryRun && !opts.check {
-		if gitErr != nil {
-			return refuse(fmt.Errorf("git cannot say whether the project has uncommitted changes: %s (fix that, or pass --force)", gitMessage(gitErr)))
-		}
-	}
-	if repo != nil && !opts.force && !opts.dryRun && !opts.check {
-		dirty, err := repo.Uncommitted()
-		switch {
-		case err != nil:
-			return refuse(fmt.Errorf("git cannot say whether the project has uncommitted changes: %s (fix that, or pass --force)", gitMessage(err)))
-		case dirty != "":
-			return refuse(fmt.Errorf("uncommitted changes (%s); commit or stash them first, or pass --force", dirty))
-		}
+	repo, err := gitWorkTree(dir, !opts.force && !opts.dryRun && !opts.check)
+	if err != nil {
+		return refuse(err)
 	}
 	src := opts.template
 	if src == "" {
@@ -271,6 +253,32 @@ func upgradeProject(opts *upgradeOptions, dir string, set map[string]string, pro
 		return conflicts, fmt.Sprintf("%s: upgraded %s with %d %s: %s (%s)", dir, move, len(c), plural(len(c), "conflict", "conflicts"), strings.Join(c, ", "), next)
 	}
 	return upgraded, fmt.Sprintf("%s: upgraded %s", dir, move)
+}
+
+// gitWorkTree finds the git repository holding the project, if any. Only a
+// run that writes needs git's word on uncommitted changes (mustBeClean);
+// then a repository git cannot read is refused: the check fails closed.
+// Without that need, such a repository is simply not used (--check and
+// --dry-run take the base from gomicro's history alone).
+func gitWorkTree(dir string, mustBeClean bool) (*gitrepo.Repo, error) {
+	repo, err := gitrepo.Find(dir)
+	if !mustBeClean {
+		if err != nil {
+			return nil, nil
+		}
+		return repo, nil
+	}
+	dirty := ""
+	if err == nil && repo != nil {
+		dirty, err = repo.Uncommitted()
+	}
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("git cannot say whether the project has uncommitted changes: %s (fix that, or pass --force)", gitMessage(err))
+	case dirty != "":
+		return nil, fmt.Errorf("uncommitted changes (%s); commit or stash them first, or pass --force", dirty)
+	}
+	return repo, nil
 }
 
 func plural(n int, one, many string) string {
