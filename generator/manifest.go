@@ -27,6 +27,7 @@ type Manifest struct {
 	Format   int               `yaml:"format"`
 	Template string            `yaml:"template"`
 	Source   string            `yaml:"source"`
+	Revision string            `yaml:"revision,omitempty"` // see Template.Revision
 	Version  string            `yaml:"version"`
 	Answers  Answers           `yaml:"-"`
 	Files    map[string]string `yaml:"files"`
@@ -57,6 +58,7 @@ func newManifest(t *Template, answers Answers, tree *Tree) *Manifest {
 		Format:   ManifestFormat,
 		Template: t.Name,
 		Source:   t.Source,
+		Revision: t.Revision,
 		Version:  t.Version,
 		Answers:  answers,
 		Files:    make(map[string]string, len(tree.Files)),
@@ -78,6 +80,7 @@ type manifestYAML struct {
 	Format     int               `yaml:"format"`
 	Template   string            `yaml:"template"`
 	Source     string            `yaml:"source"`
+	Revision   string            `yaml:"revision,omitempty"`
 	Version    string            `yaml:"version"`
 	Answers    yaml.Node         `yaml:"answers"`
 	Files      map[string]string `yaml:"files"`
@@ -104,7 +107,7 @@ func (m *Manifest) marshal() ([]byte, error) {
 	buf.WriteString(manifestHeader)
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	err := enc.Encode(manifestYAML{m.Format, m.Template, m.Source, m.Version, answers, m.Files, m.Executable})
+	err := enc.Encode(manifestYAML{m.Format, m.Template, m.Source, m.Revision, m.Version, answers, m.Files, m.Executable})
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", ManifestFile, err)
 	}
@@ -117,6 +120,7 @@ func ReadManifest(data []byte) (*Manifest, error) {
 		Format   int               `yaml:"format"`
 		Template string            `yaml:"template"`
 		Source   string            `yaml:"source"`
+		Revision string            `yaml:"revision"`
 		Version  string            `yaml:"version"`
 		Answers  map[string]any    `yaml:"answers"`
 		Files    map[string]string `yaml:"files"`
@@ -141,7 +145,7 @@ func ReadManifest(data []byte) (*Manifest, error) {
 		}
 	}
 	m := &Manifest{
-		Format: raw.Format, Template: raw.Template, Source: raw.Source, Version: raw.Version,
+		Format: raw.Format, Template: raw.Template, Source: raw.Source, Revision: raw.Revision, Version: raw.Version,
 		Answers: raw.Answers, Files: raw.Files, raw: data,
 	}
 	if raw.Executable != nil {

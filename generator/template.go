@@ -50,9 +50,15 @@ type Template struct {
 	// module zips and go:embed refuse them), so conditions live here.
 	Conditions map[string]string `yaml:"conditions"`
 
-	// Source says where the tree came from (embedded:NAME or a directory); it
-	// is recorded in the project's answers file.
+	// Source says where the tree came from (embedded:NAME, a directory, a
+	// git URL or a Go module, as typed); it is recorded in the project's
+	// answers file.
 	Source string `yaml:"-"`
+	// Revision is the immutable revision Source resolved to (a full commit
+	// id, a module version), recorded so that an upgrade renders its base
+	// from exactly that; "" where the source has none (embedded templates
+	// are found by Version, directories by the project's git history).
+	Revision string `yaml:"-"`
 
 	// Limits bound every execution of the tree's text; zero fields take
 	// DefaultLimits. The CLI sets them after Load.
