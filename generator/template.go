@@ -8,7 +8,14 @@
 //	tmpl, _ := generator.Load(fsys, source)        // template.go
 //	answers, _ := tmpl.Resolve(set, prompter)      // answers.go
 //	tree, _ := generator.Render(tmpl, answers)     // render.go
-//	_ = generator.Write(fs, dir, tree, opts)       // write.go
+//	_, _ = generator.Write(ctx, fs, dir, tree, opts) // write.go
+//
+// And of an upgrade:
+//
+//	old, _ := generator.ReadManifest(data)          // manifest.go
+//	u, _ := generator.Upgrade(ctx, request)         // upgrade.go: answers, theirs, the base
+//	                                                // plan.go and merge.go: every file decided
+//	_ = u.Plan.Apply(ctx, fs, dir)                  // apply.go
 package generator
 
 import (

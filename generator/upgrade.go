@@ -1,684 +1,122 @@
 package generator
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"path/filepath"
-	"slices"
 	"strings"
-	"syscall"
 
-	"github.com/aymanbagabas/go-udiff"
 	"github.com/spf13/afero"
-
-	"github.com/gomicro/gomicro/internal/diff3"
+	"golang.org/x/mod/semver"
 )
 
-// Action is what an upgrade does to one file.
-type Action int
-
-// The decision table of an upgrade, one row per action. "Base" is the file
-// as gomicro generated it (its digest is in .gomicro.yml), "ours" the file
-// on disk, "theirs" the file as the template renders it now.
-const (
-	Unchanged   Action = iota // nothing to do: ours already equals theirs
-	Take                      // ours is pristine, the template changed it: write theirs
-	Create                    // new in the template: write it
-	Delete                    // removed by the template, pristine in ours: delete it
-	KeepOurs                  // the team changed it, the template did not: keep ours
-	KeepEdited                // removed by the template, but the team changed it: keep ours
-	KeepDeleted               // the team deleted it: it stays deleted
-	KeepLink                  // a symlink of the team's is there or on the way: never written through
-	Merge                     // both changed it: a clean three-way merge
-	Conflict                  // both changed it on the same lines, or both added it: markers written
-	Sidecar                   // both changed it and no merge is possible (no base, binary): theirs written to FILE.gomicro-new
-	Blocked                   // applying it would destroy something of the team's: nothing is upgraded
-)
-
-var actionNames = [...]struct{ verb, why string }{
-	Unchanged:   {"unchanged", ""},
-	Take:        {"updated", ""},
-	Create:      {"added", ""},
-	Delete:      {"deleted", "removed by the template"},
-	KeepOurs:    {"kept", "your edit; the template did not change it"},
-	KeepEdited:  {"kept", "removed by the template, but edited by you"},
-	KeepDeleted: {"not added", "deleted by you"},
-	KeepLink:    {"kept", "a symlink: yours to manage, never written through"},
-	Merge:       {"merged", "your edits and the template's"},
-	Conflict:    {"CONFLICT", "both changed the same lines: resolve the markers"},
-	Sidecar:     {"CONFLICT", "edited by you, and no base to merge with: compare with the new version beside it"},
-	Blocked:     {"CONFLICT", ""},
+// BaseSource is one place an upgrade may find the files a project was
+// generated with: gomicro's template history, the template's recorded
+// revision, the project's git history. Files is called only while some base
+// file is still missing, so a source that costs a fetch or a process is
+// asked only when needed.
+type BaseSource struct {
+	Name  string // for the report: "service 1.0.0 from gomicro's template history"
+	Files func() (map[string]File, error)
 }
 
-// String is the action as a verb: "updated", "kept", "CONFLICT".
-func (a Action) String() string { return actionNames[a].verb }
-
-// Why explains the action in a few words, or is empty.
-func (a Action) Why() string { return actionNames[a].why }
-
-// SidecarSuffix names the file an upgrade writes beside an edited file it
-// cannot merge for want of a base.
-const SidecarSuffix = ".gomicro-new"
-
-// Version is one side of a file in a conflict.
-type Version struct {
-	Data []byte
-	Mode fs.FileMode
+// UpgradeRequest is everything one project's upgrade needs; the caller
+// finds the template and the base sources, the generator tells the story.
+type UpgradeRequest struct {
+	Project  afero.Fs // the project's files (the confined layer in the CLI)
+	Dir      string   // the project directory within Project
+	Old      *Manifest
+	Theirs   *Template // the template version to move to
+	Set      map[string]string
+	Prompter Prompter // for questions new since the project was made; nil: defaults
+	Bases    []BaseSource
 }
 
-// FileChange is the upgrade's decision for one path.
-type FileChange struct {
-	Path    string
-	Action  Action
-	Note    string      // why, when it says more than Action.Why
-	Old     []byte      // on disk now; nil if absent
-	OldMode fs.FileMode // 0 if absent
-	New     []byte      // after the upgrade; nil when the file is (or stays) absent
-	Mode    fs.FileMode
-
-	// For Conflict and Sidecar: the three versions, as git's index holds
-	// them (line endings normalised), for stages 1 to 3. Nil where absent.
-	Base, Ours, Theirs *Version
-
-	crlf          bool // ours is a CRLF checkout of an LF template
-	sidecarExists bool // the sidecar already holds New
-	clearDir      bool // an empty directory (or one the plan empties) is where New goes
+// Upgraded is a planned upgrade: apply Plan, or show it.
+type Upgraded struct {
+	Plan     *Plan
+	Theirs   *Tree  // the new render, for the pristine record
+	Label    string // names theirs in conflict markers: "gomicro service@1.3.0"
+	BaseFrom string // where the base came from, for the report
 }
 
-// Why is the note, or the action's own explanation.
-func (c FileChange) Why() string {
-	if c.Note != "" {
-		return c.Note
+// Upgrade plans one project's upgrade to req.Theirs: it checks that the
+// template is the project's and not older, answers the questions (the
+// recorded answers stand, --set changes them, new questions are asked),
+// renders theirs, gathers the base file by file from the sources in turn,
+// and decides every file. It only reads the project.
+func Upgrade(ctx context.Context, req UpgradeRequest) (*Upgraded, error) {
+	old, tmpl := req.Old, req.Theirs
+	if tmpl.Name != old.Template {
+		return nil, fmt.Errorf("the project was generated from template %s, not %s", old.Template, tmpl.Name)
 	}
-	return c.Action.Why()
-}
-
-// writes reports whether the change touches the disk.
-func (c FileChange) writes() bool {
-	switch c.Action {
-	case Take, Create, Delete, Merge, Conflict:
-		return true
-	case Sidecar:
-		return !c.sidecarExists
-	case KeepOurs, KeepEdited:
-		return c.Mode != c.OldMode
+	if semver.Compare("v"+tmpl.Version, "v"+old.Version) < 0 {
+		return nil, fmt.Errorf("template %s %s is older than the project's %s: use a newer gomicro or --template", tmpl.Name, tmpl.Version, old.Version)
 	}
-	return false
-}
-
-// target is the path the change writes: the file, or its sidecar.
-func (c FileChange) target() string {
-	if c.Action == Sidecar {
-		return c.Path + SidecarSuffix
+	answers, err := tmpl.ResolveUpgradeContext(ctx, old.Answers, req.Set, req.Prompter)
+	if err != nil {
+		return nil, err
 	}
-	return c.Path
+	theirs, err := RenderContext(ctx, tmpl, answers)
+	if err != nil {
+		return nil, err
+	}
+	base, from := RecoverBase(old, req.Bases)
+	label := "gomicro " + tmpl.Name + "@" + tmpl.Version
+	plan, err := PlanUpgrade(req.Project, req.Dir, old, base, theirs, label)
+	if err != nil {
+		return nil, err
+	}
+	return &Upgraded{Plan: plan, Theirs: theirs, Label: label, BaseFrom: from}, nil
 }
 
-// Plan is a computed upgrade of one project: what happens to every file,
-// and the answers file to write afterwards.
-type Plan struct {
-	Changes  []FileChange
-	Manifest File // the new .gomicro.yml
-	// Unresolved lists what the last upgrade left to resolve and still is:
-	// files holding its conflict markers, sidecars still present.
-	Unresolved  []string
-	oldManifest []byte
-	sameAnswers bool   // the manifest differs only by a list an older gomicro did not write
-	manifestLF  []byte // the old manifest with a CRLF checkout's line endings undone
-}
-
-// Conflicts lists the files written with conflict markers or sidecars, and
-// the paths that block the upgrade.
-func (p *Plan) Conflicts() []string {
-	var paths []string
-	for _, c := range p.Changes {
-		if c.Action == Conflict || c.Action == Sidecar || c.Action == Blocked {
-			paths = append(paths, c.target())
+// RecoverBase gathers the files as generated, asking each source in turn
+// for the files still missing. A file counts only when its blob id is the
+// one the manifest recorded, so a wrong source can only mean a missing
+// base, never a wrong merge. It also says where the base came from.
+func RecoverBase(old *Manifest, sources []BaseSource) (map[string]File, string) {
+	base := map[string]File{}
+	var from []string
+	for _, src := range sources {
+		if len(base) == len(old.Files) {
+			break
 		}
-	}
-	return paths
-}
-
-// Blocked lists the changes that cannot be applied without destroying
-// something of the team's; while there are any, Apply refuses.
-func (p *Plan) Blocked() []FileChange {
-	var blocked []FileChange
-	for _, c := range p.Changes {
-		if c.Action == Blocked {
-			blocked = append(blocked, c)
-		}
-	}
-	return blocked
-}
-
-// Behind reports whether applying the plan would change anything on disk.
-func (p *Plan) Behind() bool {
-	if !bytes.Equal(p.manifestLF, bytes.ReplaceAll(p.Manifest.Data, []byte("\r\n"), []byte("\n"))) && !p.sameAnswers {
-		return true
-	}
-	return slices.ContainsFunc(p.Changes, FileChange.writes)
-}
-
-// PlanUpgrade decides, file by file, how the template's new render (theirs)
-// comes into the project at dir (ours). old is the project's answers file;
-// base holds the files as generated whose content
-// could be recovered (Mode 0 where the mode is unknown). A base file whose
-// digest is not old's is ignored: then, as for a file missing from base,
-// only the digest tells whether the team changed it. label names theirs in
-// conflict markers, e.g. "gomicro 1.1.0". PlanUpgrade only reads.
-func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File, theirs *Tree, label string) (*Plan, error) {
-	dir = cleanDir(dir)
-	manifest, ok := theirs.File(ManifestFile)
-	if !ok {
-		return nil, errors.New("rendered tree has no " + ManifestFile)
-	}
-	plan := &Plan{Manifest: manifest, oldManifest: old.raw, manifestLF: old.raw}
-	if isCRLF(old.raw) {
-		// A CRLF checkout of .gomicro.yml is not a change either: compare
-		// as git does, and write it back in its own line endings.
-		plan.manifestLF = bytes.ReplaceAll(old.raw, []byte("\r\n"), []byte("\n"))
-		plan.Manifest.Data = bytes.ReplaceAll(manifest.Data, []byte("\n"), []byte("\r\n"))
-	}
-	if old.Executable == nil {
-		// Written before gomicro recorded modes: recording them now is no
-		// reason to call the project behind.
-		withoutModes, _, _ := bytes.Cut(manifest.Data, []byte("\nexecutable:"))
-		plan.sameAnswers = bytes.Equal(plan.manifestLF, append(withoutModes, '\n'))
-	}
-	paths := map[string]bool{}
-	for p := range old.Files {
-		paths[p] = true
-	}
-	for _, f := range theirs.Files {
-		if f.Path != ManifestFile {
-			paths[f.Path] = true
-		}
-	}
-	lk := newLooker(ours, dir)
-	var inTheWay []int // changes whose path, or a parent of it, is not what the decision assumed
-	found := map[string]onDisk{}
-	for _, p := range sortedKeys(paths) {
-		if why := unsafeProjectPath(p); why != "" {
-			return nil, fmt.Errorf("%s: file %q %s", ManifestFile, p, why)
-		}
-		c := FileChange{Path: p}
-		disk, err := lk.look(p)
+		files, err := src.Files()
 		if err != nil {
-			return nil, err
+			continue // a source that cannot answer is one that has nothing
 		}
-		found[p] = disk
-		switch disk.kind {
-		case onDiskLink:
-			c.Action = KeepLink
-			plan.Changes = append(plan.Changes, c)
-			continue
-		case onDiskFile:
-			if c.Old, err = afero.ReadFile(ours, join(dir, p)); err != nil {
-				return nil, err
-			}
-			c.OldMode = disk.mode
-			if _, recorded := old.Files[p]; recorded && hasOurMarkers(c.Old) {
-				plan.Unresolved = append(plan.Unresolved, p)
-			}
-		case onDiskDir, onDiskUnderFile, onDiskOther:
-			inTheWay = append(inTheWay, len(plan.Changes))
-		}
-		t, inTheirs := theirs.File(p)
-		if inTheirs && t.Data == nil {
-			t.Data = []byte{} // an empty file is a file: New == nil means absent
-		}
-		var b side
-		if digest, ok := old.Files[p]; ok {
-			b.present, b.digest, b.mode = true, digest, old.BaseMode(p)
-			if f, ok := base[p]; ok && BlobID(f.Data) == digest {
-				b.data, b.known = f.Data, true
-				if b.mode == 0 {
-					b.mode = f.Mode
-				}
-			}
-		}
-		decide(&c, b, t, inTheirs, label)
-		plan.Changes = append(plan.Changes, c)
-	}
-	byPath := make(map[string]*FileChange, len(plan.Changes))
-	for i := range plan.Changes {
-		byPath[plan.Changes[i].Path] = &plan.Changes[i]
-	}
-	for _, i := range inTheWay {
-		c := &plan.Changes[i]
-		if !c.writes() {
-			continue
-		}
-		disk := found[c.Path]
-		if disk.kind == onDiskOther {
-			block(c, fmt.Sprintf("%s is not a regular file (a device, socket or pipe): move it aside and upgrade again", c.Path))
-			continue
-		}
-		if disk.kind == onDiskDir {
-			// The template now has a file where the team has a directory:
-			// fine only if the upgrade empties it.
-			if kept := keptInside(ours, dir, c.Path, byPath); kept != "" {
-				block(c, fmt.Sprintf("the template now has a file here, and your directory %s holds %s: move it aside and upgrade again", c.Path, kept))
-			} else {
-				c.clearDir = true
-			}
-			continue
-		}
-		// A parent is a file: fine only if the upgrade deletes it first.
-		if parent := byPath[disk.file]; parent == nil || parent.Action != Delete {
-			block(c, fmt.Sprintf("the template now has a directory %s, and your file %s is in the way: move it aside and upgrade again", disk.file, disk.file))
-		}
-	}
-	for i := range plan.Changes {
-		c := &plan.Changes[i]
-		if c.Action != Sidecar {
-			if disk := found[c.Path]; disk.kind == onDiskFile {
-				if existing, err := lk.look(c.Path + SidecarSuffix); err == nil && existing.kind != onDiskAbsent {
-					plan.Unresolved = append(plan.Unresolved, c.Path+SidecarSuffix)
-				}
-			}
-			continue
-		}
-		side, err := lk.look(c.target())
-		if err != nil {
-			return nil, err
-		}
-		switch side.kind {
-		case onDiskAbsent:
-		case onDiskFile:
-			data, err := afero.ReadFile(ours, join(dir, c.target()))
-			if err != nil {
-				return nil, err
-			}
-			if !bytes.Equal(data, c.New) {
-				block(c, fmt.Sprintf("%s exists with other content, which is yours now: merge it into %s and remove it, then upgrade again", c.target(), c.Path))
+		n := 0
+		for p, digest := range old.Files {
+			if _, have := base[p]; have {
 				continue
 			}
-			c.sidecarExists = true
-			plan.Unresolved = append(plan.Unresolved, c.target())
-		default:
-			block(c, fmt.Sprintf("%s is in the way of the new version: remove it, then upgrade again", c.target()))
-		}
-	}
-	slices.Sort(plan.Unresolved)
-	return plan, nil
-}
-
-func block(c *FileChange, why string) {
-	c.Action, c.Note, c.New, c.Mode = Blocked, why, nil, 0
-}
-
-// onDisk is what look finds on the way to a path.
-type onDisk struct {
-	kind onDiskKind
-	mode fs.FileMode // the file's permission bits
-	file string      // for onDiskUnderFile: the file that is a parent
-}
-
-type onDiskKind int
-
-const (
-	onDiskAbsent onDiskKind = iota
-	onDiskFile
-	onDiskDir
-	onDiskLink      // the path, or a directory on the way, is a symlink
-	onDiskUnderFile // a parent of the path is a file
-	onDiskOther     // a device, socket or pipe: never read, never replaced
-)
-
-// looker walks a path one segment at a time with Lstat, so a symlink is
-// seen wherever it is on the way and is never followed. It remembers the
-// directories on the way: a project's files share a few, and each is
-// examined once per plan.
-type looker struct {
-	fsys afero.Fs
-	dir  string
-	dirs map[string]error // a directory on the way: nil, or why it is not one
-}
-
-func newLooker(fsys afero.Fs, dir string) *looker {
-	return &looker{fsys: fsys, dir: dir, dirs: map[string]error{}}
-}
-
-func (lk *looker) look(p string) (onDisk, error) {
-	fsys, dir := lk.fsys, lk.dir
-	segs := strings.Split(p, "/")
-	for i := range segs {
-		sub := path.Join(segs[:i+1]...)
-		last := i == len(segs)-1
-		if !last {
-			if err, seen := lk.dirs[sub]; seen {
-				if err == nil {
-					continue
-				}
-				return lk.look(sub) // the same answer, found again
+			if f, ok := files[p]; ok && BlobID(f.Data) == digest {
+				base[p] = f
+				n++
 			}
 		}
-		info, err := lstat(fsys, join(dir, sub))
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-			return onDisk{kind: onDiskAbsent}, nil
-		}
-		if err != nil {
-			return onDisk{}, err
-		}
-		if !last && err == nil && info.IsDir() && info.Mode()&fs.ModeSymlink == 0 {
-			lk.dirs[sub] = nil
-		}
-		switch {
-		case info.Mode()&fs.ModeSymlink != 0:
-			return onDisk{kind: onDiskLink}, nil
-		case !last && !info.IsDir():
-			return onDisk{kind: onDiskUnderFile, file: sub}, nil
-		case last && info.IsDir():
-			return onDisk{kind: onDiskDir}, nil
-		case last && info.Mode().IsRegular():
-			return onDisk{kind: onDiskFile, mode: info.Mode().Perm()}, nil
-		case last:
-			return onDisk{kind: onDiskOther}, nil
+		if n > 0 {
+			from = append(from, fmt.Sprintf("%s (%d files)", src.Name, n))
 		}
 	}
-	return onDisk{kind: onDiskAbsent}, nil
-}
-
-// keptInside names something in directory p that the upgrade would not
-// remove, or returns "" when every file in it is one the plan deletes.
-func keptInside(fsys afero.Fs, dir, p string, byPath map[string]*FileChange) string {
-	kept := ""
-	afero.Walk(fsys, join(dir, p), func(name string, info fs.FileInfo, err error) error {
-		if err != nil || kept != "" {
-			kept = name
-			return filepath.SkipAll
-		}
-		if info.IsDir() {
-			return nil
-		}
-		rel := strings.TrimPrefix(name, join(dir, "")+"/")
-		if dir == "." {
-			rel = name
-		}
-		if c := byPath[rel]; c == nil || c.Action != Delete {
-			kept = rel
-			return filepath.SkipAll
-		}
-		return nil
-	})
-	return kept
-}
-
-// hasOurMarkers reports whether data holds the conflict markers an upgrade
-// writes: an opening "<<<<<<< ours" and a closing line naming gomicro.
-func hasOurMarkers(data []byte) bool {
-	return (bytes.HasPrefix(data, []byte("<<<<<<< ours")) || bytes.Contains(data, []byte("\n<<<<<<< ours"))) &&
-		bytes.Contains(data, []byte("\n>>>>>>> gomicro "))
-}
-
-// side is what is known of the base version of one file.
-type side struct {
-	present bool   // the file was generated
-	digest  string // its blob id as generated
-	known   bool   // its content was recovered
-	data    []byte
-	mode    fs.FileMode // 0 when unknown
-}
-
-// decide fills in the change's action and new content from the decision
-// table of DESIGN.md's Upgrade section. Content is compared as git would
-// see it: a CRLF checkout of an LF template is not an edit, and what is
-// written back keeps the file's own line endings.
-func decide(c *FileChange, base side, t File, inTheirs bool, label string) {
-	oursExists := c.OldMode != 0
-	ours := c.Old
-	if isCRLFCheckout(ours, base, t, inTheirs) {
-		ours, c.crlf = bytes.ReplaceAll(ours, []byte("\r\n"), []byte("\n")), true
-	}
-	set := func(a Action, data []byte, mode fs.FileMode) {
-		c.Action, c.New, c.Mode = a, data, mode
-	}
-	stages := func(b *Version) {
-		c.Base, c.Ours, c.Theirs = b, &Version{ours, c.OldMode}, &Version{t.Data, t.Mode}
-		if !oursExists {
-			c.Ours = nil
-		}
-	}
-	var baseVersion *Version
-	if base.known {
-		baseVersion = &Version{base.data, base.mode}
-	}
-	merge := func(baseData []byte) {
-		if isBinary(baseData) || isBinary(ours) || isBinary(t.Data) {
-			set(Sidecar, t.Data, t.Mode)
-			c.Note = "binary, changed by you and by the template: compare with the new version beside it"
-			stages(baseVersion)
-			return
-		}
-		m := diff3.Merge(baseData, ours, t.Data, diff3.Labels{Ours: "ours", Base: "base", Theirs: label})
-		set(Merge, m.Data, mergeMode(c.OldMode, base.mode, t.Mode))
-		if m.Conflicts > 0 {
-			c.Action = Conflict
-			stages(baseVersion)
-		}
-	}
-	digest := BlobID(ours)
 	switch {
-	case !base.present && !oursExists:
-		set(Create, t.Data, t.Mode)
-	case !base.present && bytes.Equal(ours, t.Data):
-		set(Unchanged, c.Old, c.OldMode) // both added it: the team's mode stands
-	case !base.present:
-		merge(nil) // both added it: every differing line is a conflict
-	case !oursExists && !inTheirs:
-		set(Unchanged, nil, 0) // gone on both sides
-	case !oursExists:
-		set(KeepDeleted, nil, 0)
-	case !inTheirs && digest == base.digest && (base.mode == 0 || c.OldMode == base.mode):
-		set(Delete, nil, 0)
-	case !inTheirs:
-		set(KeepEdited, c.Old, c.OldMode)
-	case bytes.Equal(ours, t.Data):
-		set(Unchanged, c.Old, mergeMode(c.OldMode, base.mode, t.Mode))
-	case digest == base.digest:
-		set(Take, t.Data, mergeMode(c.OldMode, base.mode, t.Mode))
-	case BlobID(t.Data) == base.digest:
-		set(KeepOurs, c.Old, mergeMode(c.OldMode, base.mode, t.Mode))
-	case !base.known:
-		set(Sidecar, t.Data, t.Mode)
-		stages(nil)
-	default:
-		merge(base.data)
+	case len(from) == 0:
+		return nil, "none found; edited files the template changed get " + SidecarSuffix + " beside them"
+	case len(base) < len(old.Files):
+		from = append(from, fmt.Sprintf("%d of %d files without a base", len(old.Files)-len(base), len(old.Files)))
 	}
-	if c.Action == Unchanged && c.Mode != c.OldMode {
-		c.Action = Take // only the mode changes
-	}
-	if c.crlf && bytes.Contains(c.New, []byte("\n")) && !bytes.Equal(c.New, c.Old) && !isBinary(c.New) {
-		c.New = bytes.ReplaceAll(c.New, []byte("\n"), []byte("\r\n"))
-	}
+	return base, strings.Join(from, ", ")
 }
 
-// isCRLFCheckout reports whether ours is an LF file as git's
-// core.autocrlf=true checks it out: every line of ours ends in CRLF, while
-// the template (base and theirs) uses LF, and ours is not byte for byte
-// the base (a template that itself had CRLF). Binary files have no lines.
-func isCRLFCheckout(ours []byte, base side, t File, inTheirs bool) bool {
-	crlf := []byte("\r\n")
-	switch {
-	case ours == nil || !inTheirs || !isCRLF(ours) || isBinary(ours) || isBinary(t.Data):
-		return false
-	case bytes.Contains(t.Data, crlf) || (base.known && bytes.Contains(base.data, crlf)):
-		return false
-	}
-	return !base.present || BlobID(ours) != base.digest
-}
-
-// mergeMode merges the execute bit three ways, as git merges modes: the
-// template's change arrives when the team left the bit as generated; the
-// team's own chmod always stands, and so do the team's other permission
-// bits (a 0600 file stays private). Where the base mode is unknown, ours is
-// kept: a guess never overrides the team.
-func mergeMode(ours, base, theirs fs.FileMode) fs.FileMode {
-	exec := func(m fs.FileMode) bool { return m&0o111 != 0 }
-	if base == 0 || exec(ours) != exec(base) || exec(theirs) == exec(ours) {
-		return ours
-	}
-	if exec(theirs) {
-		return ours | (ours&0o444)>>2 // x wherever r
-	}
-	return ours &^ 0o111
-}
-
-// isBinary is git's test: a NUL byte in the first 8000 bytes.
-func isBinary(data []byte) bool {
-	return bytes.IndexByte(data[:min(len(data), 8000)], 0) >= 0
-}
-
-// isCRLF reports whether every line of data ends in CRLF, as in a checkout
-// with core.autocrlf=true.
-func isCRLF(data []byte) bool {
-	n := bytes.Count(data, []byte("\r\n"))
-	return n > 0 && n == bytes.Count(data, []byte("\n"))
-}
-
-// Diff is the unified diff of every change the plan would write, for
-// --dry-run.
-func (p *Plan) Diff() string {
-	var b strings.Builder
-	for _, c := range p.Changes {
-		if !c.writes() {
-			continue
-		}
-		old := string(c.Old)
-		from, to := "a/"+c.Path, "b/"+c.target()
-		if c.Action == Sidecar {
-			old = ""
-		}
-		if c.Mode != c.OldMode && c.OldMode != 0 && c.New != nil && c.Action != Sidecar {
-			fmt.Fprintf(&b, "mode %s: %o -> %o\n", c.Path, c.OldMode, c.Mode)
-		}
-		if c.Old == nil || c.Action == Sidecar {
-			from = "/dev/null"
-		}
-		if c.New == nil {
-			to = "/dev/null"
-		}
-		b.WriteString(udiff.Unified(from, to, old, string(c.New)))
-	}
-	if !p.sameAnswers {
-		b.WriteString(udiff.Unified("a/"+ManifestFile, "b/"+ManifestFile, string(p.oldManifest), string(p.Manifest.Data)))
-	}
-	return b.String()
-}
-
-// Apply carries out the plan in dir and writes the new answers file. It
-// works in two halves. First every new content is written into a staging
-// directory in the project; a failure or a cancelled ctx then leaves the
-// project as it was. Then, without looking at ctx again (it takes
-// milliseconds), deletions come first and renames out of staging after, so
-// a file may become a directory and back; a failure in this half puts back
-// everything already done. Apply never removes what the plan did not
-// decide to, nor a directory that still holds anything.
-func (p *Plan) Apply(ctx context.Context, fsys afero.Fs, dir string) (err error) {
-	dir = cleanDir(dir)
-	if blocked := p.Blocked(); len(blocked) > 0 {
-		return fmt.Errorf("upgrade blocked at %s: %s", blocked[0].Path, blocked[0].Note)
-	}
-	type step struct {
-		target, staged string
-		old            []byte // the content replaced or deleted; nil if none
-		oldMode        fs.FileMode
-		remove         bool
-		clearDir       bool
-	}
-	var steps []step
-	changes := append(slices.Clone(p.Changes), FileChange{Path: ManifestFile, Action: Take, New: p.Manifest.Data, Mode: 0o644, Old: p.oldManifest, OldMode: 0o644})
-	for _, c := range changes {
-		if !c.writes() {
-			continue
-		}
-		s := step{target: join(dir, c.target()), old: c.Old, oldMode: c.OldMode, remove: c.Action == Delete, clearDir: c.clearDir}
-		if c.Action == Sidecar {
-			s.old, s.oldMode = nil, 0
-		}
-		steps = append(steps, s)
-	}
-	staging, err := afero.TempDir(fsys, dir, ".gomicro-staging-")
-	if err != nil {
-		return fmt.Errorf("upgrade: create a staging directory in %s: %w", dir, unwrapPath(err))
-	}
-	defer fsys.RemoveAll(staging) // gomicro's own, whatever is left in it
-	k := 0
-	for i, c := range changes {
-		if !c.writes() {
-			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if !steps[k].remove {
-			steps[k].staged = path.Join(staging, fmt.Sprint(i))
-			if err := writeNew(fsys, steps[k].staged, c.New, c.Mode); err != nil {
-				return err
-			}
-		}
-		k++
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	var undo undoLog
-	defer func() {
+// RenderedBase is a BaseSource that renders a template version with the
+// project's recorded answers.
+func RenderedBase(name string, load func() (*Template, error), old *Manifest) BaseSource {
+	return BaseSource{Name: name, Files: func() (map[string]File, error) {
+		t, err := load()
 		if err != nil {
-			undo.rollback(fsys)
-			err = fmt.Errorf("%w (every file put back as it was)", err)
+			return nil, err
 		}
-	}()
-	for _, s := range steps {
-		if !s.remove {
-			continue
-		}
-		if err := fsys.Remove(s.target); err != nil {
-			return fmt.Errorf("upgrade: delete %s: %w", s.target, unwrapPath(err))
-		}
-		undo.steps = append(undo.steps, undoStep{name: s.target, old: s.old, oldMode: s.oldMode, deleted: true})
-		undo.removeEmptyParents(fsys, dir, s.target)
-	}
-	for _, s := range steps {
-		if s.remove {
-			continue
-		}
-		if err := undo.mkdirAll(fsys, path.Dir(s.target)); err != nil {
-			return fmt.Errorf("upgrade: %w", err)
-		}
-		if s.clearDir {
-			if err := undo.removeEmptyTree(fsys, s.target); err != nil {
-				return fmt.Errorf("upgrade: %w", err)
-			}
-		}
-		if s.oldMode == 0 {
-			// Nothing was there when the plan was made: something that
-			// appeared meanwhile is not gomicro's to replace.
-			if _, err := lstat(fsys, s.target); !errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("upgrade: %s appeared while upgrading; left it alone", s.target)
-			}
-		}
-		if err := fsys.Rename(s.staged, s.target); err != nil {
-			return fmt.Errorf("upgrade %s: %w", s.target, unwrapPath(err))
-		}
-		undo.steps = append(undo.steps, undoStep{name: s.target, old: s.old, oldMode: s.oldMode})
-	}
-	return nil
-}
-
-// writeNew writes a file that must not exist yet, with exactly mode.
-func writeNew(fsys afero.Fs, name string, data []byte, mode fs.FileMode) error {
-	var u undoLog
-	err := u.create(fsys, name, data, mode)
-	if err != nil {
-		u.rollback(fsys)
-	}
-	return err
+		return BaseFiles(t, old.Answers)
+	}}
 }
 
 // ResolveUpgrade answers the questions for an upgrade: the project's recorded

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/afero"
 	"github.com/spf13/cobra"
-	"golang.org/x/mod/semver"
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/gitrepo"
@@ -169,13 +168,10 @@ func upgradeProject(opts *upgradeOptions, dir string, set map[string]string, pro
 		return refuse(fmt.Errorf("%w (the project's template; pass --template to use another)", err))
 	}
 	tmpl.Limits = limits
-	if tmpl.Name != old.Template {
-		return refuse(fmt.Errorf("the project was generated from template %s, not %s", old.Template, tmpl.Name))
-	}
-	if semver.Compare("v"+tmpl.Version, "v"+old.Version) < 0 {
-		return refuse(fmt.Errorf("template %s %s is older than the project's %s: use a newer gomicro or --template", tmpl.Name, tmpl.Version, old.Version))
-	}
-	answers, err := tmpl.ResolveUpgradeContext(ctx, old.Answers, set, prompter)
+	u, err := generator.Upgrade(ctx, generator.UpgradeRequest{
+		Project: root, Dir: ".", Old: old, Theirs: tmpl, Set: set, Prompter: prompter,
+		Bases: baseSources(repo, old, tmpl),
+	})
 	// The terminal goes back to normal while the upgrade works (Ctrl-C is
 	// a signal again); the next project's question puts it in raw mode.
 	closePrompter(prompter)
@@ -183,19 +179,10 @@ func upgradeProject(opts *upgradeOptions, dir string, set map[string]string, pro
 		return stopped, ""
 	}
 	if err != nil {
-		return refuse(err)
-	}
-	theirs, err := generator.RenderContext(ctx, tmpl, answers)
-	if err != nil {
 		return refuse(renderError(err))
 	}
-	base, baseFrom := recoverBase(repo, old, tmpl)
-	say("base: %s", baseFrom)
-	label := "gomicro " + tmpl.Name + "@" + tmpl.Version
-	plan, err := generator.PlanUpgrade(root, ".", old, base, theirs, label)
-	if err != nil {
-		return refuse(err)
-	}
+	say("base: %s", u.BaseFrom)
+	plan, theirs, label := u.Plan, u.Theirs, u.Label
 	move := fmt.Sprintf("%s %s -> %s", tmpl.Name, old.Version, tmpl.Version)
 	if len(plan.Unresolved) > 0 {
 		var left []string
@@ -305,57 +292,38 @@ func report(stdio IO, plan *generator.Plan) {
 	}
 }
 
-// recoverBase finds the files as they were generated, trying each source
-// in turn for the files still missing: gomicro's own template history (an
+// baseSources are the places the files a project was generated with may
+// be found, in the order they are asked: gomicro's template history (an
 // embedded template), the template itself when its version has not moved
-// (only answers change), then the project's git history by blob id. A file
-// counts only when its blob id is the one .gomicro.yml recorded, so a wrong
-// source can only mean a missing base, never a wrong merge. It also says,
-// for the output, where the base came from.
-func recoverBase(repo *gitrepo.Repo, old *generator.Manifest, current *generator.Template) (map[string]generator.File, string) {
-	base := map[string]generator.File{}
-	var from []string
-	take := func(files map[string]generator.File, source string) {
-		n := 0
-		for p, digest := range old.Files {
-			_, have := base[p]
-			if f, ok := files[p]; ok && !have && generator.BlobID(f.Data) == digest {
-				base[p] = f
-				n++
-			}
-		}
-		if n > 0 {
-			from = append(from, fmt.Sprintf("%s (%d files)", source, n))
-		}
-	}
+// (only answers change), then the project's git history by blob id.
+func baseSources(repo *gitrepo.Repo, old *generator.Manifest, current *generator.Template) []generator.BaseSource {
+	var sources []generator.BaseSource
 	if name, ok := strings.CutPrefix(old.Source, embeddedPrefix); ok {
-		if fsys, err := templates.Snapshot(name, old.Version); err == nil {
-			if tmpl, err := generator.Load(fsys, old.Source); err == nil {
-				if files, err := generator.BaseFiles(tmpl, old.Answers); err == nil {
-					take(files, fmt.Sprintf("%s %s from gomicro's template history", name, old.Version))
-				}
+		sources = append(sources, generator.RenderedBase(fmt.Sprintf("%s %s from gomicro's template history", name, old.Version), func() (*generator.Template, error) {
+			fsys, err := templates.Snapshot(name, old.Version)
+			if err != nil {
+				return nil, err
 			}
-		}
+			return generator.Load(fsys, old.Source)
+		}, old))
 	}
-	if len(base) < len(old.Files) && current.Version == old.Version {
-		if files, err := generator.BaseFiles(current, old.Answers); err == nil {
-			take(files, fmt.Sprintf("%s %s as it renders today", current.Name, current.Version))
-		}
+	if current.Version == old.Version {
+		sources = append(sources, generator.RenderedBase(fmt.Sprintf("%s %s as it renders today", current.Name, current.Version), func() (*generator.Template, error) {
+			return current, nil
+		}, old))
 	}
-	if len(base) < len(old.Files) && repo != nil {
-		if blobs, err := repo.Blobs(old.Files); err == nil {
+	if repo != nil {
+		sources = append(sources, generator.BaseSource{Name: "pristine files from the project's git history", Files: func() (map[string]generator.File, error) {
+			blobs, err := repo.Blobs(old.Files)
+			if err != nil {
+				return nil, err
+			}
 			files := make(map[string]generator.File, len(blobs))
 			for p, data := range blobs {
 				files[p] = generator.File{Path: p, Data: data}
 			}
-			take(files, "pristine files from the project's git history")
-		}
+			return files, nil
+		}})
 	}
-	switch {
-	case len(from) == 0:
-		return nil, "none found (not in gomicro's history nor in git); edited files the template changed get " + generator.SidecarSuffix + " beside them"
-	case len(base) < len(old.Files):
-		from = append(from, fmt.Sprintf("%d of %d files without a base", len(old.Files)-len(base), len(old.Files)))
-	}
-	return base, strings.Join(from, ", ")
+	return sources
 }

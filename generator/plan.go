@@ -1,0 +1,437 @@
+package generator
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/aymanbagabas/go-udiff"
+	"github.com/spf13/afero"
+)
+
+// Action is what an upgrade does to one file.
+type Action int
+
+// The decision table of an upgrade, one row per action. "Base" is the file
+// as gomicro generated it (its digest is in .gomicro.yml), "ours" the file
+// on disk, "theirs" the file as the template renders it now.
+const (
+	Unchanged   Action = iota // nothing to do: ours already equals theirs
+	Take                      // ours is pristine, the template changed it: write theirs
+	Create                    // new in the template: write it
+	Delete                    // removed by the template, pristine in ours: delete it
+	KeepOurs                  // the team changed it, the template did not: keep ours
+	KeepEdited                // removed by the template, but the team changed it: keep ours
+	KeepDeleted               // the team deleted it: it stays deleted
+	KeepLink                  // a symlink of the team's is there or on the way: never written through
+	Merge                     // both changed it: a clean three-way merge
+	Conflict                  // both changed it on the same lines, or both added it: markers written
+	Sidecar                   // both changed it and no merge is possible (no base, binary): theirs written to FILE.gomicro-new
+	Blocked                   // applying it would destroy something of the team's: nothing is upgraded
+)
+
+var actionNames = [...]struct{ verb, why string }{
+	Unchanged:   {"unchanged", ""},
+	Take:        {"updated", ""},
+	Create:      {"added", ""},
+	Delete:      {"deleted", "removed by the template"},
+	KeepOurs:    {"kept", "your edit; the template did not change it"},
+	KeepEdited:  {"kept", "removed by the template, but edited by you"},
+	KeepDeleted: {"not added", "deleted by you"},
+	KeepLink:    {"kept", "a symlink: yours to manage, never written through"},
+	Merge:       {"merged", "your edits and the template's"},
+	Conflict:    {"CONFLICT", "both changed the same lines: resolve the markers"},
+	Sidecar:     {"CONFLICT", "edited by you, and no base to merge with: compare with the new version beside it"},
+	Blocked:     {"CONFLICT", ""},
+}
+
+// String is the action as a verb: "updated", "kept", "CONFLICT".
+func (a Action) String() string { return actionNames[a].verb }
+
+// Why explains the action in a few words, or is empty.
+func (a Action) Why() string { return actionNames[a].why }
+
+// SidecarSuffix names the file an upgrade writes beside an edited file it
+// cannot merge for want of a base.
+const SidecarSuffix = ".gomicro-new"
+
+// Version is one side of a file in a conflict.
+type Version struct {
+	Data []byte
+	Mode fs.FileMode
+}
+
+// FileChange is the upgrade's decision for one path.
+type FileChange struct {
+	Path    string
+	Action  Action
+	Note    string      // why, when it says more than Action.Why
+	Old     []byte      // on disk now; nil if absent
+	OldMode fs.FileMode // 0 if absent
+	New     []byte      // after the upgrade; nil when the file is (or stays) absent
+	Mode    fs.FileMode
+
+	// For Conflict and Sidecar: the three versions, as git's index holds
+	// them (line endings normalised), for stages 1 to 3. Nil where absent.
+	Base, Ours, Theirs *Version
+
+	crlf          bool // ours is a CRLF checkout of an LF template
+	sidecarExists bool // the sidecar already holds New
+	clearDir      bool // an empty directory (or one the plan empties) is where New goes
+}
+
+// Why is the note, or the action's own explanation.
+func (c FileChange) Why() string {
+	if c.Note != "" {
+		return c.Note
+	}
+	return c.Action.Why()
+}
+
+// writes reports whether the change touches the disk.
+func (c FileChange) writes() bool {
+	switch c.Action {
+	case Take, Create, Delete, Merge, Conflict:
+		return true
+	case Sidecar:
+		return !c.sidecarExists
+	case KeepOurs, KeepEdited:
+		return c.Mode != c.OldMode
+	}
+	return false
+}
+
+// target is the path the change writes: the file, or its sidecar.
+func (c FileChange) target() string {
+	if c.Action == Sidecar {
+		return c.Path + SidecarSuffix
+	}
+	return c.Path
+}
+
+// Plan is a computed upgrade of one project: what happens to every file,
+// and the answers file to write afterwards.
+type Plan struct {
+	Changes  []FileChange
+	Manifest File // the new .gomicro.yml
+	// Unresolved lists what the last upgrade left to resolve and still is:
+	// files holding its conflict markers, sidecars still present.
+	Unresolved  []string
+	oldManifest []byte
+	sameAnswers bool   // the manifest differs only by a list an older gomicro did not write
+	manifestLF  []byte // the old manifest with a CRLF checkout's line endings undone
+}
+
+// Conflicts lists the files written with conflict markers or sidecars, and
+// the paths that block the upgrade.
+func (p *Plan) Conflicts() []string {
+	var paths []string
+	for _, c := range p.Changes {
+		if c.Action == Conflict || c.Action == Sidecar || c.Action == Blocked {
+			paths = append(paths, c.target())
+		}
+	}
+	return paths
+}
+
+// Blocked lists the changes that cannot be applied without destroying
+// something of the team's; while there are any, Apply refuses.
+func (p *Plan) Blocked() []FileChange {
+	var blocked []FileChange
+	for _, c := range p.Changes {
+		if c.Action == Blocked {
+			blocked = append(blocked, c)
+		}
+	}
+	return blocked
+}
+
+// Behind reports whether applying the plan would change anything on disk.
+func (p *Plan) Behind() bool {
+	if !bytes.Equal(p.manifestLF, bytes.ReplaceAll(p.Manifest.Data, []byte("\r\n"), []byte("\n"))) && !p.sameAnswers {
+		return true
+	}
+	return slices.ContainsFunc(p.Changes, FileChange.writes)
+}
+
+// PlanUpgrade decides, file by file, how the template's new render (theirs)
+// comes into the project at dir (ours). old is the project's answers file;
+// base holds the files as generated whose content
+// could be recovered (Mode 0 where the mode is unknown). A base file whose
+// digest is not old's is ignored: then, as for a file missing from base,
+// only the digest tells whether the team changed it. label names theirs in
+// conflict markers, e.g. "gomicro 1.1.0". PlanUpgrade only reads.
+func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File, theirs *Tree, label string) (*Plan, error) {
+	dir = cleanDir(dir)
+	manifest, ok := theirs.File(ManifestFile)
+	if !ok {
+		return nil, errors.New("rendered tree has no " + ManifestFile)
+	}
+	plan := &Plan{Manifest: manifest, oldManifest: old.raw, manifestLF: old.raw}
+	if isCRLF(old.raw) {
+		// A CRLF checkout of .gomicro.yml is not a change either: compare
+		// as git does, and write it back in its own line endings.
+		plan.manifestLF = bytes.ReplaceAll(old.raw, []byte("\r\n"), []byte("\n"))
+		plan.Manifest.Data = bytes.ReplaceAll(manifest.Data, []byte("\n"), []byte("\r\n"))
+	}
+	if old.Executable == nil {
+		// Written before gomicro recorded modes: recording them now is no
+		// reason to call the project behind.
+		withoutModes, _, _ := bytes.Cut(manifest.Data, []byte("\nexecutable:"))
+		plan.sameAnswers = bytes.Equal(plan.manifestLF, append(withoutModes, '\n'))
+	}
+	paths := map[string]bool{}
+	for p := range old.Files {
+		paths[p] = true
+	}
+	for _, f := range theirs.Files {
+		if f.Path != ManifestFile {
+			paths[f.Path] = true
+		}
+	}
+	lk := newLooker(ours, dir)
+	var inTheWay []int // changes whose path, or a parent of it, is not what the decision assumed
+	found := map[string]onDisk{}
+	for _, p := range sortedKeys(paths) {
+		if why := unsafeProjectPath(p); why != "" {
+			return nil, fmt.Errorf("%s: file %q %s", ManifestFile, p, why)
+		}
+		c := FileChange{Path: p}
+		disk, err := lk.look(p)
+		if err != nil {
+			return nil, err
+		}
+		found[p] = disk
+		switch disk.kind {
+		case onDiskLink:
+			c.Action = KeepLink
+			plan.Changes = append(plan.Changes, c)
+			continue
+		case onDiskFile:
+			if c.Old, err = afero.ReadFile(ours, join(dir, p)); err != nil {
+				return nil, err
+			}
+			c.OldMode = disk.mode
+			if _, recorded := old.Files[p]; recorded && hasOurMarkers(c.Old) {
+				plan.Unresolved = append(plan.Unresolved, p)
+			}
+		case onDiskDir, onDiskUnderFile, onDiskOther:
+			inTheWay = append(inTheWay, len(plan.Changes))
+		}
+		t, inTheirs := theirs.File(p)
+		if inTheirs && t.Data == nil {
+			t.Data = []byte{} // an empty file is a file: New == nil means absent
+		}
+		var b side
+		if digest, ok := old.Files[p]; ok {
+			b.present, b.digest, b.mode = true, digest, old.BaseMode(p)
+			if f, ok := base[p]; ok && BlobID(f.Data) == digest {
+				b.data, b.known = f.Data, true
+				if b.mode == 0 {
+					b.mode = f.Mode
+				}
+			}
+		}
+		decide(&c, b, t, inTheirs, label)
+		plan.Changes = append(plan.Changes, c)
+	}
+	byPath := make(map[string]*FileChange, len(plan.Changes))
+	for i := range plan.Changes {
+		byPath[plan.Changes[i].Path] = &plan.Changes[i]
+	}
+	for _, i := range inTheWay {
+		c := &plan.Changes[i]
+		if !c.writes() {
+			continue
+		}
+		disk := found[c.Path]
+		if disk.kind == onDiskOther {
+			block(c, fmt.Sprintf("%s is not a regular file (a device, socket or pipe): move it aside and upgrade again", c.Path))
+			continue
+		}
+		if disk.kind == onDiskDir {
+			// The template now has a file where the team has a directory:
+			// fine only if the upgrade empties it.
+			if kept := keptInside(ours, dir, c.Path, byPath); kept != "" {
+				block(c, fmt.Sprintf("the template now has a file here, and your directory %s holds %s: move it aside and upgrade again", c.Path, kept))
+			} else {
+				c.clearDir = true
+			}
+			continue
+		}
+		// A parent is a file: fine only if the upgrade deletes it first.
+		if parent := byPath[disk.file]; parent == nil || parent.Action != Delete {
+			block(c, fmt.Sprintf("the template now has a directory %s, and your file %s is in the way: move it aside and upgrade again", disk.file, disk.file))
+		}
+	}
+	for i := range plan.Changes {
+		c := &plan.Changes[i]
+		if c.Action != Sidecar {
+			if disk := found[c.Path]; disk.kind == onDiskFile {
+				if existing, err := lk.look(c.Path + SidecarSuffix); err == nil && existing.kind != onDiskAbsent {
+					plan.Unresolved = append(plan.Unresolved, c.Path+SidecarSuffix)
+				}
+			}
+			continue
+		}
+		side, err := lk.look(c.target())
+		if err != nil {
+			return nil, err
+		}
+		switch side.kind {
+		case onDiskAbsent:
+		case onDiskFile:
+			data, err := afero.ReadFile(ours, join(dir, c.target()))
+			if err != nil {
+				return nil, err
+			}
+			if !bytes.Equal(data, c.New) {
+				block(c, fmt.Sprintf("%s exists with other content, which is yours now: merge it into %s and remove it, then upgrade again", c.target(), c.Path))
+				continue
+			}
+			c.sidecarExists = true
+			plan.Unresolved = append(plan.Unresolved, c.target())
+		default:
+			block(c, fmt.Sprintf("%s is in the way of the new version: remove it, then upgrade again", c.target()))
+		}
+	}
+	slices.Sort(plan.Unresolved)
+	return plan, nil
+}
+
+func block(c *FileChange, why string) {
+	c.Action, c.Note, c.New, c.Mode = Blocked, why, nil, 0
+}
+
+// onDisk is what look finds on the way to a path.
+type onDisk struct {
+	kind onDiskKind
+	mode fs.FileMode // the file's permission bits
+	file string      // for onDiskUnderFile: the file that is a parent
+}
+
+type onDiskKind int
+
+const (
+	onDiskAbsent onDiskKind = iota
+	onDiskFile
+	onDiskDir
+	onDiskLink      // the path, or a directory on the way, is a symlink
+	onDiskUnderFile // a parent of the path is a file
+	onDiskOther     // a device, socket or pipe: never read, never replaced
+)
+
+// looker walks a path one segment at a time with Lstat, so a symlink is
+// seen wherever it is on the way and is never followed. It remembers the
+// directories on the way: a project's files share a few, and each is
+// examined once per plan.
+type looker struct {
+	fsys afero.Fs
+	dir  string
+	dirs map[string]error // a directory on the way: nil, or why it is not one
+}
+
+func newLooker(fsys afero.Fs, dir string) *looker {
+	return &looker{fsys: fsys, dir: dir, dirs: map[string]error{}}
+}
+
+func (lk *looker) look(p string) (onDisk, error) {
+	fsys, dir := lk.fsys, lk.dir
+	segs := strings.Split(p, "/")
+	for i := range segs {
+		sub := path.Join(segs[:i+1]...)
+		last := i == len(segs)-1
+		if !last {
+			if err, seen := lk.dirs[sub]; seen {
+				if err == nil {
+					continue
+				}
+				return lk.look(sub) // the same answer, found again
+			}
+		}
+		info, err := lstat(fsys, join(dir, sub))
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return onDisk{kind: onDiskAbsent}, nil
+		}
+		if err != nil {
+			return onDisk{}, err
+		}
+		if !last && err == nil && info.IsDir() && info.Mode()&fs.ModeSymlink == 0 {
+			lk.dirs[sub] = nil
+		}
+		switch {
+		case info.Mode()&fs.ModeSymlink != 0:
+			return onDisk{kind: onDiskLink}, nil
+		case !last && !info.IsDir():
+			return onDisk{kind: onDiskUnderFile, file: sub}, nil
+		case last && info.IsDir():
+			return onDisk{kind: onDiskDir}, nil
+		case last && info.Mode().IsRegular():
+			return onDisk{kind: onDiskFile, mode: info.Mode().Perm()}, nil
+		case last:
+			return onDisk{kind: onDiskOther}, nil
+		}
+	}
+	return onDisk{kind: onDiskAbsent}, nil
+}
+
+// keptInside names something in directory p that the upgrade would not
+// remove, or returns "" when every file in it is one the plan deletes.
+func keptInside(fsys afero.Fs, dir, p string, byPath map[string]*FileChange) string {
+	kept := ""
+	afero.Walk(fsys, join(dir, p), func(name string, info fs.FileInfo, err error) error {
+		if err != nil || kept != "" {
+			kept = name
+			return filepath.SkipAll
+		}
+		if info.IsDir() {
+			return nil
+		}
+		rel := strings.TrimPrefix(name, join(dir, "")+"/")
+		if dir == "." {
+			rel = name
+		}
+		if c := byPath[rel]; c == nil || c.Action != Delete {
+			kept = rel
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return kept
+}
+
+// Diff is the unified diff of every change the plan would write, for
+// --dry-run.
+func (p *Plan) Diff() string {
+	var b strings.Builder
+	for _, c := range p.Changes {
+		if !c.writes() {
+			continue
+		}
+		old := string(c.Old)
+		from, to := "a/"+c.Path, "b/"+c.target()
+		if c.Action == Sidecar {
+			old = ""
+		}
+		if c.Mode != c.OldMode && c.OldMode != 0 && c.New != nil && c.Action != Sidecar {
+			fmt.Fprintf(&b, "mode %s: %o -> %o\n", c.Path, c.OldMode, c.Mode)
+		}
+		if c.Old == nil || c.Action == Sidecar {
+			from = "/dev/null"
+		}
+		if c.New == nil {
+			to = "/dev/null"
+		}
+		b.WriteString(udiff.Unified(from, to, old, string(c.New)))
+	}
+	if !p.sameAnswers {
+		b.WriteString(udiff.Unified("a/"+ManifestFile, "b/"+ManifestFile, string(p.oldManifest), string(p.Manifest.Data)))
+	}
+	return b.String()
+}

@@ -1,0 +1,79 @@
+package generator_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/spf13/afero"
+
+	"github.com/gomicro/gomicro/generator"
+)
+
+// The base is gathered file by file: a source's file counts only with the
+// recorded digest, later sources fill what earlier ones lack, and a source
+// is not asked once the base is complete.
+func TestRecoverBase(t *testing.T) {
+	old := &generator.Manifest{Files: map[string]string{
+		"a.txt": generator.BlobID([]byte("a\n")),
+		"b.txt": generator.BlobID([]byte("b\n")),
+	}}
+	files := func(m map[string]string) func() (map[string]generator.File, error) {
+		return func() (map[string]generator.File, error) {
+			out := map[string]generator.File{}
+			for p, data := range m {
+				out[p] = generator.File{Path: p, Data: []byte(data)}
+			}
+			return out, nil
+		}
+	}
+	asked := false
+	base, from := generator.RecoverBase(old, []generator.BaseSource{
+		{Name: "broken", Files: func() (map[string]generator.File, error) { return nil, errors.New("unreachable") }},
+		{Name: "wrong", Files: files(map[string]string{"a.txt": "not a\n"})},
+		{Name: "history", Files: files(map[string]string{"a.txt": "a\n"})},
+		{Name: "git", Files: files(map[string]string{"a.txt": "a\n", "b.txt": "b\n"})},
+		{Name: "never", Files: func() (map[string]generator.File, error) { asked = true; return nil, nil }},
+	})
+	if len(base) != 2 || string(base["a.txt"].Data) != "a\n" || string(base["b.txt"].Data) != "b\n" {
+		t.Errorf("base = %v", base)
+	}
+	if from != "history (1 files), git (1 files)" {
+		t.Errorf("from = %q", from)
+	}
+	if asked {
+		t.Error("a source was asked after the base was complete")
+	}
+	if _, from := generator.RecoverBase(old, nil); !strings.HasPrefix(from, "none found") {
+		t.Errorf("no sources: from = %q", from)
+	}
+}
+
+// Upgrade refuses another template or an older version before anything else.
+func TestUpgradeRefusesOtherOrOlderTemplate(t *testing.T) {
+	v2 := upgTemplate(t, "2.0.0", map[string]upgFile{"a.txt": {data: "a\n"}})
+	fsys := afero.NewMemMapFs()
+	upgGenerate(t, fsys, "svc", v2, nil)
+	data, _ := afero.ReadFile(fsys, "svc/"+generator.ManifestFile)
+	old, err := generator.ReadManifest(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 := upgTemplate(t, "1.0.0", map[string]upgFile{"a.txt": {data: "a\n"}})
+	if _, err := generator.Upgrade(context.Background(), generator.UpgradeRequest{Project: fsys, Dir: "svc", Old: old, Theirs: v1}); err == nil || !strings.Contains(err.Error(), "older") {
+		t.Errorf("older: err = %v", err)
+	}
+	other := *v2
+	other.Name = "other"
+	if _, err := generator.Upgrade(context.Background(), generator.UpgradeRequest{Project: fsys, Dir: "svc", Old: old, Theirs: &other}); err == nil || !strings.Contains(err.Error(), "not other") {
+		t.Errorf("other template: err = %v", err)
+	}
+	u, err := generator.Upgrade(context.Background(), generator.UpgradeRequest{Project: fsys, Dir: "svc", Old: old, Theirs: v2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Plan.Behind() || u.Label != "gomicro demo@2.0.0" {
+		t.Errorf("same version: behind %v, label %q", u.Plan.Behind(), u.Label)
+	}
+}
