@@ -56,6 +56,11 @@ type Template struct {
 	// "true". File names cannot hold the quotes a comparison needs (Go
 	// module zips and go:embed refuse them), so conditions live here.
 	Conditions map[string]string `yaml:"conditions"`
+	// Checks are shell commands that show a rendered project works (its
+	// vet, tests, build): `gomicro template test` runs each with bash -c in
+	// every combination of the answers, in order, stopping at the first
+	// that fails. Rendering ignores them.
+	Checks []string `yaml:"checks"`
 
 	// Source says where the tree came from (embedded:NAME, a directory, a
 	// git URL or a Go module, as typed); it is recorded in the project's
@@ -237,6 +242,11 @@ func (t *Template) checkConfig() []string {
 			} else {
 				problems = append(problems, checkRefs(where, "when", q.whenTmpl, i, order)...)
 			}
+		}
+	}
+	for i, c := range t.Checks {
+		if strings.TrimSpace(c) == "" {
+			bad("checks[%d]: empty command", i)
 		}
 	}
 	for _, g := range t.Verbatim {
