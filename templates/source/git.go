@@ -1,0 +1,690 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/semver"
+
+	"github.com/gomicro/gomicro/internal/gitrepo"
+)
+
+// gitKind is a git repository: URL[//SUBDIR][@REF], user@host:path[//SUBDIR][@REF]
+// or a local repository PATH[//SUBDIR]@REF.
+//
+// Repositories are fetched with the git binary, so the person's credentials,
+// SSH config, proxies and insteadOf rules apply, into bare mirrors in the
+// user cache directory (see mirror), and trees are read from the mirror with
+// git archive: never a working clone, so no checkout, hook or filter runs.
+type gitKind struct{}
+
+// gitSchemes are the URL schemes read as git repositories. Any other scheme
+// is an error rather than a guess.
+var gitSchemes = map[string]bool{"https": true, "http": true, "ssh": true, "git": true, "file": true}
+
+var urlScheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
+
+func (gitKind) parse(s string) (Spec, bool, error) {
+	if m := urlScheme.FindStringSubmatch(s); m != nil {
+		scheme := strings.ToLower(m[1])
+		if !gitSchemes[scheme] {
+			return Spec{}, false, fmt.Errorf("unsupported URL scheme %q (git sources use https, http, ssh, git or file)", m[1])
+		}
+		rest := s[len(m[0]):]
+		slash := strings.IndexByte(rest, '/')
+		if slash < 0 {
+			return Spec{}, false, errors.New("no repository path after the host")
+		}
+		authority := rest[:slash]
+		if authority == "" && scheme != "file" {
+			return Spec{}, false, errors.New("no host in the URL")
+		}
+		if strings.HasPrefix(authority, "-") {
+			return Spec{}, false, errors.New("the host starts with -") // ssh would take it for an option
+		}
+		repo, subdir, ref, err := splitGitPath(rest[slash:])
+		if err != nil {
+			return Spec{}, false, err
+		}
+		if repo == "" || repo == "/" {
+			return Spec{}, false, errors.New("no repository path after the host")
+		}
+		return Spec{Location: m[0] + authority + repo, Subdir: subdir, Ref: ref}, true, nil
+	}
+	if _, err := os.Lstat(s); err == nil {
+		return Spec{}, false, nil // an existing path is the directory kind's
+	}
+
+	// scp-like user@host:path: an @ before the first colon, and no slash
+	// before it (so ./a@b:c stays a path), as git reads it.
+	colon := strings.IndexByte(s, ':')
+	at := strings.IndexByte(s, '@')
+	sep := strings.IndexAny(s, `/\`)
+	if colon > 0 && at >= 0 && at < colon && (sep < 0 || colon < sep) {
+		userHost := s[:colon]
+		if at == 0 {
+			return Spec{}, false, fmt.Errorf("no user before @ in %q", userHost)
+		}
+		if at == len(userHost)-1 {
+			return Spec{}, false, fmt.Errorf("no host after @ in %q", userHost)
+		}
+		if strings.HasPrefix(userHost, "-") || userHost[at+1] == '-' {
+			return Spec{}, false, fmt.Errorf("%q: a user or host starts with -", userHost) // ssh would take it for an option
+		}
+		repo, subdir, ref, err := splitGitPath(s[colon+1:])
+		if err != nil {
+			return Spec{}, false, err
+		}
+		if repo == "" {
+			return Spec{}, false, fmt.Errorf("no repository path after %q", userHost+":")
+		}
+		return Spec{Location: userHost + ":" + repo, Subdir: subdir, Ref: ref}, true, nil
+	}
+
+	// A local repository needs @REF: without it the path is a directory,
+	// read as it is on disk.
+	if !strings.Contains(s, "@") {
+		return Spec{}, false, nil
+	}
+	rest, ref, _, err := splitRef(s)
+	if err != nil {
+		if isPathLike(s) {
+			return Spec{}, false, err
+		}
+		return Spec{}, false, nil
+	}
+	if rest == "" {
+		return Spec{}, false, fmt.Errorf("no repository, module or directory before %q", "@"+ref)
+	}
+	local, subdir, err := splitSubdir(rest)
+	if err != nil {
+		if isPathLike(rest) {
+			return Spec{}, false, err
+		}
+		return Spec{}, false, nil
+	}
+	// A path written as one (./x, ../x, /x) is meant as a repository; a bare
+	// relative name only when a repository is there, so that a module path
+	// such as example.com/x@v1 is not taken for a directory.
+	if !isPathLike(local) && !looksLikeRepo(local) {
+		return Spec{}, false, nil
+	}
+	if !isDir(local) {
+		return Spec{}, false, fmt.Errorf("no such directory %q (PATH@REF names a local git repository)", local)
+	}
+	if err := checkGitRef(ref); err != nil {
+		return Spec{}, false, err
+	}
+	abs, err := filepath.Abs(local)
+	if err != nil {
+		return Spec{}, false, err
+	}
+	return Spec{Location: fileURL(abs), Subdir: subdir, Ref: ref}, true, nil
+}
+
+// splitGitPath splits the path part of a git address, after any user@host,
+// into the repository path, SUBDIR and REF.
+func splitGitPath(p string) (repo, subdir, ref string, err error) {
+	rest, ref, _, err := splitRef(p)
+	if err != nil {
+		return "", "", "", err
+	}
+	if ref != "" {
+		if err := checkGitRef(ref); err != nil {
+			return "", "", "", err
+		}
+	}
+	repo, subdir, err = splitSubdir(rest)
+	if err != nil {
+		return "", "", "", err
+	}
+	return repo, subdir, ref, nil
+}
+
+// looksLikeRepo reports whether dir holds a git repository: a work tree
+// (.git, a directory or a worktree's file) or a bare repository.
+func looksLikeRepo(dir string) bool {
+	if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+		return true
+	}
+	return isDir(filepath.Join(dir, "objects")) && isDir(filepath.Join(dir, "refs"))
+}
+
+// checkGitRef accepts what could name a tag, branch or commit: git's
+// check-ref-format rules, and never a leading "-" (which a git command would
+// take for an option).
+func checkGitRef(ref string) error {
+	bad := func(why string) error { return fmt.Errorf("REF %q: %s", ref, why) }
+	switch {
+	case strings.HasPrefix(ref, "-"):
+		return bad("starts with -")
+	case strings.HasPrefix(ref, "/"), strings.HasSuffix(ref, "/"), strings.Contains(ref, "//"):
+		return bad("empty path element")
+	case strings.Contains(ref, ".."), strings.Contains(ref, "@{"), ref == "@":
+		return bad(`holds "..", "@{" or is "@"`)
+	case strings.HasSuffix(ref, ".") || strings.HasSuffix(ref, ".lock"):
+		return bad(`ends with "." or ".lock"`)
+	}
+	for _, c := range ref {
+		if c <= ' ' || c == 0x7f || strings.ContainsRune("~^:?*[\\", c) {
+			return bad(fmt.Sprintf("holds %q, which no git ref can", c))
+		}
+	}
+	for _, elem := range strings.Split(ref, "/") {
+		if strings.HasPrefix(elem, ".") {
+			return bad(`a path element starts with "."`)
+		}
+	}
+	return nil
+}
+
+func (gitKind) format(s Spec) string {
+	return joinSource(s.Location, s.Subdir, s.Ref)
+}
+
+func (gitKind) open(ctx context.Context, s Spec) (Tree, error) {
+	if s.Ref != "" {
+		if err := checkGitRef(s.Ref); err != nil {
+			return Tree{}, err
+		}
+	}
+	m, err := lockMirror(ctx, s.Location, true)
+	if err != nil {
+		return Tree{}, err
+	}
+	defer m.unlock()
+	// A full commit id names the same tree forever: read it without the
+	// network when the mirror has it. Every other ref can move.
+	if !isFullID(s.Ref) || !m.has(ctx, s.Ref) {
+		if err := m.update(ctx); err != nil {
+			return Tree{}, err
+		}
+	}
+	commit, err := m.resolve(ctx, s.Ref)
+	if err != nil {
+		return Tree{}, err
+	}
+	fsys, err := m.tree(ctx, commit, s.Subdir)
+	if err != nil {
+		return Tree{}, err
+	}
+	return Tree{FS: fsys, Revision: commit}, nil
+}
+
+func (gitKind) openRevision(ctx context.Context, s Spec, revision string) (fs.FS, error) {
+	if !isFullID(revision) {
+		return nil, errors.New("a git revision is a full commit id (40 or 64 hex digits)")
+	}
+	revision = strings.ToLower(revision)
+	// A shared lock is enough to read, and lets other gomicro processes
+	// read the same mirror at once.
+	m, err := lockMirror(ctx, s.Location, false)
+	if err != nil {
+		return nil, err
+	}
+	if m.has(ctx, revision) {
+		defer m.unlock()
+		return m.tree(ctx, revision, s.Subdir)
+	}
+	m.unlock()
+
+	m, err = lockMirror(ctx, s.Location, true)
+	if err != nil {
+		return nil, err
+	}
+	defer m.unlock()
+	if !m.has(ctx, revision) { // another process may have fetched it meanwhile
+		if err := m.update(ctx); err != nil {
+			return nil, err
+		}
+		if !m.has(ctx, revision) {
+			return nil, fmt.Errorf("no commit %s in the repository (was its history rewritten?)", revision)
+		}
+	}
+	return m.tree(ctx, revision, s.Subdir)
+}
+
+var fullID = regexp.MustCompile(`^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$`)
+
+func isFullID(s string) bool { return fullID.MatchString(s) }
+
+var shortID = regexp.MustCompile(`^[0-9a-fA-F]{4,64}$`)
+
+// mirror is the bare mirror of one repository in the cache:
+// os.UserCacheDir()/gomicro/git/<first 32 hex digits of sha256(URL)>, with
+// <that>.lock beside it.
+//
+// Concurrent gomicro processes coordinate through the lock file: an
+// exclusive lock (flock, LockFileEx on Windows) to clone or fetch, a shared
+// one to only read. The lock is released when the process ends, however it
+// ends, so a killed gomicro never leaves a stale lock. A first clone goes
+// into a temporary directory renamed into place once complete, so the mirror
+// directory either does not exist or is a whole repository.
+//
+// gc.auto is 0 and maintenance.auto false in the mirror: git then never
+// prunes unreachable objects, so a revision a project recorded stays
+// readable after the template repository force-pushes or deletes its
+// branch. info/attributes unsets every attribute that would make git archive
+// change a file (export-subst, export-ignore, eol and text conversion,
+// filters, ident): a template tree is read byte for byte, whatever
+// .gitattributes the template itself carries for the projects it makes.
+type mirror struct {
+	url     string
+	root    string // the cache directory of all mirrors
+	dir     string
+	release func()
+	fetched bool // update ran: the remote was just asked
+}
+
+// mirrorAttributes is written to info/attributes of every mirror; see mirror.
+const mirrorAttributes = "* -export-subst -export-ignore -text -eol -crlf -filter -ident -working-tree-encoding\n"
+
+func gitCacheDir() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache directory for git mirrors: %w", err)
+	}
+	return filepath.Join(dir, "gomicro", "git"), nil
+}
+
+func lockMirror(ctx context.Context, url string, exclusive bool) (*mirror, error) {
+	root, err := gitCacheDir()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256([]byte(url))
+	dir := filepath.Join(root, hex.EncodeToString(sum[:16]))
+	release, err := lockFile(ctx, dir+".lock", exclusive)
+	if err != nil {
+		return nil, err
+	}
+	return &mirror{url: url, root: root, dir: dir, release: release}, nil
+}
+
+func (m *mirror) unlock() { m.release() }
+
+func (m *mirror) exists() bool { return isDir(m.dir) }
+
+// has reports whether the mirror holds commit id.
+func (m *mirror) has(ctx context.Context, id string) bool {
+	if !m.exists() {
+		return false
+	}
+	_, ok, err := m.peel(ctx, id)
+	return ok && err == nil
+}
+
+// update brings the mirror up to date with the remote: a first clone, or a
+// fetch that also prunes what the remote deleted. Needs the exclusive lock.
+func (m *mirror) update(ctx context.Context) error {
+	m.fetched = true
+	if m.exists() {
+		_, err := m.git(ctx, "fetch", "--prune", "--quiet", "origin")
+		return err
+	}
+	// Only this process holds the exclusive lock: what an interrupted clone
+	// left behind is garbage.
+	stale, _ := filepath.Glob(m.dir + ".tmp-*")
+	for _, s := range stale {
+		os.RemoveAll(s)
+	}
+	tmp, err := os.MkdirTemp(m.root, filepath.Base(m.dir)+".tmp-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if _, err := runGit(ctx, m.root, "clone", "--mirror", "--quiet", "--", m.url, tmp); err != nil {
+		return err
+	}
+	for _, kv := range [][2]string{{"gc.auto", "0"}, {"maintenance.auto", "false"}} {
+		if _, err := runGit(ctx, m.root, "--git-dir="+tmp, "config", kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(tmp, "info"), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "info", "attributes"), []byte(mirrorAttributes), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, m.dir)
+}
+
+// resolve turns ref into a full commit id: "" is the highest semver tag,
+// else the default branch; otherwise a full commit id, a tag, a branch, a
+// full ref name or an abbreviated commit id, in that order.
+func (m *mirror) resolve(ctx context.Context, ref string) (string, error) {
+	tags, err := m.tags(ctx)
+	if err != nil {
+		return "", err
+	}
+	if ref == "" {
+		if tag := newestTag(tags); tag != "" {
+			id, ok, err := m.peel(ctx, "refs/tags/"+tag)
+			if err != nil {
+				return "", err
+			}
+			if !ok {
+				return "", fmt.Errorf("tag %s does not point to a commit", tag)
+			}
+			return id, nil
+		}
+		return m.defaultBranch(ctx)
+	}
+	candidates := []string{"refs/tags/" + ref, "refs/heads/" + ref}
+	if isFullID(ref) {
+		candidates = []string{strings.ToLower(ref)}
+	} else if strings.HasPrefix(ref, "refs/") {
+		candidates = append(candidates, ref)
+	}
+	for _, c := range candidates {
+		id, ok, err := m.peel(ctx, c)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			return id, nil
+		}
+	}
+	if shortID.MatchString(ref) && !isFullID(ref) {
+		// Without --quiet git says why an abbreviation fails, such as
+		// "short object ID … is ambiguous".
+		out, err := m.git(ctx, "rev-parse", "--verify", strings.ToLower(ref)+"^{commit}")
+		if err == nil {
+			return strings.TrimSpace(string(out)), nil
+		}
+		var gerr *gitrepo.Error
+		if errors.As(err, &gerr) && strings.Contains(gerr.Msg, "ambiguous") {
+			return "", fmt.Errorf("commit %q: %s", ref, gerr.Msg)
+		}
+		if ctx.Err() != nil {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("no tag, branch or commit %q (%s)", ref, describeTags(tags))
+}
+
+// peel resolves name to a commit id; ok is false when the mirror has no
+// such commit.
+func (m *mirror) peel(ctx context.Context, name string) (id string, ok bool, err error) {
+	out, err := m.git(ctx, "rev-parse", "--verify", "--quiet", name+"^{commit}")
+	if err != nil {
+		var gerr *gitrepo.Error
+		var exit *exec.ExitError
+		if ctx.Err() == nil && errors.As(err, &gerr) && errors.As(err, &exit) && exit.ExitCode() == 1 {
+			return "", false, nil // --quiet: not there, nothing said
+		}
+		return "", false, err
+	}
+	return strings.TrimSpace(string(out)), true, nil
+}
+
+func (m *mirror) tags(ctx context.Context) ([]string, error) {
+	out, err := m.git(ctx, "for-each-ref", "--format=%(refname:strip=2)", "refs/tags")
+	if err != nil {
+		return nil, err
+	}
+	return strings.Fields(string(out)), nil
+}
+
+// defaultBranch is the commit of the remote's HEAD. A clone set the
+// mirror's HEAD to it; after a fetch the remote is asked again, since a
+// fetch does not follow a renamed default branch (and prunes the old one).
+func (m *mirror) defaultBranch(ctx context.Context) (string, error) {
+	if m.fetched {
+		out, err := m.git(ctx, "ls-remote", "--symref", "origin", "HEAD")
+		if err != nil {
+			return "", err
+		}
+		for _, line := range strings.Split(string(out), "\n") {
+			target, ok := strings.CutPrefix(line, "ref: ")
+			if !ok {
+				continue
+			}
+			target, _, _ = strings.Cut(target, "\t")
+			if strings.HasPrefix(target, "refs/heads/") {
+				if _, err := m.git(ctx, "symbolic-ref", "HEAD", target); err != nil {
+					return "", err
+				}
+			}
+			break
+		}
+	}
+	id, ok, err := m.peel(ctx, "HEAD")
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", errors.New("no semver tag, and the default branch has no commits")
+	}
+	return id, nil
+}
+
+// tree reads the template tree at SUBDIR of commit with git archive.
+func (m *mirror) tree(ctx context.Context, commit, subdir string) (fs.FS, error) {
+	treeish := commit + ":" + subdir
+	configPath := ConfigFile
+	if subdir != "" {
+		configPath = subdir + "/" + ConfigFile
+	}
+	if _, err := m.git(ctx, "rev-parse", "--verify", "--quiet", commit+":"+configPath); err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("no %s in %s at commit %s", ConfigFile, subdirWhere(subdir, "the repository root"), commit[:12])
+	}
+	var out cappedBuffer
+	if err := runGitTo(ctx, &out, m.root, "--git-dir="+m.dir, "archive", "--format=tar", treeish); err != nil {
+		return nil, err
+	}
+	return readTar(bytes.NewReader(out.Bytes()))
+}
+
+func (m *mirror) git(ctx context.Context, args ...string) ([]byte, error) {
+	return runGit(ctx, m.root, append([]string{"--git-dir=" + m.dir}, args...)...)
+}
+
+// newestTag is the tag of highest semver precedence (v1.2.3 or 1.2.3, all
+// three numbers): the highest release, else the highest pre-release, else "".
+func newestTag(tags []string) string {
+	best, bestPre := "", ""
+	for _, t := range tags {
+		v, ok := tagVersion(t)
+		if !ok {
+			continue
+		}
+		p := &best
+		if semver.Prerelease(v) != "" {
+			p = &bestPre
+		}
+		if *p == "" {
+			*p = t
+			continue
+		}
+		cur, _ := tagVersion(*p)
+		// Equal precedence (v1.0.0, 1.0.0, v1.0.0+build): the smallest name,
+		// so that the choice never depends on the order git lists them.
+		if c := semver.Compare(v, cur); c > 0 || c == 0 && t < *p {
+			*p = t
+		}
+	}
+	if best != "" {
+		return best
+	}
+	return bestPre
+}
+
+// tagVersion reads a tag as a full semantic version.
+func tagVersion(tag string) (string, bool) {
+	v := tag
+	if !strings.HasPrefix(v, "v") {
+		v = "v" + v
+	}
+	if !semver.IsValid(v) {
+		return "", false
+	}
+	core, _, _ := strings.Cut(v, "+")
+	return v, semver.Canonical(v) == core // v1 and v1.2 are not versions of a release
+}
+
+// describeTags lists the tags for an error message: semver ones in order of
+// precedence, then the others; at most the 10 highest.
+func describeTags(tags []string) string {
+	if len(tags) == 0 {
+		return "the repository has no tags"
+	}
+	sorted := slices.Clone(tags)
+	slices.SortStableFunc(sorted, func(a, b string) int {
+		va, aok := tagVersion(a)
+		vb, bok := tagVersion(b)
+		switch {
+		case aok && bok:
+			if c := semver.Compare(va, vb); c != 0 {
+				return c
+			}
+		case aok:
+			return 1
+		case bok:
+			return -1
+		}
+		return strings.Compare(a, b)
+	})
+	const most = 10
+	if len(sorted) > most {
+		return fmt.Sprintf("the %d highest of %d tags: %s", most, len(sorted), strings.Join(sorted[len(sorted)-most:], ", "))
+	}
+	return "tags: " + strings.Join(sorted, ", ")
+}
+
+// maxArchive bounds the template tree read into memory from git archive.
+const maxArchive = 256 << 20
+
+// cappedBuffer is a bytes.Buffer that refuses to grow past maxArchive.
+type cappedBuffer struct{ bytes.Buffer }
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	if b.Len()+len(p) > maxArchive {
+		return 0, fmt.Errorf("the template tree is larger than %d MiB", maxArchive>>20)
+	}
+	return b.Buffer.Write(p)
+}
+
+// runGit runs git in dir and returns its standard output; a failure is a
+// *gitrepo.Error carrying git's own message. Cancelling ctx kills git.
+func runGit(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	var out cappedBuffer
+	err := runGitTo(ctx, &out, dir, args...)
+	return out.Bytes(), err
+}
+
+func runGitTo(ctx context.Context, stdout *cappedBuffer, dir string, args ...string) error {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = dir
+	cmd.Env = gitEnv()
+	// git may leave a child (ssh, a credential helper) holding the pipes
+	// after it is killed; do not wait for it forever.
+	cmd.WaitDelay = 5 * time.Second
+	var stderr bytes.Buffer
+	cmd.Stdout = stdout
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if err == nil {
+		return nil
+	}
+	e := &gitrepo.Error{Cmd: gitSubcommand(args), Err: err}
+	switch {
+	case ctx.Err() != nil:
+		e.Msg, e.Err = ctx.Err().Error(), ctx.Err()
+	case errors.Is(err, exec.ErrNotFound):
+		e.Msg = "git is not installed (not found on PATH); git template sources need it"
+	default:
+		e.Msg = firstLine(stderr.Bytes())
+		if e.Msg == "" {
+			e.Msg = err.Error()
+		}
+	}
+	return e
+}
+
+// gitEnv is the environment of every git child: the person's, minus the
+// variables that would point git at another repository or object store than
+// the --git-dir given (the list internal/gitrepo drops too).
+func gitEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		key, _, _ := strings.Cut(kv, "=")
+		if !gitLocalEnv[strings.ToUpper(key)] {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+var gitLocalEnv = map[string]bool{
+	"GIT_ALTERNATE_OBJECT_DIRECTORIES": true,
+	"GIT_OBJECT_DIRECTORY":             true,
+	"GIT_DIR":                          true,
+	"GIT_WORK_TREE":                    true,
+	"GIT_IMPLICIT_WORK_TREE":           true,
+	"GIT_GRAFT_FILE":                   true,
+	"GIT_INDEX_FILE":                   true,
+	"GIT_NO_REPLACE_OBJECTS":           true,
+	"GIT_REPLACE_REF_BASE":             true,
+	"GIT_PREFIX":                       true,
+	"GIT_INTERNAL_SUPER_PREFIX":        true,
+	"GIT_SHALLOW_FILE":                 true,
+	"GIT_COMMON_DIR":                   true,
+	"GIT_NAMESPACE":                    true,
+	"GIT_CEILING_DIRECTORIES":          true,
+	"GIT_DISCOVERY_ACROSS_FILESYSTEM":  true,
+}
+
+// gitSubcommand names the git command in args, past the global options.
+func gitSubcommand(args []string) string {
+	for i := 0; i < len(args); i++ {
+		switch {
+		case args[i] == "-c" || args[i] == "-C":
+			i++
+		case !strings.HasPrefix(args[i], "-"):
+			return args[i]
+		}
+	}
+	return "git"
+}
+
+// firstLine picks git's explanation out of its output: the first "fatal:"
+// or "error:" line (a warning may come before it), else the first line that
+// is not blank and not a "hint:".
+func firstLine(out []byte) string {
+	var first string
+	for _, line := range strings.Split(string(out), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "hint:") {
+			continue
+		}
+		for _, label := range []string{"fatal: ", "error: "} {
+			if msg, ok := strings.CutPrefix(line, label); ok {
+				return msg
+			}
+		}
+		if first == "" {
+			first = line
+		}
+	}
+	return first
+}

@@ -1,0 +1,308 @@
+// Package source finds template trees by the value of --template: an
+// embedded template, a directory, a git repository or a Go module. It parses
+// that one syntax into a Spec, opens the newest (or the named) release of the
+// source, and opens exactly a recorded revision again, which is how
+// gomicro upgrade renders the base of its three-way merge.
+//
+// Each kind of source is one file (embedded.go, dir.go, git.go, module.go)
+// implementing the small kind interface below, plus its line in kinds.
+// Remote sources are fetched with the person's own tools, the git binary and
+// the go command, so their credentials, SSH config, proxies, GOPROXY,
+// GOPRIVATE and GOSUMDB apply as they expect.
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// Kind names a kind of template source.
+type Kind string
+
+// The kinds of template source.
+const (
+	Embedded Kind = "embedded" // built into gomicro (templates.Lookup)
+	Dir      Kind = "dir"      // a directory on disk, read as it is
+	Git      Kind = "git"      // a git repository, at a tag, branch or commit
+	Module   Kind = "module"   // a Go module, at a version
+)
+
+// ConfigFile is the file that marks the root of a template tree (the
+// generator's ConfigFile; repeated here so that this package does not depend
+// on the generator).
+const ConfigFile = "template.yaml"
+
+// Spec is a parsed template source.
+type Spec struct {
+	Kind Kind
+	// Location is the embedded template's name, the absolute directory, the
+	// git URL (a local repository becomes a file:// URL, so the Spec's
+	// String parses back to the same Spec from any directory) or the module
+	// path.
+	Location string
+	// Subdir is the slash-separated directory inside the repository or
+	// module that holds template.yaml; "" for its root.
+	Subdir string
+	// Ref is the REF or VERSION as typed (a tag, branch, commit, module
+	// version or module query); "" for the newest release.
+	Ref string
+}
+
+// Tree is an opened template tree.
+type Tree struct {
+	FS fs.FS // rooted at the directory that holds template.yaml
+	// Revision is the immutable revision the source resolved to: the full
+	// commit id of a git source, the module version of a module source.
+	// It is "" for embedded templates (found again by their version) and
+	// directories (which have no history of their own).
+	Revision string
+}
+
+// ErrNoRevision is returned by OpenRevision for a source that has no
+// revisions to go back to (a directory).
+var ErrNoRevision = errors.New("a directory template has no revisions to open")
+
+// kind is one kind of template source. Adding a kind is one file that
+// implements it, plus its entry in kinds.
+type kind interface {
+	// parse claims s when it is written in this kind's syntax. ok false
+	// leaves s to the next kind; an error means s is this kind's but wrong,
+	// and names the part that is.
+	parse(s string) (spec Spec, ok bool, err error)
+	// format writes spec back in the syntax parse reads.
+	format(spec Spec) string
+	// open opens spec.Ref, or the newest release when it is "".
+	open(ctx context.Context, spec Spec) (Tree, error)
+	// openRevision opens exactly revision, a Tree.Revision (or, for an
+	// embedded template, its version) that open returned before.
+	openRevision(ctx context.Context, spec Spec, revision string) (fs.FS, error)
+}
+
+// kinds in the order Parse tries them. The order settles the overlaps of the
+// syntax: "embedded:" first; a URL scheme is always git; a string naming an
+// existing directory is that directory (before user@host:path, local
+// repositories with @REF and module paths); a bare word that is not a
+// directory is an embedded template name.
+var kinds = []struct {
+	name Kind
+	impl kind
+}{
+	{Embedded, embeddedKind{}},
+	{Git, gitKind{}},
+	{Dir, dirKind{}},
+	{Module, moduleKind{}},
+}
+
+func lookup(k Kind) (kind, error) {
+	for _, e := range kinds {
+		if e.name == k {
+			return e.impl, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown kind of template source %q", string(k))
+}
+
+// Parse reads a --template value: NAME or embedded:NAME, a directory,
+// URL[//SUBDIR][@REF] or a local git repository PATH[//SUBDIR]@REF, or
+// MODULE[//SUBDIR][@VERSION]. A relative directory or local repository is
+// made absolute against the working directory.
+func Parse(s string) (Spec, error) {
+	if s == "" {
+		return Spec{}, errors.New("template source: empty")
+	}
+	for _, k := range kinds {
+		spec, ok, err := k.impl.parse(s)
+		if err != nil {
+			return Spec{}, fmt.Errorf("template %s: %w", quoteSource(s), err)
+		}
+		if ok {
+			spec.Kind = k.name
+			return spec, nil
+		}
+	}
+	return Spec{}, fmt.Errorf("template %s: not a directory, git repository (URL, user@host:path or PATH@REF), Go module (a path whose first element has a dot) nor an embedded template (embedded: %s)", quoteSource(s), embeddedNames())
+}
+
+// quoteSource quotes s for an error message when it would not read as one
+// word.
+func quoteSource(s string) string {
+	for _, c := range s {
+		if c <= ' ' || c == '"' || c == 0x7f {
+			return fmt.Sprintf("%q", s)
+		}
+	}
+	return s
+}
+
+// String is the canonical form of the source, with @Ref when it is set: what
+// a project's .gomicro.yml records, and what Parse reads back to s.
+func (s Spec) String() string {
+	k, err := lookup(s.Kind)
+	if err != nil {
+		return joinSource(s.Location, s.Subdir, s.Ref)
+	}
+	return k.format(s)
+}
+
+// Latest is the same source without its Ref: what an upgrade follows to the
+// newest release.
+func (s Spec) Latest() Spec {
+	s.Ref = ""
+	return s
+}
+
+// describe names the source in error messages: git and module sources say
+// their kind ("template git https://…: …"); the others need not.
+func (s Spec) describe() string {
+	if s.Kind == Git || s.Kind == Module {
+		return string(s.Kind) + " " + s.String()
+	}
+	return s.String()
+}
+
+// Open opens the tree of s at s.Ref, or at its newest release when Ref is ""
+// (the highest semver tag, else the default branch, of a git repository;
+// the go command's latest of a module). Git mirrors are refreshed and the go
+// command asked unless s.Ref names an exact revision already cached. Every
+// error is one line that starts with "template " and the source.
+func Open(ctx context.Context, s Spec) (Tree, error) {
+	k, err := lookup(s.Kind)
+	if err != nil {
+		return Tree{}, err
+	}
+	t, err := k.open(ctx, s)
+	if err != nil {
+		return Tree{}, fmt.Errorf("template %s: %w", s.describe(), err)
+	}
+	return t, nil
+}
+
+// OpenRevision opens exactly revision of s (s.Ref is ignored): a full commit
+// id of a git source, a module version, an embedded template's version. It
+// reads the git mirror or the module cache without any network access when
+// the revision is there, and fetches it otherwise. A directory has no
+// revisions: the error wraps ErrNoRevision.
+func OpenRevision(ctx context.Context, s Spec, revision string) (fs.FS, error) {
+	k, err := lookup(s.Kind)
+	if err != nil {
+		return nil, err
+	}
+	fsys, err := k.openRevision(ctx, s, revision)
+	if err != nil {
+		return nil, fmt.Errorf("template %s at %s: %w", s.describe(), revision, err)
+	}
+	return fsys, nil
+}
+
+// joinSource writes LOCATION[//SUBDIR][@REF].
+func joinSource(location, subdir, ref string) string {
+	s := location
+	if subdir != "" {
+		s += "//" + subdir
+	}
+	if ref != "" {
+		s += "@" + ref
+	}
+	return s
+}
+
+// splitRef splits s at its last "@" into what comes before and REF. The last
+// "@", because a URL's user@ and an scp-like address's user@ come before it;
+// callers pass only the part after any user@host.
+func splitRef(s string) (rest, ref string, hasRef bool, err error) {
+	i := strings.LastIndexByte(s, '@')
+	if i < 0 {
+		return s, "", false, nil
+	}
+	rest, ref = s[:i], s[i+1:]
+	if ref == "" {
+		return "", "", false, errors.New(`empty REF after "@"`)
+	}
+	return rest, ref, true, nil
+}
+
+// splitSubdir splits s at its first "//" into the location and SUBDIR, and
+// checks SUBDIR.
+func splitSubdir(s string) (location, subdir string, err error) {
+	i := strings.Index(s, "//")
+	if i < 0 {
+		return s, "", nil
+	}
+	location, subdir = s[:i], s[i+2:]
+	if subdir == "" {
+		return "", "", errors.New(`empty SUBDIR after "//"`)
+	}
+	if err := checkSubdir(subdir); err != nil {
+		return "", "", err
+	}
+	return location, subdir, nil
+}
+
+// checkSubdir accepts a slash-separated relative path that stays inside the
+// repository or module: no "..", ".", empty elements or backslashes.
+func checkSubdir(subdir string) error {
+	if !fs.ValidPath(subdir) || subdir == "." || strings.Contains(subdir, `\`) {
+		return fmt.Errorf("SUBDIR %q: not a slash-separated path inside the repository or module (no leading or trailing /, no . or .. elements)", subdir)
+	}
+	return nil
+}
+
+// checkTemplateRoot reports a tree that has no template.yaml at its root,
+// naming where it looked.
+func checkTemplateRoot(fsys fs.FS, where string) error {
+	info, err := fs.Stat(fsys, ConfigFile)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("no %s in %s", ConfigFile, where)
+		}
+		return err
+	}
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("%s in %s is not a regular file", ConfigFile, where)
+	}
+	return nil
+}
+
+// subdirWhere names SUBDIR, or the root, in an error message.
+func subdirWhere(subdir, root string) string {
+	if subdir == "" {
+		return root
+	}
+	return fmt.Sprintf("%q", subdir)
+}
+
+// isPathLike reports whether s is written as a file path rather than a name
+// or address: absolute, or starting with . or .. as a path element.
+func isPathLike(s string) bool {
+	if filepath.IsAbs(s) || strings.HasPrefix(s, "/") {
+		return true
+	}
+	first := s
+	if i := strings.IndexAny(s, `/\`); i >= 0 {
+		first = s[:i]
+	} else if strings.ContainsRune(s, '@') {
+		first, _, _ = strings.Cut(s, "@")
+	}
+	return first == "." || first == ".."
+}
+
+// isDir reports whether p names an existing directory (following symlinks).
+func isDir(p string) bool {
+	info, err := os.Stat(p)
+	return err == nil && info.IsDir()
+}
+
+// fileURL is the file:// URL of the absolute path p.
+func fileURL(p string) string {
+	slash := filepath.ToSlash(p)
+	if !strings.HasPrefix(slash, "/") {
+		slash = "/" + slash // C:/x -> /C:/x
+	}
+	return "file://" + path.Clean(slash)
+}
