@@ -1,45 +1,86 @@
 package main
 
 import (
+	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/gomicro/gomicro/generator"
-	"github.com/gomicro/gomicro/templates"
+	"github.com/gomicro/gomicro/templates/source"
 )
 
 const (
 	defaultTemplate = "service"
-	embeddedPrefix  = "embedded:"
+	embeddedPrefix  = source.EmbeddedPrefix
 )
 
-// loadTemplate finds a template by the --template value: a directory, or the
-// name of an embedded template (with or without "embedded:").
+// loadTemplate finds a template by the --template value (see
+// templates/source: an embedded name, a directory, a git URL or a Go
+// module, each with an optional //SUBDIR and @REF) and loads it, recording
+// the source as typed (in its canonical form) and the exact revision it
+// resolved to.
 func loadTemplate(src string) (*generator.Template, error) {
+	return loadTemplateContext(context.Background(), src)
+}
+
+func loadTemplateContext(ctx context.Context, src string) (*generator.Template, error) {
 	if src == "" {
 		src = embeddedPrefix + defaultTemplate
 	}
-	name, embedded := strings.CutPrefix(src, embeddedPrefix)
-	if !embedded {
-		if info, err := os.Stat(src); err == nil {
-			if !info.IsDir() {
-				return nil, fmt.Errorf("template %s: not a directory", src)
-			}
-			abs, err := filepath.Abs(src)
-			if err != nil {
-				return nil, err
-			}
-			return generator.Load(os.DirFS(abs), abs)
-		}
-		if strings.ContainsAny(src, `/\.`) {
-			return nil, fmt.Errorf("template %s: no such directory", src)
-		}
-	}
-	fsys, err := templates.Lookup(name)
+	spec, err := source.Parse(src)
 	if err != nil {
-		return nil, fmt.Errorf("template %q: not a directory nor an embedded template (embedded: %s)", src, strings.Join(templates.Names(), ", "))
+		return nil, err
 	}
-	return generator.Load(fsys, embeddedPrefix+name)
+	return openTemplate(ctx, spec, spec.String())
+}
+
+// openTemplate loads spec's tree (its Ref, or its newest release) and
+// records recordAs as the template's source.
+func openTemplate(ctx context.Context, spec source.Spec, recordAs string) (*generator.Template, error) {
+	tree, err := source.Open(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := generator.Load(tree.FS, recordAs)
+	if err != nil {
+		return nil, err
+	}
+	tmpl.Revision = tree.Revision
+	return tmpl, nil
+}
+
+// revisionBase is the base source "the template at the revision the
+// project recorded": a git commit, a module version, or for an embedded
+// template its version in gomicro's history. Directories have none.
+func revisionBase(ctx context.Context, old *generator.Manifest) (generator.BaseSource, bool) {
+	spec, err := source.Parse(old.Source)
+	if err != nil {
+		return generator.BaseSource{}, false
+	}
+	revision, name := old.Revision, ""
+	switch spec.Kind {
+	case source.Embedded:
+		revision = old.Version
+		name = fmt.Sprintf("%s %s from gomicro's template history", spec.Location, old.Version)
+	case source.Git, source.Module:
+		if revision == "" {
+			return generator.BaseSource{}, false
+		}
+		name = fmt.Sprintf("%s %s at %s", old.Template, old.Version, shortRevision(revision))
+	default:
+		return generator.BaseSource{}, false
+	}
+	return generator.RenderedBase(name, func() (*generator.Template, error) {
+		fsys, err := source.OpenRevision(ctx, spec, revision)
+		if err != nil {
+			return nil, err
+		}
+		return generator.Load(fsys, old.Source)
+	}, old), true
+}
+
+func shortRevision(r string) string {
+	if len(r) >= 40 {
+		return r[:12]
+	}
+	return r
 }

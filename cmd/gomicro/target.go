@@ -7,10 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/spf13/afero"
-	"golang.org/x/sys/unix"
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/rootfs"
@@ -30,7 +30,7 @@ const (
 // what the write would say.
 func inspectTarget(output, name string, force bool) (targetState, error) {
 	dir := filepath.Join(output, name)
-	if info, err := os.Stat(output); err == nil && !info.IsDir() || errors.Is(err, unix.ENOTDIR) {
+	if info, err := os.Stat(output); err == nil && !info.IsDir() || errors.Is(err, syscall.ENOTDIR) {
 		return 0, fmt.Errorf("--output %s is not a directory", output)
 	}
 	linfo, err := os.Lstat(dir)
@@ -61,14 +61,6 @@ func inspectTarget(output, name string, force bool) (targetState, error) {
 		return targetNonEmpty, writable(dir)
 	}
 	return targetEmpty, writable(dir)
-}
-
-// writable tells whether files can be made in dir, as the write will try.
-func writable(dir string) error {
-	if err := unix.Access(dir, unix.W_OK|unix.X_OK); err != nil {
-		return fmt.Errorf("cannot write in %s: %v", displayPath(dir), err)
-	}
-	return nil
 }
 
 // nearestExisting is the closest ancestor of dir that exists: where a

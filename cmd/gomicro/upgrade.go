@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -12,7 +13,7 @@ import (
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/gitrepo"
 	"github.com/gomicro/gomicro/internal/rootfs"
-	"github.com/gomicro/gomicro/templates"
+	"github.com/gomicro/gomicro/templates/source"
 )
 
 type upgradeOptions struct {
@@ -159,18 +160,14 @@ func upgradeProject(opts *upgradeOptions, dir string, set map[string]string, pro
 	if err != nil {
 		return refuse(err)
 	}
-	src := opts.template
-	if src == "" {
-		src = old.Source
-	}
-	tmpl, err := loadTemplate(src)
+	tmpl, err := upgradeTemplate(ctx, opts.template, old)
 	if err != nil {
-		return refuse(fmt.Errorf("%w (the project's template; pass --template to use another)", err))
+		return refuse(err)
 	}
 	tmpl.Limits = limits
 	u, err := generator.Upgrade(ctx, generator.UpgradeRequest{
 		Project: root, Dir: ".", Old: old, Theirs: tmpl, Set: set, Prompter: prompter,
-		Bases: baseSources(repo, old, tmpl),
+		Bases: baseSources(ctx, repo, old, tmpl),
 	})
 	// The terminal goes back to normal while the upgrade works (Ctrl-C is
 	// a signal again); the next project's question puts it in raw mode.
@@ -268,6 +265,24 @@ func gitWorkTree(dir string, mustBeClean bool) (*gitrepo.Repo, error) {
 	return repo, nil
 }
 
+// upgradeTemplate is the template an upgrade moves to: --template as given
+// (its @REF, or its newest release), or else the newest release of the
+// source the project recorded; the @REF given to new fixed only the first
+// render. Following the recorded source keeps recording it as typed.
+func upgradeTemplate(ctx context.Context, flag string, old *generator.Manifest) (*generator.Template, error) {
+	if flag != "" {
+		return loadTemplateContext(ctx, flag)
+	}
+	spec, err := source.Parse(old.Source)
+	if err == nil {
+		var tmpl *generator.Template
+		if tmpl, err = openTemplate(ctx, spec.Latest(), old.Source); err == nil {
+			return tmpl, nil
+		}
+	}
+	return nil, fmt.Errorf("%w (the project's template; pass --template to use another)", err)
+}
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one
@@ -293,21 +308,17 @@ func report(stdio IO, plan *generator.Plan) {
 }
 
 // baseSources are the places the files a project was generated with may
-// be found, in the order they are asked: gomicro's template history (an
-// embedded template), the template itself when its version has not moved
-// (only answers change), then the project's git history by blob id.
-func baseSources(repo *gitrepo.Repo, old *generator.Manifest, current *generator.Template) []generator.BaseSource {
+// be found, in the order they are asked: the template at the revision the
+// project recorded (gomicro's history for an embedded template, the commit
+// or module version for git and module templates), the template itself
+// when its version has not moved (only answers change), then the project's
+// git history by blob id.
+func baseSources(ctx context.Context, repo *gitrepo.Repo, old *generator.Manifest, current *generator.Template) []generator.BaseSource {
 	var sources []generator.BaseSource
-	if name, ok := strings.CutPrefix(old.Source, embeddedPrefix); ok {
-		sources = append(sources, generator.RenderedBase(fmt.Sprintf("%s %s from gomicro's template history", name, old.Version), func() (*generator.Template, error) {
-			fsys, err := templates.Snapshot(name, old.Version)
-			if err != nil {
-				return nil, err
-			}
-			return generator.Load(fsys, old.Source)
-		}, old))
+	if at, ok := revisionBase(ctx, old); ok {
+		sources = append(sources, at)
 	}
-	if current.Version == old.Version {
+	if current.Version == old.Version && current.Revision == old.Revision {
 		sources = append(sources, generator.RenderedBase(fmt.Sprintf("%s %s as it renders today", current.Name, current.Version), func() (*generator.Template, error) {
 			return current, nil
 		}, old))

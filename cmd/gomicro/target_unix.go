@@ -1,0 +1,18 @@
+//go:build unix
+
+package main
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// writable tells whether files can be made in dir, as the write will try:
+// access(2) answers for this user, root and read-only mounts included.
+func writable(dir string) error {
+	if err := unix.Access(dir, unix.W_OK|unix.X_OK); err != nil {
+		return fmt.Errorf("cannot write in %s: %v", displayPath(dir), err)
+	}
+	return nil
+}
