@@ -49,13 +49,12 @@ func TestGeneratedServiceWorks(t *testing.T) {
 
 	// Each kind's answers: the web service takes the defaults, the worker
 	// changes every answer that shows in its files.
-	kinds := []struct {
-		kind string
-		set  map[string]string
-		bin  string // the service's name: binary and archive prefix
+	kinds := map[string]struct {
+		set map[string]string
+		bin string // the service's name: binary and archive prefix
 	}{
-		{"web", map[string]string{}, "oddjob"},
-		{"worker", map[string]string{"name": "reaper", "github_username": "acme", "s3_bucket": "acme-builds"}, "reaper"},
+		"web":    {map[string]string{}, "oddjob"},
+		"worker": {map[string]string{"name": "reaper", "github_username": "acme", "s3_bucket": "acme-builds"}, "reaper"},
 	}
 	// full lists the combinations that build every target of a wide
 	// platforms answer; the others build two.
@@ -73,29 +72,38 @@ func TestGeneratedServiceWorks(t *testing.T) {
 	const narrowPlatforms = "linux,amd64 darwin,arm64"
 	narrowTargets := []string{"darwin/arm64", "linux/amd64"}
 
-	for _, k := range kinds {
-		for _, ci := range []string{"circleci", "github"} {
-			for _, build := range []string{"script", "goreleaser"} {
-				name := fmt.Sprintf("kind=%s,ci=%s,build=%s", k.kind, ci, build)
-				set := map[string]string{"kind": k.kind, "ci": ci, "build": build}
-				for key, v := range k.set {
-					set[key] = v
-				}
-				targets := narrowTargets
-				set["platforms"] = narrowPlatforms
-				if f, ok := full[name]; ok {
-					targets = f.targets
-					delete(set, "platforms")
-					if f.platforms != "" {
-						set["platforms"] = f.platforms
-					}
-				}
-				t.Run(name, func(t *testing.T) {
-					t.Parallel()
-					checkGenerated(t, set, k.bin, targets, shellcheck)
-				})
+	// The matrix is the template's own: every combination of its choice
+	// and bool answers, as gomicro template test tries them.
+	combinations := gentest.Combinations(t, "service")
+	if len(combinations) != 8 {
+		t.Errorf("service has %d combinations, want kind × ci × build = 8 (a new choice? give it its checks here)", len(combinations))
+	}
+	for _, combination := range combinations {
+		k, ok := kinds[combination["kind"]]
+		if !ok {
+			t.Fatalf("combination %v: no answers for kind %q", combination, combination["kind"])
+		}
+		name := fmt.Sprintf("kind=%s,ci=%s,build=%s", combination["kind"], combination["ci"], combination["build"])
+		set := map[string]string{}
+		for key, v := range combination {
+			set[key] = v
+		}
+		for key, v := range k.set {
+			set[key] = v
+		}
+		targets := narrowTargets
+		set["platforms"] = narrowPlatforms
+		if f, ok := full[name]; ok {
+			targets = f.targets
+			delete(set, "platforms")
+			if f.platforms != "" {
+				set["platforms"] = f.platforms
 			}
 		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			checkGenerated(t, set, k.bin, targets, shellcheck)
+		})
 	}
 }
 

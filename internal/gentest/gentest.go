@@ -16,6 +16,28 @@ import (
 	"github.com/gomicro/gomicro/templates"
 )
 
+// Combinations are the answer sets `gomicro template test` would try for
+// the embedded template name: every choice and bool question varied (those
+// whose when holds), in the template's own order, the defaults first.
+// Tests that check every combination take their matrix from here, so a new
+// choice in the template is in the matrix without a test edit.
+func Combinations(t testing.TB, name string) []map[string]string {
+	t.Helper()
+	fsys, err := templates.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := generator.Load(fsys, "embedded:"+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets, _, err := tmpl.Combinations(nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sets
+}
+
 // Render renders the embedded template name with the answers in set and the
 // defaults for the rest.
 func Render(t testing.TB, name string, set map[string]string) *generator.Tree {
