@@ -110,8 +110,7 @@ func TestGeneratedServiceWorks(t *testing.T) {
 // checkGenerated generates the project for set and puts it through
 // TestGeneratedServiceWorks's checks.
 func checkGenerated(t *testing.T, set map[string]string, binName string, targets []string, shellcheck string) {
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
+	ctx := testtool.Context(t) // no fixed timeout: a loaded machine is slow, not broken
 	dir := gentest.Generate(t, "service", set, "project")
 	checkLayout(t, dir, set["ci"], set["build"])
 	env := gentest.ProjectEnv()
@@ -352,8 +351,8 @@ func stop(t *testing.T, cmd *exec.Cmd, logs *syncBuffer, lines ...string) {
 		if err != nil {
 			t.Fatalf("after SIGTERM: %v; log:\n%s", err, logs)
 		}
-	case <-time.After(15 * time.Second):
-		t.Fatalf("still running 15s after SIGTERM; log:\n%s", logs)
+	case <-testtool.Context(t).Done():
+		t.Fatalf("still running at the test's deadline, long after SIGTERM; log:\n%s", logs)
 	}
 	for _, line := range lines {
 		if !strings.Contains(logs.String(), line) {
@@ -380,14 +379,14 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// waitFor polls the output until re matches, for up to 10 seconds.
+// waitFor polls the output until re matches, up to the test's deadline.
 func (b *syncBuffer) waitFor(t *testing.T, re *regexp.Regexp) []string {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	for ; testtool.Before(t, time.Now()); time.Sleep(10 * time.Millisecond) {
 		if m := re.FindStringSubmatch(b.String()); m != nil {
 			return m
 		}
 	}
-	t.Fatalf("no %q in the output within 10s:\n%s", re, b)
+	t.Fatalf("no %q in the output by the test's deadline:\n%s", re, b)
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gomicro/gomicro/internal/testtool"
 )
 
 // SIGINT or SIGTERM while template test runs a check: the check and what it
@@ -39,13 +41,13 @@ func TestInterruptTemplateTest(t *testing.T) {
 			g := startGomicro(t, dir, []string{"TMPDIR=" + tmp, "MARK=" + mark}, "template", "test", ".")
 			pidFile := filepath.Join(mark, "pid")
 			var data []byte
-			for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+			for ; ; time.Sleep(10 * time.Millisecond) {
 				var err error
 				if data, err = os.ReadFile(pidFile); err == nil {
 					break
 				}
-				if time.Now().After(deadline) {
-					t.Fatalf("the check did not start within a minute; stderr:\n%s", g.stderr.String())
+				if !testtool.Before(t, time.Now()) {
+					t.Fatalf("the check did not start by the test's deadline; stderr:\n%s", g.stderr.String())
 				}
 			}
 			pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
@@ -65,9 +67,9 @@ func TestInterruptTemplateTest(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(mark, "never")); err == nil {
 				t.Errorf("the check after the stopped one ran")
 			}
-			for deadline := time.Now().Add(10 * time.Second); alive(pid); time.Sleep(10 * time.Millisecond) {
-				if time.Now().After(deadline) {
-					t.Fatalf("the check's background process %d still runs 10s after gomicro exited", pid)
+			for ; alive(pid); time.Sleep(10 * time.Millisecond) {
+				if !testtool.Before(t, time.Now()) {
+					t.Fatalf("the check's background process %d still runs at the test's deadline", pid)
 				}
 			}
 		})

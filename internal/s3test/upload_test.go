@@ -2,7 +2,6 @@ package s3test_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -18,7 +17,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gomicro/gomicro/internal/gentest"
 	"github.com/gomicro/gomicro/internal/s3test"
@@ -93,8 +91,7 @@ func upload(t *testing.T, dir string, env ...string) result {
 
 func runScript(t *testing.T, dir string, args []string, env ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	ctx := testtool.Context(t)
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Dir = t.TempDir() // the script must find its repository on its own
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
@@ -102,7 +99,7 @@ func runScript(t *testing.T, dir string, args []string, env ...string) result {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	if ctx.Err() != nil {
-		t.Fatalf("%v timed out\n%s", args, result{stdout.String(), stderr.String(), err})
+		t.Fatalf("%v still running at the test's deadline\n%s", args, result{stdout.String(), stderr.String(), err})
 	}
 	return result{stdout.String(), stderr.String(), err}
 }

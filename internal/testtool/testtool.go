@@ -8,10 +8,12 @@
 package testtool
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // RequireEnv is the variable that turns every "not installed" skip into a
@@ -82,4 +84,40 @@ func missing(t testing.TB, what, howToInstall string) {
 		t.Fatalf("%s and %s is set; install it: %s", what, RequireEnv, howToInstall)
 	}
 	t.Skipf("%s; install it to run this test: %s", what, howToInstall)
+}
+
+// Deadline is when a test must give up waiting: the test binary's own
+// deadline (go test -timeout), less a little time to report what it was
+// waiting for. Without -timeout there is none, and neither is there here.
+// Waiting with this, never with a fixed number of seconds, is how a test
+// passes on a loaded machine and still ends when something truly hangs.
+func Deadline(t testing.TB) (time.Time, bool) {
+	d, ok := t.(interface{ Deadline() (time.Time, bool) })
+	if !ok {
+		return time.Time{}, false
+	}
+	deadline, ok := d.Deadline()
+	if !ok {
+		return time.Time{}, false
+	}
+	margin := min(time.Until(deadline)/20, 10*time.Second)
+	return deadline.Add(-margin), true
+}
+
+// Context is the test's context, ended at Deadline.
+func Context(t testing.TB) context.Context {
+	ctx := t.Context()
+	if deadline, ok := Deadline(t); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		t.Cleanup(cancel)
+	}
+	return ctx
+}
+
+// Before reports whether the test may go on waiting at now: before
+// Deadline, or always when there is none.
+func Before(t testing.TB, now time.Time) bool {
+	deadline, ok := Deadline(t)
+	return !ok || now.Before(deadline)
 }
