@@ -5,8 +5,12 @@
 //
 //	gomicro new NAME [--non-interactive] [--set key=value]... [--template SRC]
 //	                 [--output DIR] [--force] [--dry-run] [--no-git]
-//	gomicro templates
-//	gomicro version
+//	gomicro upgrade [DIR...] [--dry-run] [--check] [--set key=value]...
+//	                 [--template SRC] [--force] [--non-interactive]
+//	gomicro templates [-v]
+//	gomicro template test|lint [SRC]
+//	gomicro version              (or gomicro --version)
+//	gomicro completion bash|zsh|fish|powershell
 //
 // Example:
 //
@@ -20,6 +24,8 @@ import "os"
 
 // Version is gomicro's own version, set at build time with
 // -ldflags "-X main.Version=<sha>", exactly like the services it generates.
+// Left at DEV, gomicro version reports what the go command recorded instead
+// (see buildVersion).
 var Version = "DEV"
 
 func main() {

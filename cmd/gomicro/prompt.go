@@ -29,7 +29,7 @@ func newPrompter(stdio IO, nonInteractive bool) generator.Prompter {
 	case stdio.Terminal:
 		return &formPrompter{in: newTerminalInput(stdio.In), out: stdio.Out}
 	default:
-		return noTerminal{}
+		return noTerminal{why: notTerminal(stdio)}
 	}
 }
 
@@ -40,10 +40,24 @@ func closePrompter(p generator.Prompter) {
 	}
 }
 
-type noTerminal struct{}
+// noTerminal refuses every question: gomicro prompts only when both stdin
+// and stdout are terminals (gomicro new x | cat has a terminal to read
+// from, but the form would be drawn into the pipe).
+type noTerminal struct{ why string }
 
-func (noTerminal) Ask(q generator.Question, _ string, _ func(string) error) (string, error) {
-	return "", usagef("%s needs an answer and stdin is not a terminal: pass --non-interactive to take defaults and --set values, or set ACCESSIBLE=1 to answer line by line", q.Name)
+func (p noTerminal) Ask(q generator.Question, _ string, _ func(string) error) (string, error) {
+	return "", usagef("%s needs an answer and %s: pass --non-interactive to take defaults and --set values, or set ACCESSIBLE=1 to answer line by line", q.Name, p.why)
+}
+
+// notTerminal says which of stdin and stdout is not a terminal.
+func notTerminal(stdio IO) string {
+	switch {
+	case stdio.InTerminal && !stdio.OutTerminal:
+		return "stdout is not a terminal"
+	case !stdio.InTerminal && stdio.OutTerminal:
+		return "stdin is not a terminal"
+	}
+	return "stdin and stdout are not terminals"
 }
 
 // title is the question as giter8 showed it: the prompt, then the default.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,9 @@ type IO struct {
 	// Terminal is true when both stdin and stdout are terminals: the only
 	// case in which gomicro may show interactive prompts.
 	Terminal bool
+	// InTerminal and OutTerminal say which of stdin and stdout is a
+	// terminal, so that a refusal to prompt can name the one that is not.
+	InTerminal, OutTerminal bool
 	// Accessible asks for line-by-line prompts read from In (for screen
 	// readers and piped answers), terminal or not.
 	Accessible bool
@@ -30,9 +34,11 @@ type IO struct {
 }
 
 func systemIO() IO {
+	in, out := term.IsTerminal(int(os.Stdin.Fd())), term.IsTerminal(int(os.Stdout.Fd()))
 	return IO{
 		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
-		Terminal:   term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stdout.Fd())),
+		Terminal:   in && out,
+		InTerminal: in, OutTerminal: out,
 		Accessible: os.Getenv("ACCESSIBLE") != "",
 	}
 }
@@ -102,12 +108,17 @@ func newRootCmd(stdio IO) *cobra.Command {
 		Long: "gomicro writes a new Go service repository from a template (Go modules, a Version\n" +
 			"set from the git SHA, cross-compiled .tar.gz artifacts, CI, S3 upload) and keeps it\n" +
 			"current as the template improves.",
+		Version:       version(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
 	root.SetIn(stdio.In)
 	root.SetOut(stdio.Out)
 	root.SetErr(stdio.Err)
+	// --version prints what the version command prints; declared here so
+	// that cobra gives it no -v, which templates takes for --verbose.
+	root.Flags().Bool("version", false, "print gomicro's version")
+	root.SetVersionTemplate("gomicro {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newNewCmd(stdio), newUpgradeCmd(stdio), newTemplatesCmd(stdio), newTemplateCmd(stdio), newVersionCmd(stdio))
 	return root
@@ -117,10 +128,66 @@ func newVersionCmd(stdio IO) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print gomicro's version",
-		Args:  cobra.NoArgs,
+		Long: "Print gomicro's version: the one set at build time with -ldflags \"-X main.Version=...\",\n" +
+			"else the module version and git revision the go command recorded, else DEV.",
+		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := fmt.Fprintln(stdio.Out, "gomicro "+Version)
+			_, err := fmt.Fprintln(stdio.Out, "gomicro "+version())
 			return err
 		},
 	}
+}
+
+// version is gomicro's version: Version when the build set it, else what
+// the go command recorded in the binary.
+func version() string {
+	if Version != "DEV" && Version != "" {
+		return Version
+	}
+	info, _ := debug.ReadBuildInfo()
+	return buildVersion(info)
+}
+
+// buildVersion is the version the go command recorded in info: the main
+// module's version (v1.2.0 from go install module@v1.2.0, a pseudo-version
+// built in a git checkout) and the first 12 characters of the git revision,
+// "+dirty" when the work tree had changes (vcs.revision, vcs.modified; a
+// pseudo-version that already holds the revision is not followed by it
+// again). DEV when it recorded neither, as in a build with -buildvcs=false
+// outside the module cache.
+func buildVersion(info *debug.BuildInfo) string {
+	if info == nil {
+		return "DEV"
+	}
+	module := info.Main.Version
+	if module == "(devel)" {
+		module = ""
+	}
+	var revision string
+	dirty := false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			revision = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if len(revision) > 12 {
+		revision = revision[:12]
+	}
+	if revision != "" && dirty {
+		revision += "+dirty"
+	}
+	switch {
+	case module == "" && revision == "":
+		return "DEV"
+	case revision == "":
+		return module
+	case module == "":
+		return revision
+	case strings.Contains(module, strings.TrimSuffix(revision, "+dirty")):
+		return module
+	}
+	return module + " (" + revision + ")"
 }

@@ -2,18 +2,25 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/templates"
 )
 
 func newTemplatesCmd(stdio IO) *cobra.Command {
-	return &cobra.Command{
+	verbose := false
+	cmd := &cobra.Command{
 		Use:   "templates",
 		Short: "List the embedded templates and their questions",
-		Args:  cobra.NoArgs,
+		Long: "List the templates built into gomicro, each with its questions: the key --set\n" +
+			"takes, the prompt, and the default in brackets (for a choice, the choices with\n" +
+			"the default marked *: [web*|worker]). With -v, each question's help too.",
+		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			w := tabwriter.NewWriter(stdio.Out, 0, 4, 2, ' ', 0)
 			for i, name := range templates.Names() {
@@ -24,19 +31,58 @@ func newTemplatesCmd(stdio IO) *cobra.Command {
 				if i > 0 {
 					fmt.Fprintln(w)
 				}
-				fmt.Fprintf(w, "%s %s\t%s\n", tmpl.Name, tmpl.Version, tmpl.Description)
-				for _, q := range tmpl.Questions {
-					detail := "[" + q.Default + "]"
-					if len(q.Choices) > 0 {
-						detail = fmt.Sprintf("%v %s", q.Choices, detail)
-					}
-					if q.When != "" {
-						detail += " when " + q.When
-					}
-					fmt.Fprintf(w, "  %s\t%s %s\n", q.Name, q.Prompt, detail)
-				}
+				listTemplate(w, tmpl, verbose)
 			}
 			return w.Flush()
 		},
 	}
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "show each question's help text")
+	return cmd
+}
+
+// listTemplate writes a template's heading and one line per question:
+//
+//	kind  What kind of service [web*|worker]
+//
+// with its help text on the next line when verbose.
+func listTemplate(w io.Writer, tmpl *generator.Template, verbose bool) {
+	fmt.Fprintf(w, "%s %s\t%s\n", tmpl.Name, tmpl.Version, tmpl.Description)
+	for _, q := range tmpl.Questions {
+		line := q.Prompt + " " + questionDefault(q)
+		if q.When != "" {
+			line += " when " + q.When
+		}
+		fmt.Fprintf(w, "  %s\t%s\n", q.Name, line)
+		if verbose && q.Help != "" {
+			fmt.Fprintf(w, "  \t  %s\n", q.Help)
+		}
+	}
+}
+
+// questionDefault shows a question's answers and default: [oddjob] for a
+// string, [web*|worker] for a choice and [true|false*] for a bool, the
+// default marked with *. A choice whose default is none of its choices (a
+// template expression, say) shows it apart: [a|b] [DEFAULT].
+func questionDefault(q generator.Question) string {
+	choices := q.Choices
+	if q.Type == generator.TypeBool {
+		choices = []string{"true", "false"}
+	}
+	if len(choices) == 0 {
+		return "[" + q.Default + "]"
+	}
+	marked := make([]string, len(choices))
+	found := false
+	for i, c := range choices {
+		marked[i] = c
+		if c == q.Default {
+			marked[i] += "*"
+			found = true
+		}
+	}
+	s := "[" + strings.Join(marked, "|") + "]"
+	if !found && q.Default != "" {
+		s += " [" + q.Default + "]"
+	}
+	return s
 }

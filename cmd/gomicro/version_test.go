@@ -1,0 +1,156 @@
+package main
+
+import (
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"testing"
+)
+
+func TestBuildVersion(t *testing.T) {
+	const rev = "7c59dfc1a2b3c4d5e6f708192a3b4c5d6e7f8091"
+	settings := func(kv ...string) []debug.BuildSetting {
+		var s []debug.BuildSetting
+		for i := 0; i < len(kv); i += 2 {
+			s = append(s, debug.BuildSetting{Key: kv[i], Value: kv[i+1]})
+		}
+		return s
+	}
+	info := func(version string, s []debug.BuildSetting) *debug.BuildInfo {
+		return &debug.BuildInfo{Main: debug.Module{Path: "github.com/gomicro/gomicro", Version: version}, Settings: s}
+	}
+	for _, tc := range []struct {
+		name string
+		info *debug.BuildInfo
+		want string
+	}{
+		{"no build info", nil, "DEV"},
+		{"nothing recorded", info("(devel)", nil), "DEV"},
+		{"empty version", info("", settings("vcs", "git")), "DEV"},
+		{"go install module@version", info("v1.4.0", nil), "v1.4.0"},
+		{"tagged checkout", info("v1.4.0", settings("vcs.revision", rev, "vcs.modified", "false")), "v1.4.0 (7c59dfc1a2b3)"},
+		{"tagged checkout, edited", info("v1.4.0+dirty", settings("vcs.revision", rev, "vcs.modified", "true")), "v1.4.0+dirty (7c59dfc1a2b3+dirty)"},
+		{"pseudo-version holds the revision", info("v0.0.0-20251129202100-7c59dfc1a2b3", settings("vcs.revision", rev, "vcs.modified", "false")), "v0.0.0-20251129202100-7c59dfc1a2b3"},
+		{"pseudo-version, dirty", info("v0.0.0-20251129202100-7c59dfc1a2b3+dirty", settings("vcs.revision", rev, "vcs.modified", "true")), "v0.0.0-20251129202100-7c59dfc1a2b3+dirty"},
+		{"revision only", info("(devel)", settings("vcs.revision", rev, "vcs.modified", "false")), "7c59dfc1a2b3"},
+		{"revision only, dirty", info("(devel)", settings("vcs.revision", rev, "vcs.modified", "true")), "7c59dfc1a2b3+dirty"},
+		{"short revision", info("", settings("vcs.revision", "abc123")), "abc123"},
+	} {
+		if got := buildVersion(tc.info); got != tc.want {
+			t.Errorf("%s: buildVersion = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestVersionBuilt builds gomicro from a git repository holding a copy of
+// this module, as a person does from a clone, and checks what version and
+// --version print: the revision the go command stamped (GOFLAGS=-buildvcs=true,
+// whatever go env says), +dirty once a file is edited, and the -X value
+// when the build sets one.
+func TestVersionBuilt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds gomicro three times")
+	}
+	for _, tool := range []string{"git", "go"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not found", tool)
+		}
+	}
+	src, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := filepath.Join(t.TempDir(), "gomicro")
+	copyModule(t, src, repo)
+
+	gitEnv := append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
+		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@localhost", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@localhost")
+	runIn := func(dir string, env []string, name string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command(name, args...)
+		cmd.Dir = dir
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	runIn(repo, gitEnv, "git", "init", "-q")
+	runIn(repo, gitEnv, "git", "add", "-A")
+	runIn(repo, gitEnv, "git", "commit", "-q", "-m", "copy")
+	rev := runIn(repo, gitEnv, "git", "rev-parse", "HEAD")[:12]
+
+	bin := filepath.Join(t.TempDir(), "gomicro")
+	goEnv := append(os.Environ(), "GOFLAGS=-buildvcs=true", "CGO_ENABLED=0", "GOWORK=off")
+	build := func(ldflags string) {
+		t.Helper()
+		// -trimpath: the copy compiles to what the build cache holds.
+		runIn(repo, goEnv, "go", "build", "-trimpath", "-ldflags="+ldflags, "-o", bin, "./cmd/gomicro")
+	}
+	check := func(want func(string) bool, what string) {
+		t.Helper()
+		for _, arg := range []string{"version", "--version"} {
+			got := runIn(repo, nil, bin, arg)
+			t.Logf("gomicro %s: %s", arg, got)
+			if !want(got) {
+				t.Errorf("gomicro %s = %q, want %s", arg, got, what)
+			}
+		}
+	}
+
+	build("")
+	check(func(s string) bool {
+		return strings.HasPrefix(s, "gomicro ") && strings.Contains(s, rev) && !strings.Contains(s, "dirty")
+	}, "the revision "+rev)
+
+	readme := filepath.Join(repo, "README.md")
+	f, err := os.OpenFile(readme, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("an edit\n")
+	f.Close()
+	build("")
+	check(func(s string) bool {
+		return strings.HasPrefix(s, "gomicro ") && strings.Contains(s, rev+"+dirty")
+	}, "the revision "+rev+"+dirty")
+
+	build("-X main.Version=1a2b3c")
+	check(func(s string) bool { return s == "gomicro 1a2b3c" }, `"gomicro 1a2b3c"`)
+}
+
+// copyModule copies the module at src into dst, without its .git.
+func copyModule(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir() && d.Name() == ".git":
+			return filepath.SkipDir
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case !d.Type().IsRegular():
+			return nil // symlinks and the like are no part of the build
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, info.Mode().Perm())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
