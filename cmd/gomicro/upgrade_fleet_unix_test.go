@@ -1,0 +1,164 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// fleetRun is this test binary started as gomicro upgrade on several
+// projects, its stdout read line by line and its stderr watched.
+type fleetRun struct {
+	cmd    *exec.Cmd
+	out    *bufio.Reader
+	seen   bytes.Buffer // stdout read so far
+	stderr *interruptible
+}
+
+func startFleet(t *testing.T, dir string, env []string, args ...string) *fleetRun {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &interruptible{cmd: exec.Command(exe, args...)}
+	g.cmd.Dir = dir
+	g.cmd.Env = append(os.Environ(), append([]string{"GOMICRO_TEST_AS_MAIN=1", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1"}, env...)...)
+	stdout, err := g.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr, err := g.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.lines = bufio.NewScanner(io.TeeReader(stderr, &g.stderr))
+	if err := g.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.cmd.Process.Kill(); g.cmd.Wait() })
+	return &fleetRun{cmd: g.cmd, out: bufio.NewReader(stdout), stderr: g}
+}
+
+// waitOut reads stdout until a line starts with prefix (no timeout of its
+// own: the test binary's deadline bounds it).
+func (f *fleetRun) waitOut(t *testing.T, prefix string) {
+	t.Helper()
+	for {
+		line, err := f.out.ReadString('\n')
+		f.seen.WriteString(line)
+		if strings.HasPrefix(line, prefix) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("gomicro ended before printing %q; stdout:\n%s\nstderr:\n%s", prefix, f.seen.String(), f.stderr.stderr.String())
+		}
+	}
+}
+
+// stop sends sig and returns the exit status, with all of stdout and stderr.
+func (f *fleetRun) stop(t *testing.T, sig syscall.Signal) (int, string, string) {
+	t.Helper()
+	if err := f.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		for f.stderr.lines.Scan() {
+		}
+		close(done)
+	}()
+	rest, _ := io.ReadAll(f.out)
+	f.seen.Write(rest)
+	<-done
+	err := f.cmd.Wait()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatal(err)
+	}
+	return f.cmd.ProcessState.ExitCode(), f.seen.String(), f.stderr.stderr.String()
+}
+
+// fleetProjects makes a template at 1.0.0 and 2.0.0 in dir, project cur at
+// 2.0.0 and the others at 1.0.0, without git.
+func fleetProjects(t *testing.T, dir string, behind ...string) {
+	t.Helper()
+	for version, body := range map[string]string{"1.0.0": "one\n", "2.0.0": "two\n"} {
+		writeTree(t, filepath.Join(dir, "tpl-"+version), map[string]string{
+			"template.yaml": "name: demo\nversion: " + version + "\nquestions:\n  - name: name\n",
+			"a.txt":         body, "b/c.txt": body, "d.txt": body,
+		})
+	}
+	mk := func(name, version string) {
+		if status, _, stderr := gomicroIn(t, "new", name, "--non-interactive", "--no-git", "--output", dir, "--template", filepath.Join(dir, "tpl-"+version)); status != 0 {
+			t.Fatalf("new %s: %s", name, stderr)
+		}
+	}
+	mk("cur", "2.0.0")
+	for _, name := range behind {
+		mk(name, "1.0.0")
+	}
+}
+
+// SIGTERM while projects of a fleet are being applied: each apply rolls
+// back, no project starts after the signal, the project that had finished
+// is reported, and gomicro exits 143.
+func TestFleetInterruptApply(t *testing.T) {
+	dir := t.TempDir()
+	behind := []string{"a", "b", "c", "d", "e"}
+	fleetProjects(t, dir, behind...)
+	before := map[string]map[string]string{}
+	for _, p := range behind {
+		before[p] = tree(t, filepath.Join(dir, p))
+	}
+	f := startFleet(t, dir, []string{"GOMICRO_TEST_HOLD=2"}, append([]string{"upgrade", "--template", "./tpl-2.0.0", "cur"}, behind...)...)
+	// cur comes first and is current: its block is printed once it is done.
+	f.waitOut(t, "cur: base:")
+	f.stderr.waitFor(t, "gomicro-test: holding")
+	status, stdout, stderr := f.stop(t, syscall.SIGTERM)
+	if status != 143 {
+		t.Errorf("exit status %d, want 143; stderr:\n%s", status, stderr)
+	}
+	if want := "cur: base: demo 2.0.0 as it renders today (3 files)\ncur: current (demo 2.0.0)\n"; stdout != want {
+		t.Errorf("stdout:\n%s\nwant:\n%s", stdout, want)
+	}
+	if !strings.HasSuffix(stderr, "gomicro: cancelled: no project but those above was touched\n") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+	for _, p := range behind {
+		sameTree(t, p+" after the interrupt", tree(t, filepath.Join(dir, p)), before[p])
+	}
+}
+
+// SIGINT while no apply runs (a project's template is still rendering,
+// in a loop): gomicro ends at once, printing what has finished.
+func TestFleetInterruptRender(t *testing.T) {
+	dir := t.TempDir()
+	fleetProjects(t, dir, "loop")
+	// loop's template, as recorded, now never finishes rendering.
+	writeTree(t, filepath.Join(dir, "tpl-1.0.0"), map[string]string{
+		"template.yaml": "name: demo\nversion: 1.1.0\nquestions:\n  - name: name\n",
+		"a.txt":         "{{ range 100000000000 }}{{ end }}",
+	})
+	f := startFleet(t, dir, []string{"GOMICRO_RENDER_TIMEOUT=1h"}, "upgrade", "cur", "loop")
+	f.waitOut(t, "cur: base:")
+	status, stdout, stderr := f.stop(t, syscall.SIGINT)
+	if status != 130 {
+		t.Errorf("exit status %d, want 130; stderr:\n%s", status, stderr)
+	}
+	if want := "cur: base: demo 2.0.0 as it renders today (3 files)\ncur: current (demo 2.0.0)\n"; stdout != want {
+		t.Errorf("stdout:\n%s\nwant:\n%s", stdout, want)
+	}
+	if stderr != "gomicro: cancelled: no project but those above was touched\n" {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+}
