@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/gomicro/gomicro/generator"
-	"github.com/gomicro/gomicro/internal/gentest"
+	"github.com/gomicro/gomicro/internal/testkit/gentest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden/ from the current templates")

@@ -19,7 +19,7 @@ import (
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/rootfs"
-	"github.com/gomicro/gomicro/internal/testtool"
+	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
 
 // FuzzUpgrade drives whole upgrades on a real directory, through the

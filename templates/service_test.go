@@ -21,8 +21,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gomicro/gomicro/internal/gentest"
-	"github.com/gomicro/gomicro/internal/testtool"
+	"github.com/gomicro/gomicro/internal/testkit/gentest"
+	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
 
 // TestGeneratedServiceWorks is the claim the service template makes, checked

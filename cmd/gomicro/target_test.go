@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomicro/gomicro/internal/testtool"
+	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
 
 // readOnlyParent makes parent/target (an empty directory) and makes parent

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/mod/zip"
 
 	"github.com/gomicro/gomicro/generator"
-	"github.com/gomicro/gomicro/internal/testtool"
+	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
 
 // A team's template, released twice. v1.1.0 changes the last line of

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gomicro/gomicro/internal/testtool"
+	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
 
 // SIGINT or SIGTERM while template test runs a check: the check and what it

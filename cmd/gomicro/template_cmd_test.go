@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomicro/gomicro/internal/testtool"
+	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
 
 // TestTemplateTestService runs the embedded template's own checks (vet, test,

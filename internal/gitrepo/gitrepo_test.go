@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomicro/gomicro/internal/testtool"
+	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
 
 // The identity the tests' own commits are made with.

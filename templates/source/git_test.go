@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gomicro/gomicro/internal/testtool"
+	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
 
 // gitTest isolates git from the machine's configuration and gomicro's

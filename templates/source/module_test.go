@@ -10,7 +10,7 @@ import (
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/zip"
 
-	"github.com/gomicro/gomicro/internal/testtool"
+	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
 
 const testModule = "example.com/acme/templates"

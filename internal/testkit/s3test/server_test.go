@@ -15,7 +15,7 @@ import (
 
 	"github.com/rclone/gofakes3"
 
-	"github.com/gomicro/gomicro/internal/s3test"
+	"github.com/gomicro/gomicro/internal/testkit/s3test"
 )
 
 // A SigV4 signer written from the AWS documentation, independent of both the

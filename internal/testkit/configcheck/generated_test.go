@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/gomicro/gomicro/generator"
-	"github.com/gomicro/gomicro/internal/configcheck"
-	"github.com/gomicro/gomicro/internal/gentest"
-	"github.com/gomicro/gomicro/internal/testtool"
+	"github.com/gomicro/gomicro/internal/testkit/configcheck"
+	"github.com/gomicro/gomicro/internal/testkit/gentest"
+	"github.com/gomicro/gomicro/internal/testkit/testtool"
 	"github.com/gomicro/gomicro/templates"
 )
 

@@ -18,9 +18,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomicro/gomicro/internal/gentest"
-	"github.com/gomicro/gomicro/internal/s3test"
-	"github.com/gomicro/gomicro/internal/testtool"
+	"github.com/gomicro/gomicro/internal/testkit/gentest"
+	"github.com/gomicro/gomicro/internal/testkit/s3test"
+	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
 
 const (

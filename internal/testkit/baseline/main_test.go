@@ -10,7 +10,7 @@ import (
 // writes for the defaults, or the side-by-side measurement compares unlike
 // things.
 func TestFilesMatchGolden(t *testing.T) {
-	golden := filepath.Join("..", "..", "golden", "default")
+	golden := filepath.Join("..", "..", "..", "golden", "default")
 	want := map[string]fs.FileInfo{}
 	err := filepath.WalkDir(golden, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

@@ -9,7 +9,7 @@
 //   - GoReleaserCheck runs goreleaser check and a snapshot release of
 //     .goreleaser.yaml, and inspects the archives it makes.
 //
-// The outside tools are found with internal/testtool: locally a missing one
+// The outside tools are found with internal/testkit/testtool: locally a missing one
 // skips the test, under GOMICRO_REQUIRE_TOOLS=1 (.ci/run) it fails.
 package configcheck
 

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomicro/gomicro/internal/configcheck"
-	"github.com/gomicro/gomicro/internal/testtool"
+	"github.com/gomicro/gomicro/internal/testkit/configcheck"
+	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
 
 // schema finds the CircleCI schema .ci/run installs.

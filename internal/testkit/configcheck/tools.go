@@ -21,9 +21,9 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gomicro/gomicro/generator"
-	"github.com/gomicro/gomicro/internal/gentest"
 	"github.com/gomicro/gomicro/internal/rules"
-	"github.com/gomicro/gomicro/internal/testtool"
+	"github.com/gomicro/gomicro/internal/testkit/gentest"
+	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
 
 // The tool versions .ci/run installs.
