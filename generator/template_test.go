@@ -11,25 +11,6 @@ import (
 	"github.com/gomicro/gomicro/generator"
 )
 
-// source is the name every test tree is loaded under; each problem line
-// starts with "template test: ".
-const source = "test"
-
-// tree builds a template tree from template.yaml's text and file bodies.
-func tree(config string, files map[string]string) fstest.MapFS {
-	fsys := fstest.MapFS{}
-	if config != "" {
-		fsys[generator.ConfigFile] = &fstest.MapFile{Data: []byte(config), Mode: 0o644}
-	}
-	for name, body := range files {
-		fsys[name] = &fstest.MapFile{Data: []byte(body), Mode: 0o644}
-	}
-	return fsys
-}
-
-// minimal is the smallest valid template.yaml header; tests append questions.
-const minimal = "name: t\nversion: 1.0.0\n"
-
 func TestLoadValid(t *testing.T) {
 	fsys := tree(minimal+`
 description: a test template
@@ -469,6 +450,22 @@ func TestLoadRefs(t *testing.T) {
 		config := head + "  - name: next\n    default: '" + ok + "'\n    when: '" + ok + "'\n"
 		if _, err := generator.Load(tree(config, nil), source); err != nil {
 			t.Errorf("%s: %v", ok, err)
+		}
+	}
+}
+
+func TestConditionErrors(t *testing.T) {
+	for name, cond := range map[string]string{
+		"names no file":  "  nosuch: 'true'\n",
+		"does not parse": "  README.md: '{{ if }}'\n",
+	} {
+		fsys := fstest.MapFS{
+			"template.yaml": {Data: []byte("name: c\nversion: 1.0.0\nconditions:\n" + cond)},
+			"README.md":     {Data: []byte("readme\n")},
+		}
+		_, err := generator.Load(fsys, "test")
+		if err == nil || !strings.Contains(err.Error(), "condition for ") {
+			t.Errorf("%s: err = %v, want a condition error", name, err)
 		}
 	}
 }
