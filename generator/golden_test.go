@@ -1,21 +1,17 @@
 package generator_test
 
 import (
-	"bytes"
 	"context"
 	"flag"
-	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 
 	"github.com/spf13/afero"
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/testkit/gentest"
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden/ from the current templates")
@@ -67,68 +63,30 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// compareTree reports every missing, unexpected and differing file of dir
-// against tree, execute bits included.
+// compareTree reports every missing, unexpected and differing file of the
+// rendered tree against the golden one in dir. Modes count by their execute
+// bit only: a checkout's other bits follow the umask.
 func compareTree(t *testing.T, dir string, tree *generator.Tree) {
 	t.Helper()
-	want := map[string]generator.File{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		want[filepath.ToSlash(rel)] = generator.File{Data: data, Mode: info.Mode().Perm()}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("read golden tree (run go test ./generator -update to create it): %v", err)
+	golden := treetest.SnapshotDir(t, dir)
+	if golden == nil {
+		t.Fatalf("no golden tree %s: run go test ./generator -update to create it", dir)
 	}
-	for _, got := range tree.Files {
-		w, ok := want[got.Path]
-		delete(want, got.Path)
-		switch {
-		case !ok:
-			t.Errorf("unexpected file %s (not in %s)", got.Path, dir)
-		case !bytes.Equal(w.Data, got.Data):
-			t.Errorf("%s differs from %s:\n%s", got.Path, dir, firstDifference(w.Data, got.Data))
-		case (w.Mode&0o111 != 0) != (got.Mode&0o111 != 0):
-			t.Errorf("%s: mode %v, golden has %v", got.Path, got.Mode, w.Mode)
+	want := treetest.Files(golden)
+	got := map[string]treetest.Entry{}
+	for _, f := range tree.Files {
+		got[f.Path] = treetest.NewFile(string(f.Data), f.Mode)
+	}
+	for _, m := range []map[string]treetest.Entry{got, want} {
+		for p, e := range m {
+			e.Mode = 0o644
+			if m[p].Mode&0o111 != 0 {
+				e.Mode = 0o755
+			}
+			m[p] = e
 		}
 	}
-	missing := make([]string, 0, len(want))
-	for p := range want {
-		missing = append(missing, p)
-	}
-	slices.Sort(missing)
-	for _, p := range missing {
-		t.Errorf("missing file %s (in %s, not rendered)", p, dir)
-	}
-	if t.Failed() {
+	if !treetest.Equal(t, "render against "+dir, got, want) {
 		t.Log("if the change is intended: go test ./generator -update, then review git diff golden/")
 	}
-}
-
-func firstDifference(want, got []byte) string {
-	wl, gl := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
-	for i := 0; i < max(len(wl), len(gl)); i++ {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g {
-			return fmt.Sprintf("  line %d\n  golden: %q\n  render: %q", i+1, w, g)
-		}
-	}
-	return "  (same lines, different line endings)"
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
 	"github.com/gomicro/gomicro/templates"
 )
 
@@ -157,13 +158,13 @@ func BenchmarkUpgrade(b *testing.B) {
 			b.Fatal(err)
 		}
 		p := upgBenchGenerate(b, tmpl, afero.NewMemMapFs(), "/svc")
-		pristine := upgFiles(b, p.fsys, p.dir)
+		pristine := treetest.Files(treetest.Snapshot(b, p.fsys, p.dir))
 		b.ReportAllocs()
 		for b.Loop() {
 			b.StopTimer()
 			fsys := afero.NewMemMapFs()
 			for rel, e := range pristine {
-				upgWrite(b, fsys, filepath.Join(p.dir, filepath.FromSlash(rel)), e.data, e.mode)
+				upgWrite(b, fsys, filepath.Join(p.dir, filepath.FromSlash(rel)), e.Data, e.Mode)
 			}
 			q := p
 			q.fsys = fsys

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"maps"
 	"math/rand/v2"
@@ -20,6 +19,7 @@ import (
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/rootfs"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
 // FuzzUpgrade drives whole upgrades on a real directory, through the
@@ -454,94 +454,6 @@ func (s fzuScenario) versions() (v1, v2 map[string]upgFile) {
 	return v1, v2
 }
 
-// fzuEntry is one thing in a directory tree: a file, a directory or a
-// symlink (data is then its target).
-type fzuEntry struct {
-	kind byte // 'f', 'd', 'l', '?'
-	data string
-	mode fs.FileMode
-}
-
-func (e fzuEntry) String() string {
-	switch e.kind {
-	case 'f':
-		return fmt.Sprintf("file %o %q", e.mode, e.data)
-	case 'd':
-		return fmt.Sprintf("dir %o", e.mode)
-	case 'l':
-		return "symlink -> " + e.data
-	case 0:
-		return "absent"
-	}
-	return "other"
-}
-
-// fzuSnapshot lists everything under dir, by slash path, never following
-// a symlink.
-func fzuSnapshot(t *testing.T, dir string) map[string]fzuEntry {
-	t.Helper()
-	snap := map[string]fzuEntry{}
-	err := filepath.WalkDir(dir, func(name string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if name == dir {
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, name)
-		rel = filepath.ToSlash(rel)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		e := fzuEntry{kind: '?', mode: info.Mode().Perm()}
-		switch {
-		case info.Mode()&fs.ModeSymlink != 0:
-			e.kind, e.mode = 'l', 0
-			target, err := os.Readlink(name)
-			if err != nil {
-				return err
-			}
-			e.data = target
-		case info.IsDir():
-			e.kind = 'd'
-		case info.Mode().IsRegular():
-			e.kind = 'f'
-			data, err := os.ReadFile(name)
-			if err != nil {
-				return err
-			}
-			e.data = string(data)
-		}
-		snap[rel] = e
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snap
-}
-
-// fzuDiff lists how two snapshots differ, one line each.
-func fzuDiff(before, after map[string]fzuEntry) []string {
-	var diffs []string
-	all := maps.Clone(before)
-	maps.Copy(all, after)
-	for _, p := range slices.Sorted(maps.Keys(all)) {
-		b, inBefore := before[p]
-		a, inAfter := after[p]
-		switch {
-		case !inAfter:
-			diffs = append(diffs, fmt.Sprintf("%s: gone (was %v)", p, b))
-		case !inBefore:
-			diffs = append(diffs, fmt.Sprintf("%s: appeared (%v)", p, a))
-		case a != b:
-			diffs = append(diffs, fmt.Sprintf("%s: %v, was %v", p, a, b))
-		}
-	}
-	return diffs
-}
-
 // fzuWayClear reports whether nothing but directories (or nothing at all)
 // lies on the way to p: no symlink, no file.
 func fzuWayClear(project, p string) bool {
@@ -752,8 +664,8 @@ func fzuRun(t *testing.T, s fzuScenario) {
 		}
 	}
 
-	outsideBefore := fzuSnapshot(t, outside)
-	before := fzuSnapshot(t, project)
+	outsideBefore := treetest.SnapshotDir(t, outside)
+	before := treetest.SnapshotDir(t, project)
 	base := v1
 	if s.flags&fNilBase != 0 {
 		base = nil
@@ -764,7 +676,7 @@ func fzuRun(t *testing.T, s fzuScenario) {
 		actions = append(actions, c.Path+": "+c.Action.String()+" ("+c.Why()+")")
 	}
 	t.Logf("scenario %+v\nproject before the upgrade:\n  %s\nplan:\n  %s", s, strings.Join(fzuList(before), "\n  "), strings.Join(actions, "\n  "))
-	if d := fzuDiff(before, fzuSnapshot(t, project)); len(d) > 0 {
+	if d := treetest.Diff(treetest.SnapshotDir(t, project), before); len(d) > 0 {
 		t.Fatalf("PlanUpgrade changed the project:\n  %s", strings.Join(d, "\n  "))
 	}
 	theirs := map[string]generator.File{}
@@ -773,28 +685,28 @@ func fzuRun(t *testing.T, s fzuScenario) {
 	}
 
 	applyErr := u.plan.Apply(ctx, root, ".")
-	after := fzuSnapshot(t, project)
+	after := treetest.SnapshotDir(t, project)
 
 	// 1. Nothing outside the project changes.
-	if d := fzuDiff(outsideBefore, fzuSnapshot(t, outside)); len(d) > 0 {
+	if d := treetest.Diff(treetest.SnapshotDir(t, outside), outsideBefore); len(d) > 0 {
 		t.Errorf("invariant 1: outside the project changed:\n  %s", strings.Join(d, "\n  "))
 	}
 	// 2. Every symlink of the team's is still there, leading where it did.
 	for p, e := range before {
-		if e.kind == 'l' && after[p] != e {
-			t.Errorf("invariant 2: symlink %s (-> %s) is now %v", p, e.data, after[p])
+		if e.Kind == treetest.Symlink && after[p] != e {
+			t.Errorf("invariant 2: symlink %s (-> %s) is now %v", p, e.Data, after[p])
 		}
 	}
 	for p, e := range after {
 		// 4. No conflict markers in a binary file; indeed a binary file is
 		// what was there or the template's version, byte for byte.
-		if e.kind == 'f' && strings.Contains(e.data, "\x00") {
-			if strings.Contains(e.data, "<<<<<<<") {
-				t.Errorf("invariant 4: %s holds a NUL and conflict markers: %q", p, e.data)
+		if e.Kind == treetest.File && strings.Contains(e.Data, "\x00") {
+			if strings.Contains(e.Data, "<<<<<<<") {
+				t.Errorf("invariant 4: %s holds a NUL and conflict markers: %q", p, e.Data)
 			}
 			th := theirs[strings.TrimSuffix(p, generator.SidecarSuffix)]
-			if was := before[p]; (was.kind != 'f' || e.data != was.data) && e.data != string(th.Data) {
-				t.Errorf("invariant 4: binary %s is %q: neither what was there (%v) nor theirs (%q)", p, e.data, before[p], th.Data)
+			if was := before[p]; (was.Kind != treetest.File || e.Data != was.Data) && e.Data != string(th.Data) {
+				t.Errorf("invariant 4: binary %s is %q: neither what was there (%v) nor theirs (%q)", p, e.Data, before[p], th.Data)
 			}
 		}
 		// 6. Nothing of gomicro's own is left behind.
@@ -807,14 +719,14 @@ func fzuRun(t *testing.T, s fzuScenario) {
 		if applyErr == nil {
 			t.Errorf("Apply of a plan blocked at %s succeeded", blocked[0].Path)
 		}
-		if d := fzuDiff(before, after); len(d) > 0 {
+		if d := treetest.Diff(after, before); len(d) > 0 {
 			t.Errorf("a refused upgrade (%v) changed the project:\n  %s", applyErr, strings.Join(d, "\n  "))
 		}
 		return
 	}
 	if applyErr != nil {
 		t.Errorf("Apply of a plan with nothing blocked: %v", applyErr)
-		if d := fzuDiff(before, after); len(d) > 0 {
+		if d := treetest.Diff(after, before); len(d) > 0 {
 			t.Errorf("and the failed Apply changed the project:\n  %s", strings.Join(d, "\n  "))
 		}
 		return
@@ -834,28 +746,28 @@ func fzuRun(t *testing.T, s fzuScenario) {
 		e, a := before[p], after[p]
 		gen, inGen := generated[p]
 		th, inTheirs := theirs[p]
-		if e.kind != 'f' {
+		if e.Kind != treetest.File {
 			continue
 		}
-		if inGen && e.data == string(gen.Data) {
+		if inGen && e.Data == string(gen.Data) {
 			// 8. A file the team left alone becomes theirs, or goes.
-			if e.mode != gen.Mode {
+			if e.Mode != gen.Mode {
 				continue // chmodded: 5 checks it
 			}
 			switch {
-			case !inTheirs && a.kind == 'f':
+			case !inTheirs && a.Kind == treetest.File:
 				t.Errorf("invariant 8: %s, as generated and removed by the template, is still there: %v", p, a)
-			case inTheirs && (a.kind != 'f' || a.data != string(th.Data) || a.mode != th.Mode):
-				t.Errorf("invariant 8: %s, as generated, is not theirs after the upgrade:\n got  %v\n want %v", p, a, fzuEntry{'f', string(th.Data), th.Mode})
+			case inTheirs && (a.Kind != treetest.File || a.Data != string(th.Data) || a.Mode != th.Mode):
+				t.Errorf("invariant 8: %s, as generated, is not theirs after the upgrade:\n got  %v\n want %v", p, a, treetest.NewFile(string(th.Data), th.Mode))
 			}
 			continue
 		}
 		// The team edited p (or added it): 3. no edit is lost.
-		if a.kind != 'f' {
+		if a.Kind != treetest.File {
 			t.Errorf("invariant 3: %s, edited by the team, is now %v; was %v", p, a, e)
 			continue
 		}
-		ours, got := []byte(e.data), []byte(a.data)
+		ours, got := []byte(e.Data), []byte(a.Data)
 		crlf := inTheirs && fzuIsCRLF(ours) && !bytes.Contains(th.Data, []byte("\r\n")) && !fzuBinary(ours)
 		oursN := ours
 		if crlf {
@@ -876,7 +788,7 @@ func fzuRun(t *testing.T, s fzuScenario) {
 			}
 			// A text sidecar beside a CRLF checkout is written in CRLF.
 			sc := after[p+generator.SidecarSuffix]
-			if want := th.Data; sc.kind != 'f' || sc.data != string(want) && (!crlf || fzuBinary(want) || !bytes.Equal(fzuToLF([]byte(sc.data)), want)) {
+			if want := th.Data; sc.Kind != treetest.File || sc.Data != string(want) && (!crlf || fzuBinary(want) || !bytes.Equal(fzuToLF([]byte(sc.Data)), want)) {
 				t.Errorf("invariant 3: %s%s = %v, want theirs %q", p, generator.SidecarSuffix, sc, want)
 			}
 		case bothChanged:
@@ -893,23 +805,23 @@ func fzuRun(t *testing.T, s fzuScenario) {
 	for p := range templatePaths {
 		e, a := before[p], after[p]
 		gen, inGen := generated[p]
-		if e.kind != 'f' || a.kind != 'f' || inGen && e.mode == gen.Mode {
+		if e.Kind != treetest.File || a.Kind != treetest.File || inGen && e.Mode == gen.Mode {
 			continue
 		}
 		isExec := func(m fs.FileMode) bool { return m&0o111 != 0 }
 		switch {
-		case !inGen && a.mode != e.mode:
-			t.Errorf("invariant 5: %s, added by the team with mode %o, is now %o", p, e.mode, a.mode)
-		case a.mode&0o666 != e.mode&0o666:
-			t.Errorf("invariant 5: %s: the team's mode %o (generated %o) is now %o", p, e.mode, gen.Mode, a.mode)
-		case isExec(e.mode) != isExec(gen.Mode) && a.mode != e.mode:
-			t.Errorf("invariant 5: %s: the team's execute bits %o (generated %o) are now %o", p, e.mode, gen.Mode, a.mode)
+		case !inGen && a.Mode != e.Mode:
+			t.Errorf("invariant 5: %s, added by the team with mode %o, is now %o", p, e.Mode, a.Mode)
+		case a.Mode&0o666 != e.Mode&0o666:
+			t.Errorf("invariant 5: %s: the team's mode %o (generated %o) is now %o", p, e.Mode, gen.Mode, a.Mode)
+		case isExec(e.Mode) != isExec(gen.Mode) && a.Mode != e.Mode:
+			t.Errorf("invariant 5: %s: the team's execute bits %o (generated %o) are now %o", p, e.Mode, gen.Mode, a.Mode)
 		}
 	}
 
 	// 3. The team's own files, that no template has, are untouched.
 	for p, e := range before {
-		if e.kind == 'f' && !templatePaths[p] && p != generator.ManifestFile && after[p] != e {
+		if e.Kind == treetest.File && !templatePaths[p] && p != generator.ManifestFile && after[p] != e {
 			t.Errorf("invariant 3: %s, the team's own file, was %v, is now %v", p, e, after[p])
 		}
 	}
@@ -944,7 +856,7 @@ func fzuRun(t *testing.T, s fzuScenario) {
 	}
 }
 
-func fzuList(snap map[string]fzuEntry) []string {
+func fzuList(snap map[string]treetest.Entry) []string {
 	var lines []string
 	for _, p := range slices.Sorted(maps.Keys(snap)) {
 		if p == generator.ManifestFile {

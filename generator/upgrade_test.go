@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
 // The helpers of this file are prefixed upg: other test files of the
@@ -115,57 +116,6 @@ func upgPlan(t testing.TB, fsys afero.Fs, dir string, base, theirs *generator.Te
 
 func upgLabel(tmpl *generator.Template) string { return "gomicro " + tmpl.Name + "@" + tmpl.Version }
 
-// upgEntry is one file on disk.
-type upgEntry struct {
-	data string
-	mode fs.FileMode
-}
-
-// upgFiles lists every regular file under dir, by slash path.
-func upgFiles(t testing.TB, fsys afero.Fs, dir string) map[string]upgEntry {
-	t.Helper()
-	files := map[string]upgEntry{}
-	err := afero.Walk(fsys, dir, func(p string, info fs.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		if info.IsDir() {
-			return nil
-		}
-		data, err := afero.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files[filepath.ToSlash(rel)] = upgEntry{string(data), info.Mode().Perm()}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
-
-func upgSameFiles(t testing.TB, what string, got, want map[string]upgEntry) {
-	t.Helper()
-	for p, w := range want {
-		g, ok := got[p]
-		switch {
-		case !ok:
-			t.Errorf("%s: %s is gone", what, p)
-		case g.data != w.data:
-			t.Errorf("%s: %s = %q, want %q", what, p, g.data, w.data)
-		case g.mode != w.mode:
-			t.Errorf("%s: %s mode %o, want %o", what, p, g.mode, w.mode)
-		}
-	}
-	for p := range got {
-		if _, ok := want[p]; !ok {
-			t.Errorf("%s: unexpected file %s", what, p)
-		}
-	}
-}
-
 func upgWrite(t testing.TB, fsys afero.Fs, name, data string, mode fs.FileMode) {
 	t.Helper()
 	if err := fsys.MkdirAll(filepath.Dir(name), 0o755); err != nil {
@@ -199,18 +149,20 @@ type upgRow struct {
 	ours      func(name string) any // string: new content; nil: delete; fs.FileMode: chmod
 	keep      bool                  // ours untouched
 	action    generator.Action
-	want      *upgEntry   // after Apply; nil: absent
-	chmod     fs.FileMode // after ours: the team's chmod
-	sidecar   *upgEntry   // FILE.gomicro-new after Apply
+	want      *treetest.Entry // after Apply; nil: absent
+	chmod     fs.FileMode     // after ours: the team's chmod
+	sidecar   *treetest.Entry // FILE.gomicro-new after Apply
 	noSidecar bool
 }
 
-func upgF(data string) *upgFile                    { return &upgFile{data: data} }
-func upgX(data string) *upgFile                    { return &upgFile{data: data, mode: 0o755} }
-func upgE(data string, mode fs.FileMode) *upgEntry { return &upgEntry{data, mode} }
-func upgContent(s string) func(string) any         { return func(string) any { return s } }
-func upgDeleted(string) any                        { return nil }
-func upgChmod(m fs.FileMode) func(string) any      { return func(string) any { return m } }
+func upgF(data string) *upgFile { return &upgFile{data: data} }
+func upgX(data string) *upgFile { return &upgFile{data: data, mode: 0o755} }
+func upgE(data string, mode fs.FileMode) *treetest.Entry {
+	return &treetest.Entry{Kind: treetest.File, Mode: mode, Data: data}
+}
+func upgContent(s string) func(string) any    { return func(string) any { return s } }
+func upgDeleted(string) any                   { return nil }
+func upgChmod(m fs.FileMode) func(string) any { return func(string) any { return m } }
 
 const (
 	upgMergeBase   = "one\ntwo\nthree\nfour\nfive\nsix\n"
@@ -335,9 +287,9 @@ func TestUpgradeDecisionTable(t *testing.T) {
 	dir := "/work/svc"
 	upgTeam(t, fsys, dir, v1, rows)
 
-	before := upgFiles(t, fsys, dir)
+	before := treetest.Snapshot(t, fsys, dir)
 	u := upgPlan(t, fsys, dir, v1, v2, nil)
-	upgSameFiles(t, "after PlanUpgrade", upgFiles(t, fsys, dir), before)
+	treetest.Equal(t, "after PlanUpgrade", treetest.Snapshot(t, fsys, dir), before)
 
 	for _, r := range rows {
 		t.Run(r.name+"/plan", func(t *testing.T) {
@@ -365,20 +317,20 @@ func TestUpgradeDecisionTable(t *testing.T) {
 	if err := u.plan.Apply(context.Background(), fsys, dir); err != nil {
 		t.Fatal(err)
 	}
-	after := upgFiles(t, fsys, dir)
+	after := treetest.Snapshot(t, fsys, dir)
 	for _, r := range rows {
 		t.Run(r.name+"/apply", func(t *testing.T) {
 			got, ok := after[r.path]
 			switch {
 			case r.want == nil && ok:
-				t.Errorf("%s exists after the upgrade (%q), want it absent", r.path, got.data)
+				t.Errorf("%s exists after the upgrade (%q), want it absent", r.path, got.Data)
 			case r.want == nil:
 			case !ok:
-				t.Errorf("%s is absent after the upgrade, want %q", r.path, r.want.data)
-			case got.data != r.want.data:
-				t.Errorf("%s = %q, want %q", r.path, got.data, r.want.data)
-			case got.mode != r.want.mode:
-				t.Errorf("%s mode %o, want %o", r.path, got.mode, r.want.mode)
+				t.Errorf("%s is absent after the upgrade, want %q", r.path, r.want.Data)
+			case got.Data != r.want.Data:
+				t.Errorf("%s = %q, want %q", r.path, got.Data, r.want.Data)
+			case got.Mode != r.want.Mode:
+				t.Errorf("%s mode %o, want %o", r.path, got.Mode, r.want.Mode)
 			}
 		})
 	}
@@ -390,13 +342,13 @@ func TestUpgradeDecisionTable(t *testing.T) {
 
 	// .gomicro.yml is theirs: the new version, answers and digests.
 	want, _ := u.theirs.File(generator.ManifestFile)
-	if got := after[generator.ManifestFile].data; got != string(want.Data) {
+	if got := after[generator.ManifestFile].Data; got != string(want.Data) {
 		t.Errorf(".gomicro.yml after the upgrade:\n%s\nwant theirs:\n%s", got, want.Data)
 	}
 	if !bytes.Equal(u.plan.Manifest.Data, want.Data) {
 		t.Error("Plan.Manifest is not theirs")
 	}
-	m, err := generator.ReadManifest([]byte(after[generator.ManifestFile].data))
+	m, err := generator.ReadManifest([]byte(after[generator.ManifestFile].Data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -430,7 +382,7 @@ func TestUpgradeDecisionTable(t *testing.T) {
 	if err := again.plan.Apply(context.Background(), fsys, dir); err != nil {
 		t.Fatal(err)
 	}
-	upgSameFiles(t, "after a no-op upgrade", upgFiles(t, fsys, dir), after)
+	treetest.Equal(t, "after a no-op upgrade", treetest.Snapshot(t, fsys, dir), after)
 }
 
 // Each row alone, in its own project: no row depends on another's company.
@@ -448,14 +400,14 @@ func TestUpgradeDecisionTableAlone(t *testing.T) {
 			if err := u.plan.Apply(context.Background(), fsys, "svc"); err != nil {
 				t.Fatal(err)
 			}
-			got := upgFiles(t, fsys, "svc")
-			want := map[string]upgEntry{}
+			got := treetest.Files(treetest.Snapshot(t, fsys, "svc"))
+			want := map[string]treetest.Entry{}
 			if r.want != nil {
 				want[r.path] = *r.want
 			}
 			mf, _ := u.theirs.File(generator.ManifestFile)
-			want[generator.ManifestFile] = upgEntry{string(mf.Data), 0o644}
-			upgSameFiles(t, "after the upgrade", got, want)
+			want[generator.ManifestFile] = treetest.NewFile(string(mf.Data), 0o644)
+			treetest.Equal(t, "after the upgrade", got, want)
 		})
 	}
 }
@@ -547,7 +499,7 @@ func TestUpgradeUnknownBase(t *testing.T) {
 			if err := plan.Apply(context.Background(), fsys, "svc"); err != nil {
 				t.Fatal(err)
 			}
-			after := upgFiles(t, fsys, "svc")
+			after := treetest.Snapshot(t, fsys, "svc")
 			for _, r := range rows {
 				got, ok := after[r.path]
 				switch {
@@ -565,7 +517,7 @@ func TestUpgradeUnknownBase(t *testing.T) {
 				}
 			}
 			mf, _ := theirs.File(generator.ManifestFile)
-			if after[generator.ManifestFile].data != string(mf.Data) {
+			if after[generator.ManifestFile].Data != string(mf.Data) {
 				t.Error(".gomicro.yml is not theirs after the upgrade")
 			}
 		})
@@ -615,7 +567,7 @@ func TestUpgradeBehind(t *testing.T) {
 	v1 := upgTemplate(t, "1.0.0", map[string]upgFile{"a.txt": {data: "a {{ .name }}\n"}, "run.sh": {data: "#!/bin/sh\n"}})
 	fsys := afero.NewMemMapFs()
 	upgGenerate(t, fsys, "svc", v1, nil)
-	before := upgFiles(t, fsys, "svc")
+	before := treetest.Snapshot(t, fsys, "svc")
 
 	t.Run("current", func(t *testing.T) {
 		u := upgPlan(t, fsys, "svc", v1, v1, nil)
@@ -647,7 +599,7 @@ func TestUpgradeBehind(t *testing.T) {
 		if err := u.plan.Apply(context.Background(), fsys, "svc"); err != nil {
 			t.Fatal(err)
 		}
-		m, err := generator.ReadManifest([]byte(upgFiles(t, fsys, "svc")[generator.ManifestFile].data))
+		m, err := generator.ReadManifest([]byte(treetest.Snapshot(t, fsys, "svc")[generator.ManifestFile].Data))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -666,9 +618,9 @@ func TestUpgradeBehind(t *testing.T) {
 			t.Errorf("a.txt: %v %q, want %v %q", c.Action, c.New, generator.Take, "a other\n")
 		}
 	})
-	upgSameFiles(t, "planning", upgFiles(t, fsys, "svc"), map[string]upgEntry{
+	treetest.Equal(t, "planning", treetest.Files(treetest.Snapshot(t, fsys, "svc")), map[string]treetest.Entry{
 		"a.txt": before["a.txt"], "run.sh": before["run.sh"],
-		generator.ManifestFile: upgFiles(t, fsys, "svc")[generator.ManifestFile],
+		generator.ManifestFile: treetest.Snapshot(t, fsys, "svc")[generator.ManifestFile],
 	})
 }
 
@@ -678,10 +630,10 @@ func TestUpgradeDiff(t *testing.T) {
 	v1, v2 := upgVersions(t, rows)
 	fsys := afero.NewMemMapFs()
 	upgTeam(t, fsys, "svc", v1, rows)
-	before := upgFiles(t, fsys, "svc")
+	before := treetest.Snapshot(t, fsys, "svc")
 	u := upgPlan(t, fsys, "svc", v1, v2, nil)
 	d := u.plan.Diff()
-	upgSameFiles(t, "after Diff", upgFiles(t, fsys, "svc"), before)
+	treetest.Equal(t, "after Diff", treetest.Snapshot(t, fsys, "svc"), before)
 
 	for _, want := range []string{
 		"--- a/take.txt\n+++ b/take.txt\n@@ -1 +1 @@\n-take 1 oddjob\n+take 2 oddjob\n",
@@ -712,9 +664,9 @@ func TestUpgradeDiff(t *testing.T) {
 		t.Skip("no git to check the diff applies")
 	}
 	work := t.TempDir()
-	for p, e := range before {
+	for p, e := range treetest.Files(before) {
 		name := filepath.Join(work, filepath.FromSlash(p))
-		upgWrite(t, afero.NewOsFs(), name, e.data, e.mode)
+		upgWrite(t, afero.NewOsFs(), name, e.Data, e.Mode)
 	}
 	cmd := exec.Command(git, "apply", "--unsafe-paths", "-p1", "-")
 	cmd.Dir = work
@@ -726,15 +678,15 @@ func TestUpgradeDiff(t *testing.T) {
 	if err := u.plan.Apply(context.Background(), fsys, "svc"); err != nil {
 		t.Fatal(err)
 	}
-	want := upgFiles(t, fsys, "svc")
+	want := treetest.Files(treetest.Snapshot(t, fsys, "svc"))
 	delete(want, generator.ManifestFile) // Diff leaves out the answers file
-	got := upgFiles(t, afero.NewOsFs(), work)
+	got := treetest.Files(treetest.Snapshot(t, afero.NewOsFs(), work))
 	delete(got, generator.ManifestFile)
 	for p, e := range got {
-		e.mode = want[p].mode // git apply does not read our mode lines
+		e.Mode = want[p].Mode // git apply does not read our mode lines
 		got[p] = e
 	}
-	upgSameFiles(t, "git apply of Diff()", got, want)
+	treetest.Equal(t, "git apply of Diff()", got, want)
 }
 
 // upgFaultFs fails the nth call of one operation once armed.
@@ -817,7 +769,7 @@ func TestUpgradeApplyAtomic(t *testing.T) {
 				for n := 1; ; n++ {
 					osfs, dir := base.fs(t)
 					upgTeam(t, osfs, dir, v1, rows)
-					before := upgFiles(t, osfs, dir)
+					before := treetest.Snapshot(t, osfs, dir)
 					u := upgPlan(t, osfs, dir, v1, v2, nil)
 					fsys := &upgFaultFs{Fs: osfs, op: op, n: n, armed: true}
 					err := u.plan.Apply(context.Background(), fsys, dir)
@@ -844,7 +796,7 @@ func TestUpgradeApplyAtomic(t *testing.T) {
 					if !errors.Is(err, errUpgInjected) {
 						t.Errorf("%s #%d fails: Apply err = %v, want the injected failure", op, n, err)
 					}
-					upgSameFiles(t, fmt.Sprintf("%s #%d fails", op, n), upgFiles(t, osfs, dir), before)
+					treetest.Equal(t, fmt.Sprintf("%s #%d fails", op, n), treetest.Snapshot(t, osfs, dir), before)
 				}
 			})
 		}
@@ -894,7 +846,7 @@ func TestUpgradeDirectoryInTheWay(t *testing.T) {
 			upgGenerate(t, fsys, "svc", v1, nil)
 			fsys.Remove("svc/" + p)
 			upgWrite(t, fsys, "svc/"+p+"/inside", "x\n", 0o644)
-			before := upgFiles(t, fsys, "svc")
+			before := treetest.Snapshot(t, fsys, "svc")
 			u := upgPlan(t, fsys, "svc", v1, v2, nil)
 			c := upgChange(t, u.plan, p)
 			if c.Action != want {
@@ -909,7 +861,7 @@ func TestUpgradeDirectoryInTheWay(t *testing.T) {
 			if err := u.plan.Apply(context.Background(), fsys, "svc"); err == nil {
 				t.Error("Apply of a blocked plan succeeded")
 			}
-			upgSameFiles(t, "after a refused Apply", upgFiles(t, fsys, "svc"), before)
+			treetest.Equal(t, "after a refused Apply", treetest.Snapshot(t, fsys, "svc"), before)
 		})
 	}
 }
@@ -944,7 +896,7 @@ func TestUpgradeEmptyFiles(t *testing.T) {
 			if err := u.plan.Apply(context.Background(), fsys, "svc"); err != nil {
 				t.Fatal(err)
 			}
-			got, ok := upgFiles(t, fsys, "svc")[r.path]
+			got, ok := treetest.Snapshot(t, fsys, "svc")[r.path]
 			if !ok || got != *r.want {
 				t.Errorf("after the upgrade: %+v (present %v), want %+v", got, ok, *r.want)
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/rootfs"
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
 // upgTrustRows are the rows of the decision table that real-world trees
@@ -66,8 +67,8 @@ func TestUpgradeTrustRows(t *testing.T) {
 			if err := u.plan.Apply(context.Background(), fsys, "svc"); err != nil {
 				t.Fatal(err)
 			}
-			got := upgFiles(t, fsys, "svc")
-			want := map[string]upgEntry{}
+			got := treetest.Files(treetest.Snapshot(t, fsys, "svc"))
+			want := map[string]treetest.Entry{}
 			if r.want != nil {
 				want[r.path] = *r.want
 			}
@@ -75,10 +76,10 @@ func TestUpgradeTrustRows(t *testing.T) {
 				want[r.path+generator.SidecarSuffix] = *r.sidecar
 			}
 			mf, _ := u.theirs.File(generator.ManifestFile)
-			want[generator.ManifestFile] = upgEntry{string(mf.Data), 0o644}
-			upgSameFiles(t, "after the upgrade", got, want)
+			want[generator.ManifestFile] = treetest.NewFile(string(mf.Data), 0o644)
+			treetest.Equal(t, "after the upgrade", got, want)
 			for p, e := range got {
-				if strings.Contains(e.data, "\x00") && strings.Contains(e.data, "<<<<<<<") {
+				if strings.Contains(e.Data, "\x00") && strings.Contains(e.Data, "<<<<<<<") {
 					t.Errorf("%s: conflict markers in a binary file", p)
 				}
 			}
@@ -134,7 +135,7 @@ func TestUpgradeFileBecomesDirectory(t *testing.T) {
 					for p, data := range tt.team {
 						upgWrite(t, fsys.fs, p, data, 0o644)
 					}
-					before := upgFiles(t, fsys.fs, ".")
+					before := treetest.Snapshot(t, fsys.fs, ".")
 					u := upgPlan(t, fsys.fs, ".", v1, v2, nil)
 					if tt.blocked != "" {
 						c := upgChange(t, u.plan, tt.blocked)
@@ -144,19 +145,19 @@ func TestUpgradeFileBecomesDirectory(t *testing.T) {
 						if err := u.plan.Apply(context.Background(), fsys.fs, "."); err == nil {
 							t.Fatal("Apply of a blocked plan succeeded")
 						}
-						upgSameFiles(t, "after a refused upgrade", upgFiles(t, fsys.fs, "."), before)
+						treetest.Equal(t, "after a refused upgrade", treetest.Snapshot(t, fsys.fs, "."), before)
 						return
 					}
 					if err := u.plan.Apply(context.Background(), fsys.fs, "."); err != nil {
 						t.Fatal(err)
 					}
-					got := upgFiles(t, fsys.fs, ".")
+					got := treetest.Files(treetest.Snapshot(t, fsys.fs, "."))
 					delete(got, generator.ManifestFile)
-					want := map[string]upgEntry{}
+					want := map[string]treetest.Entry{}
 					for p, data := range tt.want {
-						want[p] = upgEntry{data, 0o644}
+						want[p] = treetest.NewFile(data, 0o644)
 					}
-					upgSameFiles(t, "after the upgrade", got, want)
+					treetest.Equal(t, "after the upgrade", got, want)
 				})
 			}
 		})
@@ -268,7 +269,7 @@ func TestUpgradeSidecarIsNeverOverwritten(t *testing.T) {
 			upgGenerate(t, fsys, "svc", v1, nil)
 			upgWrite(t, fsys, "svc/a.txt", "a (team)\n", 0o644)
 			upgWrite(t, fsys, "svc/a.txt"+generator.SidecarSuffix, tt.sidecar, 0o644)
-			before := upgFiles(t, fsys, "svc")
+			before := treetest.Snapshot(t, fsys, "svc")
 			u := upgPlan(t, fsys, "svc", nil, v2, nil) // no base: a sidecar
 			c := upgChange(t, u.plan, "a.txt")
 			if tt.blocked {
@@ -278,7 +279,7 @@ func TestUpgradeSidecarIsNeverOverwritten(t *testing.T) {
 				if err := u.plan.Apply(context.Background(), fsys, "svc"); err == nil {
 					t.Error("Apply succeeded")
 				}
-				upgSameFiles(t, "after a refused Apply", upgFiles(t, fsys, "svc"), before)
+				treetest.Equal(t, "after a refused Apply", treetest.Snapshot(t, fsys, "svc"), before)
 				return
 			}
 			if c.Action != generator.Sidecar {
@@ -332,14 +333,14 @@ func TestUpgradeApplyCancelled(t *testing.T) {
 	v1, v2 := upgVersions(t, upgRows)
 	root := upgRootFs(t)
 	upgTeam(t, root, ".", v1, upgRows)
-	before := upgFiles(t, root, ".")
+	before := treetest.Snapshot(t, root, ".")
 	u := upgPlan(t, root, ".", v1, v2, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := u.plan.Apply(ctx, root, "."); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	upgSameFiles(t, "after a cancelled upgrade", upgFiles(t, root, "."), before)
+	treetest.Equal(t, "after a cancelled upgrade", treetest.Snapshot(t, root, "."), before)
 	entries, _ := afero.ReadDir(root, ".")
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), ".gomicro-") {
@@ -371,8 +372,8 @@ func TestUpgradeCRLFCheckoutIsCurrent(t *testing.T) {
 	v2 := upgTemplate(t, "2.0.0", map[string]upgFile{"a.txt": {data: "a\nB\n"}, "c.txt": {data: "c\n"}})
 	fsys := afero.NewMemMapFs()
 	upgGenerate(t, fsys, "svc", v1, nil)
-	for p, e := range upgFiles(t, fsys, "svc") {
-		upgWrite(t, fsys, "svc/"+p, strings.ReplaceAll(e.data, "\n", "\r\n"), e.mode)
+	for p, e := range treetest.Files(treetest.Snapshot(t, fsys, "svc")) {
+		upgWrite(t, fsys, "svc/"+p, strings.ReplaceAll(e.Data, "\n", "\r\n"), e.Mode)
 	}
 	if u := upgPlan(t, fsys, "svc", v1, v1, nil); u.plan.Behind() {
 		t.Errorf("a CRLF checkout is behind its own template:\n%s", u.plan.Diff())
@@ -381,9 +382,9 @@ func TestUpgradeCRLFCheckoutIsCurrent(t *testing.T) {
 	if err := u.plan.Apply(context.Background(), fsys, "svc"); err != nil {
 		t.Fatal(err)
 	}
-	for p, e := range upgFiles(t, fsys, "svc") {
-		if strings.Count(e.data, "\n") != strings.Count(e.data, "\r\n") {
-			t.Errorf("%s lost its CRLF line endings: %q", p, e.data)
+	for p, e := range treetest.Files(treetest.Snapshot(t, fsys, "svc")) {
+		if strings.Count(e.Data, "\n") != strings.Count(e.Data, "\r\n") {
+			t.Errorf("%s lost its CRLF line endings: %q", p, e.Data)
 		}
 	}
 	if again := upgPlan(t, fsys, "svc", v2, v2, nil); again.plan.Behind() {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
 // sampleTree is a small rendered project: nested directories, a script and a
@@ -29,79 +29,21 @@ func sampleTree() *generator.Tree {
 	}}
 }
 
-// entry is one file or directory of a snapshot.
-type entry struct {
-	dir  bool
-	mode fs.FileMode
-	data string
-}
-
-// snapshot records every file and directory under root, keyed by slash path
-// relative to root ("." for root itself); nil when root does not exist.
-func snapshot(t *testing.T, fsys afero.Fs, root string) map[string]entry {
-	t.Helper()
-	if _, err := fsys.Stat(root); errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	snap := map[string]entry{}
-	err := afero.Walk(fsys, root, func(p string, info fs.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		e := entry{dir: info.IsDir(), mode: info.Mode().Perm()}
-		if !e.dir {
-			data, err := afero.ReadFile(fsys, p)
-			if err != nil {
-				return err
-			}
-			e.data = string(data)
-		}
-		snap[filepath.ToSlash(rel)] = e
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snap
-}
-
-func sameSnapshot(t *testing.T, what string, got, want map[string]entry) {
-	t.Helper()
-	for p, w := range want {
-		g, ok := got[p]
-		switch {
-		case !ok:
-			t.Errorf("%s: %s is gone", what, p)
-		case g != w:
-			t.Errorf("%s: %s changed: %+v, was %+v", what, p, g, w)
-		}
-	}
-	for p := range got {
-		if _, ok := want[p]; !ok {
-			t.Errorf("%s: %s appeared", what, p)
-		}
-	}
-}
-
 // checkProject checks that dir holds exactly tree (plus the extra files
 // given), with the tree's modes.
-func checkProject(t *testing.T, fsys afero.Fs, dir string, tree *generator.Tree, extra map[string]entry) {
+func checkProject(t *testing.T, fsys afero.Fs, dir string, tree *generator.Tree, extra map[string]treetest.Entry) {
 	t.Helper()
-	want := map[string]entry{".": {dir: true, mode: 0o755}}
+	want := map[string]treetest.Entry{".": treetest.NewDir(0o755)}
 	for _, f := range tree.Files {
 		for d := filepath.Dir(f.Path); d != "."; d = filepath.Dir(d) {
-			want[filepath.ToSlash(d)] = entry{dir: true, mode: 0o755}
+			want[filepath.ToSlash(d)] = treetest.NewDir(0o755)
 		}
-		want[f.Path] = entry{mode: f.Mode, data: string(f.Data)}
+		want[f.Path] = treetest.NewFile(string(f.Data), f.Mode)
 	}
 	for p, e := range extra {
 		want[p] = e
 	}
-	sameSnapshot(t, dir, snapshot(t, fsys, dir), want)
+	treetest.Equal(t, dir, treetest.Snapshot(t, fsys, dir), want)
 }
 
 // siblings lists the names in dir's parent other than dir itself, so a test
@@ -183,7 +125,7 @@ func TestWrite(t *testing.T) {
 					t.Fatal(err)
 				}
 				// The directory was there: it keeps its own mode.
-				checkProject(t, fs, dir, tree, map[string]entry{".": {dir: true, mode: 0o700}})
+				checkProject(t, fs, dir, tree, map[string]treetest.Entry{".": treetest.NewDir(0o700)})
 				if left := siblings(t, fs, dir); len(left) > 0 {
 					t.Errorf("left beside the project: %q", left)
 				}
@@ -192,7 +134,7 @@ func TestWrite(t *testing.T) {
 			t.Run("non-empty without force", func(t *testing.T) {
 				dir := filepath.Join(parent, "busy", "svc")
 				writeFiles(t, fs, dir, map[string]string{"go.mod": "module mine\n", "notes/a.txt": "mine"})
-				before := snapshot(t, fs, parent)
+				before := treetest.Snapshot(t, fs, parent)
 				_, err := generator.Write(context.Background(), fs, dir, tree, generator.WriteOptions{})
 				if !errors.Is(err, generator.ErrNotEmpty) {
 					t.Fatalf("err = %v, want ErrNotEmpty", err)
@@ -200,7 +142,7 @@ func TestWrite(t *testing.T) {
 				if !strings.Contains(err.Error(), dir) {
 					t.Errorf("err = %q does not name %s", err, dir)
 				}
-				sameSnapshot(t, "after refusal", snapshot(t, fs, parent), before)
+				treetest.Equal(t, "after refusal", treetest.Snapshot(t, fs, parent), before)
 			})
 
 			t.Run("non-empty with force", func(t *testing.T) {
@@ -214,10 +156,10 @@ func TestWrite(t *testing.T) {
 				if _, err := generator.Write(context.Background(), fs, dir, tree, generator.WriteOptions{Force: true}); err != nil {
 					t.Fatal(err)
 				}
-				checkProject(t, fs, dir, tree, map[string]entry{
-					"notes":           {dir: true, mode: 0o755},
-					"notes/a.txt":     {mode: 0o600, data: "mine"},
-					"scripts/mine.sh": {mode: 0o600, data: "mine"},
+				checkProject(t, fs, dir, tree, map[string]treetest.Entry{
+					"notes":           treetest.NewDir(0o755),
+					"notes/a.txt":     treetest.NewFile("mine", 0o600),
+					"scripts/mine.sh": treetest.NewFile("mine", 0o600),
 				})
 				if left := siblings(t, fs, dir); len(left) > 0 {
 					t.Errorf("left beside the project: %q", left)
@@ -232,36 +174,36 @@ func TestWrite(t *testing.T) {
 				if err := afero.WriteFile(fs, dir, []byte("x"), 0o644); err != nil {
 					t.Fatal(err)
 				}
-				before := snapshot(t, fs, parent)
+				before := treetest.Snapshot(t, fs, parent)
 				for _, force := range []bool{false, true} {
 					_, err := generator.Write(context.Background(), fs, dir, tree, generator.WriteOptions{Force: force})
 					if err == nil || !strings.Contains(err.Error(), "not a directory") {
 						t.Errorf("force=%v: err = %v, want not a directory", force, err)
 					}
 				}
-				sameSnapshot(t, "after refusal", snapshot(t, fs, parent), before)
+				treetest.Equal(t, "after refusal", treetest.Snapshot(t, fs, parent), before)
 			})
 
 			t.Run("a directory where the tree writes a file", func(t *testing.T) {
 				dir := filepath.Join(parent, "dirclash", "svc")
 				writeFiles(t, fs, dir, map[string]string{"go.mod/x": "x", "keep": "k"})
-				before := snapshot(t, fs, parent)
+				before := treetest.Snapshot(t, fs, parent)
 				_, err := generator.Write(context.Background(), fs, dir, tree, generator.WriteOptions{Force: true})
 				if err == nil || !strings.Contains(err.Error(), "go.mod") {
 					t.Errorf("err = %v, want one naming go.mod", err)
 				}
-				sameSnapshot(t, "after refusal", snapshot(t, fs, parent), before)
+				treetest.Equal(t, "after refusal", treetest.Snapshot(t, fs, parent), before)
 			})
 
 			t.Run("a file where the tree needs a directory", func(t *testing.T) {
 				dir := filepath.Join(parent, "fileclash", "svc")
 				writeFiles(t, fs, dir, map[string]string{"scripts": "a file", "go.mod": "module mine\n"})
-				before := snapshot(t, fs, parent)
+				before := treetest.Snapshot(t, fs, parent)
 				_, err := generator.Write(context.Background(), fs, dir, tree, generator.WriteOptions{Force: true})
 				if err == nil || !strings.Contains(err.Error(), "scripts") {
 					t.Errorf("err = %v, want one naming scripts", err)
 				}
-				sameSnapshot(t, "after refusal", snapshot(t, fs, parent), before)
+				treetest.Equal(t, "after refusal", treetest.Snapshot(t, fs, parent), before)
 			})
 
 			t.Run("a tree with a file and a directory at one path", func(t *testing.T) {
@@ -276,13 +218,13 @@ func TestWrite(t *testing.T) {
 					{Path: "a", Data: []byte("file"), Mode: 0o644},
 					{Path: "a/b", Data: []byte("in dir"), Mode: 0o644},
 				}}
-				before := snapshot(t, fs, parent)
+				before := treetest.Snapshot(t, fs, parent)
 				_, err := generator.Write(context.Background(), fs, dir, bad, generator.WriteOptions{})
 				if err == nil {
 					t.Fatal("Write succeeded")
 				}
 				t.Logf("error: %v", err)
-				sameSnapshot(t, "after failure", snapshot(t, fs, parent), before)
+				treetest.Equal(t, "after failure", treetest.Snapshot(t, fs, parent), before)
 			})
 
 			t.Run("trailing separator", func(t *testing.T) {
@@ -337,14 +279,14 @@ func TestWriteFailureLeavesNothing(t *testing.T) {
 				t.Run(fmt.Sprintf("fresh/fail write %d", n), func(t *testing.T) {
 					parent := filepath.Join(base.parent, fmt.Sprintf("fresh%d", n))
 					writeFiles(t, base.fsys, parent, map[string]string{"other/file": "unrelated"})
-					before := snapshot(t, base.fsys, parent)
+					before := treetest.Snapshot(t, base.fsys, parent)
 					fsys := &failingFs{Fs: base.fsys, n: int64(n)}
 					dir := filepath.Join(parent, "svc")
 					_, err := generator.Write(context.Background(), fsys, dir, tree, generator.WriteOptions{})
 					if !errors.Is(err, errDiskFull) {
 						t.Fatalf("err = %v, want the injected failure", err)
 					}
-					sameSnapshot(t, "after failure", snapshot(t, base.fsys, parent), before)
+					treetest.Equal(t, "after failure", treetest.Snapshot(t, base.fsys, parent), before)
 				})
 				t.Run(fmt.Sprintf("empty dir/fail write %d", n), func(t *testing.T) {
 					parent := filepath.Join(base.parent, fmt.Sprintf("empty%d", n))
@@ -356,9 +298,9 @@ func TestWriteFailureLeavesNothing(t *testing.T) {
 					if _, err := generator.Write(context.Background(), fsys, dir, tree, generator.WriteOptions{}); !errors.Is(err, errDiskFull) {
 						t.Fatalf("err = %v, want the injected failure", err)
 					}
-					after := snapshot(t, base.fsys, parent)
+					after := treetest.Snapshot(t, base.fsys, parent)
 					delete(after, "svc") // the empty directory may stay or go
-					sameSnapshot(t, "after failure", after, map[string]entry{".": {dir: true, mode: 0o755}})
+					treetest.Equal(t, "after failure", after, map[string]treetest.Entry{".": treetest.NewDir(0o755)})
 				})
 				t.Run(fmt.Sprintf("force/fail write %d", n), func(t *testing.T) {
 					// Files already replaced stay replaced, but no
@@ -369,12 +311,12 @@ func TestWriteFailureLeavesNothing(t *testing.T) {
 					if _, err := generator.Write(context.Background(), fsys, dir, tree, generator.WriteOptions{Force: true}); !errors.Is(err, errDiskFull) {
 						t.Fatalf("err = %v, want the injected failure", err)
 					}
-					for p, e := range snapshot(t, base.fsys, dir) {
+					for p, e := range treetest.Snapshot(t, base.fsys, dir) {
 						if strings.Contains(p, ".gomicro-tmp-") {
 							t.Errorf("temporary file %s left", p)
 						}
-						if f, ok := tree.File(p); ok && e.data != string(f.Data) && p != "go.mod" {
-							t.Errorf("%s half written: %q", p, e.data)
+						if f, ok := tree.File(p); ok && e.Data != string(f.Data) && p != "go.mod" {
+							t.Errorf("%s half written: %q", p, e.Data)
 						}
 					}
 				})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/rootfs"
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
 // With --force into a project that holds symlinks, nothing is written
@@ -93,12 +94,12 @@ func TestWriteNeverRemovesWhatAppeared(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "go.mod") {
 				t.Fatalf("err = %v, want one naming go.mod", err)
 			}
-			got := snapshot(t, base.fsys, dir)
-			want := map[string]entry{".": {dir: true, mode: 0o755}, "go.mod": {mode: 0o644, data: "not gomicro's\n"}}
+			got := treetest.Snapshot(t, base.fsys, dir)
+			want := map[string]treetest.Entry{".": treetest.NewDir(0o755), "go.mod": treetest.NewFile("not gomicro's\n", 0o644)}
 			if base.name == "mem" {
 				want["."] = got["."] // MemMapFs reports its own directory modes
 			}
-			sameSnapshot(t, "after the failure", got, want)
+			treetest.Equal(t, "after the failure", got, want)
 		})
 	}
 }
@@ -131,18 +132,18 @@ func TestWriteCancelled(t *testing.T) {
 				} else {
 					writeFiles(t, base.fsys, parent, map[string]string{"other": "x"})
 				}
-				before := snapshot(t, base.fsys, parent)
+				before := treetest.Snapshot(t, base.fsys, parent)
 				ctx, cancel := context.WithCancel(context.Background())
 				fsys := &cancellingFs{Fs: base.fsys, n: 3, cancel: cancel}
 				_, err := generator.Write(ctx, fsys, dir, sampleTree(), generator.WriteOptions{Force: force})
 				if !errors.Is(err, context.Canceled) {
 					t.Fatalf("force=%v: err = %v, want context.Canceled", force, err)
 				}
-				after := snapshot(t, base.fsys, parent)
+				after := treetest.Snapshot(t, base.fsys, parent)
 				if !force {
 					delete(after, "svc") // Write made it; removed or left empty
 				}
-				sameSnapshot(t, "after cancelling", after, before)
+				treetest.Equal(t, "after cancelling", after, before)
 			}
 		})
 	}

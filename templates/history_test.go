@@ -1,15 +1,16 @@
 package templates_test
 
 import (
-	"bytes"
 	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
 	"github.com/gomicro/gomicro/templates"
 )
 
@@ -38,8 +39,8 @@ func TestHistory(t *testing.T) {
 			t.Errorf("template %s %s has no snapshot: run go test ./templates -run History -snapshot and commit %s", name, version, snapshotDir)
 			continue
 		}
-		if diffs := compareFS(current, snapshot); len(diffs) > 0 {
-			t.Errorf("template %s changed but its version is still %s, which is released: bump version in templates/%s/template.yaml, then run go test ./templates -run History -snapshot\n%v", name, version, name, diffs)
+		if diffs := treetest.Diff(treetest.Files(treetest.SnapshotFS(t, current)), treetest.Files(treetest.SnapshotFS(t, snapshot))); len(diffs) > 0 {
+			t.Errorf("template %s changed but its version is still %s, which is released: bump version in templates/%s/template.yaml, then run go test ./templates -run History -snapshot\nthe tree against its snapshot:\n  %s", name, version, name, strings.Join(diffs, "\n  "))
 		}
 	}
 	entries, err := os.ReadDir("history")
@@ -69,35 +70,4 @@ func versionOf(t *testing.T, fsys fs.FS) string {
 		t.Fatal(err)
 	}
 	return cfg.Version
-}
-
-// compareFS lists the files that differ, are missing or are extra in b.
-func compareFS(a, b fs.FS) []string {
-	files := func(fsys fs.FS) map[string][]byte {
-		m := map[string][]byte{}
-		fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() {
-				m[p], _ = fs.ReadFile(fsys, p)
-			}
-			return nil
-		})
-		return m
-	}
-	fa, fb := files(a), files(b)
-	var diffs []string
-	for p, data := range fa {
-		other, ok := fb[p]
-		switch {
-		case !ok:
-			diffs = append(diffs, p+": not in the snapshot")
-		case !bytes.Equal(data, other):
-			diffs = append(diffs, p+": differs from the snapshot")
-		}
-	}
-	for p := range fb {
-		if _, ok := fa[p]; !ok {
-			diffs = append(diffs, p+": only in the snapshot")
-		}
-	}
-	return diffs
 }

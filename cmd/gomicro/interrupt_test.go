@@ -7,13 +7,14 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
 // interruptible is this test binary started as gomicro, stopped by
@@ -75,52 +76,6 @@ func (g *interruptible) stop(t *testing.T, sig syscall.Signal) int {
 	return g.cmd.ProcessState.ExitCode()
 }
 
-// tree lists every path under dir with its mode and content.
-func tree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if d.Type().IsRegular() {
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			out[rel] = info.Mode().String() + " " + string(data)
-		} else {
-			out[rel] = info.Mode().String()
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func sameTree(t *testing.T, what string, got, want map[string]string) {
-	t.Helper()
-	for p, w := range want {
-		if g, ok := got[p]; !ok {
-			t.Errorf("%s: %s is gone", what, p)
-		} else if g != w {
-			t.Errorf("%s: %s changed: %.60q, was %.60q", what, p, g, w)
-		}
-	}
-	for p := range got {
-		if _, ok := want[p]; !ok {
-			t.Errorf("%s: %s appeared", what, p)
-		}
-	}
-}
-
 // SIGINT or SIGTERM while new writes: every file written so far is removed,
 // the project directory too, and gomicro exits 130 or 143.
 func TestInterruptNew(t *testing.T) {
@@ -133,7 +88,7 @@ func TestInterruptNew(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "unrelated"), []byte("x"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			before := tree(t, dir)
+			before := treetest.SnapshotDir(t, dir)
 			g := startGomicro(t, dir, []string{"GOMICRO_TEST_HOLD=4"}, "new", "svc", "--non-interactive", "--no-git")
 			g.waitFor(t, "gomicro-test: holding")
 			if _, err := os.Stat(filepath.Join(dir, "svc")); err != nil {
@@ -145,7 +100,7 @@ func TestInterruptNew(t *testing.T) {
 			if !strings.Contains(g.stderr.String(), "gomicro: cancelled: nothing written") {
 				t.Errorf("stderr:\n%s", g.stderr.String())
 			}
-			sameTree(t, "after the interrupt", tree(t, dir), before)
+			treetest.Equal(t, "after the interrupt", treetest.SnapshotDir(t, dir), before)
 		})
 	}
 }
@@ -172,7 +127,7 @@ func TestInterruptUpgrade(t *testing.T) {
 		t.Fatalf("new: %v\n%s", err, made.stderr.String())
 	}
 	project := filepath.Join(dir, "svc")
-	before := tree(t, project)
+	before := treetest.SnapshotDir(t, project)
 	g := startGomicro(t, project, []string{"GOMICRO_TEST_HOLD=2"}, "upgrade", "--template", "../tpl-2.0.0")
 	g.waitFor(t, "gomicro-test: holding")
 	if status := g.stop(t, syscall.SIGINT); status != 130 {
@@ -181,7 +136,7 @@ func TestInterruptUpgrade(t *testing.T) {
 	if !strings.Contains(g.stderr.String(), "gomicro: cancelled: nothing written") {
 		t.Errorf("stderr:\n%s", g.stderr.String())
 	}
-	sameTree(t, "after the interrupt", tree(t, project), before)
+	treetest.Equal(t, "after the interrupt", treetest.SnapshotDir(t, project), before)
 }
 
 // SIGINT while gomicro waits for an answer: it stops at once, nothing

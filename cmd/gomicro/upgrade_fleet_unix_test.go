@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
 // fleetRun is this test binary started as gomicro upgrade on several
@@ -116,9 +118,9 @@ func TestFleetInterruptApply(t *testing.T) {
 	dir := t.TempDir()
 	behind := []string{"a", "b", "c", "d", "e"}
 	fleetProjects(t, dir, behind...)
-	before := map[string]map[string]string{}
+	before := map[string]map[string]treetest.Entry{}
 	for _, p := range behind {
-		before[p] = tree(t, filepath.Join(dir, p))
+		before[p] = treetest.SnapshotDir(t, filepath.Join(dir, p))
 	}
 	f := startFleet(t, dir, []string{"GOMICRO_TEST_HOLD=2"}, append([]string{"upgrade", "--template", "./tpl-2.0.0", "cur"}, behind...)...)
 	// cur comes first and is current: its block is printed once it is done.
@@ -135,7 +137,7 @@ func TestFleetInterruptApply(t *testing.T) {
 		t.Errorf("stderr:\n%s", stderr)
 	}
 	for _, p := range behind {
-		sameTree(t, p+" after the interrupt", tree(t, filepath.Join(dir, p)), before[p])
+		treetest.Equal(t, p+" after the interrupt", treetest.SnapshotDir(t, filepath.Join(dir, p)), before[p])
 	}
 }
 
