@@ -42,17 +42,7 @@ func upgBenchTemplate(b *testing.B) *generator.Template {
 
 func upgBenchGenerate(b *testing.B, tmpl *generator.Template, fsys afero.Fs, dir string) upgBenchProject {
 	b.Helper()
-	answers, err := tmpl.Resolve(nil, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	tree, err := generator.Render(tmpl, answers)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := generator.Write(context.Background(), fsys, dir, tree, generator.WriteOptions{}); err != nil {
-		b.Fatal(err)
-	}
+	upgGenerate(b, fsys, dir, tmpl, nil)
 	edit := func(p string, edit func([]byte) []byte) {
 		name := filepath.Join(dir, p)
 		data, err := afero.ReadFile(fsys, name)
@@ -67,37 +57,14 @@ func upgBenchGenerate(b *testing.B, tmpl *generator.Template, fsys afero.Fs, dir
 		return bytes.Replace(d, []byte("# oddjob\n"), []byte("# oddjob\n\nOwned by the payments team.\n"), 1)
 	})
 	edit("main.go", func(d []byte) []byte { return append([]byte("// Edited by the team.\n"), d...) })
-	oldData, err := afero.ReadFile(fsys, filepath.Join(dir, generator.ManifestFile))
-	if err != nil {
-		b.Fatal(err)
-	}
-	old, err := generator.ReadManifest(oldData)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return upgBenchProject{fsys, dir, old}
+	return upgBenchProject{fsys, dir, upgManifest(b, fsys, dir)}
 }
 
 // upgBenchPlan is one upgrade up to the plan: the base rendered from the
 // template and the recorded answers, theirs with the changed answer, the
 // plan and its diff.
 func upgBenchPlan(b *testing.B, tmpl *generator.Template, p upgBenchProject) (*generator.Plan, string) {
-	base, err := generator.BaseFiles(tmpl, p.old.Answers)
-	if err != nil {
-		b.Fatal(err)
-	}
-	answers, err := tmpl.ResolveUpgrade(p.old.Answers, upgBenchSet, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	theirs, err := generator.Render(tmpl, answers)
-	if err != nil {
-		b.Fatal(err)
-	}
-	plan, err := generator.PlanUpgrade(p.fsys, p.dir, p.old, base, theirs, "gomicro service@"+tmpl.Version)
-	if err != nil {
-		b.Fatal(err)
-	}
+	plan := upgPrepare(b, p.old, tmpl, tmpl, upgBenchSet).plan(b, p.fsys, p.dir).plan
 	return plan, plan.Diff()
 }
 
@@ -177,23 +144,8 @@ func BenchmarkUpgrade(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			baseFiles, err := generator.BaseFiles(base, q.old.Answers)
-			if err != nil {
-				b.Fatal(err)
-			}
-			answers, err := current.ResolveUpgrade(q.old.Answers, upgBenchSet, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			theirs, err := generator.Render(current, answers)
-			if err != nil {
-				b.Fatal(err)
-			}
-			plan, err := generator.PlanUpgrade(q.fsys, q.dir, q.old, baseFiles, theirs, "gomicro service@"+current.Version)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := plan.Apply(context.Background(), q.fsys, q.dir); err != nil {
+			u := upgPrepare(b, q.old, base, current, upgBenchSet).plan(b, q.fsys, q.dir)
+			if err := u.plan.Apply(context.Background(), q.fsys, q.dir); err != nil {
 				b.Fatal(err)
 			}
 		}

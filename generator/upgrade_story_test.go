@@ -55,11 +55,7 @@ func TestUpgradeRefusesOtherOrOlderTemplate(t *testing.T) {
 	v2 := upgTemplate(t, "2.0.0", map[string]upgFile{"a.txt": {data: "a\n"}})
 	fsys := afero.NewMemMapFs()
 	upgGenerate(t, fsys, "svc", v2, nil)
-	data, _ := afero.ReadFile(fsys, "svc/"+generator.ManifestFile)
-	old, err := generator.ReadManifest(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	old := upgManifest(t, fsys, "svc")
 	v1 := upgTemplate(t, "1.0.0", map[string]upgFile{"a.txt": {data: "a\n"}})
 	if _, err := generator.Upgrade(context.Background(), generator.UpgradeRequest{Project: fsys, Dir: "svc", Old: old, Theirs: v1}); err == nil || !strings.Contains(err.Error(), "older") {
 		t.Errorf("older: err = %v", err)

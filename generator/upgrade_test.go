@@ -75,27 +75,46 @@ func upgGenerate(t testing.TB, fsys afero.Fs, dir string, tmpl *generator.Templa
 	return tree
 }
 
-// upgUpgrade is one planned upgrade of the project at dir to the template
-// theirs, with the base rendered from base (nil: no base recovered).
-type upgUpgrade struct {
-	plan   *generator.Plan
-	theirs *generator.Tree
-	old    *generator.Manifest
+// The upgrade chain, written once for every test of it: upgGenerate makes
+// the project as gomicro new does; the team changes it (upgTeam, or a test's
+// own edits); upgManifest reads what the project records; upgPrepare renders
+// the base and theirs from it; plan decides every file, as gomicro upgrade
+// does before it applies. upgPlan is the last three in one; a test applies
+// the plan itself, with the context and file system it is about.
+
+// upgManifest reads the .gomicro.yml of the project at dir.
+func upgManifest(t testing.TB, fsys afero.Fs, dir string) *generator.Manifest {
+	t.Helper()
+	data, err := afero.ReadFile(fsys, filepath.Join(dir, generator.ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := generator.ReadManifest(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return old
 }
 
-func upgPlan(t testing.TB, fsys afero.Fs, dir string, base, theirs *generator.Template, set map[string]string) upgUpgrade {
+// upgInputs is what an upgrade plans from: the project's manifest, the base
+// (nil: none recovered) and theirs. A test may change any of them (a
+// tampered base, a hand-edited manifest) before it plans.
+type upgInputs struct {
+	old    *generator.Manifest
+	base   map[string]generator.File
+	theirs *generator.Tree
+	label  string // names theirs in conflict markers
+}
+
+// upgPrepare renders the base from the template version base (nil: no
+// base) with old's answers, and theirs from theirs with old's answers and
+// set.
+func upgPrepare(t testing.TB, old *generator.Manifest, base, theirs *generator.Template, set map[string]string) upgInputs {
 	t.Helper()
-	oldData, err := afero.ReadFile(fsys, filepath.Join(dir, generator.ManifestFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	old, err := generator.ReadManifest(oldData)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var baseFiles map[string]generator.File
+	in := upgInputs{old: old, label: upgLabel(theirs)}
+	var err error
 	if base != nil {
-		if baseFiles, err = generator.BaseFiles(base, old.Answers); err != nil {
+		if in.base, err = generator.BaseFiles(base, old.Answers); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -103,15 +122,34 @@ func upgPlan(t testing.TB, fsys afero.Fs, dir string, base, theirs *generator.Te
 	if err != nil {
 		t.Fatal(err)
 	}
-	tree, err := generator.Render(theirs, answers)
+	if in.theirs, err = generator.Render(theirs, answers); err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// upgUpgrade is one planned upgrade.
+type upgUpgrade struct {
+	plan   *generator.Plan
+	theirs *generator.Tree
+	old    *generator.Manifest
+}
+
+// plan plans the upgrade of the project at dir from in.
+func (in upgInputs) plan(t testing.TB, fsys afero.Fs, dir string) upgUpgrade {
+	t.Helper()
+	plan, err := generator.PlanUpgrade(fsys, dir, in.old, in.base, in.theirs, in.label)
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := generator.PlanUpgrade(fsys, dir, old, baseFiles, tree, upgLabel(theirs))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return upgUpgrade{plan: plan, theirs: tree, old: old}
+	return upgUpgrade{plan: plan, theirs: in.theirs, old: in.old}
+}
+
+// upgPlan plans the upgrade of the project at dir to the template theirs,
+// with the base rendered from base (nil: no base recovered).
+func upgPlan(t testing.TB, fsys afero.Fs, dir string, base, theirs *generator.Template, set map[string]string) upgUpgrade {
+	t.Helper()
+	return upgPrepare(t, upgManifest(t, fsys, dir), base, theirs, set).plan(t, fsys, dir)
 }
 
 func upgLabel(tmpl *generator.Template) string { return "gomicro " + tmpl.Name + "@" + tmpl.Version }
@@ -446,34 +484,17 @@ func TestUpgradeUnknownBase(t *testing.T) {
 		t.Run(variant, func(t *testing.T) {
 			fsys := afero.NewMemMapFs()
 			upgTeam(t, fsys, "svc", v1, rows)
-			oldData, _ := afero.ReadFile(fsys, "svc/"+generator.ManifestFile)
-			old, err := generator.ReadManifest(oldData)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var base map[string]generator.File
-			if variant != "nil base" {
-				base, err = generator.BaseFiles(v1, old.Answers)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for p, f := range base {
+			var in upgInputs
+			if variant == "nil base" {
+				in = upgPrepare(t, upgManifest(t, fsys, "svc"), nil, v2, nil)
+			} else {
+				in = upgPrepare(t, upgManifest(t, fsys, "svc"), v1, v2, nil)
+				for p, f := range in.base {
 					f.Data = append(slices.Clone(f.Data), "tampered\n"...)
-					base[p] = f
+					in.base[p] = f
 				}
 			}
-			answers, err := v2.ResolveUpgrade(old.Answers, nil, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			theirs, err := generator.Render(v2, answers)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan, err := generator.PlanUpgrade(fsys, "svc", old, base, theirs, "gomicro demo@2.0.0")
-			if err != nil {
-				t.Fatal(err)
-			}
+			plan, theirs := in.plan(t, fsys, "svc").plan, in.theirs
 			for _, r := range rows {
 				if c := upgChange(t, plan, r.path); c.Action != r.action {
 					t.Errorf("%s (%s): action %v, want %v", r.path, r.name, c.Action, r.action)
@@ -533,28 +554,12 @@ func TestUpgradeBaseDigestMismatch(t *testing.T) {
 	upgGenerate(t, fsys, "svc", v1, nil)
 	upgWrite(t, fsys, "svc/a.txt", upgMergeOurs, 0o644)
 	upgWrite(t, fsys, "svc/b.txt", upgMergeOurs, 0o644)
-	oldData, _ := afero.ReadFile(fsys, "svc/"+generator.ManifestFile)
-	old, err := generator.ReadManifest(oldData)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := generator.BaseFiles(v1, old.Answers)
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := upgPrepare(t, upgManifest(t, fsys, "svc"), v1, v2, nil)
 	// A wrong base that would merge cleanly into something wrong.
-	bad := base["b.txt"]
+	bad := in.base["b.txt"]
 	bad.Data = []byte("one\ntwo\nthree\nfour\nfive\nsix\nseven\n")
-	base["b.txt"] = bad
-	answers, _ := v2.ResolveUpgrade(old.Answers, nil, nil)
-	theirs, err := generator.Render(v2, answers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := generator.PlanUpgrade(fsys, "svc", old, base, theirs, "gomicro demo@2.0.0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	in.base["b.txt"] = bad
+	plan := in.plan(t, fsys, "svc").plan
 	if c := upgChange(t, plan, "a.txt"); c.Action != generator.Merge || string(c.New) != upgMergeWant {
 		t.Errorf("a.txt (base matches): %v %q, want a clean merge", c.Action, c.New)
 	}
@@ -808,20 +813,11 @@ func TestUpgradeRejectsPathsOutside(t *testing.T) {
 	fsys := afero.NewMemMapFs()
 	upgGenerate(t, fsys, "/p/svc", v1, nil)
 	upgWrite(t, fsys, "/p/x", "outside\n", 0o644)
-	oldData, _ := afero.ReadFile(fsys, "/p/svc/"+generator.ManifestFile)
-	answers, _ := v1.Resolve(nil, nil)
-	theirs, err := generator.Render(v1, answers)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, p := range []string{"../x", "/p/x", "a/../../x", "", ".", generator.ManifestFile} {
 		t.Run(p, func(t *testing.T) {
-			old, err := generator.ReadManifest(oldData)
-			if err != nil {
-				t.Fatal(err)
-			}
-			old.Files[p] = generator.BlobID([]byte("outside\n"))
-			plan, err := generator.PlanUpgrade(fsys, "/p/svc", old, nil, theirs, "gomicro demo@1.0.0")
+			in := upgPrepare(t, upgManifest(t, fsys, "/p/svc"), nil, v1, nil)
+			in.old.Files[p] = generator.BlobID([]byte("outside\n"))
+			plan, err := generator.PlanUpgrade(fsys, "/p/svc", in.old, in.base, in.theirs, in.label)
 			if err == nil {
 				t.Fatalf("PlanUpgrade accepted %q in .gomicro.yml: %+v", p, plan.Changes)
 			}
@@ -919,19 +915,10 @@ func TestUpgradeNonCanonicalManifestPath(t *testing.T) {
 		t.Run(tc.spelled, func(t *testing.T) {
 			fsys := afero.NewMemMapFs()
 			upgGenerate(t, fsys, "svc", v1, nil)
-			oldData, _ := afero.ReadFile(fsys, "svc/"+generator.ManifestFile)
-			old, err := generator.ReadManifest(oldData)
-			if err != nil {
-				t.Fatal(err)
-			}
-			old.Files[tc.spelled] = old.Files[tc.file]
-			delete(old.Files, tc.file)
-			answers, _ := v1.Resolve(nil, nil)
-			theirs, err := generator.Render(v1, answers)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan, err := generator.PlanUpgrade(fsys, "svc", old, nil, theirs, "gomicro demo@1.0.0")
+			in := upgPrepare(t, upgManifest(t, fsys, "svc"), nil, v1, nil)
+			in.old.Files[tc.spelled] = in.old.Files[tc.file]
+			delete(in.old.Files, tc.file)
+			plan, err := generator.PlanUpgrade(fsys, "svc", in.old, in.base, in.theirs, in.label)
 			if err != nil {
 				return // refused: fine
 			}

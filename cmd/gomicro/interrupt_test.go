@@ -109,19 +109,7 @@ func TestInterruptNew(t *testing.T) {
 // staging directory is left.
 func TestInterruptUpgrade(t *testing.T) {
 	dir := t.TempDir()
-	for version, body := range map[string]string{"1.0.0": "one\n", "2.0.0": "two\n"} {
-		tpl := filepath.Join(dir, "tpl-"+version)
-		files := map[string]string{
-			"template.yaml": "name: demo\nversion: " + version + "\nquestions:\n  - name: name\n",
-			"a.txt":         body, "b/c.txt": body, "d.txt": body,
-		}
-		for p, data := range files {
-			os.MkdirAll(filepath.Dir(filepath.Join(tpl, p)), 0o755)
-			if err := os.WriteFile(filepath.Join(tpl, p), []byte(data), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	demoTemplates(t, dir)
 	made := startGomicro(t, dir, nil, "new", "svc", "--non-interactive", "--no-git", "--template", "./tpl-1.0.0")
 	if err := made.cmd.Wait(); err != nil {
 		t.Fatalf("new: %v\n%s", err, made.stderr.String())

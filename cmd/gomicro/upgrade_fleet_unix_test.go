@@ -90,9 +90,9 @@ func (f *fleetRun) stop(t *testing.T, sig syscall.Signal) (int, string, string) 
 	return f.cmd.ProcessState.ExitCode(), f.seen.String(), f.stderr.stderr.String()
 }
 
-// fleetProjects makes a template at 1.0.0 and 2.0.0 in dir, project cur at
-// 2.0.0 and the others at 1.0.0, without git.
-func fleetProjects(t *testing.T, dir string, behind ...string) {
+// demoTemplates writes template demo at 1.0.0 and 2.0.0 in dir, as
+// tpl-1.0.0 and tpl-2.0.0: three files, all of which 2.0.0 changes.
+func demoTemplates(t *testing.T, dir string) {
 	t.Helper()
 	for version, body := range map[string]string{"1.0.0": "one\n", "2.0.0": "two\n"} {
 		writeTree(t, filepath.Join(dir, "tpl-"+version), map[string]string{
@@ -100,6 +100,13 @@ func fleetProjects(t *testing.T, dir string, behind ...string) {
 			"a.txt":         body, "b/c.txt": body, "d.txt": body,
 		})
 	}
+}
+
+// fleetProjects makes the demo templates in dir, project cur at 2.0.0 and
+// the others at 1.0.0, without git.
+func fleetProjects(t *testing.T, dir string, behind ...string) {
+	t.Helper()
+	demoTemplates(t, dir)
 	mk := func(name, version string) {
 		if status, _, stderr := gomicroIn(t, "new", name, "--non-interactive", "--no-git", "--output", dir, "--template", filepath.Join(dir, "tpl-"+version)); status != 0 {
 			t.Fatalf("new %s: %s", name, stderr)
