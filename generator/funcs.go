@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"text/template"
+	"text/template/parse"
 
 	"github.com/Masterminds/sprig/v3"
 
@@ -78,29 +79,154 @@ func sortedDictValues(dict map[string]any) []any {
 	return v
 }
 
-// root carries the options and functions every template gets. Funcs checks
-// each of Sprig's ~200 functions by reflection, so that is done once per
-// process; each loaded tree clones root once into its own namespace (see
-// newNamespace), and every piece of the tree is a template associated with
-// it, sharing its function table instead of copying it.
-var root = sync.OnceValue(func() *template.Template {
-	return template.New("").Option("missingkey=error").Funcs(funcs())
-})
-
-// namespace parses the pieces of one template tree: file bodies, file name
-// segments, defaults and when-conditions, each under a unique name.
+// namespace holds the pieces of one template tree: file bodies, file name
+// segments, defaults and when-conditions, each a template under a unique
+// name, associated with one another so that {{ template "x" }} finds what
+// any of them defines.
+//
+// Its function table holds only the functions the tree calls: text/template
+// checks each function of a table by reflection, some 0.1 ms for Sprig's
+// ~200 at every start of gomicro, and a tree calls a dozen. The texts are
+// parsed first, against the whole table (parseText), and the namespace is
+// made from them (see loading).
 type namespace struct{ t *template.Template }
 
-// newNamespace clones root for one tree, with the size-guarded functions
-// reading that tree's output limit.
-func newNamespace(maxOutput func() int64) namespace {
-	t, err := root().Clone()
+// newNamespace makes the namespace of a tree whose texts call the functions
+// named in calls, the size-guarded ones reading that tree's output limit.
+func newNamespace(maxOutput func() int64, calls map[string]bool) namespace {
+	all := funcs()
+	table := make(template.FuncMap, len(calls))
+	if calls[anyFunc] {
+		maps.Copy(table, all)
+	}
+	for name := range calls {
+		if f, ok := all[name]; ok {
+			table[name] = f
+		}
+	}
+	for name, f := range limitedFuncs(maxOutput) {
+		if _, ok := table[name]; ok {
+			table[name] = f
+		}
+	}
+	return namespace{template.New("").Option("missingkey=error").Funcs(table)}
+}
+
+// adopt adds the trees parseText made of a text to ns under name, exactly
+// as text/template's Parse of that text would have, and returns the
+// template called name.
+func (ns namespace) adopt(name string, trees map[string]*parse.Tree) *template.Template {
+	t := ns.t.New(name)
+	for n, tree := range trees {
+		t.AddParseTree(n, tree) // never fails: its error result is for html/template
+	}
+	return t
+}
+
+// parseText parses text as text/template would in a namespace holding every
+// function, into trees of its own (the template called name and those it
+// defines) that belong to no namespace yet.
+func parseText(name, text string) (map[string]*parse.Tree, error) {
+	trees, err := parse.Parse(name, text, "", "", funcs(), builtinNames())
+	if err == nil {
+		return trees, nil
+	}
+	// Parsed again by text/template itself, which holds the builtins: its
+	// error is the one to report (and, for a builtin newer than
+	// builtinNames, there is none).
+	full, err := fullTable().Clone()
 	if err != nil { // Clone fails only for a template that has executed
 		panic(err)
 	}
-	return namespace{t.Funcs(limitedFuncs(maxOutput))}
+	if _, err := full.New(name).Parse(text); err != nil {
+		return nil, err
+	}
+	trees = map[string]*parse.Tree{}
+	for _, d := range full.Templates() {
+		if d.Tree != nil {
+			trees[d.Name()] = d.Tree
+		}
+	}
+	return trees, nil
 }
 
-func (ns namespace) parse(name, text string) (*template.Template, error) {
-	return ns.t.New(name).Parse(text)
+// fullTable is a namespace with every function, for parseText's second
+// parse; built once per process, and only if a text does not parse.
+var fullTable = sync.OnceValue(func() *template.Template {
+	return template.New("").Option("missingkey=error").Funcs(funcs())
+})
+
+// builtinNames are text/template's own functions, which a parse checks a
+// name against beside the function table (the table text/template holds is
+// unexported). A name missing here only sends a text to parseText's second
+// parse; a name here that is not a builtin would let through a text that
+// text/template refuses, which TestBuiltinNames rules out.
+var builtinNames = sync.OnceValue(func() map[string]any {
+	return map[string]any{
+		"and": true, "call": true, "html": true, "index": true, "slice": true,
+		"js": true, "len": true, "not": true, "or": true, "print": true,
+		"printf": true, "println": true, "urlquery": true,
+		"eq": true, "ge": true, "gt": true, "le": true, "lt": true, "ne": true,
+	}
+})
+
+// anyFunc in a set of called functions stands for all of them: a node
+// calledFuncs does not know might call any.
+const anyFunc = ""
+
+// calledFuncs adds to calls the name of every function trees call. An
+// execution looks a function up by the name an identifier node holds, and
+// nowhere else.
+func calledFuncs(trees map[string]*parse.Tree, calls map[string]bool) {
+	for _, t := range trees {
+		walkCalls(t.Root, calls)
+	}
+}
+
+func walkCalls(node parse.Node, calls map[string]bool) {
+	switch n := node.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Nodes {
+			walkCalls(c, calls)
+		}
+	case *parse.ActionNode:
+		walkCalls(n.Pipe, calls)
+	case *parse.IfNode:
+		walkCallsBranch(&n.BranchNode, calls)
+	case *parse.RangeNode:
+		walkCallsBranch(&n.BranchNode, calls)
+	case *parse.WithNode:
+		walkCallsBranch(&n.BranchNode, calls)
+	case *parse.TemplateNode:
+		walkCalls(n.Pipe, calls)
+	case *parse.PipeNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Cmds {
+			walkCalls(c, calls)
+		}
+	case *parse.CommandNode:
+		for _, a := range n.Args {
+			walkCalls(a, calls)
+		}
+	case *parse.ChainNode:
+		walkCalls(n.Node, calls)
+	case *parse.IdentifierNode:
+		calls[n.Ident] = true
+	case *parse.TextNode, *parse.CommentNode, *parse.BreakNode, *parse.ContinueNode,
+		*parse.DotNode, *parse.NilNode, *parse.BoolNode, *parse.NumberNode,
+		*parse.StringNode, *parse.FieldNode, *parse.VariableNode:
+	default:
+		calls[anyFunc] = true
+	}
+}
+
+func walkCallsBranch(b *parse.BranchNode, calls map[string]bool) {
+	walkCalls(b.Pipe, calls)
+	walkCalls(b.List, calls)
+	walkCalls(b.ElseList, calls)
 }

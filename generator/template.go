@@ -25,7 +25,6 @@ import (
 	"io"
 	"io/fs"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 	"text/template"
@@ -130,7 +129,20 @@ func isVCSName(seg string) bool {
 	return vcsNames[strings.ToLower(seg)]
 }
 
-var questionKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// isQuestionKey reports whether name is a question's name, one that
+// templates can write as {{ .name }}: [A-Za-z_][A-Za-z0-9_]*. (Checked by
+// hand, not by a regexp compiled at every start of gomicro.)
+func isQuestionKey(name string) bool {
+	for i, c := range []byte(name) {
+		switch {
+		case c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
+		case '0' <= c && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return name != ""
+}
 
 // Load reads template.yaml and every file of the tree in fsys. It reports
 // every problem it finds in the tree at once.
@@ -143,23 +155,61 @@ func Load(fsys fs.FS, source string) (*Template, error) {
 		return nil, fmt.Errorf("template %s: %w", source, err)
 	}
 	t := &Template{Source: source}
-	t.ns = newNamespace(func() int64 { return t.Limits.withDefaults().MaxOutput })
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(t); err != nil && !errors.Is(err, io.EOF) { // empty: checkConfig says what is missing
 		return nil, fmt.Errorf("template %s: %s: %s", source, ConfigFile, yamlMessage(err))
 	}
+	ld := &loading{calls: map[string]bool{}}
 	var problems []string
-	problems = append(problems, t.checkConfig()...)
-	problems = append(problems, t.loadFiles(fsys)...)
-	problems = append(problems, t.loadConditions()...)
+	problems = append(problems, t.checkConfig(ld)...)
+	problems = append(problems, t.loadFiles(ld, fsys)...)
+	problems = append(problems, t.loadConditions(ld)...)
 	if len(problems) > 0 {
 		for i, p := range problems {
 			problems[i] = fmt.Sprintf("template %s: %s", source, p)
 		}
 		return nil, errors.New(strings.Join(problems, "\n"))
 	}
+	ld.finish(t)
 	return t, nil
+}
+
+// loading holds what Load has parsed of a tree: its texts, in the order
+// they join the tree's namespace, and the functions they call, of which the
+// namespace is made once all are parsed (see namespace). A tree with a
+// problem gets none.
+type loading struct {
+	texts []parsedText
+	calls map[string]bool
+}
+
+// parsedText is one text of the tree as parseText parsed it: the template
+// called name and those it defines, and where the template goes.
+type parsedText struct {
+	name  string
+	trees map[string]*parse.Tree
+	set   func(*template.Template)
+}
+
+// parse parses text, whose template set is given once the namespace is
+// made, and returns its tree.
+func (ld *loading) parse(name, text string, set func(*template.Template)) (*parse.Tree, error) {
+	trees, err := parseText(name, text)
+	if err != nil {
+		return nil, err
+	}
+	calledFuncs(trees, ld.calls)
+	ld.texts = append(ld.texts, parsedText{name, trees, set})
+	return trees[name], nil
+}
+
+// finish makes t's namespace and gives every text its template.
+func (ld *loading) finish(t *Template) {
+	t.ns = newNamespace(func() int64 { return t.Limits.withDefaults().MaxOutput }, ld.calls)
+	for _, p := range ld.texts {
+		p.set(t.ns.adopt(p.name, p.trees))
+	}
 }
 
 func yamlMessage(err error) string {
@@ -168,7 +218,7 @@ func yamlMessage(err error) string {
 
 // checkConfig validates template.yaml's fields and parses the templates its
 // questions hold (defaults and when-conditions).
-func (t *Template) checkConfig() []string {
+func (t *Template) checkConfig(ld *loading) []string {
 	var problems []string
 	bad := func(format string, args ...any) {
 		problems = append(problems, ConfigFile+": "+fmt.Sprintf(format, args...))
@@ -198,7 +248,7 @@ func (t *Template) checkConfig() []string {
 			continue
 		}
 		where = fmt.Sprintf("question %q", q.Name)
-		if !questionKey.MatchString(q.Name) {
+		if !isQuestionKey(q.Name) {
 			bad("%s: names use letters, digits and '_' and start with a letter or '_', so templates can say {{ .%s }}", where, q.Name)
 		}
 		if seen[q.Name] {
@@ -230,17 +280,16 @@ func (t *Template) checkConfig() []string {
 				bad("%s: unknown validate rule %q (known: %s)", where, q.Validate, strings.Join(rules.RuleNames(), ", "))
 			}
 		}
-		var err error
-		if q.defaultTmpl, err = t.ns.parse(q.Name+".default", q.Default); err != nil {
+		if tree, err := ld.parse(q.Name+".default", q.Default, func(d *template.Template) { q.defaultTmpl = d }); err != nil {
 			bad("%s: default: %v", where, err)
 		} else {
-			problems = append(problems, checkRefs(where, "default", q.defaultTmpl, i, order)...)
+			problems = append(problems, checkRefs(where, "default", tree, i, order)...)
 		}
 		if q.When != "" {
-			if q.whenTmpl, err = t.ns.parse(q.Name+".when", q.When); err != nil {
+			if tree, err := ld.parse(q.Name+".when", q.When, func(w *template.Template) { q.whenTmpl = w }); err != nil {
 				bad("%s: when: %v", where, err)
 			} else {
-				problems = append(problems, checkRefs(where, "when", q.whenTmpl, i, order)...)
+				problems = append(problems, checkRefs(where, "when", tree, i, order)...)
 			}
 		}
 	}
@@ -258,7 +307,7 @@ func (t *Template) checkConfig() []string {
 }
 
 // loadFiles reads and parses every file of the tree except template.yaml.
-func (t *Template) loadFiles(fsys fs.FS) []string {
+func (t *Template) loadFiles(ld *loading, fsys fs.FS) []string {
 	var problems []string
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -288,17 +337,17 @@ func (t *Template) loadFiles(fsys fs.FS) []string {
 		if err != nil {
 			return err
 		}
-		f := sourceFile{src: p, raw: raw, mode: info.Mode().Perm()}
-		for i, seg := range strings.Split(strings.TrimSuffix(p, ".tmpl"), "/") {
-			st, err := t.ns.parse(fmt.Sprintf("name of %s #%d", p, i), seg)
-			if err != nil {
+		k := len(t.files) // the file's place, once it is found sound
+		segs := strings.Split(strings.TrimSuffix(p, ".tmpl"), "/")
+		f := sourceFile{src: p, raw: raw, mode: info.Mode().Perm(), segments: make([]*template.Template, len(segs))}
+		for i, seg := range segs {
+			if _, err := ld.parse(fmt.Sprintf("name of %s #%d", p, i), seg, func(s *template.Template) { t.files[k].segments[i] = s }); err != nil {
 				problems = append(problems, fmt.Sprintf("%s: file name: %v", p, err))
 				return nil
 			}
-			f.segments = append(f.segments, st)
 		}
 		if !t.isVerbatim(p) {
-			if f.body, err = t.ns.parse(p, string(raw)); err != nil {
+			if _, err := ld.parse(p, string(raw), func(b *template.Template) { t.files[k].body = b }); err != nil {
 				problems = append(problems, err.Error())
 				return nil
 			}
@@ -314,7 +363,7 @@ func (t *Template) loadFiles(fsys fs.FS) []string {
 
 // loadConditions parses Conditions; each must name a file or directory of
 // the tree, so a typo cannot silently leave a file unconditional.
-func (t *Template) loadConditions() []string {
+func (t *Template) loadConditions(ld *loading) []string {
 	var problems []string
 	for _, p := range sortedKeys(t.Conditions) {
 		matched := false
@@ -328,12 +377,12 @@ func (t *Template) loadConditions() []string {
 			problems = append(problems, fmt.Sprintf("%s: condition for %s: no such file or directory in the template", ConfigFile, p))
 			continue
 		}
-		expr, err := t.ns.parse("condition "+p, t.Conditions[p])
-		if err != nil {
+		k := len(t.conditions)
+		if _, err := ld.parse("condition "+p, t.Conditions[p], func(e *template.Template) { t.conditions[k].expr = e }); err != nil {
 			problems = append(problems, fmt.Sprintf("%s: condition for %s: %v", ConfigFile, p, err))
 			continue
 		}
-		t.conditions = append(t.conditions, condition{p, "condition for " + p, expr})
+		t.conditions = append(t.conditions, condition{path: p, label: "condition for " + p})
 	}
 	return problems
 }
@@ -389,8 +438,8 @@ func (t *Template) Question(key string) (Question, bool) {
 // cannot have: a question that does not exist, or one asked at or after
 // question i. Such a when would otherwise fail at every resolve and count as
 // false, silently never asking its question.
-func checkRefs(where, field string, t *template.Template, i int, order map[string]int) []string {
-	if t.Tree == nil {
+func checkRefs(where, field string, t *parse.Tree, i int, order map[string]int) []string {
+	if t == nil {
 		return nil
 	}
 	var problems []string

@@ -27,13 +27,26 @@ type interrupts struct {
 	caught   os.Signal
 	onExit   []func() // run before an immediate exit: the terminal is restored
 	signals  chan os.Signal
+	done     bool // stop was called: the command has returned
+
+	// watching is closed once the signals are caught (see watchInterrupts).
+	watching chan struct{}
 }
 
+// watchInterrupts starts catching SIGINT and SIGTERM. signal.Notify hands
+// each signal to the runtime's signal-mask thread and waits for its answer,
+// some 0.2 ms of thread switches, so it runs on a goroutine of its own while
+// the command parses its flags, loads and renders its template. Until it is
+// done a signal ends gomicro by its default action, as it does while the Go
+// runtime starts (a shell reports the same 130 or 143): nothing has been
+// asked or written yet, since enter, which every write comes after, and
+// newPrompter, which every question comes after, wait for it (see ready).
 func watchInterrupts(stderr io.Writer) *interrupts {
 	ctx, cancel := context.WithCancel(context.Background())
-	in := &interrupts{ctx: ctx, cancel: cancel, stderr: stderr, signals: make(chan os.Signal, 1)}
-	signal.Notify(in.signals, os.Interrupt, syscall.SIGTERM)
+	in := &interrupts{ctx: ctx, cancel: cancel, stderr: stderr, signals: make(chan os.Signal, 1), watching: make(chan struct{})}
 	go func() {
+		signal.Notify(in.signals, os.Interrupt, syscall.SIGTERM)
+		close(in.watching)
 		for sig := range in.signals {
 			in.handle(sig)
 		}
@@ -41,16 +54,33 @@ func watchInterrupts(stderr io.Writer) *interrupts {
 	return in
 }
 
+// ready waits until the signals are caught. A nil *interrupts (tests that
+// build an IO by hand) is always ready.
+func (in *interrupts) ready() {
+	if in != nil {
+		<-in.watching
+	}
+}
+
+// stop ends the watch when the command returns. Giving the signals back
+// takes the same round trips as catching them, so that too is left to a
+// goroutine: a signal caught meanwhile is ignored, the command being over.
 func (in *interrupts) stop() {
-	signal.Stop(in.signals)
-	close(in.signals)
+	in.mu.Lock()
+	in.done = true
+	in.mu.Unlock()
 	in.cancel()
+	go func() {
+		in.ready()
+		signal.Stop(in.signals)
+		close(in.signals)
+	}()
 }
 
 func (in *interrupts) handle(sig os.Signal) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if in.caught != nil {
+	if in.caught != nil || in.done {
 		return
 	}
 	in.caught = sig
@@ -79,6 +109,7 @@ func (in *interrupts) enter() (leave func()) {
 	if in == nil {
 		return func() {}
 	}
+	in.ready()
 	in.mu.Lock()
 	in.critical++
 	in.mu.Unlock()

@@ -23,10 +23,14 @@ func newPrompter(stdio IO, nonInteractive bool) generator.Prompter {
 	case nonInteractive:
 		return nil
 	case stdio.Accessible || stdio.Terminal && !drawsForms(stdio.Out):
+		// A question is asked only once a signal is caught, to end gomicro
+		// with a word of why (and, for a form, the terminal restored).
+		stdio.interrupts.ready()
 		// Plain text for screen readers and logs: no colour escapes.
 		plain := &colorprofile.Writer{Forward: stdio.Out, Profile: colorprofile.NoTTY}
 		return &linePrompter{in: newLineInput(stdio.In), out: plain}
 	case stdio.Terminal:
+		stdio.interrupts.ready()
 		return &formPrompter{in: newTerminalInput(stdio.In), out: stdio.Out}
 	default:
 		return noTerminal{why: notTerminal(stdio)}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -108,7 +109,9 @@ func newRootCmd(stdio IO) *cobra.Command {
 		Long: "gomicro writes a new Go service repository from a template (Go modules, a Version\n" +
 			"set from the git SHA, cross-compiled .tar.gz artifacts, CI, S3 upload) and keeps it\n" +
 			"current as the template improves.",
-		Version:       version(),
+		// Non-empty for cobra to act on --version; what is printed is
+		// version(), worked out only then (see versionTemplate).
+		Version:       "DEV",
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
@@ -118,7 +121,8 @@ func newRootCmd(stdio IO) *cobra.Command {
 	// --version prints what the version command prints; declared here so
 	// that cobra gives it no -v, which templates takes for --verbose.
 	root.Flags().Bool("version", false, "print gomicro's version")
-	root.SetVersionTemplate("gomicro {{.Version}}\n")
+	versionTemplate()
+	root.SetVersionTemplate("gomicro {{gomicroVersion}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newNewCmd(stdio), newUpgradeCmd(stdio), newTemplatesCmd(stdio), newTemplateCmd(stdio), newVersionCmd(stdio))
 	return root
@@ -137,6 +141,10 @@ func newVersionCmd(stdio IO) *cobra.Command {
 		},
 	}
 }
+
+// versionTemplate gives cobra's templates gomicroVersion, so that the build
+// information is read only by a command that prints it.
+var versionTemplate = sync.OnceFunc(func() { cobra.AddTemplateFunc("gomicroVersion", version) })
 
 // version is gomicro's version: Version when the build set it, else what
 // the go command recorded in the binary.
