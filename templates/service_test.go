@@ -3,6 +3,7 @@ package templates_test
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"fmt"
@@ -21,20 +22,38 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/testkit/configcheck"
 	"github.com/gomicro/gomicro/internal/testkit/gentest"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
+	"github.com/gomicro/gomicro/templates"
 )
 
 // TestGeneratedServiceWorks is the claim the service template makes, checked
-// for real for every combination of kind × ci × build: a generated project
-// vets, builds and passes its own tests (with the race detector, as its CI
-// runs them), its scripts pass shellcheck, its build (scripts/build.sh or
-// GoReleaser) cross-compiles one archive per target with the commit's short
-// SHA baked in, and the binary from an archive starts, serves (or works) and
-// stops cleanly on SIGTERM.
+// for real for every combination of kind × ci × build, each generated once
+// and put through every check in turn (one subtest each, so a tool missing
+// here skips only its own check):
 //
-// Cross-compiling is the cost, so most combinations build two targets; the
-// defaults and one GoReleaser combination build the full default-sized list.
+//   - layout: the ci and build answers chose their files, and only theirs;
+//   - ci-config: the CI config runs the chosen build, and passes CircleCI's
+//     schema (its run: steps shellcheck-clean) or actionlint with shellcheck;
+//   - go: gofmt-clean, scripts shellcheck-clean, go vet, go build;
+//   - race: its own tests pass with the race detector, as its CI runs them;
+//   - build: scripts/build.sh, or goreleaser check and one snapshot release,
+//     cross-compiles exactly one archive per target with the commit's short
+//     SHA in its name, holding the binary and the config, and leaves git
+//     status clean;
+//   - run: the binary from this machine's archive prints the SHA for
+//     -version, starts, serves (or works) and stops cleanly on SIGTERM.
+//
+// The heavy work is compiling the standard library: with the race detector,
+// and once per cross-compiled target (for this machine the test binaries
+// have compiled it already). The projects share go test's build cache
+// (gentest.ProjectEnv), so each of those is compiled once per machine. The
+// first combination, the defaults with every default target, runs alone and
+// fills the cache; the others then run in parallel and mostly link. Most of
+// them build two targets; the defaults and one GoReleaser combination build
+// the full default-sized list.
 func TestGeneratedServiceWorks(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates and cross-compiles eight projects; skipped with -short")
@@ -45,7 +64,6 @@ func TestGeneratedServiceWorks(t *testing.T) {
 	testtool.Require(t, "go", "https://go.dev/doc/install")
 	testtool.Require(t, "git", "apt-get install -y git")
 	testtool.Require(t, "bash", "apt-get install -y bash")
-	shellcheck := testtool.Require(t, "shellcheck", "apt-get install -y shellcheck")
 
 	// Each kind's answers: the web service takes the defaults, the worker
 	// changes every answer that shows in its files.
@@ -73,11 +91,18 @@ func TestGeneratedServiceWorks(t *testing.T) {
 	narrowTargets := []string{"darwin/arm64", "linux/amd64"}
 
 	// The matrix is the template's own: every combination of its choice
-	// and bool answers, as gomicro template test tries them.
+	// and bool answers, as gomicro template test tries them, the defaults
+	// first.
 	combinations := gentest.Combinations(t, "service")
 	if len(combinations) != 8 {
 		t.Errorf("service has %d combinations, want kind × ci × build = 8 (a new choice? give it its checks here)", len(combinations))
 	}
+	type matrixCase struct {
+		name, bin string
+		set       map[string]string
+		targets   []string
+	}
+	var cases []matrixCase
 	for _, combination := range combinations {
 		k, ok := kinds[combination["kind"]]
 		if !ok {
@@ -100,21 +125,69 @@ func TestGeneratedServiceWorks(t *testing.T) {
 				set["platforms"] = f.platforms
 			}
 		}
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			checkGenerated(t, set, k.bin, targets, shellcheck)
+		cases = append(cases, matrixCase{name, k.bin, set, targets})
+	}
+	// The defaults first, alone: they compile what every other combination
+	// shares. Then the other full-target one, whose 32-bit ARM build is the
+	// longest left, so that it does not finish last.
+	rank := func(c matrixCase) int {
+		if _, ok := full[c.name]; ok {
+			return 0
+		}
+		return 1
+	}
+	slices.SortStableFunc(cases[min(1, len(cases)):], func(a, b matrixCase) int {
+		return cmp.Compare(rank(a), rank(b))
+	})
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if i > 0 {
+				t.Parallel()
+			}
+			checkGenerated(t, c.set, c.bin, c.targets, i == 0)
 		})
 	}
 }
 
-// checkGenerated generates the project for set and puts it through
-// TestGeneratedServiceWorks's checks.
-func checkGenerated(t *testing.T, set map[string]string, binName string, targets []string, shellcheck string) {
+// TestServiceChoices pins the answers TestGeneratedServiceWorks's matrix is
+// made of: kind, ci and build offer exactly these choices, the first the
+// default.
+func TestServiceChoices(t *testing.T) {
+	fsys, err := templates.Lookup("service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := generator.Load(fsys, "embedded:service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string][]string{
+		"kind":  {"web", "worker"},
+		"ci":    {"circleci", "github"},
+		"build": {"script", "goreleaser"},
+	} {
+		q, ok := tmpl.Question(key)
+		if !ok {
+			t.Errorf("template %s %s does not ask %q", tmpl.Name, tmpl.Version, key)
+			continue
+		}
+		if !slices.Equal(slices.Sorted(slices.Values(q.Choices)), slices.Sorted(slices.Values(want))) {
+			t.Errorf("question %q offers %v, want %v", key, q.Choices, want)
+		}
+		if q.Default != want[0] {
+			t.Errorf("question %q defaults to %q, want %q", key, q.Default, want[0])
+		}
+	}
+}
+
+// checkGenerated generates the project for set once and puts it through
+// TestGeneratedServiceWorks's checks, one subtest each. The first
+// combination also fills the build cache for the others (precompile).
+func checkGenerated(t *testing.T, set map[string]string, binName string, targets []string, first bool) {
 	ctx := testtool.Context(t) // no fixed timeout: a loaded machine is slow, not broken
-	dir := gentest.Generate(t, "service", set, "project")
-	checkLayout(t, dir, set["ci"], set["build"])
+	dir := gentest.Generate(t, "service", set, binName)
 	env := gentest.ProjectEnv()
-	git := func(args ...string) string {
+	git := func(t *testing.T, args ...string) string {
 		base := []string{
 			"-c", "user.name=test", "-c", "user.email=test@example.com",
 			"-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false",
@@ -122,35 +195,215 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 		}
 		return run(ctx, t, dir, env, "git", append(base, args...)...)
 	}
-	git("init", "-q")
+	git(t, "init", "-q")
 	// As in CI's checkout: GoReleaser reads the commit only with a remote.
-	git("remote", "add", "origin", "https://example.com/"+binName+".git")
-	git("add", "-A")
-	git("commit", "--no-verify", "-q", "-m", "Template applied")
-	sha6 := strings.TrimSpace(git("rev-parse", "HEAD"))[:6]
+	git(t, "remote", "add", "origin", "https://example.com/"+binName+".git")
+	git(t, "add", "-A")
+	git(t, "commit", "--no-verify", "-q", "-m", "Template applied")
+	sha6 := strings.TrimSpace(git(t, "rev-parse", "HEAD"))[:6]
+	ci, build := set["ci"], set["build"]
 
-	if out := run(ctx, t, dir, env, "gofmt", "-l", "."); out != "" {
-		t.Errorf("gofmt -l . lists files that are not gofmt-clean:\n%s", out)
-	}
-	scripts, _ := fs.Glob(os.DirFS(dir), "scripts/*.sh")
-	if len(scripts) == 0 {
-		t.Fatal("no scripts/*.sh generated")
-	}
-	run(ctx, t, dir, env, shellcheck, scripts...)
-	run(ctx, t, dir, env, "go", "vet", "./...")
-	run(ctx, t, dir, env, "go", "build", "./...")
-	run(ctx, t, dir, env, "go", "test", "-race", "./...")
+	t.Run("layout", func(t *testing.T) {
+		checkLayout(t, dir, ci, build)
+	})
 
-	// Either build writes to ./dist: CIRCLE_ARTIFACTS is unset (projectEnv
+	t.Run("ci-config", func(t *testing.T) {
+		checkCIConfig(ctx, t, dir, ci, build)
+	})
+
+	t.Run("go", func(t *testing.T) {
+		if out := run(ctx, t, dir, env, "gofmt", "-l", "."); out != "" {
+			t.Errorf("gofmt -l . lists files that are not gofmt-clean:\n%s", out)
+		}
+		shellcheck := testtool.Require(t, "shellcheck", configcheck.ShellcheckInstall)
+		scripts, _ := fs.Glob(os.DirFS(dir), "scripts/*.sh")
+		if len(scripts) == 0 {
+			t.Fatal("no scripts/*.sh generated")
+		}
+		run(ctx, t, dir, env, shellcheck, scripts...)
+		run(ctx, t, dir, env, "go", "vet", "./...")
+		run(ctx, t, dir, env, "go", "build", "./...") // writes ./NAME: the build checks git status after
+	})
+
+	// The race test and the build share nothing but the build cache, and
+	// compile different things (the race runtime; the cross-compiled
+	// targets): side by side they keep both CPUs busy. Neither writes where
+	// the other looks (go build, which writes into the project, is done).
+	var hostBinary []byte
+	var both sync.WaitGroup
+	both.Go(func() {
+		t.Run("race", func(t *testing.T) {
+			run(ctx, t, dir, env, "go", "test", "-race", "./...")
+		})
+	})
+	both.Go(func() {
+		t.Run("build", func(t *testing.T) {
+			if first {
+				precompile(ctx, t, dir, env, targets)
+			}
+			hostBinary = checkBuild(ctx, t, dir, env, set["build"], binName, sha6, targets)
+			if status := git(t, "status", "--porcelain"); status != "" {
+				t.Errorf("build output is not ignored by .gitignore; git status:\n%s", status)
+			}
+		})
+	})
+	both.Wait()
+
+	t.Run("run", func(t *testing.T) {
+		host := runtime.GOOS + "/" + runtime.GOARCH
+		if !slices.Contains(targets, host) {
+			t.Skipf("no target for this machine (%s): cannot run the binary", host)
+		}
+		if hostBinary == nil {
+			t.Skipf("the build made no binary for this machine (%s)", host)
+		}
+		bin := filepath.Join(t.TempDir(), binName)
+		if err := os.WriteFile(bin, hostBinary, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSpace(run(ctx, t, dir, env, bin, "-version")); got != sha6 {
+			t.Errorf("%s -version = %q, want the commit's short SHA %q", binName, got, sha6)
+		}
+		if set["kind"] == "worker" {
+			checkWorker(ctx, t, bin, env, binName, sha6)
+		} else {
+			checkWeb(ctx, t, bin, env, binName, sha6)
+		}
+	})
+}
+
+// checkLayout checks that the ci and build answers chose their files: one CI
+// config (and no GitHub workflow at all for another CI), and scripts/build.sh
+// or .goreleaser.yaml, never both.
+func checkLayout(t *testing.T, dir, ci, build string) {
+	t.Helper()
+	want := map[string]bool{
+		".circleci/config.yml":       ci == "circleci",
+		".github/workflows/ci.yml":   ci == "github",
+		"scripts/build.sh":           build == "script",
+		configcheck.GoReleaserConfig: build == "goreleaser",
+		"scripts/upload.sh":          true,
+	}
+	for p, wanted := range want {
+		_, err := os.Stat(filepath.Join(dir, p))
+		if exists := err == nil; exists != wanted {
+			t.Errorf("ci=%s build=%s: %s exists: %v, want %v", ci, build, p, exists, wanted)
+		}
+	}
+	if ci != "github" {
+		if wf := configcheck.WorkflowFiles(dir); len(wf) != 0 {
+			t.Errorf("ci=%s: GitHub workflows generated: %v", ci, wf)
+		}
+	}
+}
+
+// ciConfigs are the file each ci answer generates.
+var ciConfigs = map[string]string{
+	"circleci": ".circleci/config.yml",
+	"github":   ".github/workflows/ci.yml",
+}
+
+// checkCIConfig validates the CI config with the tools a team would meet:
+// it runs the chosen build command, and passes CircleCI's schema (plus the
+// references the schema cannot check, and shellcheck on every run: step) or
+// actionlint with shellcheck.
+func checkCIConfig(ctx context.Context, t *testing.T, dir, ci, build string) {
+	file := ciConfigs[ci]
+	ciYAML, err := os.ReadFile(filepath.Join(dir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCalls := map[string]string{"script": "scripts/build.sh", "goreleaser": "goreleaser"}[build]
+	if !strings.Contains(string(ciYAML), wantCalls) {
+		t.Errorf("build=%s: %s never runs %s", build, file, wantCalls)
+	}
+	switch ci {
+	case "circleci":
+		schema := testtool.RequireFile(t, configcheck.SchemaEnv, configcheck.DefaultSchemaPath, configcheck.SchemaInstall)
+		for _, err := range configcheck.CircleCI(ciYAML, schema) {
+			t.Errorf("%s: %v", file, err)
+		}
+		shellcheckRuns(ctx, t, dir, ciYAML)
+	case "github":
+		configcheck.Actionlint(t, dir)
+	default:
+		t.Fatalf("ci=%s: no check for this CI", ci)
+	}
+}
+
+// shellcheckRuns runs shellcheck on every run: command of a CircleCI config,
+// as actionlint does for GitHub workflows (CircleCI runs them with bash).
+func shellcheckRuns(ctx context.Context, t *testing.T, dir string, ciYAML []byte) {
+	t.Helper()
+	shellcheck := testtool.Require(t, "shellcheck", configcheck.ShellcheckInstall)
+	runs, err := configcheck.CircleCIRuns(ciYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) == 0 {
+		t.Error("the CircleCI config runs no commands")
+	}
+	for _, r := range runs {
+		if strings.Contains(r.Command, "<<") && strings.Contains(r.Command, ">>") {
+			t.Logf("%s: not shellchecked: holds CircleCI << parameters >>", r.Where)
+			continue
+		}
+		cmd := exec.CommandContext(ctx, shellcheck, "--shell=bash", "--format=gcc", "-")
+		cmd.Dir = dir
+		cmd.Stdin = strings.NewReader(r.Command)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("shellcheck on %s: %v\n%s\n%s", r.Where, err, numbered(r.Command), out)
+		}
+	}
+}
+
+func numbered(script string) string {
+	var b strings.Builder
+	for i, line := range strings.Split(strings.TrimRight(script, "\n"), "\n") {
+		fmt.Fprintf(&b, "%4d | %s\n", i+1, line)
+	}
+	return b.String()
+}
+
+// precompile compiles, for each target as scripts/build.sh does, the
+// packages the project imports (compiling several packages links nothing),
+// last target first, so that build.sh then mostly links. The order is the
+// point: go commands share the build cache but not their work, so two of
+// them compiling the same package at the same time both compile it, and,
+// once one catches up with the other through the cache, they go on in
+// lockstep. cmd/gomicro's TestUpgradeFromEarlierReleases runs build.sh on a
+// default service at about the same time as this; going the other way
+// through the targets, each finds in the cache what the other compiled.
+func precompile(ctx context.Context, t *testing.T, dir string, env []string, targets []string) {
+	t.Helper()
+	imports := strings.Fields(run(ctx, t, dir, env, "go", "list", "-f", `{{join .Imports " "}}`, "."))
+	if len(imports) == 0 {
+		return
+	}
+	for _, target := range slices.Backward(targets) {
+		goos, goarch, _ := strings.Cut(target, "/")
+		env := append(slices.Clip(env), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
+		run(ctx, t, dir, env, "go", append([]string{"build", "-trimpath"}, imports...)...)
+	}
+}
+
+// checkBuild builds the archives with the project's build (scripts/build.sh,
+// or GoReleaser through configcheck.GoReleaserCheck: goreleaser check, then
+// the snapshot release CI runs) and checks them: exactly one
+// NAME_SHA6_OS_ARCH.tar.gz per target in ./dist, each holding the binary and
+// NAME.local.conf. It returns the binary built for this machine, if any.
+func checkBuild(ctx context.Context, t *testing.T, dir string, env []string, build, binName, sha6 string, targets []string) []byte {
+	// Either build writes to ./dist: CIRCLE_ARTIFACTS is unset (ProjectEnv
 	// drops it), and GoReleaser's dist is ./dist.
 	var want []string
 	for _, target := range targets {
 		goos, goarch, _ := strings.Cut(target, "/")
 		want = append(want, fmt.Sprintf("%s_%s_%s_%s.tar.gz", binName, sha6, goos, goarch))
 	}
-	if set["build"] == "goreleaser" {
-		goreleaser := testtool.Require(t, "goreleaser", "go install github.com/goreleaser/goreleaser/v2@v2.15.1")
-		run(ctx, t, dir, env, goreleaser, "release", "--snapshot", "--clean")
+	if build == "goreleaser" {
+		if got := configcheck.GoReleaserCheck(t, dir); got != sha6 {
+			t.Errorf("GoReleaser built from %s, want the commit %s", got, sha6)
+		}
 	} else {
 		printed := strings.Fields(run(ctx, t, dir, env, "scripts/build.sh"))
 		var wantPrinted []string
@@ -168,14 +421,11 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 	if !slices.Equal(got, want) {
 		t.Fatalf("dist holds the archives\n%s\nwant exactly\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if set["build"] == "script" {
+	if build == "script" {
 		// build.sh writes nothing else; GoReleaser adds its builds and metadata.
 		if entries, _ := os.ReadDir(filepath.Join(dir, "dist")); len(entries) != len(want) {
 			t.Errorf("dist holds %d entries, want only the %d archives", len(entries), len(want))
 		}
-	}
-	if status := git("status", "--porcelain"); status != "" {
-		t.Errorf("build output is not ignored by .gitignore; git status:\n%s", status)
 	}
 
 	wantFiles := []string{binName, binName + ".local.conf"}
@@ -196,41 +446,7 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 			hostBinary = files[binName]
 		}
 	}
-	if hostBinary == nil {
-		t.Skipf("no target for this machine (%s): cannot run the binary", host)
-	}
-	bin := filepath.Join(t.TempDir(), binName)
-	if err := os.WriteFile(bin, hostBinary, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.TrimSpace(run(ctx, t, dir, env, bin, "-version")); got != sha6 {
-		t.Errorf("%s -version = %q, want the commit's short SHA %q", binName, got, sha6)
-	}
-
-	if set["kind"] == "worker" {
-		checkWorker(ctx, t, bin, env, binName, sha6)
-	} else {
-		checkWeb(ctx, t, bin, env, binName, sha6)
-	}
-}
-
-// checkLayout checks that the ci and build answers chose their files: one CI
-// config, and scripts/build.sh or .goreleaser.yaml, never both.
-func checkLayout(t *testing.T, dir, ci, build string) {
-	t.Helper()
-	want := map[string]bool{
-		".circleci/config.yml":     ci == "circleci",
-		".github/workflows/ci.yml": ci == "github",
-		"scripts/build.sh":         build == "script",
-		".goreleaser.yaml":         build == "goreleaser",
-		"scripts/upload.sh":        true,
-	}
-	for p, wanted := range want {
-		_, err := os.Stat(filepath.Join(dir, p))
-		if exists := err == nil; exists != wanted {
-			t.Errorf("ci=%s build=%s: %s exists: %v, want %v", ci, build, p, exists, wanted)
-		}
-	}
+	return hostBinary
 }
 
 // run runs name in dir and returns its stdout; a failure ends the test with
@@ -249,7 +465,13 @@ func run(ctx context.Context, t *testing.T, dir string, env []string, name strin
 	for len(shown) >= 2 && shown[0] == "-c" { // git's -c key=value noise
 		shown = shown[2:]
 	}
-	t.Logf("%s %s (%v)", filepath.Base(name), strings.Join(shown, " "), time.Since(start).Round(time.Millisecond))
+	var vars string // what a caller added to ProjectEnv's, which has none of these
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k == "CGO_ENABLED" || k == "GOOS" || k == "GOARCH" {
+			vars += kv + " "
+		}
+	}
+	t.Logf("%s%s %s (%v)", vars, filepath.Base(name), strings.Join(shown, " "), time.Since(start).Round(time.Millisecond))
 	if err != nil {
 		t.Fatalf("%s %s: %v\nstdout:\n%s\nstderr:\n%s", name, strings.Join(args, " "), err, &stdout, &stderr)
 	}

@@ -38,10 +38,6 @@ const (
 	ShellcheckInstall = "apt-get install -y shellcheck"
 )
 
-// commandTimeout bounds every tool run, so a hung tool fails the test with
-// its output instead of eating the whole go test timeout.
-const commandTimeout = 5 * time.Minute
-
 // WorkflowFiles lists dir's GitHub Actions workflow files, relative to dir.
 func WorkflowFiles(dir string) []string {
 	var files []string
@@ -58,10 +54,15 @@ func WorkflowFiles(dir string) []string {
 
 // RunActionlint runs the actionlint binary on files (relative to dir), with
 // shellcheck checking the run: scripts, and returns its report; err is
-// non-nil when actionlint found a problem or could not run.
+// non-nil when actionlint found a problem or could not run. It sets no
+// timeout of its own: go test's -timeout ends a tool that hangs.
 func RunActionlint(actionlint, shellcheck, dir string, files ...string) (string, error) {
+	return runActionlint(context.Background(), actionlint, shellcheck, dir, files...)
+}
+
+func runActionlint(ctx context.Context, actionlint, shellcheck, dir string, files ...string) (string, error) {
 	args := []string{"-no-color", "-shellcheck=" + shellcheck, "-pyflakes="}
-	out, err := runTool(dir, nil, actionlint, append(args, files...)...)
+	out, err := runTool(ctx, dir, nil, actionlint, append(args, files...)...)
 	if err != nil {
 		return out, fmt.Errorf("actionlint %s: %w\n%s", strings.Join(files, " "), err, out)
 	}
@@ -81,7 +82,7 @@ func Actionlint(t testing.TB, dir string) {
 		return
 	}
 	start := time.Now()
-	if _, err := RunActionlint(actionlint, shellcheck, dir, files...); err != nil {
+	if _, err := runActionlint(testtool.Context(t), actionlint, shellcheck, dir, files...); err != nil {
 		t.Error(err)
 		return
 	}
@@ -89,9 +90,14 @@ func Actionlint(t testing.TB, dir string) {
 }
 
 // RunGoReleaserCheck runs goreleaser check on dir's .goreleaser.yaml and
-// returns its output; err is non-nil when the config is invalid.
+// returns its output; err is non-nil when the config is invalid. It sets no
+// timeout of its own: go test's -timeout ends a tool that hangs.
 func RunGoReleaserCheck(goreleaser, dir string) (string, error) {
-	out, err := runTool(dir, gentest.ProjectEnv(), goreleaser, "check", "--config", GoReleaserConfig)
+	return runGoReleaserCheck(context.Background(), goreleaser, dir)
+}
+
+func runGoReleaserCheck(ctx context.Context, goreleaser, dir string) (string, error) {
+	out, err := runTool(ctx, dir, gentest.ProjectEnv(), goreleaser, "check", "--config", GoReleaserConfig)
 	if err != nil {
 		return out, fmt.Errorf("goreleaser check --config %s: %w\n%s", GoReleaserConfig, err, out)
 	}
@@ -102,20 +108,23 @@ func RunGoReleaserCheck(goreleaser, dir string) (string, error) {
 const GoReleaserConfig = ".goreleaser.yaml"
 
 // GoReleaserCheck proves a generated project's .goreleaser.yaml with the real
-// goreleaser: goreleaser check, then goreleaser release --snapshot --clean
-// --skip=publish in the project (made a git repository with one commit when
-// it is not one yet, and given an origin remote as a CI checkout has one:
-// without a remote GoReleaser does not read the commit at all). The answers in .gomicro.yml say what must come out:
-// exactly one <name>_<sha6>_<os>_<arch>.tar.gz per target of the platforms
-// answer, each holding the binary and every <name>.*.conf of the project
-// root and nothing else, and the binary for this machine (when it is a
-// target) printing the commit's first 6 characters for -version. It returns
-// the short SHA the build was made from.
+// goreleaser: goreleaser check, then the build its CI runs, goreleaser
+// release --snapshot --clean (a snapshot publishes nothing), in the project
+// (made a git repository with one commit when it is not one yet, and given
+// an origin remote as a CI checkout has one: without a remote GoReleaser
+// does not read the commit at all). The answers in .gomicro.yml say what
+// must come out: exactly one <name>_<sha6>_<os>_<arch>.tar.gz per target of
+// the platforms answer, each holding the binary and every <name>.*.conf of
+// the project root and nothing else, and the binary for this machine (when
+// it is a target) printing the commit's first 6 characters for -version. It
+// returns the short SHA the build was made from. Each tool may run until the
+// test's deadline (testtool.Context), never for a fixed time.
 func GoReleaserCheck(t testing.TB, dir string) string {
 	t.Helper()
 	goreleaser := testtool.Require(t, "goreleaser", GoReleaserInstall)
 	testtool.Require(t, "git", "apt-get install -y git")
 	env := gentest.ProjectEnv()
+	ctx := testtool.Context(t)
 
 	name, owner, targets := projectTargets(t, dir)
 	if _, err := os.Stat(filepath.Join(dir, ".git")); err != nil {
@@ -123,23 +132,23 @@ func GoReleaserCheck(t testing.TB, dir string) string {
 	}
 	// GoReleaser reads the commit only from a repository with a remote, as
 	// every CI checkout is; give a fresh one the origin it would have.
-	if remotes, err := runTool(dir, env, "git", "remote"); err == nil && strings.TrimSpace(remotes) == "" {
+	if remotes, err := runTool(ctx, dir, env, "git", "remote"); err == nil && strings.TrimSpace(remotes) == "" {
 		url := "https://github.com/" + owner + "/" + name + ".git"
-		if out, err := runTool(dir, env, "git", "remote", "add", "origin", url); err != nil {
+		if out, err := runTool(ctx, dir, env, "git", "remote", "add", "origin", url); err != nil {
 			t.Fatalf("git remote add origin %s: %v\n%s", url, err, out)
 		}
 	}
-	sha, err := runTool(dir, env, "git", "rev-parse", "HEAD")
+	sha, err := runTool(ctx, dir, env, "git", "rev-parse", "HEAD")
 	if err != nil {
 		t.Fatalf("git rev-parse HEAD: %v\n%s", err, sha)
 	}
 	sha6 := strings.TrimSpace(sha)[:6]
 
-	if v, err := runTool(dir, env, goreleaser, "--version"); err == nil && !strings.Contains(v, GoReleaserVersion) {
+	if v, err := runTool(ctx, dir, env, goreleaser, "--version"); err == nil && !strings.Contains(v, GoReleaserVersion) {
 		t.Logf("warning: %s is not goreleaser %s:\n%s", goreleaser, GoReleaserVersion, v)
 	}
 	start := time.Now()
-	if out, err := RunGoReleaserCheck(goreleaser, dir); err != nil {
+	if out, err := runGoReleaserCheck(ctx, goreleaser, dir); err != nil {
 		t.Fatal(err)
 	} else {
 		t.Logf("goreleaser check (%v)", time.Since(start).Round(time.Millisecond))
@@ -147,7 +156,7 @@ func GoReleaserCheck(t testing.TB, dir string) string {
 			t.Errorf("goreleaser check reports deprecated settings:\n%s", out)
 		}
 	}
-	timed(t, dir, env, goreleaser, "release", "--config", GoReleaserConfig, "--snapshot", "--clean", "--skip=publish")
+	timed(ctx, t, dir, env, goreleaser, "release", "--snapshot", "--clean")
 
 	dist := distDir(t, dir)
 	confs, _ := filepath.Glob(filepath.Join(dir, name+".*.conf"))
@@ -189,7 +198,7 @@ func GoReleaserCheck(t testing.TB, dir string) string {
 	if !slices.Equal(got, want) {
 		t.Errorf("%s holds the archives\n  %s\nwant exactly (as scripts/build.sh names them)\n  %s", dist, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
-	if status, err := runTool(dir, env, "git", "status", "--porcelain"); err == nil && status != "" {
+	if status, err := runTool(ctx, dir, env, "git", "status", "--porcelain"); err == nil && status != "" {
 		t.Errorf("goreleaser's output is not ignored by .gitignore; git status:\n%s", status)
 	}
 	if hostBinary == nil {
@@ -202,7 +211,7 @@ func GoReleaserCheck(t testing.TB, dir string) string {
 	if err := os.WriteFile(bin, hostBinary, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	out, err := runTool(dir, env, bin, "-version")
+	out, err := runTool(ctx, dir, env, bin, "-version")
 	if err != nil {
 		t.Errorf("%s -version: %v\n%s", name, err, out)
 	} else if got := strings.TrimSpace(out); got != sha6 {
@@ -261,6 +270,7 @@ func distDir(t testing.TB, dir string) string {
 // commit, without reading the user's git configuration.
 func GitCommit(t testing.TB, dir string, env []string) {
 	t.Helper()
+	ctx := testtool.Context(t)
 	base := []string{
 		"-c", "user.name=test", "-c", "user.email=test@example.com",
 		"-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false",
@@ -271,7 +281,7 @@ func GitCommit(t testing.TB, dir string, env []string) {
 		{"add", "-A"},
 		{"commit", "--no-verify", "-q", "-m", "Template applied"},
 	} {
-		if out, err := runTool(dir, env, "git", append(base, args...)...); err != nil {
+		if out, err := runTool(ctx, dir, env, "git", append(base, args...)...); err != nil {
 			t.Fatalf("git %s: %v\n%s", args[0], err, out)
 		}
 	}
@@ -279,10 +289,10 @@ func GitCommit(t testing.TB, dir string, env []string) {
 
 // timed runs a tool in dir, logs it with its duration and fails t with its
 // output when it fails.
-func timed(t testing.TB, dir string, env []string, name string, args ...string) string {
+func timed(ctx context.Context, t testing.TB, dir string, env []string, name string, args ...string) string {
 	t.Helper()
 	start := time.Now()
-	out, err := runTool(dir, env, name, args...)
+	out, err := runTool(ctx, dir, env, name, args...)
 	t.Logf("%s %s (%v)", filepath.Base(name), strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
 	if err != nil {
 		t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, out)
@@ -290,10 +300,9 @@ func timed(t testing.TB, dir string, env []string, name string, args ...string) 
 	return out
 }
 
-// runTool runs name in dir and returns its combined output.
-func runTool(dir string, env []string, name string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
+// runTool runs name in dir until it ends or ctx does, and returns its
+// combined output.
+func runTool(ctx context.Context, dir string, env []string, name string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	cmd.Env = env
@@ -302,7 +311,7 @@ func runTool(dir string, env []string, name string, args ...string) (string, err
 	cmd.Stderr = &out
 	err := cmd.Run()
 	if ctx.Err() != nil {
-		err = fmt.Errorf("%w after %v", ctx.Err(), commandTimeout)
+		err = fmt.Errorf("%w: stopped at the test's deadline", ctx.Err())
 	}
 	return out.String(), err
 }

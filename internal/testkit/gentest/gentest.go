@@ -6,8 +6,10 @@ package gentest
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/spf13/afero"
@@ -76,15 +78,47 @@ func Generate(t testing.TB, name string, set map[string]string, base string) str
 // generated project builds, runs or meets git (a CI's own artifacts dir,
 // VERSION, GOOS, a git dir, tokens), with the local Go toolchain pinned and
 // no user or system git configuration.
+//
+// GOCACHE is pinned too, to the build cache go test itself uses: every
+// generated project builds into it, so the standard library (plain, with the
+// race detector, for each cross-compiled target) is compiled once per
+// machine and then found there by every project, every run, even by a test
+// that has pointed HOME or XDG_CACHE_HOME elsewhere.
 func ProjectEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		switch k, _, _ := strings.Cut(kv, "="); k {
 		case "CIRCLE_ARTIFACTS", "VERSION", "PORT", "INTERVAL", "GOTOOLCHAIN", "GOOS", "GOARCH",
-			"CGO_ENABLED", "GOWORK", "GIT_DIR", "GIT_WORK_TREE", "GITHUB_TOKEN", "GITLAB_TOKEN", "GITEA_TOKEN":
+			"CGO_ENABLED", "GOWORK", "GIT_DIR", "GIT_WORK_TREE", "GITHUB_TOKEN", "GITLAB_TOKEN", "GITEA_TOKEN",
+			"GOCACHE":
 		default:
 			env = append(env, kv)
 		}
 	}
+	if cache := goCache(); cache != "" {
+		env = append(env, "GOCACHE="+cache)
+	}
 	return append(env, "GOTOOLCHAIN=local", "GOWORK=off", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
 }
+
+// startEnv is the environment the test binary started with, before any
+// t.Setenv.
+var startEnv = os.Environ()
+
+// goCache is the build cache of the go command that ran the tests: $GOCACHE,
+// else go env GOCACHE in the environment the test binary started with; ""
+// when go cannot say (the projects' go then finds its own).
+var goCache = sync.OnceValue(func() string {
+	for _, kv := range startEnv {
+		if v, ok := strings.CutPrefix(kv, "GOCACHE="); ok && v != "" {
+			return v
+		}
+	}
+	cmd := exec.Command("go", "env", "GOCACHE")
+	cmd.Env = startEnv
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+})
