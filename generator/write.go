@@ -63,44 +63,41 @@ func PlanWrite(fsys afero.Fs, dir string, tree *Tree, opts WriteOptions) ([]Writ
 		}
 	}
 	plan := make([]Written, len(tree.Files))
+	lk := newLooker(fsys, dir)
 	for i, f := range tree.Files {
 		plan[i] = Written{Path: f.Path, Action: Created}
 		if empty {
 			continue // nothing can be in the way (what appears meanwhile, create refuses)
 		}
-		if plan[i].Action, err = writeAction(fsys, dir, f.Path); err != nil {
+		if plan[i].Action, err = writeAction(lk, f.Path); err != nil {
 			return nil, err
 		}
 	}
 	return plan, nil
 }
 
-// writeAction looks at what lies on the way to one file: a symlink anywhere
-// on it is the team's and is never written through or replaced; a file
-// where the template needs a directory, or a directory where it writes a
-// file, cannot be resolved without destroying something.
-func writeAction(fsys afero.Fs, dir, p string) (WriteAction, error) {
-	segs := strings.Split(p, "/")
-	for i := range segs {
-		sub := path.Join(segs[:i+1]...)
-		info, err := lstat(fsys, join(dir, sub))
-		if errors.Is(err, fs.ErrNotExist) {
-			return Created, nil
-		}
-		if err != nil {
-			return 0, err
-		}
-		last := i == len(segs)-1
-		switch {
-		case info.Mode()&fs.ModeSymlink != 0:
-			return KeptSymlink, nil
-		case last && info.IsDir():
-			return 0, fmt.Errorf("%s is a directory; the template writes a file there", join(dir, sub))
-		case last:
-			return Replaced, nil
-		case !info.IsDir():
-			return 0, fmt.Errorf("%s is a file; the template writes %s inside it", join(dir, sub), p)
-		}
+// writeAction says what Write does with one file, from what upgrade's
+// looker finds on the way to it: a symlink anywhere on it is the team's and
+// is never written through or replaced; a file where the template needs a
+// directory, a directory where it writes a file, or a device, socket or
+// pipe (which reading to keep it for rollback would block on) cannot be
+// resolved without destroying something.
+func writeAction(lk *looker, p string) (WriteAction, error) {
+	disk, err := lk.look(p)
+	if err != nil {
+		return 0, err
+	}
+	switch disk.kind {
+	case onDiskLink:
+		return KeptSymlink, nil
+	case onDiskFile:
+		return Replaced, nil
+	case onDiskDir:
+		return 0, fmt.Errorf("%s is a directory; the template writes a file there", join(lk.dir, p))
+	case onDiskUnderFile:
+		return 0, fmt.Errorf("%s is a file; the template writes %s inside it", join(lk.dir, disk.file), p)
+	case onDiskOther:
+		return 0, fmt.Errorf("%s is not a regular file (a device, socket or pipe); the template writes a file there", join(lk.dir, p))
 	}
 	return Created, nil
 }
