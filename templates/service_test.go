@@ -1,24 +1,18 @@
 package templates_test
 
 import (
-	"archive/tar"
 	"bytes"
 	"cmp"
-	"compress/gzip"
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -297,74 +291,6 @@ func checkLayout(t *testing.T, dir, ci, build string) {
 	}
 }
 
-// ciConfigs are the file each ci answer generates.
-var ciConfigs = map[string]string{
-	"circleci": ".circleci/config.yml",
-	"github":   ".github/workflows/ci.yml",
-}
-
-// checkCIConfig validates the CI config with the tools a team would meet:
-// it runs the chosen build command, and passes CircleCI's schema (plus the
-// references the schema cannot check, and shellcheck on every run: step) or
-// actionlint with shellcheck.
-func checkCIConfig(ctx context.Context, t *testing.T, dir, ci, build string) {
-	file := ciConfigs[ci]
-	ciYAML, err := os.ReadFile(filepath.Join(dir, file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantCalls := map[string]string{"script": "scripts/build.sh", "goreleaser": "goreleaser"}[build]
-	if !strings.Contains(string(ciYAML), wantCalls) {
-		t.Errorf("build=%s: %s never runs %s", build, file, wantCalls)
-	}
-	switch ci {
-	case "circleci":
-		schema := testtool.RequireFile(t, configcheck.SchemaEnv, configcheck.DefaultSchemaPath, configcheck.SchemaInstall)
-		for _, err := range configcheck.CircleCI(ciYAML, schema) {
-			t.Errorf("%s: %v", file, err)
-		}
-		shellcheckRuns(ctx, t, dir, ciYAML)
-	case "github":
-		configcheck.Actionlint(t, dir)
-	default:
-		t.Fatalf("ci=%s: no check for this CI", ci)
-	}
-}
-
-// shellcheckRuns runs shellcheck on every run: command of a CircleCI config,
-// as actionlint does for GitHub workflows (CircleCI runs them with bash).
-func shellcheckRuns(ctx context.Context, t *testing.T, dir string, ciYAML []byte) {
-	t.Helper()
-	shellcheck := testtool.Require(t, "shellcheck", configcheck.ShellcheckInstall)
-	runs, err := configcheck.CircleCIRuns(ciYAML)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(runs) == 0 {
-		t.Error("the CircleCI config runs no commands")
-	}
-	for _, r := range runs {
-		if strings.Contains(r.Command, "<<") && strings.Contains(r.Command, ">>") {
-			t.Logf("%s: not shellchecked: holds CircleCI << parameters >>", r.Where)
-			continue
-		}
-		cmd := exec.CommandContext(ctx, shellcheck, "--shell=bash", "--format=gcc", "-")
-		cmd.Dir = dir
-		cmd.Stdin = strings.NewReader(r.Command)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Errorf("shellcheck on %s: %v\n%s\n%s", r.Where, err, numbered(r.Command), out)
-		}
-	}
-}
-
-func numbered(script string) string {
-	var b strings.Builder
-	for i, line := range strings.Split(strings.TrimRight(script, "\n"), "\n") {
-		fmt.Fprintf(&b, "%4d | %s\n", i+1, line)
-	}
-	return b.String()
-}
-
 // precompile compiles, for each target as scripts/build.sh does, the
 // packages the project imports (compiling several packages links nothing),
 // last target first, so that build.sh then mostly links. The order is the
@@ -385,68 +311,6 @@ func precompile(ctx context.Context, t *testing.T, dir string, env []string, tar
 		env := append(slices.Clip(env), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
 		run(ctx, t, dir, env, "go", append([]string{"build", "-trimpath"}, imports...)...)
 	}
-}
-
-// checkBuild builds the archives with the project's build (scripts/build.sh,
-// or GoReleaser through configcheck.GoReleaserCheck: goreleaser check, then
-// the snapshot release CI runs) and checks them: exactly one
-// NAME_SHA6_OS_ARCH.tar.gz per target in ./dist, each holding the binary and
-// NAME.local.conf. It returns the binary built for this machine, if any.
-func checkBuild(ctx context.Context, t *testing.T, dir string, env []string, build, binName, sha6 string, targets []string) []byte {
-	// Either build writes to ./dist: CIRCLE_ARTIFACTS is unset (ProjectEnv
-	// drops it), and GoReleaser's dist is ./dist.
-	var want []string
-	for _, target := range targets {
-		goos, goarch, _ := strings.Cut(target, "/")
-		want = append(want, fmt.Sprintf("%s_%s_%s_%s.tar.gz", binName, sha6, goos, goarch))
-	}
-	if build == "goreleaser" {
-		if got := configcheck.GoReleaserCheck(t, dir); got != sha6 {
-			t.Errorf("GoReleaser built from %s, want the commit %s", got, sha6)
-		}
-	} else {
-		printed := strings.Fields(run(ctx, t, dir, env, "scripts/build.sh"))
-		var wantPrinted []string
-		for _, name := range want {
-			wantPrinted = append(wantPrinted, "dist/"+name)
-		}
-		if !slices.Equal(printed, wantPrinted) {
-			t.Errorf("scripts/build.sh printed\n%s\nwant\n%s", strings.Join(printed, "\n"), strings.Join(wantPrinted, "\n"))
-		}
-	}
-	got, err := fs.Glob(os.DirFS(filepath.Join(dir, "dist")), "*.tar.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("dist holds the archives\n%s\nwant exactly\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	if build == "script" {
-		// build.sh writes nothing else; GoReleaser adds its builds and metadata.
-		if entries, _ := os.ReadDir(filepath.Join(dir, "dist")); len(entries) != len(want) {
-			t.Errorf("dist holds %d entries, want only the %d archives", len(entries), len(want))
-		}
-	}
-
-	wantFiles := []string{binName, binName + ".local.conf"}
-	slices.Sort(wantFiles)
-	var hostBinary []byte
-	host := runtime.GOOS + "/" + runtime.GOARCH
-	for i, name := range want {
-		files := readArchive(t, filepath.Join(dir, "dist", name))
-		var names []string
-		for n := range files {
-			names = append(names, n)
-		}
-		slices.Sort(names)
-		if !slices.Equal(names, wantFiles) {
-			t.Errorf("%s holds %v, want %v", name, names, wantFiles)
-		}
-		if targets[i] == host {
-			hostBinary = files[binName]
-		}
-	}
-	return hostBinary
 }
 
 // run runs name in dir and returns its stdout; a failure ends the test with
@@ -476,139 +340,4 @@ func run(ctx context.Context, t *testing.T, dir string, env []string, name strin
 		t.Fatalf("%s %s: %v\nstdout:\n%s\nstderr:\n%s", name, strings.Join(args, " "), err, &stdout, &stderr)
 	}
 	return stdout.String()
-}
-
-// readArchive returns the regular files of a .tar.gz by name, and fails the
-// test for anything that is not a regular file at the archive root.
-func readArchive(t *testing.T, path string) map[string][]byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	tr := tar.NewReader(zr)
-	files := map[string][]byte{}
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		if h.Typeflag != tar.TypeReg || strings.Contains(h.Name, "/") {
-			t.Errorf("%s: entry %q (type %c) is not a file at the archive root", filepath.Base(path), h.Name, h.Typeflag)
-			continue
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		files[h.Name] = data
-	}
-	return files
-}
-
-// checkWeb starts the web service on a free port, checks /healthz and
-// /version, and stops it with SIGTERM.
-func checkWeb(ctx context.Context, t *testing.T, bin string, env []string, name, sha6 string) {
-	cmd, logs := start(ctx, t, bin, env, "-addr", "127.0.0.1:0")
-	m := logs.waitFor(t, regexp.MustCompile(`listening on (\S+)`))
-	for path, want := range map[string]string{"/healthz": "ok\n", "/version": sha6 + "\n"} {
-		resp, err := http.Get("http://" + m[1] + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK || string(body) != want {
-			t.Errorf("GET %s = %d %q (%v), want 200 %q", path, resp.StatusCode, body, err, want)
-		}
-	}
-	stop(t, cmd, logs, "Starting "+name+" version "+sha6, "shutting down", "stopped")
-}
-
-// checkWorker starts the worker with a short interval, waits for two rounds
-// of work, and stops it with SIGTERM.
-func checkWorker(ctx context.Context, t *testing.T, bin string, env []string, name, sha6 string) {
-	cmd, logs := start(ctx, t, bin, env, "-interval", "20ms")
-	logs.waitFor(t, regexp.MustCompile(`(?s)working.*working`))
-	stop(t, cmd, logs, "Starting "+name+" version "+sha6, "stopped")
-}
-
-func start(ctx context.Context, t *testing.T, bin string, env []string, args ...string) (*exec.Cmd, *syncBuffer) {
-	t.Helper()
-	logs := &syncBuffer{}
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = env
-	cmd.Stdout = logs
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	})
-	return cmd, logs
-}
-
-// stop sends SIGTERM and wants a clean exit whose log holds every one of lines.
-func stop(t *testing.T, cmd *exec.Cmd, logs *syncBuffer, lines ...string) {
-	t.Helper()
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("after SIGTERM: %v; log:\n%s", err, logs)
-		}
-	case <-testtool.Context(t).Done():
-		t.Fatalf("still running at the test's deadline, long after SIGTERM; log:\n%s", logs)
-	}
-	for _, line := range lines {
-		if !strings.Contains(logs.String(), line) {
-			t.Errorf("log lacks %q:\n%s", line, logs)
-		}
-	}
-}
-
-// syncBuffer collects a running process's output.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// waitFor polls the output until re matches, up to the test's deadline.
-func (b *syncBuffer) waitFor(t *testing.T, re *regexp.Regexp) []string {
-	t.Helper()
-	for ; testtool.Before(t, time.Now()); time.Sleep(10 * time.Millisecond) {
-		if m := re.FindStringSubmatch(b.String()); m != nil {
-			return m
-		}
-	}
-	t.Fatalf("no %q in the output by the test's deadline:\n%s", re, b)
-	return nil
 }
