@@ -28,11 +28,13 @@ type Rule func(value string) error
 
 // byName maps the names used in template.yaml to the rules.
 var byName = map[string]Rule{
-	"name":      Name,
-	"module":    Module,
-	"platforms": Platforms,
-	"s3-bucket": S3Bucket,
-	"s3-region": S3Region,
+	"name":         Name,
+	"module":       Module,
+	"platforms":    Platforms,
+	"s3-bucket":    S3Bucket,
+	"s3-region":    S3Region,
+	"go-version":   GoVersion,
+	"aws-role-arn": AWSRoleARN,
 }
 
 // Lookup returns the rule called name (as written in template.yaml
@@ -260,4 +262,40 @@ func S3Region(v string) error {
 func Platforms(v string) error {
 	_, err := ParsePlatforms(v)
 	return err
+}
+
+// goVersionPattern is a Go language version as go.mod's go line takes it:
+// 1.N or 1.N.P, or a pre-release such as 1.27rc1. The minor is group 1.
+var goVersionPattern = regexp.MustCompile(`^1\.(0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*)|(?:rc|beta)[1-9][0-9]*)?$`)
+
+// minGoMinor is the oldest Go 1.N the rule takes: go.mod's go line is a
+// minimum the toolchain enforces only since Go 1.21.
+const minGoMinor = 21
+
+// GoVersion is the rule for a Go language version written to go.mod and CI
+// images: 1.N or 1.N.P (no "go" prefix), at least 1.21.
+func GoVersion(v string) error {
+	m := goVersionPattern.FindStringSubmatch(v)
+	if m == nil {
+		if strings.HasPrefix(v, "go") {
+			return errors.New("Go versions are written without the go prefix, e.g. 1.26")
+		}
+		return errors.New("Go versions look like 1.26 or 1.26.1")
+	}
+	if minor, err := strconv.Atoi(m[1]); err != nil || minor < minGoMinor {
+		return fmt.Errorf("Go versions before 1.%d are not supported", minGoMinor)
+	}
+	return nil
+}
+
+// roleARNPattern is an IAM role ARN in any partition: arn:PARTITION:iam::ACCOUNT:role/PATH/NAME.
+var roleARNPattern = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
+
+// AWSRoleARN is the rule for an optional IAM role to assume: empty (none),
+// or a role ARN such as arn:aws:iam::123456789012:role/ci-upload.
+func AWSRoleARN(v string) error {
+	if v == "" || roleARNPattern.MatchString(v) {
+		return nil
+	}
+	return errors.New("role ARNs look like arn:aws:iam::123456789012:role/NAME (or leave it empty)")
 }

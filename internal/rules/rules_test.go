@@ -55,7 +55,7 @@ func checkMessage(t testing.TB, value, msg string) {
 }
 
 func TestLookup(t *testing.T) {
-	want := []string{"module", "name", "platforms", "s3-bucket", "s3-region"}
+	want := []string{"aws-role-arn", "go-version", "module", "name", "platforms", "s3-bucket", "s3-region"}
 	if got := RuleNames(); !slices.Equal(got, want) {
 		t.Fatalf("RuleNames() = %q, want %q", got, want)
 	}
@@ -330,4 +330,39 @@ func FuzzS3Bucket(f *testing.F) {
 			t.Errorf("S3Bucket accepted %q", v)
 		}
 	})
+}
+
+func TestGoVersion(t *testing.T) {
+	for _, v := range []string{"1.21", "1.26", "1.26.0", "1.26.8", "1.27rc1", "1.27beta2", "1.100"} {
+		if err := GoVersion(v); err != nil {
+			t.Errorf("GoVersion(%q) = %v, want nil", v, err)
+		}
+	}
+	for v, want := range map[string]string{
+		"go1.26":  "without the go prefix",
+		"1.20":    "before 1.21",
+		"1":       "look like 1.26",
+		"1.026":   "look like 1.26",
+		"1.26.":   "look like 1.26",
+		"2.0":     "look like 1.26",
+		"1.26rc0": "look like 1.26",
+		"":        "look like 1.26",
+	} {
+		if err := GoVersion(v); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("GoVersion(%q) = %v, want an error saying %q", v, err, want)
+		}
+	}
+}
+
+func TestAWSRoleARN(t *testing.T) {
+	for _, v := range []string{"", "arn:aws:iam::123456789012:role/ci-upload", "arn:aws-us-gov:iam::123456789012:role/path/to/ci"} {
+		if err := AWSRoleARN(v); err != nil {
+			t.Errorf("AWSRoleARN(%q) = %v, want nil", v, err)
+		}
+	}
+	for _, v := range []string{"ci-upload", "arn:aws:iam::12345:role/x", "arn:aws:iam::123456789012:user/x", "arn:aws:iam::123456789012:role/"} {
+		if err := AWSRoleARN(v); err == nil {
+			t.Errorf("AWSRoleARN(%q) = nil, want an error", v)
+		}
+	}
 }
