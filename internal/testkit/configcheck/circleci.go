@@ -380,6 +380,42 @@ type Run struct {
 // jobs and commands (including steps under when/unless), in order, so they
 // can be linted as the shell scripts CircleCI runs them as.
 func CircleCIRuns(configYAML []byte) ([]Run, error) {
+	steps, err := CircleCISteps(configYAML)
+	if err != nil {
+		return nil, err
+	}
+	var runs []Run
+	for _, s := range steps {
+		if s.Type != "run" {
+			continue
+		}
+		at := s.Where
+		if name, ok := s.Args["name"].(string); ok {
+			at += " (" + name + ")"
+		}
+		command, _ := s.Args["command"].(string)
+		runs = append(runs, Run{at, command})
+	}
+	return runs, nil
+}
+
+// Step is one step of a CircleCI job or command.
+type Step struct {
+	Where string // jobs/NAME/steps/N, commands/NAME/steps/N, or below them .../when/steps/N
+	Job   string // the job or command the step belongs to: jobs/NAME or commands/NAME
+	// Type is the step's key: checkout, run, restore_cache, save_cache,
+	// store_artifacts, a command of the config or of an orb (ORB/COMMAND).
+	Type string
+	// Args are the step's parameters: a run: string is {"command": it}; a
+	// bare step (- checkout) has none.
+	Args map[string]any
+}
+
+// CircleCISteps lists the steps of a CircleCI config's commands and then its
+// jobs, each in order (steps under when/unless right after the condition's
+// own step), with their parameters, so tests can ask what a job does: which
+// caches it restores and saves, what it runs, in which order.
+func CircleCISteps(configYAML []byte) ([]Step, error) {
 	var doc any
 	if err := yaml.Unmarshal(configYAML, &doc); err != nil {
 		return nil, fmt.Errorf("YAML: %w", err)
@@ -389,26 +425,30 @@ func CircleCIRuns(configYAML []byte) ([]Run, error) {
 		return nil, err
 	}
 	root, _ := v.(map[string]any)
-	var runs []Run
-	var steps func(where string, list any)
-	steps = func(where string, list any) {
+	var out []Step
+	var steps func(job, where string, list any)
+	steps = func(job, where string, list any) {
 		items, _ := list.([]any)
 		for i, item := range items {
-			step, _ := item.(map[string]any)
 			at := fmt.Sprintf("%s/steps/%d", where, i)
-			switch run := step["run"].(type) {
+			switch step := item.(type) {
 			case string:
-				runs = append(runs, Run{at, run})
+				out = append(out, Step{Where: at, Job: job, Type: step})
 			case map[string]any:
-				command, _ := run["command"].(string)
-				if name, ok := run["name"].(string); ok {
-					at += " (" + name + ")"
-				}
-				runs = append(runs, Run{at, command})
-			}
-			for _, cond := range []string{"when", "unless"} {
-				if c, ok := step[cond].(map[string]any); ok {
-					steps(at+"/"+cond, c["steps"])
+				for _, typ := range sortedKeys(step) {
+					var args map[string]any
+					switch a := step[typ].(type) {
+					case map[string]any:
+						args = a
+					case string:
+						if typ == "run" {
+							args = map[string]any{"command": a}
+						}
+					}
+					out = append(out, Step{Where: at, Job: job, Type: typ, Args: args})
+					if typ == "when" || typ == "unless" {
+						steps(job, at+"/"+typ, args["steps"])
+					}
 				}
 			}
 		}
@@ -417,8 +457,8 @@ func CircleCIRuns(configYAML []byte) ([]Run, error) {
 		m, _ := root[section].(map[string]any)
 		for _, name := range sortedKeys(m) {
 			body, _ := m[name].(map[string]any)
-			steps(section+"/"+name, body["steps"])
+			steps(section+"/"+name, section+"/"+name, body["steps"])
 		}
 	}
-	return runs, nil
+	return out, nil
 }

@@ -22,7 +22,7 @@ orbs:
 executors:
   go:
     docker:
-      - image: cimg/go:1.25
+      - image: cimg/go:1.26
 defaults: &defaults
   executor: go
 jobs:
@@ -135,6 +135,70 @@ func TestCircleCISchemaMissing(t *testing.T) {
 	}
 }
 
+func TestCircleCISteps(t *testing.T) {
+	config := `version: 2.1
+commands:
+  lint:
+    steps:
+      - run: go vet ./...
+jobs:
+  build:
+    docker:
+      - image: cimg/go:1.26
+    steps:
+      - checkout
+      - restore_cache:
+          keys: [go-v1]
+      - lint
+      - when:
+          condition: << pipeline.git.tag >>
+          steps:
+            - run:
+                name: Release
+                command: scripts/build.sh
+      - aws-cli/setup
+`
+	steps, err := configcheck.CircleCISteps([]byte(config))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range steps {
+		got = append(got, s.Job+" "+s.Where+" "+s.Type)
+	}
+	want := []string{
+		"commands/lint commands/lint/steps/0 run",
+		"jobs/build jobs/build/steps/0 checkout",
+		"jobs/build jobs/build/steps/1 restore_cache",
+		"jobs/build jobs/build/steps/2 lint",
+		"jobs/build jobs/build/steps/3 when",
+		"jobs/build jobs/build/steps/3/when/steps/0 run",
+		"jobs/build jobs/build/steps/4 aws-cli/setup",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("steps:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if cmd := steps[0].Args["command"]; cmd != "go vet ./..." {
+		t.Errorf("a run: string is {command: it}; got args %v", steps[0].Args)
+	}
+	if keys, _ := steps[2].Args["keys"].([]any); len(keys) != 1 || keys[0] != "go-v1" {
+		t.Errorf("restore_cache args = %v", steps[2].Args)
+	}
+	if steps[1].Args != nil {
+		t.Errorf("a bare step has no args, got %v", steps[1].Args)
+	}
+	runs, err := configcheck.CircleCIRuns([]byte(config))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 2 || runs[1].Where != "jobs/build/steps/3/when/steps/0 (Release)" || runs[1].Command != "scripts/build.sh" {
+		t.Errorf("CircleCIRuns = %+v", runs)
+	}
+	if _, err := configcheck.CircleCISteps([]byte("jobs: [")); err == nil {
+		t.Error("CircleCISteps accepted YAML that does not parse")
+	}
+}
+
 const goodWorkflow = `name: CI
 on:
   push:
@@ -142,8 +206,8 @@ jobs:
   build:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-go@v5
+      - uses: actions/checkout@v6
+      - uses: actions/setup-go@v6
         with:
           go-version-file: go.mod
       - run: go test ./...
