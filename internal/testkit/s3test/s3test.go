@@ -11,7 +11,11 @@
 //     A missing header, UNSIGNED-PAYLOAD and the streaming (chunked) forms are
 //     refused too: the clients under test always sign the payload.
 //
-// It also checks that the credential scope's date is the date of x-amz-date.
+// It also checks that the credential scope's date is the date of x-amz-date,
+// and, for temporary credentials (Options.SessionToken), that the request
+// carries the session token in x-amz-security-token and signs it, as STS
+// credentials from OIDC or an assumed role need; a request that carries a
+// token the server did not issue is refused too.
 // The signature is verified before the body is read, so a client that sends
 // Expect: 100-continue gets its 403 before it uploads anything.
 package s3test
@@ -27,6 +31,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -50,12 +55,21 @@ const (
 type Options struct {
 	AccessKey string
 	SecretKey string
-	Region    string
+	// SessionToken, when set, makes AccessKey a temporary credential: every
+	// signed request must carry it in x-amz-security-token and list that
+	// header in SignedHeaders. When empty, a request carrying a token is
+	// refused (403 InvalidToken).
+	SessionToken string
+	Region       string
 	// Buckets are created before Start returns.
 	Buckets []string
 	// MaxBody limits the size of a request body; larger bodies get 400
 	// EntityTooLarge.
 	MaxBody int64
+	// Unavailable is how many requests, the first ones, are answered 503
+	// SlowDown before any check, as S3 does under load; a client that
+	// retries gets through.
+	Unavailable int
 }
 
 // Request is what the server saw of one request.
@@ -65,6 +79,8 @@ type Request struct {
 	Host          string // Host header, with the port
 	SignedHeaders string // from the Authorization header; empty if none
 	Credential    string // access key/date/region/service/aws4_request
+	ContentType   string // Content-Type header; empty if none
+	Token         bool   // whether x-amz-security-token was sent
 	Status        int
 }
 
@@ -77,6 +93,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	requests []Request
+	refused  int // 503s answered so far, for Options.Unavailable
 }
 
 // Start starts a server on 127.0.0.1 and stops it at the end of the test.
@@ -121,6 +138,10 @@ func (s *Server) AccessKey() string { return s.opts.AccessKey }
 // SecretKey is the secret that goes with AccessKey.
 func (s *Server) SecretKey() string { return s.opts.SecretKey }
 
+// SessionToken is the token that must go with AccessKey; empty for a
+// long-lived key.
+func (s *Server) SessionToken() string { return s.opts.SessionToken }
+
 // CreateBucket creates a bucket directly in the backend; failure ends the test.
 func (s *Server) CreateBucket(name string) {
 	s.t.Helper()
@@ -139,6 +160,17 @@ func (s *Server) Object(bucket, key string) ([]byte, error) {
 	}
 	defer obj.Contents.Close()
 	return io.ReadAll(obj.Contents)
+}
+
+// ContentType returns the Content-Type stored with bucket/key ("" when the
+// upload sent none); a missing object ends the test.
+func (s *Server) ContentType(bucket, key string) string {
+	s.t.Helper()
+	obj, err := s.backend.HeadObject(context.Background(), bucket, key)
+	if err != nil {
+		s.t.Fatalf("s3test: head %s/%s: %v", bucket, key, err)
+	}
+	return obj.Metadata["Content-Type"]
 }
 
 // Keys lists every key in bucket, sorted; a missing bucket ends the test.
@@ -205,14 +237,27 @@ func (s *Server) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w}
 		auth := r.Header.Get("Authorization")
-		entry := Request{Method: r.Method, Path: r.URL.EscapedPath(), Host: r.Host}
+		entry := Request{
+			Method: r.Method, Path: r.URL.EscapedPath(), Host: r.Host,
+			ContentType: r.Header.Get("Content-Type"), Token: r.Header.Get("X-Amz-Security-Token") != "",
+		}
 		if m := signedRE.FindStringSubmatch(auth); m != nil {
 			entry.SignedHeaders = m[1]
 		}
 		if m := credentialRE.FindStringSubmatch(auth); m != nil {
 			entry.Credential = m[1]
 		}
-		s.serve(rec, r, next, entry.Credential)
+		s.mu.Lock()
+		unavailable := s.refused < s.opts.Unavailable
+		if unavailable {
+			s.refused++
+		}
+		s.mu.Unlock()
+		if unavailable {
+			writeError(rec, http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.")
+		} else {
+			s.serve(rec, r, next, entry.Credential, entry.SignedHeaders)
+		}
 		entry.Status = rec.status
 		if entry.Status == 0 { // nothing written: net/http sends 200
 			entry.Status = http.StatusOK
@@ -223,7 +268,7 @@ func (s *Server) wrap(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler, credential string) {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler, credential, signedHeaders string) {
 	if r.Header.Get("Authorization") == "" {
 		// Anonymous or presigned: gofakes3 refuses the first and verifies
 		// the second; presigned requests are always UNSIGNED-PAYLOAD.
@@ -249,6 +294,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	if date := r.Header.Get("X-Amz-Date"); len(date) < 8 || date[:8] != parts[1] {
 		writeError(w, http.StatusBadRequest, "AuthorizationHeaderMalformed",
 			"The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date.")
+		return
+	}
+	if !s.checkToken(w, r, parts[0], signedHeaders) {
 		return
 	}
 	claimed := r.Header.Get("X-Amz-Content-Sha256")
@@ -288,6 +336,34 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	next.ServeHTTP(w, r)
+}
+
+// checkToken answers the request with S3's error and returns false unless
+// its session token is the one that goes with accessKey, and signed.
+func (s *Server) checkToken(w http.ResponseWriter, r *http.Request, accessKey, signedHeaders string) bool {
+	tokens := r.Header.Values("X-Amz-Security-Token")
+	want := s.opts.SessionToken
+	if want == "" || accessKey != s.opts.AccessKey {
+		if len(tokens) != 0 {
+			writeError(w, http.StatusForbidden, "InvalidToken", "The provided token is malformed or otherwise invalid.")
+			return false
+		}
+		return true // an unknown key is gofakes3's to refuse
+	}
+	switch {
+	case len(tokens) == 0:
+		writeError(w, http.StatusForbidden, "InvalidToken",
+			"The access key "+accessKey+" is temporary: the request must carry its session token in x-amz-security-token.")
+		return false
+	case len(tokens) != 1 || tokens[0] != want:
+		writeError(w, http.StatusForbidden, "InvalidToken", "The provided token is malformed or otherwise invalid.")
+		return false
+	case !slices.Contains(strings.Split(signedHeaders, ";"), "x-amz-security-token"):
+		writeError(w, http.StatusForbidden, "AccessDenied",
+			"x-amz-security-token is not in SignedHeaders; the session token must be signed.")
+		return false
+	}
+	return true
 }
 
 func (s *Server) lookup(accessKey string) (string, bool) {

@@ -72,6 +72,9 @@ type goRequest struct {
 	signedBody           []byte // if set, sent instead of body after signing
 	path                 string
 	noAuth               bool
+	contentType          string // sent and signed when set
+	token                string // x-amz-security-token, signed unless unsignedToken
+	unsignedToken        bool
 }
 
 func send(t *testing.T, srv *s3test.Server, r goRequest) (int, string) {
@@ -93,10 +96,19 @@ func send(t *testing.T, srv *s3test.Server, r goRequest) (int, string) {
 	amzDate := time.Now().UTC().Format("20060102T150405Z")
 	req.Header.Set("x-amz-date", amzDate)
 	req.Header.Set("x-amz-content-sha256", r.claimed)
+	headers := map[string]string{"host": req.URL.Host, "x-amz-content-sha256": r.claimed, "x-amz-date": amzDate}
+	if r.contentType != "" {
+		req.Header.Set("Content-Type", r.contentType)
+		headers["content-type"] = r.contentType
+	}
+	if r.token != "" {
+		req.Header.Set("x-amz-security-token", r.token)
+		if !r.unsignedToken {
+			headers["x-amz-security-token"] = r.token
+		}
+	}
 	if !r.noAuth {
-		signed, sig := goSign(r.secret, amzDate, r.region, http.MethodPut, r.path, map[string]string{
-			"host": req.URL.Host, "x-amz-content-sha256": r.claimed, "x-amz-date": amzDate,
-		}, r.claimed)
+		signed, sig := goSign(r.secret, amzDate, r.region, http.MethodPut, r.path, headers, r.claimed)
 		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+r.akid+"/"+amzDate[:8]+"/"+r.region+
 			"/s3/aws4_request, SignedHeaders="+signed+", Signature="+sig)
 	}
@@ -154,5 +166,76 @@ func TestServerVerifies(t *testing.T) {
 	}
 	if keys := srv.Keys(bucket); len(keys) != 1 {
 		t.Errorf("refused requests stored objects: %q", keys)
+	}
+}
+
+// With a session token the access key is temporary: the server accepts a
+// request that carries the token and signs it, and refuses one without it,
+// with another, or with the token left out of SignedHeaders; a server of
+// long-lived keys refuses any token. It stores the Content-Type sent.
+func TestServerSessionToken(t *testing.T) {
+	const token = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ+test/token=="
+	srv := s3test.Start(t, s3test.Options{SessionToken: token, Buckets: []string{bucket}})
+	if srv.SessionToken() != token {
+		t.Fatalf("SessionToken() = %q, want %q", srv.SessionToken(), token)
+	}
+	good := goRequest{akid: srv.AccessKey(), secret: srv.SecretKey(), region: srv.Region(), body: []byte("payload"),
+		token: token, contentType: "application/gzip"}
+	if status, resp := send(t, srv, good); status != http.StatusOK {
+		t.Fatalf("PUT with a signed token: %d %s", status, resp)
+	}
+	if got := srv.ContentType(bucket, "dir/object.bin"); got != "application/gzip" {
+		t.Errorf("ContentType = %q, want application/gzip", got)
+	}
+	if reqs := srv.Requests(); len(reqs) != 1 || !reqs[0].Token || reqs[0].ContentType != "application/gzip" ||
+		reqs[0].SignedHeaders != "content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token" {
+		t.Errorf("requests %+v: want one, with its token and Content-Type, signing both", reqs)
+	}
+
+	long := s3test.Start(t, s3test.Options{Buckets: []string{bucket}})
+	for _, tc := range []struct {
+		name   string
+		srv    *s3test.Server
+		mutate func(*goRequest)
+		code   string
+	}{
+		{"no token", srv, func(r *goRequest) { r.token = "" }, "InvalidToken"},
+		{"another token", srv, func(r *goRequest) { r.token = "IQoJb3JpZ2luX2VjEJr-someone-else" }, "InvalidToken"},
+		{"token not signed", srv, func(r *goRequest) { r.unsignedToken = true }, "AccessDenied"},
+		{"token for a long-lived key", long, func(*goRequest) {}, "InvalidToken"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := good
+			r.path = "/" + bucket + "/refused/" + strings.ReplaceAll(tc.name, " ", "-")
+			tc.mutate(&r)
+			status, resp := send(t, tc.srv, r)
+			if status != http.StatusForbidden || !strings.Contains(resp, "<Code>"+tc.code+"</Code>") {
+				t.Errorf("got %d %s, want 403 %s", status, resp, tc.code)
+			}
+		})
+	}
+	if keys := srv.Keys(bucket); len(keys) != 1 {
+		t.Errorf("refused requests stored objects: %q", keys)
+	}
+	if keys := long.Keys(bucket); len(keys) != 0 {
+		t.Errorf("refused requests stored objects: %q", keys)
+	}
+	if status, resp := send(t, long, goRequest{akid: long.AccessKey(), secret: long.SecretKey(), region: long.Region(), body: nil}); status != http.StatusOK {
+		t.Errorf("long-lived key without a token: %d %s", status, resp)
+	} else if got := long.ContentType(bucket, "dir/object.bin"); got != "" {
+		t.Errorf("ContentType of an object sent without one = %q, want \"\"", got)
+	}
+}
+
+// Options.Unavailable: the first requests get 503 SlowDown, then the server
+// answers as usual.
+func TestServerUnavailable(t *testing.T) {
+	srv := s3test.Start(t, s3test.Options{Unavailable: 2, Buckets: []string{bucket}})
+	r := goRequest{akid: srv.AccessKey(), secret: srv.SecretKey(), region: srv.Region(), body: []byte("x")}
+	for i, want := range []int{503, 503, 200} {
+		status, resp := send(t, srv, r)
+		if status != want || (want == 503 && !strings.Contains(resp, "<Code>SlowDown</Code>")) {
+			t.Errorf("request %d: %d %s, want %d", i, status, resp, want)
+		}
 	}
 }

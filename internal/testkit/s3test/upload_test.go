@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -40,12 +41,12 @@ func requireTools(t *testing.T) {
 
 // generate writes the default service, named service, uploading to bucket.
 func generate(t *testing.T) string {
-	return gentest.Generate(t, "service", map[string]string{"name": service, "s3_bucket": bucket}, service)
+	return gentest.Generate(t, "service", map[string]string{"name": service, "github_username": "team", "s3_bucket": bucket}, service)
 }
 
 // makeArchives writes fake archives of random bytes (one over 1 MiB, one
-// empty) into dir/sub, plus a file that is not an archive, and returns the
-// archives' contents by file name.
+// empty, one .zip) into dir/sub, plus a file that is not an archive, and
+// returns the archives' contents by file name.
 func makeArchives(t *testing.T, dir, sub string) map[string][]byte {
 	t.Helper()
 	out := filepath.Join(dir, sub)
@@ -57,6 +58,7 @@ func makeArchives(t *testing.T, dir, sub string) map[string][]byte {
 		service + "_" + version + "_darwin_amd64.tar.gz": 1<<20 + 12345,
 		service + "_" + version + "_linux_amd64.tar.gz":  70000,
 		service + "_" + version + "_linux_386.tar.gz":    0,
+		service + "_" + version + "_windows_amd64.zip":   3000,
 	}
 	archives := map[string][]byte{}
 	for name, size := range sizes {
@@ -71,6 +73,33 @@ func makeArchives(t *testing.T, dir, sub string) map[string][]byte {
 		t.Fatal(err)
 	}
 	return archives
+}
+
+// writeChecksums writes dir/sub/SERVICE_VER_checksums.txt as GoReleaser
+// does (sha256, "<hex>  <file>" lines) for files, and returns its name and
+// contents.
+func writeChecksums(t *testing.T, dir, sub, ver string, files map[string][]byte) (string, []byte) {
+	t.Helper()
+	var b strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		fmt.Fprintf(&b, "%s  %s\n", sha256Hex(files[name]), name)
+	}
+	name := service + "_" + ver + "_checksums.txt"
+	if err := os.WriteFile(filepath.Join(dir, sub, name), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return name, []byte(b.String())
+}
+
+// wantContentType is the Content-Type upload.sh must send for name.
+func wantContentType(name string) string {
+	switch {
+	case strings.HasSuffix(name, ".tar.gz"):
+		return "application/gzip"
+	case strings.HasSuffix(name, ".zip"):
+		return "application/zip"
+	}
+	return "text/plain; charset=utf-8"
 }
 
 type result struct {
@@ -113,13 +142,37 @@ func serverEnv(srv *s3test.Server) []string {
 	}
 }
 
-// The happy path: every archive lands under NAME/VERSION/ and reads back
-// byte-identical; path-style addressing with the port in the signed host;
-// the secret never reaches stdout, stderr or any command line.
+// awsEnv is serverEnv with the AWS names: session credentials when the
+// server has a token, the region and the S3 endpoint.
+func awsEnv(srv *s3test.Server) []string {
+	env := []string{
+		"AWS_ACCESS_KEY_ID=" + srv.AccessKey(),
+		"AWS_SECRET_ACCESS_KEY=" + srv.SecretKey(),
+		"AWS_REGION=" + srv.Region(),
+		"AWS_ENDPOINT_URL_S3=" + srv.URL(),
+		"VERSION=" + version,
+	}
+	if tok := srv.SessionToken(); tok != "" {
+		env = append(env, "AWS_SESSION_TOKEN="+tok)
+	}
+	return env
+}
+
+// testToken is a session token shaped like STS's (base64, with / + =).
+var testToken = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJGMEQCIB+" + rand.Text() + "=="
+
+// The happy path: every archive, and the checksums file last, lands under
+// NAME/VERSION/ with its Content-Type and reads back byte-identical;
+// path-style addressing with the port in the signed host; the secret never
+// reaches stdout, stderr or any command line.
 func TestUploadAll(t *testing.T) {
 	requireTools(t)
 	dir := generate(t)
 	archives := makeArchives(t, dir, "dist")
+	sumsName, sums := writeChecksums(t, dir, "dist", version, archives)
+	// A checksums file of another version is not this build's.
+	writeChecksums(t, dir, "dist", "zzz999", archives)
+	archives[sumsName] = sums
 	srv := s3test.Start(t, s3test.Options{Buckets: []string{bucket}}) // region: the answer's default, us-east-1
 
 	// Shims record every curl and openssl command line.
@@ -153,6 +206,9 @@ func TestUploadAll(t *testing.T) {
 		if !bytes.Equal(got, data) {
 			t.Errorf("%s: stored %d bytes differ from the %d bytes uploaded", key, len(got), len(data))
 		}
+		if ct := srv.ContentType(bucket, key); ct != wantContentType(name) {
+			t.Errorf("%s: Content-Type %q, want %q", key, ct, wantContentType(name))
+		}
 		if line := "uploaded s3://" + bucket + "/" + key + "\n"; !strings.Contains(res.stdout, line) {
 			t.Errorf("stdout lacks %q\n%s", line, res)
 		}
@@ -169,9 +225,13 @@ func TestUploadAll(t *testing.T) {
 	}
 	for _, r := range reqs {
 		if r.Method != http.MethodPut || r.Host != host || !strings.HasPrefix(r.Path, "/"+bucket+"/"+service+"/"+version+"/") ||
-			r.SignedHeaders != "host;x-amz-content-sha256;x-amz-date" || !strings.Contains(r.Credential, "/us-east-1/s3/aws4_request") || r.Status != http.StatusOK {
-			t.Errorf("request %+v: want a path-style PUT to host %s signing host;x-amz-content-sha256;x-amz-date in us-east-1, answered 200", r, host)
+			r.SignedHeaders != "content-type;host;x-amz-content-sha256;x-amz-date" || r.Token ||
+			!strings.Contains(r.Credential, "/us-east-1/s3/aws4_request") || r.Status != http.StatusOK {
+			t.Errorf("request %+v: want a path-style PUT to host %s signing content-type;host;x-amz-content-sha256;x-amz-date in us-east-1, no token, answered 200", r, host)
 		}
+	}
+	if len(reqs) > 0 && !strings.HasSuffix(reqs[len(reqs)-1].Path, "/"+sumsName) {
+		t.Errorf("the last upload is %s, want the checksums file %s", reqs[len(reqs)-1].Path, sumsName)
 	}
 
 	argv, err := os.ReadFile(argvLog)
@@ -205,6 +265,7 @@ func TestUploadVersionFromGit(t *testing.T) {
 	git := testtool.Require(t, "git", "apt-get install -y git")
 	dir := generate(t)
 	archives := makeArchives(t, dir, "out")
+	writeChecksums(t, dir, "out", version, archives) // VERSION's, not HEAD's: stays
 	for _, args := range [][]string{
 		{"init", "-q"},
 		{"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "first"},
@@ -237,6 +298,237 @@ func TestUploadVersionFromGit(t *testing.T) {
 	sort.Strings(want)
 	if got := srv.Keys("other-bucket"); !slices.Equal(got, want) {
 		t.Errorf("bucket holds %q, want %q\n%s", got, want, res)
+	}
+}
+
+// oneArchive writes one small archive into a new directory, for
+// CIRCLE_ARTIFACTS, and returns the directory and the archive's name.
+func oneArchive(t *testing.T) (string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	name := service + "_" + version + "_linux_amd64.tar.gz"
+	if err := os.WriteFile(filepath.Join(dir, name), []byte("not really gzip\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, name
+}
+
+// Session credentials with the AWS names, as OIDC or an assumed role give
+// them: the token goes in every request, signed, and everything lands.
+func TestUploadSessionToken(t *testing.T) {
+	requireTools(t)
+	dir := generate(t)
+	files := makeArchives(t, dir, "dist")
+	sumsName, sums := writeChecksums(t, dir, "dist", version, files)
+	files[sumsName] = sums
+	srv := s3test.Start(t, s3test.Options{Region: "eu-west-1", SessionToken: testToken, Buckets: []string{bucket}})
+	res := upload(t, dir, awsEnv(srv)...)
+	if res.err != nil {
+		t.Fatalf("upload.sh failed\n%s", res)
+	}
+	var want []string
+	for name, data := range files {
+		key := service + "/" + version + "/" + name
+		want = append(want, key)
+		if got, err := srv.Object(bucket, key); err != nil || !bytes.Equal(got, data) {
+			t.Errorf("%s: %v, equal=%v", key, err, bytes.Equal(got, data))
+		} else if ct := srv.ContentType(bucket, key); ct != wantContentType(name) {
+			t.Errorf("%s: Content-Type %q, want %q", key, ct, wantContentType(name))
+		}
+	}
+	sort.Strings(want)
+	if got := srv.Keys(bucket); !slices.Equal(got, want) {
+		t.Errorf("bucket holds %q, want %q", got, want)
+	}
+	for _, r := range srv.Requests() {
+		if !r.Token || r.SignedHeaders != "content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token" {
+			t.Errorf("request %+v: want the token sent and signed", r)
+		}
+	}
+	assertNoSecret(t, srv.SecretKey(), res.stdout, res.stderr)
+	assertNoSecret(t, testToken, res.stdout, res.stderr)
+}
+
+// Temporary credentials without their token are refused, and the script
+// says so.
+func TestUploadTokenMissing(t *testing.T) {
+	requireTools(t)
+	dir := generate(t)
+	makeArchives(t, dir, "dist")
+	srv := s3test.Start(t, s3test.Options{SessionToken: testToken, Buckets: []string{bucket}})
+	var env []string
+	for _, kv := range awsEnv(srv) {
+		if !strings.HasPrefix(kv, "AWS_SESSION_TOKEN=") {
+			env = append(env, kv)
+		}
+	}
+	failing(t, dir, srv.SecretKey(), http.StatusForbidden, "InvalidToken", env...)
+	if keys := srv.Keys(bucket); len(keys) != 0 {
+		t.Errorf("stored %q without the session token", keys)
+	}
+}
+
+// S3_KEY and S3_SECRET win over the AWS names, token included: the server
+// knows only the S3_* key, and refuses any token.
+func TestUploadCredentialPrecedence(t *testing.T) {
+	requireTools(t)
+	dir := generate(t)
+	artifacts, name := oneArchive(t)
+	srv := s3test.Start(t, s3test.Options{Buckets: []string{bucket}})
+	res := upload(t, dir, append(serverEnv(srv), "CIRCLE_ARTIFACTS="+artifacts,
+		"AWS_ACCESS_KEY_ID=AKIDSOMEONEELSE", "AWS_SECRET_ACCESS_KEY=not-the-secret", "AWS_SESSION_TOKEN="+testToken)...)
+	if res.err != nil {
+		t.Fatalf("upload.sh failed\n%s", res)
+	}
+	if keys := srv.Keys(bucket); !slices.Equal(keys, []string{service + "/" + version + "/" + name}) {
+		t.Errorf("bucket holds %q", keys)
+	}
+}
+
+// The region: S3_REGION, else AWS_REGION, else AWS_DEFAULT_REGION (else the
+// answer: TestUploadWrongRegion). The server accepts only eu-west-1.
+func TestUploadRegionPrecedence(t *testing.T) {
+	requireTools(t)
+	dir := generate(t)
+	artifacts, name := oneArchive(t)
+	srv := s3test.Start(t, s3test.Options{Region: "eu-west-1", Buckets: []string{bucket}})
+	for i, env := range [][]string{
+		{"S3_REGION=eu-west-1", "AWS_REGION=us-west-2", "AWS_DEFAULT_REGION=ap-south-1"},
+		{"AWS_REGION=eu-west-1", "AWS_DEFAULT_REGION=ap-south-1"},
+		{"AWS_DEFAULT_REGION=eu-west-1"},
+	} {
+		ver := fmt.Sprintf("v%d", i)
+		res := upload(t, dir, append(serverEnv(srv), append(env, "VERSION="+ver, "CIRCLE_ARTIFACTS="+artifacts)...)...)
+		if res.err != nil {
+			t.Errorf("%v: upload.sh failed\n%s", env, res)
+			continue
+		}
+		if _, err := srv.Object(bucket, service+"/"+ver+"/"+name); err != nil {
+			t.Errorf("%v: %v", env, err)
+		}
+	}
+}
+
+// The endpoint: S3_ENDPOINT, else AWS_ENDPOINT_URL_S3, else
+// AWS_ENDPOINT_URL. The decoy server knows another key: a request there
+// would be refused, and it must get none.
+func TestUploadEndpointPrecedence(t *testing.T) {
+	requireTools(t)
+	dir := generate(t)
+	artifacts, name := oneArchive(t)
+	srv := s3test.Start(t, s3test.Options{Buckets: []string{bucket}})
+	decoy := s3test.Start(t, s3test.Options{AccessKey: "AKIDDECOY", Buckets: []string{bucket}})
+	for i, env := range [][]string{
+		{"S3_ENDPOINT=" + srv.URL(), "AWS_ENDPOINT_URL_S3=" + decoy.URL(), "AWS_ENDPOINT_URL=" + decoy.URL()},
+		{"AWS_ENDPOINT_URL_S3=" + srv.URL(), "AWS_ENDPOINT_URL=" + decoy.URL()},
+		{"AWS_ENDPOINT_URL=" + srv.URL()},
+	} {
+		ver := fmt.Sprintf("v%d", i)
+		res := upload(t, dir, append([]string{"S3_KEY=" + srv.AccessKey(), "S3_SECRET=" + srv.SecretKey(),
+			"VERSION=" + ver, "CIRCLE_ARTIFACTS=" + artifacts}, env...)...)
+		if res.err != nil {
+			t.Errorf("%v: upload.sh failed\n%s", env, res)
+			continue
+		}
+		if _, err := srv.Object(bucket, service+"/"+ver+"/"+name); err != nil {
+			t.Errorf("%v: %v", env, err)
+		}
+	}
+	if reqs := decoy.Requests(); len(reqs) != 0 {
+		t.Errorf("the decoy endpoint got requests: %+v", reqs)
+	}
+}
+
+// --if-configured: no credentials at all is a notice and success, before
+// anything else is looked at (here there is no dist at all); with
+// credentials it uploads. Any other argument is a usage error.
+func TestUploadIfConfigured(t *testing.T) {
+	requireTools(t)
+	dir := generate(t)
+	script := filepath.Join(dir, "scripts", "upload.sh")
+	srv := s3test.Start(t, s3test.Options{SessionToken: testToken, Buckets: []string{bucket}})
+
+	const notice = "upload skipped: no S3 credentials (set S3_KEY and S3_SECRET, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)\n"
+	res := runScript(t, dir, []string{script, "--if-configured"}, "AWS_REGION=eu-west-1", "S3_ENDPOINT="+srv.URL(), "S3_KEY=", "AWS_SESSION_TOKEN=")
+	if res.err != nil || res.stdout != notice || res.stderr != "" {
+		t.Errorf("want exit 0 and only the notice %q on stdout\n%s", notice, res)
+	}
+
+	artifacts, name := oneArchive(t)
+	res = runScript(t, dir, []string{script, "--if-configured"}, append(awsEnv(srv), "CIRCLE_ARTIFACTS="+artifacts)...)
+	if res.err != nil || !strings.Contains(res.stdout, "uploaded s3://"+bucket+"/"+service+"/"+version+"/"+name+"\n") {
+		t.Errorf("with credentials: want the upload\n%s", res)
+	}
+
+	for _, args := range [][]string{{"--if-configure"}, {"--if-configured", "extra"}, {"-x"}} {
+		res := runScript(t, dir, append([]string{script}, args...))
+		var exit *exec.ExitError
+		if !errors.As(res.err, &exit) || exit.ExitCode() != 2 || !strings.Contains(res.stderr, "usage: scripts/upload.sh [--if-configured]") {
+			t.Errorf("%q: want exit status 2 and the usage\n%s", args, res)
+		}
+	}
+	if reqs := srv.Requests(); len(reqs) != 1 {
+		t.Errorf("want the one upload, got %+v", reqs)
+	}
+}
+
+// bash -x traces the script but never prints the secret or the session
+// token, whichever names they come in, on success or on a credentials error;
+// tracing comes back on after each stretch that holds them.
+func TestUploadTraceHidesSecrets(t *testing.T) {
+	requireTools(t)
+	dir := generate(t)
+	script := filepath.Join(dir, "scripts", "upload.sh")
+	artifacts, name := oneArchive(t)
+	srv := s3test.Start(t, s3test.Options{SessionToken: testToken, Buckets: []string{bucket}})
+	plain := s3test.Start(t, s3test.Options{Buckets: []string{bucket}})
+	uploaded := "printf 'uploaded s3://%s/%s\\n' " + bucket + " " + service + "/" + version + "/" + name
+	for _, tc := range []struct {
+		name string
+		env  []string
+		ok   bool
+	}{
+		{"AWS session", awsEnv(srv), true},
+		{"S3 keys", serverEnv(plain), true},
+		{"AWS secret and token, no key", []string{"AWS_SECRET_ACCESS_KEY=" + srv.SecretKey(), "AWS_SESSION_TOKEN=" + testToken}, false},
+		{"S3 secret, no key", []string{"S3_SECRET=" + srv.SecretKey()}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := runScript(t, dir, []string{"bash", "-x", script}, append(tc.env, "CIRCLE_ARTIFACTS="+artifacts)...)
+			if (res.err == nil) != tc.ok {
+				t.Fatalf("want success %v\n%s", tc.ok, res)
+			}
+			if !strings.Contains(res.stderr, "+ trace_off\n") {
+				t.Errorf("no trace on stderr\n%s", res)
+			}
+			if tc.ok && !strings.Contains(res.stderr, uploaded) {
+				t.Errorf("tracing did not come back on after the request: no %q\n%s", uploaded, res)
+			}
+			assertNoSecret(t, srv.SecretKey(), res.stdout, res.stderr)
+			assertNoSecret(t, testToken, res.stdout, res.stderr)
+		})
+	}
+}
+
+// 503 SlowDown twice, then success: curl tries again (about 3 s, in
+// parallel with the other tests) and the upload goes through, quietly.
+func TestUploadRetries(t *testing.T) {
+	t.Parallel()
+	requireTools(t)
+	dir := generate(t)
+	artifacts, name := oneArchive(t)
+	srv := s3test.Start(t, s3test.Options{Unavailable: 2, Buckets: []string{bucket}})
+	res := upload(t, dir, append(serverEnv(srv), "CIRCLE_ARTIFACTS="+artifacts)...)
+	key := service + "/" + version + "/" + name
+	if res.err != nil || res.stdout != "uploaded s3://"+bucket+"/"+key+"\n" {
+		t.Fatalf("want the upload to go through after two 503s\n%s", res)
+	}
+	var statuses []int
+	for _, r := range srv.Requests() {
+		statuses = append(statuses, r.Status)
+	}
+	if !slices.Equal(statuses, []int{503, 503, 200}) {
+		t.Errorf("statuses %v, want [503 503 200]", statuses)
 	}
 }
 
@@ -305,31 +597,50 @@ func TestUploadMissingCredentials(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		env     []string
-		missing []string
+		missing []string // one stderr line each
 	}{
 		{"no key", []string{"S3_SECRET=" + srv.SecretKey()}, []string{"S3_KEY"}},
 		{"no secret", []string{"S3_KEY=" + srv.AccessKey()}, []string{"S3_SECRET"}},
 		{"empty secret", []string{"S3_KEY=" + srv.AccessKey(), "S3_SECRET="}, []string{"S3_SECRET"}},
-		{"neither", nil, []string{"S3_KEY", "S3_SECRET"}},
+		{"no AWS key", []string{"AWS_SECRET_ACCESS_KEY=" + srv.SecretKey()}, []string{"AWS_ACCESS_KEY_ID"}},
+		{"no AWS secret", []string{"AWS_ACCESS_KEY_ID=" + srv.AccessKey(), "AWS_SESSION_TOKEN=t"}, []string{"AWS_SECRET_ACCESS_KEY"}},
+		{"token alone", []string{"AWS_SESSION_TOKEN=t"}, []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}},
+		// Half of S3_* is an error even beside whole AWS_* credentials.
+		{"S3 half, AWS whole", []string{"S3_KEY=" + srv.AccessKey(), "AWS_ACCESS_KEY_ID=" + srv.AccessKey(),
+			"AWS_SECRET_ACCESS_KEY=" + srv.SecretKey()}, []string{"S3_SECRET"}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			env := append([]string{"S3_ENDPOINT=" + srv.URL(), "VERSION=" + version}, tc.env...)
-			res := upload(t, dir, env...)
-			if res.err == nil {
-				t.Fatalf("upload.sh succeeded\n%s", res)
-			}
-			lines := strings.Split(strings.TrimSuffix(res.stderr, "\n"), "\n")
-			if len(lines) != len(tc.missing) {
-				t.Errorf("want one stderr line per missing variable %v\n%s", tc.missing, res)
-			}
-			for _, name := range tc.missing {
-				if !strings.Contains(res.stderr, name) {
-					t.Errorf("stderr does not name %s\n%s", name, res)
+		for _, flag := range []string{"", "--if-configured"} {
+			t.Run(strings.TrimSpace(tc.name+" "+flag), func(t *testing.T) {
+				env := append([]string{"S3_ENDPOINT=" + srv.URL(), "VERSION=" + version}, tc.env...)
+				args := []string{filepath.Join(dir, "scripts", "upload.sh")}
+				if flag != "" {
+					args = append(args, flag)
 				}
-			}
-			assertNoSecret(t, srv.SecretKey(), res.stdout, res.stderr)
-		})
+				res := runScript(t, dir, args, env...)
+				var exit *exec.ExitError
+				if !errors.As(res.err, &exit) || exit.ExitCode() != 1 {
+					t.Fatalf("want exit status 1\n%s", res)
+				}
+				lines := strings.Split(strings.TrimSuffix(res.stderr, "\n"), "\n")
+				if len(lines) != len(tc.missing) {
+					t.Errorf("want one stderr line per missing variable %v\n%s", tc.missing, res)
+				}
+				for _, name := range tc.missing {
+					if !strings.Contains(res.stderr, name+" is not set") {
+						t.Errorf("stderr does not say %s is not set\n%s", name, res)
+					}
+				}
+				assertNoSecret(t, srv.SecretKey(), res.stdout, res.stderr)
+			})
+		}
 	}
+	t.Run("neither", func(t *testing.T) {
+		res := upload(t, dir, "S3_ENDPOINT="+srv.URL(), "VERSION="+version)
+		const want = "upload.sh: no S3 credentials: set S3_KEY and S3_SECRET, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n"
+		if res.err == nil || res.stderr != want {
+			t.Errorf("want a failure with stderr %q\n%s", want, res)
+		}
+	})
 	if reqs := srv.Requests(); len(reqs) != 0 {
 		t.Errorf("requests were made without credentials: %+v", reqs)
 	}
@@ -343,7 +654,7 @@ func TestUploadNoArchives(t *testing.T) {
 	}
 	srv := s3test.Start(t, s3test.Options{Buckets: []string{bucket}})
 	res := upload(t, dir, serverEnv(srv)...)
-	if res.err == nil || !strings.Contains(res.stderr, "no *.tar.gz archives in ./dist") {
+	if res.err == nil || !strings.Contains(res.stderr, "no archives (*.tar.gz, *.zip) in ./dist") {
 		t.Errorf("want a failure naming the empty artifacts directory\n%s", res)
 	}
 	if reqs := srv.Requests(); len(reqs) != 0 {
@@ -352,7 +663,9 @@ func TestUploadNoArchives(t *testing.T) {
 }
 
 // No server listening: a clear line, non-zero exit, nothing about the secret.
+// curl tries 3 more times (about 7 s): in parallel with the other tests.
 func TestUploadNoServer(t *testing.T) {
+	t.Parallel()
 	requireTools(t)
 	dir := generate(t)
 	makeArchives(t, dir, "dist")
@@ -480,34 +793,43 @@ printf 'openssl %s\n' "${o##* }"
 	}
 }
 
-// Without S3_ENDPOINT: virtual-hosted style on s3.REGION.amazonaws.com; with
-// it: path-style, the port in the host, any path prefix kept.
+// Without an endpoint: virtual-hosted style on s3.REGION.amazonaws.com, or
+// path-style there for a bucket with dots (a virtual host's TLS certificate
+// would not match it); with one: path-style, the port in the host, any path
+// prefix kept.
 func TestTargets(t *testing.T) {
 	requireTools(t)
 	dir := generate(t)
 	for _, tc := range []struct {
-		endpoint, region, url, host, uri string
+		bucket, endpoint, region, url, host, uri string
 	}{
-		{"", "us-east-1", "https://team-artifacts.s3.us-east-1.amazonaws.com/oddjob/abc123/a%20b.tar.gz",
+		{"team-artifacts", "", "us-east-1", "https://team-artifacts.s3.us-east-1.amazonaws.com/oddjob/abc123/a%20b.tar.gz",
 			"team-artifacts.s3.us-east-1.amazonaws.com", "/oddjob/abc123/a%20b.tar.gz"},
-		{"", "eu-central-1", "https://team-artifacts.s3.eu-central-1.amazonaws.com/oddjob/abc123/a%20b.tar.gz",
+		{"team-artifacts", "", "eu-central-1", "https://team-artifacts.s3.eu-central-1.amazonaws.com/oddjob/abc123/a%20b.tar.gz",
 			"team-artifacts.s3.eu-central-1.amazonaws.com", "/oddjob/abc123/a%20b.tar.gz"},
-		{"http://127.0.0.1:9000", "us-east-1", "http://127.0.0.1:9000/team-artifacts/oddjob/abc123/a%20b.tar.gz",
+		{"artifacts.example.com", "", "eu-west-1", "https://s3.eu-west-1.amazonaws.com/artifacts.example.com/oddjob/abc123/a%20b.tar.gz",
+			"s3.eu-west-1.amazonaws.com", "/artifacts.example.com/oddjob/abc123/a%20b.tar.gz"},
+		{"team-artifacts", "http://127.0.0.1:9000", "us-east-1", "http://127.0.0.1:9000/team-artifacts/oddjob/abc123/a%20b.tar.gz",
 			"127.0.0.1:9000", "/team-artifacts/oddjob/abc123/a%20b.tar.gz"},
-		{"https://minio.example.com/", "us-east-1", "https://minio.example.com/team-artifacts/oddjob/abc123/a%20b.tar.gz",
+		{"artifacts.example.com", "http://127.0.0.1:9000", "us-east-1", "http://127.0.0.1:9000/artifacts.example.com/oddjob/abc123/a%20b.tar.gz",
+			"127.0.0.1:9000", "/artifacts.example.com/oddjob/abc123/a%20b.tar.gz"},
+		{"team-artifacts", "https://minio.example.com/", "us-east-1", "https://minio.example.com/team-artifacts/oddjob/abc123/a%20b.tar.gz",
 			"minio.example.com", "/team-artifacts/oddjob/abc123/a%20b.tar.gz"},
-		{"https://gw.example.com:8443/s3", "us-east-1", "https://gw.example.com:8443/s3/team-artifacts/oddjob/abc123/a%20b.tar.gz",
+		{"team-artifacts", "https://gw.example.com:8443/s3", "us-east-1", "https://gw.example.com:8443/s3/team-artifacts/oddjob/abc123/a%20b.tar.gz",
 			"gw.example.com:8443", "/s3/team-artifacts/oddjob/abc123/a%20b.tar.gz"},
 	} {
 		out := source(t, dir, `
-s3_target team-artifacts "oddjob/abc123/a b.tar.gz" "$1" "$2"
+s3_target "$1" "oddjob/abc123/a b.tar.gz" "$2" "$3"
 printf 'url %s\nhost %s\nuri %s\n' "$target_url" "$target_host" "$target_uri"
-`, tc.region, tc.endpoint)
+`, tc.bucket, tc.region, tc.endpoint)
 		checkFields(t, out, map[string]string{"url": tc.url, "host": tc.host, "uri": tc.uri})
 	}
-	res := upload(t, dir, "S3_KEY=k", "S3_SECRET=s", "S3_ENDPOINT=127.0.0.1:9000", "VERSION=v")
-	if res.err == nil || !strings.Contains(res.stderr, "S3_ENDPOINT must start with http:// or https://") {
-		t.Errorf("an endpoint without a scheme: want a clear error\n%s", res)
+	// A bad endpoint is named by the variable it came from.
+	for _, name := range []string{"S3_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"} {
+		res := upload(t, dir, "S3_KEY=k", "S3_SECRET=s", name+"=127.0.0.1:9000", "VERSION=v")
+		if res.err == nil || !strings.Contains(res.stderr, name+" must start with http:// or https://") {
+			t.Errorf("%s without a scheme: want a clear error naming it\n%s", name, res)
+		}
 	}
 }
 
