@@ -77,12 +77,21 @@ func TestGeneratedServiceWorks(t *testing.T) {
 		"kind=web,ci=circleci,build=script": {"", []string{
 			"darwin/amd64", "darwin/arm64", "linux/386", "linux/amd64", "linux/arm64",
 		}},
-		"kind=worker,ci=github,build=goreleaser": {"linux darwin,arm64", []string{
-			"darwin/arm64", "linux/386", "linux/amd64", "linux/arm", "linux/arm64",
+		"kind=worker,ci=github,build=goreleaser": {"linux darwin,arm64 windows,amd64", []string{
+			"darwin/arm64", "linux/386", "linux/amd64", "linux/arm", "linux/arm64", "windows/amd64",
 		}},
 	}
 	const narrowPlatforms = "linux,amd64 darwin,arm64"
 	narrowTargets := []string{"darwin/arm64", "linux/amd64"}
+	// narrowOverrides: two-target combinations with other targets. One
+	// build.sh one packs windows/amd64 (a .zip holding NAME.exe, as the
+	// GoReleaser one above) in place of darwin/arm64, which others build.
+	narrowOverrides := map[string]struct {
+		platforms string
+		targets   []string
+	}{
+		"kind=web,ci=github,build=script": {"linux,amd64 windows,amd64", []string{"linux/amd64", "windows/amd64"}},
+	}
 
 	// The matrix is the template's own: every combination of its choice
 	// and bool answers, as gomicro template test tries them, the defaults
@@ -112,6 +121,9 @@ func TestGeneratedServiceWorks(t *testing.T) {
 		}
 		targets := narrowTargets
 		set["platforms"] = narrowPlatforms
+		if o, ok := narrowOverrides[name]; ok {
+			targets, set["platforms"] = o.targets, o.platforms
+		}
 		if f, ok := full[name]; ok {
 			targets = f.targets
 			delete(set, "platforms")
