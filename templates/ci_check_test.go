@@ -3,13 +3,24 @@ package templates_test
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/mod/semver"
+
+	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/testkit/configcheck"
+	"github.com/gomicro/gomicro/internal/testkit/gentest"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
 
@@ -19,22 +30,57 @@ var ciConfigs = map[string]string{
 	"github":   ".github/workflows/ci.yml",
 }
 
-// checkCIConfig validates the CI config with the tools a team would meet:
-// it runs the chosen build command, and passes CircleCI's schema (plus the
-// references the schema cannot check, and shellcheck on every run: step) or
-// actionlint with shellcheck.
+// minActionMajors are the oldest majors of the actions the workflow uses
+// that run on Node 24 (GitHub's runners retire Node 20).
+var minActionMajors = map[string]int{
+	"actions/checkout":                      5,
+	"actions/setup-go":                      6,
+	"actions/upload-artifact":               6,
+	"actions/download-artifact":             7,
+	"goreleaser/goreleaser-action":          7,
+	"aws-actions/configure-aws-credentials": 5,
+}
+
+// linters are the checks both CIs run with go run PKG@VERSION, pinned to a
+// release no older than min, the first to support Go 1.26.
+var linters = []struct{ name, pkg, min string }{
+	{"staticcheck", "honnef.co/go/tools/cmd/staticcheck", "v0.7.0"}, // staticcheck 2026.1
+	{"govulncheck", "golang.org/x/vuln/cmd/govulncheck", "v1.8.0"},
+}
+
+// uploadVars are the variables scripts/upload.sh reads: a CI setting any
+// other for it has a typo.
+var uploadVars = []string{
+	"S3_KEY", "S3_SECRET", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+	"S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION",
+	"S3_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL",
+	"S3_BUCKET", "CIRCLE_ARTIFACTS",
+}
+
+const uploadCommand = "scripts/upload.sh --if-configured"
+
+// checkCIConfig validates the CI config of the project in dir with the tools
+// a team would meet (CircleCI's schema plus the references the schema cannot
+// check and shellcheck on every run: step, or actionlint with shellcheck), and
+// checks it does what the template promises (ciProblems), for the answers in
+// the project's .gomicro.yml (aws_role_arn, go_version and the rest); ci and
+// build must be the ones recorded there.
 func checkCIConfig(ctx context.Context, t *testing.T, dir, ci, build string) {
+	fsys := os.DirFS(dir)
+	answers := projectAnswers(t, fsys)
+	if answers["ci"] != ci || answers["build"] != build {
+		t.Fatalf("ci=%s build=%s, but %s records ci=%s build=%s", ci, build, generator.ManifestFile, answers["ci"], answers["build"])
+	}
+	for _, p := range ciProblems(ctx, fsys, answers) {
+		t.Error(p)
+	}
 	file := ciConfigs[ci]
-	ciYAML, err := os.ReadFile(filepath.Join(dir, file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantCalls := map[string]string{"script": "scripts/build.sh", "goreleaser": "goreleaser"}[build]
-	if !strings.Contains(string(ciYAML), wantCalls) {
-		t.Errorf("build=%s: %s never runs %s", build, file, wantCalls)
-	}
 	switch ci {
 	case "circleci":
+		ciYAML, err := fs.ReadFile(fsys, file)
+		if err != nil {
+			t.Fatal(err)
+		}
 		schema := testtool.RequireFile(t, configcheck.SchemaEnv, configcheck.DefaultSchemaPath, configcheck.SchemaInstall)
 		for _, err := range configcheck.CircleCI(ciYAML, schema) {
 			t.Errorf("%s: %v", file, err)
@@ -45,6 +91,745 @@ func checkCIConfig(ctx context.Context, t *testing.T, dir, ci, build string) {
 	default:
 		t.Fatalf("ci=%s: no check for this CI", ci)
 	}
+}
+
+// TestCIConfigOIDC puts the GitHub workflow that assumes an AWS role with
+// OIDC (aws_role_arn set, which the kind × ci × build matrix leaves empty)
+// through checkCIConfig: actionlint, and the OIDC step exactly where the
+// upload needs it.
+func TestCIConfigOIDC(t *testing.T) {
+	ctx := testtool.Context(t)
+	for _, build := range []string{"script", "goreleaser"} {
+		t.Run("build="+build, func(t *testing.T) {
+			set := map[string]string{
+				"github_username": "acme", "ci": "github", "build": build,
+				"aws_role_arn": "arn:aws:iam::123456789012:role/ci-upload",
+			}
+			dir := gentest.Generate(t, "service", set, "oddjob")
+			checkCIConfig(ctx, t, dir, "github", build)
+		})
+	}
+}
+
+// TestCIConfigChecks shows that ciProblems passes every rendered CI config
+// and catches each way of breaking one: the configs are rendered in memory
+// (cheap, so this runs under -short too) and edited one way at a time.
+func TestCIConfigChecks(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("the CircleCI upload step is run with bash")
+	}
+	ctx := testtool.Context(t)
+	render := func(t *testing.T, set map[string]string) fstest.MapFS {
+		t.Helper()
+		set = maps.Clone(set)
+		set["github_username"] = "acme"
+		fsys := fstest.MapFS{}
+		for _, f := range gentest.Render(t, "service", set).Files {
+			fsys[f.Path] = &fstest.MapFile{Data: f.Data, Mode: f.Mode}
+		}
+		return fsys
+	}
+	const role = "arn:aws:iam::123456789012:role/ci-upload"
+
+	t.Run("rendered", func(t *testing.T) {
+		sets := gentest.Combinations(t, "service")
+		sets = append(sets,
+			map[string]string{"ci": "github", "build": "script", "aws_role_arn": role},
+			map[string]string{"ci": "github", "build": "goreleaser", "aws_role_arn": role, "go_version": "1.25"},
+			map[string]string{"ci": "circleci", "go_version": "1.27"},
+		)
+		for _, set := range sets {
+			fsys := render(t, set)
+			answers := projectAnswers(t, fsys)
+			if problems := ciProblems(ctx, fsys, answers); len(problems) != 0 {
+				t.Errorf("%v:\n%s", set, strings.Join(problems, "\n"))
+			}
+		}
+	})
+
+	tests := []struct {
+		name     string
+		set      map[string]string
+		old, new string // the edit to the CI config
+		want     string // in one of the problems
+	}{
+		// GitHub Actions
+		{"upload without --if-configured", nil, "run: scripts/upload.sh --if-configured", "run: scripts/upload.sh", "--if-configured"},
+		{"upload on pull requests", nil, "if: github.event_name == 'push'", "if: always()", "only on pushes"},
+		{"upload with no condition", nil, "    if: github.event_name == 'push'\n", "", "only on pushes"},
+		{"old checkout", nil, "actions/checkout@v6\n        with:\n          persist-credentials: false\n      # setup-go", "actions/checkout@v4\n        with:\n          persist-credentials: false\n      # setup-go", "actions/checkout@v4"},
+		{"old setup-go", nil, "actions/setup-go@v6", "actions/setup-go@v5", "actions/setup-go@v5"},
+		{"old upload-artifact", nil, "actions/upload-artifact@v7", "actions/upload-artifact@v4", "actions/upload-artifact@v4"},
+		{"old download-artifact", nil, "actions/download-artifact@v8", "actions/download-artifact@v4", "actions/download-artifact@v4"},
+		{"action pinned to a branch", nil, "actions/download-artifact@v8", "actions/download-artifact@main", "a major"},
+		{"old goreleaser-action", map[string]string{"build": "goreleaser"}, "goreleaser-action@v7", "goreleaser-action@v6", "goreleaser/goreleaser-action@v6"},
+		{"no concurrency group", nil, "concurrency:\n", "concurrency_off:\n", "concurrency"},
+		{"concurrency cancels pushes", nil, "cancel-in-progress: ${{ github.event_name == 'pull_request' }}", "cancel-in-progress: true", "pushes"},
+		{"concurrency never cancels", nil, "cancel-in-progress: ${{ github.event_name == 'pull_request' }}", "cancel-in-progress: false", "superseded"},
+		{"Go version not from go.mod", nil, "go-version-file: go.mod\n          cache-dependency-path: go.mod\n      - name: Vet", "go-version: '1.26'\n          cache-dependency-path: go.mod\n      - name: Vet", "go-version-file"},
+		{"cache off", nil, "cache-dependency-path: go.mod\n      - name: Vet", "cache: false\n          cache-dependency-path: go.mod\n      - name: Vet", "cache"},
+		{"cache on a missing go.sum", nil, "cache-dependency-path: go.mod\n      - name: Vet", "cache-dependency-path: go.sum\n      - name: Vet", "go.sum"},
+		{"no race detector", nil, "run: go test -race ./...", "run: go test ./...", "go test -race ./..."},
+		{"no vet", nil, "run: go vet ./...", "run: go build ./...", "go vet ./..."},
+		{"staticcheck unpinned", nil, "staticcheck@v0.8.2", "staticcheck@latest", "not pinned"},
+		{"staticcheck too old", nil, "staticcheck@v0.8.2", "staticcheck@v0.6.1", "v0.6.1"},
+		{"no govulncheck", nil, "        run: go run golang.org/x/vuln", "        run: echo golang.org/x/vuln", "govulncheck"},
+		{"no build", nil, "run: scripts/build.sh", "run: go build ./...", "scripts/build.sh"},
+		{"no zip archives kept", nil, "            dist/*.zip\n", "", "dist/*.zip"},
+		{"no checksums kept", nil, "            dist/*_checksums.txt\n", "", "dist/*_checksums.txt"},
+		{"missing archives pass", nil, "if-no-files-found: error", "if-no-files-found: warn", "if-no-files-found"},
+		{"upload before the build", nil, "    needs: build\n", "    needs: test\n", "after the build"},
+		{"upload variable misspelt", nil, "S3_ENDPOINT: ${{", "S3_ENDPOIN: ${{", "S3_ENDPOIN"},
+		{"secrets under S3 names", nil, "AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}", "S3_SECRET: ${{ secrets.S3_SECRET }}", "secrets.AWS_SECRET_ACCESS_KEY"},
+		{"OIDC step without a role", nil, "      - name: Upload archives to S3", "      - uses: aws-actions/configure-aws-credentials@v6\n        with:\n          role-to-assume: x\n          aws-region: us-east-1\n      - name: Upload archives to S3", "configure-aws-credentials"},
+		{"role: no OIDC step", map[string]string{"aws_role_arn": role}, "- uses: aws-actions/configure-aws-credentials@v6", "- uses: actions/setup-go@v6", "configure-aws-credentials"},
+		{"role: another role", map[string]string{"aws_role_arn": role}, "role-to-assume: " + role, "role-to-assume: arn:aws:iam::123456789012:role/other", "role-to-assume"},
+		{"role: no id-token permission", map[string]string{"aws_role_arn": role}, "id-token: write", "id-token: none", "id-token: write"},
+		{"role: id-token for every job", map[string]string{"aws_role_arn": role}, "permissions:\n  contents: read\n", "permissions:\n  contents: read\n  id-token: write\n", "id-token"},
+		{"role: stored keys too", map[string]string{"aws_role_arn": role}, "S3_REGION: ${{ vars.S3_REGION }}", "AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}\n          S3_REGION: ${{ vars.S3_REGION }}", "stored"},
+
+		// CircleCI
+		{"circleci: upload without --if-configured", map[string]string{"ci": "circleci"}, "scripts/upload.sh --if-configured", "scripts/upload.sh", "--if-configured"},
+		{"circleci: upload for fork pull requests", map[string]string{"ci": "circleci"}, "if [[ -n ${CIRCLE_PR_NUMBER:-} ]]; then", "if false; then", "fork"},
+		{"circleci: upload failure hidden", map[string]string{"ci": "circleci"}, "scripts/upload.sh --if-configured\n", "scripts/upload.sh --if-configured || true\n", "fails"},
+		{"circleci: other Go", map[string]string{"ci": "circleci"}, "cimg/go:1.26", "cimg/go:1.25", "cimg/go:1.26"},
+		{"circleci: no restore_cache", map[string]string{"ci": "circleci"}, "      - restore_cache:\n          keys:\n            - go-v1", "      - restore_cache_off:\n          keys:\n            - go-v1", "no restore_cache"},
+		{"circleci: cache key without go.mod", map[string]string{"ci": "circleci"}, `-{{ checksum "go.mod" }}`, "", `checksum "go.mod"`},
+		{"circleci: cache key without the Go version", map[string]string{"ci": "circleci"}, `go-v1-{{ checksum "/tmp/go-version" }}`, "go-v1", "Go version"},
+		{"circleci: no build cache", map[string]string{"ci": "circleci"}, "            - ~/.cache/go-build\n", "", "~/.cache/go-build"},
+		{"circleci: no module cache", map[string]string{"ci": "circleci"}, "            - ~/go/pkg/mod\n", "", "~/go/pkg/mod"},
+		{"circleci: no race detector", map[string]string{"ci": "circleci"}, "command: go test -race ./...", "command: go test ./...", "go test -race ./..."},
+		{"circleci: no staticcheck", map[string]string{"ci": "circleci"}, "command: go run honnef.co", "command: echo honnef.co", "staticcheck"},
+		{"circleci: no artifacts", map[string]string{"ci": "circleci"}, "      - store_artifacts:\n          path: /tmp/artifacts\n", "", "store_artifacts"},
+		{"circleci: goreleaser zips not kept", map[string]string{"ci": "circleci", "build": "goreleaser"}, "dist/*.zip)", ")", "dist/*.zip"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			set := map[string]string{"ci": "github", "build": "script"}
+			maps.Copy(set, tt.set)
+			fsys := render(t, set)
+			file := ciConfigs[set["ci"]]
+			data := string(fsys[file].Data)
+			if !strings.Contains(data, tt.old) {
+				t.Fatalf("test bug: %q not in %s:\n%s", tt.old, file, data)
+			}
+			fsys[file].Data = []byte(strings.Replace(data, tt.old, tt.new, 1))
+			problems := ciProblems(ctx, fsys, projectAnswers(t, fsys))
+			if len(problems) == 0 {
+				t.Fatalf("no problem found in:\n%s", fsys[file].Data)
+			}
+			if !slices.ContainsFunc(problems, func(p string) bool { return strings.Contains(p, tt.want) }) {
+				t.Errorf("no problem mentions %q:\n%s", tt.want, strings.Join(problems, "\n"))
+			}
+		})
+	}
+}
+
+// projectAnswers reads the answers a project was generated with, as strings.
+func projectAnswers(t testing.TB, fsys fs.FS) map[string]string {
+	t.Helper()
+	data, err := fs.ReadFile(fsys, generator.ManifestFile)
+	if err != nil {
+		t.Fatalf("reading the answers the project was made with: %v", err)
+	}
+	m, err := generator.ReadManifest(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers := map[string]string{}
+	for k, v := range m.Answers {
+		answers[k] = fmt.Sprint(v)
+	}
+	return answers
+}
+
+// ciProblems checks that the CI config of the project in fsys does what the
+// service template promises for answers: Go from the go_version answer; vet,
+// the race detector, staticcheck and govulncheck pinned to releases that
+// know Go 1.26; module and build caches; the chosen build, whose archives
+// (.tar.gz, .zip) and checksums are kept; and scripts/upload.sh
+// --if-configured after the build, on pushes only, never for a pull request
+// from a fork, with credentials from secrets (AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY) or, with an aws_role_arn answer, from that role by
+// OIDC. GitHub's workflow also uses Node 24 action majors and cancels
+// superseded pull request runs but never a push's. It returns one line per
+// problem.
+func ciProblems(ctx context.Context, fsys fs.FS, answers map[string]string) []string {
+	ci := answers["ci"]
+	file, ok := ciConfigs[ci]
+	if !ok {
+		return []string{fmt.Sprintf("ci=%s: no checks for this CI", ci)}
+	}
+	data, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var problems []string
+	goMod, _ := fs.ReadFile(fsys, "go.mod")
+	if want := "go " + answers["go_version"]; !slices.Contains(strings.Split(string(goMod), "\n"), want) {
+		problems = append(problems, fmt.Sprintf("go.mod has no %q line (CI takes its Go from there or from the go_version answer)", want))
+	}
+	var more []string
+	switch ci {
+	case "circleci":
+		more = circleCIProblems(ctx, data, answers)
+	case "github":
+		more = githubProblems(fsys, data, answers)
+	}
+	for _, p := range more {
+		problems = append(problems, file+": "+p)
+	}
+	return problems
+}
+
+// runProblems checks the commands a CI runs (each a shell script) for the
+// checks every push gets: vet, the race detector, and the linters, pinned.
+func runProblems(scripts []string) []string {
+	var lines []string
+	for _, s := range scripts {
+		for l := range strings.SplitSeq(s, "\n") {
+			lines = append(lines, strings.TrimSpace(l))
+		}
+	}
+	var problems []string
+	for _, want := range []string{"go vet ./...", "go test -race ./..."} {
+		if !slices.Contains(lines, want) {
+			problems = append(problems, fmt.Sprintf("never runs %q", want))
+		}
+	}
+	for _, l := range linters {
+		re := regexp.MustCompile(`^go run ` + regexp.QuoteMeta(l.pkg) + `@(\S+) \./\.\.\.$`)
+		var found bool
+		for _, line := range lines {
+			m := re.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			found = true
+			v := m[1]
+			switch {
+			case !semver.IsValid(v) || semver.Prerelease(v) != "" || semver.Build(v) != "":
+				problems = append(problems, fmt.Sprintf("%s: %s is not pinned to a release (want %s@vX.Y.Z)", l.name, v, l.pkg))
+			case semver.Compare(v, l.min) < 0:
+				problems = append(problems, fmt.Sprintf("%s %s predates Go 1.26 support (want %s or later)", l.name, v, l.min))
+			}
+		}
+		if !found {
+			problems = append(problems, fmt.Sprintf("never runs %s (go run %s@VERSION ./...)", l.name, l.pkg))
+		}
+	}
+	return problems
+}
+
+// hasLine says whether script has a line that is exactly line, or starts
+// with it followed by a space when prefix is set.
+func hasLine(script, line string, prefix bool) bool {
+	for l := range strings.SplitSeq(script, "\n") {
+		l = strings.TrimSpace(l)
+		if l == line || prefix && strings.HasPrefix(l, line+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// GitHub Actions workflow, as far as the checks read it.
+type ghWorkflow struct {
+	On          map[string]any    `yaml:"on"`
+	Permissions map[string]string `yaml:"permissions"`
+	Concurrency struct {
+		Group            string `yaml:"group"`
+		CancelInProgress any    `yaml:"cancel-in-progress"`
+	} `yaml:"concurrency"`
+	Jobs map[string]ghJob `yaml:"jobs"`
+}
+
+type ghJob struct {
+	If          string            `yaml:"if"`
+	Needs       any               `yaml:"needs"`
+	Permissions map[string]string `yaml:"permissions"`
+	Steps       []ghStep          `yaml:"steps"`
+}
+
+type ghStep struct {
+	Name string            `yaml:"name"`
+	Uses string            `yaml:"uses"`
+	Run  string            `yaml:"run"`
+	If   string            `yaml:"if"`
+	With map[string]string `yaml:"with"`
+	Env  map[string]string `yaml:"env"`
+}
+
+// action is the owner/repo a uses: names, without a path or ref.
+func (s ghStep) action() string {
+	a, _, _ := strings.Cut(s.Uses, "@")
+	parts := strings.SplitN(a, "/", 3)
+	if len(parts) < 2 {
+		return a
+	}
+	return parts[0] + "/" + parts[1]
+}
+
+func (j ghJob) needs() []string {
+	switch n := j.Needs.(type) {
+	case string:
+		return []string{n}
+	case []any:
+		var out []string
+		for _, x := range n {
+			out = append(out, fmt.Sprint(x))
+		}
+		return out
+	}
+	return nil
+}
+
+// expr is a GitHub expression without its ${{ }} and with single spaces.
+func expr(s string) string {
+	s = strings.TrimSpace(s)
+	if inner, ok := strings.CutPrefix(s, "${{"); ok {
+		s, _ = strings.CutSuffix(inner, "}}")
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// stepAt is a step of a workflow job.
+type stepAt struct {
+	job string
+	i   int
+	ghStep
+}
+
+func githubProblems(fsys fs.FS, data []byte, answers map[string]string) []string {
+	var wf ghWorkflow
+	if err := yaml.Unmarshal(data, &wf); err != nil {
+		return []string{fmt.Sprintf("YAML: %v", err)}
+	}
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+
+	for _, event := range []string{"push", "pull_request"} {
+		if _, ok := wf.On[event]; !ok {
+			bad("does not run on %s", event)
+		}
+	}
+	if wf.Permissions["contents"] != "read" || wf.Permissions["id-token"] != "" {
+		bad("the workflow's permissions are %v, want only contents: read (a job that needs more asks for it)", wf.Permissions)
+	}
+	switch cancel := expr(fmt.Sprint(wf.Concurrency.CancelInProgress)); {
+	case !strings.Contains(wf.Concurrency.Group, "github.ref"):
+		bad("no concurrency group per branch or pull request (group: %q)", wf.Concurrency.Group)
+	case cancel == "true":
+		bad("concurrency cancels runs of pushes too, mid-upload (cancel-in-progress: true)")
+	case !strings.Contains(cancel, "pull_request"):
+		bad("concurrency does not cancel superseded pull request runs (cancel-in-progress: %v)", wf.Concurrency.CancelInProgress)
+	}
+
+	var steps []stepAt
+	for _, job := range slices.Sorted(maps.Keys(wf.Jobs)) {
+		for i, s := range wf.Jobs[job].Steps {
+			steps = append(steps, stepAt{job, i, s})
+		}
+	}
+	find := func(match func(s stepAt) bool) []stepAt {
+		var out []stepAt
+		for _, s := range steps {
+			if match(s) {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	uses := func(action string) func(s stepAt) bool {
+		return func(s stepAt) bool { return s.action() == action }
+	}
+
+	// Action majors.
+	majorRef := regexp.MustCompile(`^v(\d+)(\.\d+){0,2}$`)
+	for _, s := range steps {
+		min, ok := minActionMajors[s.action()]
+		if !ok {
+			continue
+		}
+		_, ref, _ := strings.Cut(s.Uses, "@")
+		m := majorRef.FindStringSubmatch(ref)
+		if m == nil {
+			bad("job %s: %s: want a major (vN) of %s", s.job, s.Uses, s.action())
+			continue
+		}
+		if major, _ := strconv.Atoi(m[1]); major < min {
+			bad("job %s: %s runs on an old Node; want %s@v%d or later", s.job, s.Uses, s.action(), min)
+		}
+	}
+	role := answers["aws_role_arn"]
+	build := answers["build"]
+	for _, action := range slices.Sorted(maps.Keys(minActionMajors)) {
+		want := true
+		switch action {
+		case "goreleaser/goreleaser-action":
+			want = build == "goreleaser"
+		case "aws-actions/configure-aws-credentials":
+			want = role != ""
+		}
+		if used := len(find(uses(action))) > 0; used != want {
+			bad("uses %s: %v, want %v (build=%s, aws_role_arn=%q)", action, used, want, build, role)
+		}
+	}
+
+	// Go from go.mod, with the module and build caches.
+	for _, s := range find(uses("actions/setup-go")) {
+		if s.With["go-version-file"] != "go.mod" || s.With["go-version"] != "" {
+			bad("job %s: setup-go must take Go from go.mod (go-version-file: go.mod), has %v", s.job, s.With)
+		}
+		if s.With["cache"] == "false" {
+			bad("job %s: setup-go's module and build cache is off", s.job)
+		}
+		dep := s.With["cache-dependency-path"]
+		if _, err := fs.Stat(fsys, dep); dep == "" || err != nil {
+			bad("job %s: setup-go's cache-dependency-path %q is not a file of the project (the module has no go.sum: use go.mod)", s.job, dep)
+		}
+	}
+
+	// The checks, then the build.
+	var scripts []string
+	for _, s := range steps {
+		scripts = append(scripts, s.Run)
+	}
+	problems = append(problems, runProblems(scripts)...)
+	var builds []stepAt
+	if build == "script" {
+		builds = find(func(s stepAt) bool { return hasLine(s.Run, "scripts/build.sh", false) })
+	} else {
+		builds = find(func(s stepAt) bool {
+			return s.action() == "goreleaser/goreleaser-action" && strings.HasPrefix(s.With["args"], "release ")
+		})
+	}
+	if len(builds) != 1 {
+		bad("build=%s: %d build steps (scripts/build.sh, or goreleaser-action with args: release ...), want 1", build, len(builds))
+		return problems
+	}
+	b := builds[0]
+	testJobs := find(func(s stepAt) bool { return hasLine(s.Run, "go test -race ./...", false) })
+	if len(testJobs) > 0 && b.job != testJobs[0].job && !needs(wf.Jobs, b.job, testJobs[0].job) {
+		bad("job %s builds without waiting for the tests (needs: %s)", b.job, testJobs[0].job)
+	}
+	kept := find(func(s stepAt) bool { return s.job == b.job && s.i > b.i && s.action() == "actions/upload-artifact" })
+	artifact := ""
+	if len(kept) != 1 {
+		bad("job %s: %d upload-artifact steps after the build, want 1", b.job, len(kept))
+	} else {
+		k := kept[0]
+		artifact = k.With["name"]
+		paths := strings.Fields(k.With["path"])
+		for _, want := range []string{"dist/*.tar.gz", "dist/*.zip", "dist/*_checksums.txt"} {
+			if !slices.Contains(paths, want) {
+				bad("job %s: the run's artifact does not keep %s (path: %q)", b.job, want, k.With["path"])
+			}
+		}
+		if k.With["if-no-files-found"] != "error" {
+			bad("job %s: a build without archives must fail the run (if-no-files-found: error), has %q", b.job, k.With["if-no-files-found"])
+		}
+	}
+
+	// The upload.
+	uploads := find(func(s stepAt) bool { return strings.Contains(s.Run, "upload.sh") })
+	if len(uploads) != 1 {
+		bad("%d steps run scripts/upload.sh, want 1", len(uploads))
+		return problems
+	}
+	u := uploads[0]
+	job := wf.Jobs[u.job]
+	if strings.TrimSpace(u.Run) != uploadCommand {
+		bad("job %s: the upload runs %q, want %q (no credentials: a notice, not a failure)", u.job, strings.TrimSpace(u.Run), uploadCommand)
+	}
+	if expr(job.If) != "github.event_name == 'push'" || u.If != "" {
+		bad("job %s: the upload must run only on pushes (if: github.event_name == 'push'), never for a pull request; has if: %q", u.job, job.If)
+	}
+	if u.job == b.job || !needs(wf.Jobs, u.job, b.job) {
+		bad("job %s: the upload must come after the build, in a job that needs %s", u.job, b.job)
+	}
+	got := find(func(s stepAt) bool {
+		return s.job == u.job && s.i < u.i && s.action() == "actions/download-artifact" &&
+			s.With["name"] == artifact && s.With["path"] == "dist"
+	})
+	if len(got) != 1 {
+		bad("job %s: the upload does not first download the artifact %q into dist", u.job, artifact)
+	}
+	for _, k := range slices.Sorted(maps.Keys(u.Env)) {
+		if !slices.Contains(uploadVars, k) {
+			bad("job %s: the upload sets %s, which scripts/upload.sh does not read", u.job, k)
+		}
+	}
+	oidc := find(uses("aws-actions/configure-aws-credentials"))
+	var tokenJobs []string
+	for _, name := range slices.Sorted(maps.Keys(wf.Jobs)) {
+		if wf.Jobs[name].Permissions["id-token"] == "write" {
+			tokenJobs = append(tokenJobs, name)
+		}
+	}
+	if role == "" {
+		for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+			if want := "${{ secrets." + k + " }}"; u.Env[k] != want {
+				bad("job %s: the upload's %s is %q, want %s", u.job, k, u.Env[k], want)
+			}
+		}
+		if len(oidc) != 0 || len(tokenJobs) != 0 {
+			bad("no aws_role_arn, yet configure-aws-credentials steps %d, jobs with id-token: write %v", len(oidc), tokenJobs)
+		}
+		return problems
+	}
+	if len(oidc) != 1 || oidc[0].job != u.job || oidc[0].i > u.i {
+		bad("aws_role_arn set: want one configure-aws-credentials step before the upload in job %s", u.job)
+	} else {
+		o := oidc[0]
+		if o.With["role-to-assume"] != role {
+			bad("job %s: configure-aws-credentials role-to-assume: %q, want %q", u.job, o.With["role-to-assume"], role)
+		}
+		if o.With["aws-region"] == "" {
+			bad("job %s: configure-aws-credentials has no aws-region", u.job)
+		}
+	}
+	if !slices.Equal(tokenJobs, []string{u.job}) {
+		bad("aws_role_arn set: want id-token: write on the upload job %s alone, have it on %v", u.job, tokenJobs)
+	}
+	for k, v := range u.Env {
+		if strings.Contains(v, "secrets.") {
+			bad("job %s: aws_role_arn set, yet the upload takes stored %s from %s", u.job, k, v)
+		}
+	}
+	return problems
+}
+
+// needs says whether job waits for other, directly or through other jobs.
+func needs(jobs map[string]ghJob, job, other string) bool {
+	seen := map[string]bool{}
+	var walk func(j string) bool
+	walk = func(j string) bool {
+		if seen[j] {
+			return false
+		}
+		seen[j] = true
+		for _, n := range jobs[j].needs() {
+			if n == other || walk(n) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(job)
+}
+
+func circleCIProblems(ctx context.Context, data []byte, answers map[string]string) []string {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	var doc struct {
+		Executors map[string]struct {
+			Docker []struct {
+				Image string `yaml:"image"`
+			} `yaml:"docker"`
+		} `yaml:"executors"`
+		Jobs map[string]struct {
+			Environment map[string]string `yaml:"environment"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return []string{fmt.Sprintf("YAML: %v", err)}
+	}
+	wantImage := "cimg/go:" + answers["go_version"]
+	var images []string
+	for _, e := range doc.Executors {
+		for _, d := range e.Docker {
+			images = append(images, d.Image)
+		}
+	}
+	if !slices.Contains(images, wantImage) || slices.ContainsFunc(images, func(i string) bool {
+		return strings.HasPrefix(i, "cimg/go:") && i != wantImage
+	}) {
+		bad("Go images %v, want %s (the go_version answer)", images, wantImage)
+	}
+
+	steps, err := configcheck.CircleCISteps(data)
+	if err != nil {
+		return append(problems, err.Error())
+	}
+	index := func(match func(s configcheck.Step) bool) []int {
+		var out []int
+		for i, s := range steps {
+			if match(s) {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	command := func(s configcheck.Step) string {
+		c, _ := s.Args["command"].(string)
+		return c
+	}
+	var scripts []string
+	for _, s := range steps {
+		scripts = append(scripts, command(s))
+	}
+	problems = append(problems, runProblems(scripts)...)
+
+	// Module and build caches: keyed on go.mod and on the Go release (the
+	// answer, or a file an earlier step writes the go version to).
+	saves := index(func(s configcheck.Step) bool {
+		paths, _ := s.Args["paths"].([]any)
+		return s.Type == "save_cache" && (slices.Contains(paths, any("~/.cache/go-build")) || slices.Contains(paths, any("~/go/pkg/mod")))
+	})
+	if len(saves) != 1 {
+		bad("%d save_cache steps of the Go caches (~/.cache/go-build, ~/go/pkg/mod), want 1", len(saves))
+	} else {
+		s := steps[saves[0]]
+		prefix, _, _ := strings.Cut(cacheKey(s), "{{")
+		restores := index(func(r configcheck.Step) bool {
+			return r.Type == "restore_cache" && r.Job == s.Job && prefix != "" && strings.HasPrefix(cacheKey(r), prefix)
+		})
+		if len(restores) != 1 || restores[0] > saves[0] {
+			bad("no restore_cache of the Go caches saved as %q before they are saved", cacheKey(s))
+		} else {
+			key := cacheKey(steps[restores[0]])
+			if !strings.Contains(key, `{{ checksum "go.mod" }}`) {
+				bad(`the Go cache key %q is not keyed on go.mod ({{ checksum "go.mod" }})`, key)
+			}
+			if !keyedOnGo(key, answers["go_version"], steps[:restores[0]]) {
+				bad("the Go cache key %q is not keyed on the Go version", key)
+			}
+			if cacheKey(s) != key {
+				bad("the Go caches are restored as %q but saved as %q", key, cacheKey(s))
+			}
+		}
+		paths, _ := s.Args["paths"].([]any)
+		for _, want := range []string{"~/.cache/go-build", "~/go/pkg/mod"} {
+			if !slices.Contains(paths, any(want)) {
+				bad("save_cache does not keep %s (paths: %v)", want, paths)
+			}
+		}
+	}
+
+	// The build, its artifacts, then the upload.
+	build := answers["build"]
+	var builds []int
+	if build == "script" {
+		builds = index(func(s configcheck.Step) bool { return hasLine(command(s), "scripts/build.sh", false) })
+	} else {
+		builds = index(func(s configcheck.Step) bool { return hasLine(command(s), "goreleaser release", true) })
+	}
+	if len(builds) != 1 {
+		bad("build=%s: %d build steps, want 1", build, len(builds))
+		return problems
+	}
+	b := steps[builds[0]]
+	artifacts := doc.Jobs[strings.TrimPrefix(b.Job, "jobs/")].Environment["CIRCLE_ARTIFACTS"]
+	if artifacts == "" {
+		bad("%s: no CIRCLE_ARTIFACTS environment: where do the archives go?", b.Job)
+	}
+	if build == "goreleaser" {
+		for _, want := range []string{"dist/*.tar.gz", "dist/*.zip", "dist/*_checksums.txt", "$CIRCLE_ARTIFACTS"} {
+			if !strings.Contains(command(b), want) {
+				bad("%s: the GoReleaser build does not copy %s to $CIRCLE_ARTIFACTS", b.Where, want)
+			}
+		}
+	}
+	stored := index(func(s configcheck.Step) bool {
+		return s.Type == "store_artifacts" && s.Job == b.Job && s.Args["path"] == artifacts
+	})
+	if len(stored) != 1 || stored[0] < builds[0] {
+		bad("%s: no store_artifacts of %s after the build", b.Job, artifacts)
+	}
+	uploads := index(func(s configcheck.Step) bool { return strings.Contains(command(s), "upload.sh") })
+	if len(uploads) != 1 {
+		bad("%d steps run scripts/upload.sh, want 1", len(uploads))
+		return problems
+	}
+	u := steps[uploads[0]]
+	if u.Job != b.Job || uploads[0] < builds[0] {
+		bad("%s: the upload must come after the build (%s)", u.Where, b.Where)
+	}
+	problems = append(problems, uploadStepProblems(ctx, u.Where, command(u))...)
+	return problems
+}
+
+func cacheKey(s configcheck.Step) string {
+	if k, ok := s.Args["key"].(string); ok {
+		return k
+	}
+	keys, _ := s.Args["keys"].([]any)
+	if len(keys) == 0 {
+		return ""
+	}
+	k, _ := keys[0].(string)
+	return k
+}
+
+// keyedOnGo says whether a CircleCI cache key changes with the Go release:
+// it holds goVersion, or the checksum of a file an earlier step writes the
+// output of go version or go env GOVERSION to.
+func keyedOnGo(key, goVersion string, before []configcheck.Step) bool {
+	if strings.Contains(key, goVersion) {
+		return true
+	}
+	for _, m := range regexp.MustCompile(`\{\{ checksum "([^"]+)" \}\}`).FindAllStringSubmatch(key, -1) {
+		for _, s := range before {
+			c, _ := s.Args["command"].(string)
+			if s.Type == "run" && strings.Contains(c, m[1]) && (strings.Contains(c, "go env GOVERSION") || strings.Contains(c, "go version")) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// uploadStepProblems runs a CircleCI upload step's command as CircleCI does
+// (bash -eo pipefail), in a directory whose scripts/upload.sh only records
+// its arguments and exits with a chosen status: a build of a pull request
+// from a fork (CIRCLE_PR_NUMBER set) must not call it and succeed; any other
+// build must call it with exactly --if-configured, and fail when it fails.
+func uploadStepProblems(ctx context.Context, where, command string) []string {
+	var problems []string
+	dir, err := os.MkdirTemp("", "upload-step")
+	if err != nil {
+		return []string{err.Error()}
+	}
+	defer os.RemoveAll(dir)
+	script := filepath.Join(dir, "scripts", "upload.sh")
+	record := filepath.Join(dir, "args")
+	if err := os.MkdirAll(filepath.Dir(script), 0o755); err != nil {
+		return []string{err.Error()}
+	}
+	fake := "#!/usr/bin/env bash\nprintf '%s\\n' \"$*\" >>\"$RECORD\"\nexit \"${UPLOAD_STATUS:-0}\"\n"
+	if err := os.WriteFile(script, []byte(fake), 0o755); err != nil {
+		return []string{err.Error()}
+	}
+	cases := []struct {
+		what     string
+		env      []string
+		wantArgs string // "" when upload.sh must not run
+		wantFail bool
+	}{
+		{"a pull request from a fork", []string{"CIRCLE_PR_NUMBER=42"}, "", false},
+		{"a push", nil, "--if-configured\n", false},
+		{"a push whose upload fails", []string{"UPLOAD_STATUS=3"}, "--if-configured\n", true},
+	}
+	for _, c := range cases {
+		os.Remove(record)
+		cmd := exec.CommandContext(ctx, "bash", "-eo", "pipefail", "-c", command)
+		cmd.Dir = dir
+		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "RECORD=" + record}, c.env...)
+		out, err := cmd.CombinedOutput()
+		args, _ := os.ReadFile(record)
+		switch {
+		case string(args) != c.wantArgs && c.wantArgs == "":
+			problems = append(problems, fmt.Sprintf("%s: for %s the upload step runs scripts/upload.sh %s", where, c.what, strings.TrimSpace(string(args))))
+		case string(args) != c.wantArgs:
+			problems = append(problems, fmt.Sprintf("%s: for %s the upload step runs scripts/upload.sh with %q, want %q", where, c.what, args, c.wantArgs))
+		case c.wantFail && err == nil:
+			problems = append(problems, fmt.Sprintf("%s: the step succeeds when scripts/upload.sh fails", where))
+		case !c.wantFail && err != nil:
+			problems = append(problems, fmt.Sprintf("%s: for %s the upload step fails: %v\n%s", where, c.what, err, out))
+		}
+	}
+	return problems
 }
 
 // shellcheckRuns runs shellcheck on every run: command of a CircleCI config,
