@@ -1,0 +1,231 @@
+package templates_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/testkit/gentest"
+	"github.com/gomicro/gomicro/internal/testkit/s3test"
+	"github.com/gomicro/gomicro/internal/testkit/testtool"
+)
+
+// uploadSkipped is what scripts/upload.sh --if-configured prints, and all
+// it does, without credentials.
+const uploadSkipped = "upload skipped: no S3 credentials (set S3_KEY and S3_SECRET, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)\n"
+
+// checkUpload uploads the build's output with the project's own
+// scripts/upload.sh, as its CI does on a push with AWS session credentials
+// (an OIDC role, say), to an in-process S3 server that requires the session
+// token, signed, and accepts only the region given in AWS_REGION. What must
+// land at s3://BUCKET/BIN/SHA6/FILE (BUCKET the project's s3_bucket answer),
+// byte-identical and with its Content-Type, is every *.tar.gz and *.zip in
+// dir/dist and BIN_SHA6_checksums.txt when the build wrote one, which must
+// then list every archive with its sha256; nothing else. Then, without
+// credentials, scripts/upload.sh --if-configured must exit 0 printing only
+// its notice, and send nothing.
+//
+// dir is a git repository at the commit whose short SHA is sha6 (the
+// script's version); env is the project's environment: any S3_* and AWS_*
+// variables in it are dropped.
+func checkUpload(ctx context.Context, t *testing.T, dir string, env []string, binName, sha6 string) {
+	testtool.Require(t, "curl", "apt-get install -y curl")
+	testtool.Require(t, "openssl", "apt-get install -y openssl")
+
+	dist := filepath.Join(dir, "dist")
+	var want []string
+	for _, pattern := range []string{"*.tar.gz", "*.zip"} {
+		m, err := filepath.Glob(filepath.Join(dist, pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range m {
+			want = append(want, filepath.Base(p))
+		}
+	}
+	if len(want) == 0 {
+		t.Skipf("the build left no archives in %s", dist)
+	}
+	archives := slices.Clone(want)
+	sums := binName + "_" + sha6 + "_checksums.txt"
+	if _, err := os.Stat(filepath.Join(dist, sums)); err == nil {
+		want = append(want, sums)
+	}
+	slices.Sort(want)
+
+	data, err := os.ReadFile(filepath.Join(dir, generator.ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifest, err := generator.ReadManifest(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bucket, _ := manifest.Answers["s3_bucket"].(string)
+	if bucket == "" {
+		t.Fatalf("%s has no s3_bucket answer", generator.ManifestFile)
+	}
+
+	const region = "eu-west-1" // not the answer's: AWS_REGION must win
+	srv := s3test.Start(t, s3test.Options{
+		Region:       region,
+		SessionToken: "IQoJb3JpZ2luX2VjE//" + rand.Text() + "==",
+		Buckets:      []string{bucket},
+	})
+	var base []string
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); !strings.HasPrefix(k, "S3_") && !strings.HasPrefix(k, "AWS_") {
+			base = append(base, kv)
+		}
+	}
+	base = append(base, "AWS_REGION="+region, "AWS_ENDPOINT_URL_S3="+srv.URL())
+	creds := append(slices.Clip(base),
+		"AWS_ACCESS_KEY_ID="+srv.AccessKey(),
+		"AWS_SECRET_ACCESS_KEY="+srv.SecretKey(),
+		"AWS_SESSION_TOKEN="+srv.SessionToken())
+
+	out := run(ctx, t, dir, creds, "bash", "scripts/upload.sh")
+	prefix := binName + "/" + sha6 + "/"
+	var keys []string
+	for _, name := range want {
+		key := prefix + name
+		keys = append(keys, key)
+		if !strings.Contains(out, "uploaded s3://"+bucket+"/"+key+"\n") {
+			t.Errorf("scripts/upload.sh did not report s3://%s/%s; stdout:\n%s", bucket, key, out)
+		}
+		local, err := os.ReadFile(filepath.Join(dist, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, err := srv.Object(bucket, key)
+		if err != nil {
+			t.Errorf("s3://%s/%s: %v", bucket, key, err)
+			continue
+		}
+		if !bytes.Equal(stored, local) {
+			t.Errorf("s3://%s/%s: %d bytes stored differ from the %d in dist", bucket, key, len(stored), len(local))
+		}
+		if got, wantType := srv.ContentType(bucket, key), contentType(name); got != wantType {
+			t.Errorf("s3://%s/%s: Content-Type %q, want %q", bucket, key, got, wantType)
+		}
+	}
+	if got := srv.Keys(bucket); !slices.Equal(got, keys) {
+		t.Errorf("the bucket holds\n%s\nwant exactly\n%s", strings.Join(got, "\n"), strings.Join(keys, "\n"))
+	}
+	for _, r := range srv.Requests() {
+		if !r.Token || !slices.Contains(strings.Split(r.SignedHeaders, ";"), "x-amz-security-token") || r.Status != 200 {
+			t.Errorf("request %+v: want the session token sent and signed, answered 200", r)
+		}
+	}
+	if slices.Contains(want, sums) {
+		checkChecksums(t, dist, sums, archives)
+	}
+
+	// No credentials: a notice and success, and no request.
+	before := len(srv.Requests())
+	if out := run(ctx, t, dir, base, "bash", "scripts/upload.sh", "--if-configured"); out != uploadSkipped {
+		t.Errorf("scripts/upload.sh --if-configured without credentials printed %q, want %q", out, uploadSkipped)
+	}
+	if n := len(srv.Requests()); n != before {
+		t.Errorf("scripts/upload.sh --if-configured without credentials sent %d requests", n-before)
+	}
+}
+
+// contentType is the Content-Type scripts/upload.sh stores name with.
+func contentType(name string) string {
+	switch {
+	case strings.HasSuffix(name, ".tar.gz"):
+		return "application/gzip"
+	case strings.HasSuffix(name, ".zip"):
+		return "application/zip"
+	}
+	return "text/plain; charset=utf-8"
+}
+
+// checkChecksums checks dist/sums in GoReleaser's format, "<sha256>  <file>"
+// a line, lists exactly the archives, each with its digest.
+func checkChecksums(t *testing.T, dist, sums string, archives []string) {
+	data, err := os.ReadFile(filepath.Join(dist, sums))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	for line := range strings.Lines(string(data)) {
+		sum, name, ok := strings.Cut(strings.TrimSuffix(line, "\n"), "  ")
+		if !ok || len(sum) != 64 {
+			t.Errorf("%s: line %q is not \"<sha256>  <file>\"", sums, line)
+			continue
+		}
+		listed = append(listed, name)
+		content, err := os.ReadFile(filepath.Join(dist, name))
+		if err != nil {
+			t.Errorf("%s lists %s: %v", sums, name, err)
+			continue
+		}
+		if digest := sha256.Sum256(content); hex.EncodeToString(digest[:]) != sum {
+			t.Errorf("%s: %s has sha256 %x, the file says %s", sums, name, digest, sum)
+		}
+	}
+	slices.Sort(listed)
+	if want := slices.Sorted(slices.Values(archives)); !slices.Equal(listed, want) {
+		t.Errorf("%s lists\n%s\nwant the archives\n%s", sums, strings.Join(listed, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestCheckUpload tries checkUpload on one generated project with fake
+// archives (no build: it takes a second), with and without a checksums file.
+func TestCheckUpload(t *testing.T) {
+	testtool.Require(t, "git", "apt-get install -y git")
+	testtool.Require(t, "bash", "apt-get install -y bash")
+	for _, withSums := range []bool{false, true} {
+		t.Run(fmt.Sprintf("checksums=%v", withSums), func(t *testing.T) {
+			ctx := testtool.Context(t)
+			const bin = "hauler"
+			dir := gentest.Generate(t, "service", map[string]string{
+				"name": bin, "github_username": "acme", "s3_bucket": "acme.builds",
+			}, bin)
+			env := gentest.ProjectEnv()
+			git := []string{"-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"}
+			run(ctx, t, dir, env, "git", "init", "-q")
+			run(ctx, t, dir, env, "git", append(git, "commit", "-q", "--allow-empty", "-m", "first")...)
+			sha6 := strings.TrimSpace(run(ctx, t, dir, env, "git", "rev-parse", "HEAD"))[:6]
+
+			dist := filepath.Join(dir, "dist")
+			if err := os.MkdirAll(filepath.Join(dist, "hauler_linux_amd64_v1"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			var sums strings.Builder
+			for _, name := range []string{
+				bin + "_" + sha6 + "_linux_amd64.tar.gz",
+				bin + "_" + sha6 + "_windows_amd64.zip",
+				"metadata.json", // GoReleaser's: stays
+			} {
+				content := []byte(rand.Text())
+				if err := os.WriteFile(filepath.Join(dist, name), content, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if name != "metadata.json" {
+					digest := sha256.Sum256(content)
+					fmt.Fprintf(&sums, "%x  %s\n", digest, name)
+				}
+			}
+			if withSums {
+				if err := os.WriteFile(filepath.Join(dist, bin+"_"+sha6+"_checksums.txt"), []byte(sums.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Credentials of the machine's own must not reach the script.
+			env = append(env, "AWS_ACCESS_KEY_ID=AKIDREAL", "S3_SECRET=real")
+			checkUpload(ctx, t, dir, env, bin, sha6)
+		})
+	}
+}
