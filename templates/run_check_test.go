@@ -3,10 +3,16 @@ package templates_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -16,73 +22,297 @@ import (
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
 
-// checkWeb starts the web service on a free port, checks /healthz and
-// /version, and stops it with SIGTERM.
+// The generated service's exit statuses (main.go.tmpl).
+const (
+	exitUsage  = 2 // a bad flag or environment variable
+	exitForced = 1 // a second signal during the graceful shutdown
+)
+
+// checkWeb runs the web service built for this machine: JSON logs, the
+// routes and a clean SIGTERM exit after a short drain; text logs, /readyz
+// turning 503 during a long drain and a second SIGTERM ending it at once;
+// bad LOG_FORMAT and SHUTDOWN_DRAIN values refused with exit status 2.
 func checkWeb(ctx context.Context, t *testing.T, bin string, env []string, name, sha6 string) {
-	cmd, logs := start(ctx, t, bin, env, "-addr", "127.0.0.1:0")
-	m := logs.waitFor(t, regexp.MustCompile(`listening on (\S+)`))
-	for path, want := range map[string]string{"/healthz": "ok\n", "/version": sha6 + "\n"} {
-		resp, err := http.Get("http://" + m[1] + path)
-		if err != nil {
+	t.Run("json-logs", func(t *testing.T) {
+		p := start(ctx, t, bin, env, []string{"LOG_FORMAT=json", "SHUTDOWN_DRAIN=50ms"}, "-addr", "127.0.0.1:0")
+		addr := p.stderr.waitFor(t, regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`))[1]
+		for path, want := range map[string]struct {
+			status int
+			body   string
+		}{
+			"/healthz": {http.StatusOK, "ok\n"},
+			"/readyz":  {http.StatusOK, "ok\n"},
+			"/version": {http.StatusOK, sha6 + "\n"},
+			"/nope":    {http.StatusNotFound, ""},
+		} {
+			status, body := get(t, addr, path)
+			if status != want.status || (want.body != "" && body != want.body) {
+				t.Errorf("GET %s = %d %q, want %d %q", path, status, body, want.status, want.body)
+			}
+		}
+		p.signal(t, syscall.SIGTERM)
+		if code := p.wait(t); code != 0 {
+			t.Fatalf("exit status %d after SIGTERM, want 0; stderr:\n%s", code, p.stderr)
+		}
+
+		lines := jsonLines(t, p.stderr.String())
+		var msgs []string
+		for _, l := range lines {
+			msgs = append(msgs, fmt.Sprint(l["msg"]))
+			switch {
+			case l["msg"] == "listening" && l["version"] != sha6:
+				t.Errorf("start log %v, want version %s", l, sha6)
+			case l["msg"] == "request" && l["path"] == "/nope" && l["status"] != float64(http.StatusNotFound):
+				t.Errorf("request log %v, want status 404", l)
+			}
+		}
+		want := []string{"listening", "request", "shutdown requested; a second signal exits at once", "draining", "closing", "stopped"}
+		if got := slices.Compact(msgs); !isSubsequence(want, got) {
+			t.Errorf("log messages %q, want these in order: %q", got, want)
+		}
+		if out := p.stdout.String(); out != "" {
+			t.Errorf("stdout %q, want nothing (logs go to stderr)", out)
+		}
+	})
+
+	t.Run("drain", func(t *testing.T) {
+		// A drain far longer than the test: only the second signal can end it.
+		p := start(ctx, t, bin, env, nil, "-addr", "127.0.0.1:0", "-drain", "1h")
+		m := p.stderr.waitFor(t, regexp.MustCompile(`msg=listening addr=(\S+) version=(\S+)`))
+		addr := m[1]
+		if m[2] != sha6 {
+			t.Errorf("start log names version %s, want %s", m[2], sha6)
+		}
+		p.signal(t, syscall.SIGTERM)
+		for ; ; time.Sleep(20 * time.Millisecond) { // the readiness flip is the process's to make
+			status, body := get(t, addr, "/readyz")
+			if status == http.StatusServiceUnavailable {
+				break
+			}
+			if status != http.StatusOK || body != "ok\n" || !testtool.Before(t, time.Now()) {
+				t.Fatalf("GET /readyz after SIGTERM = %d %q, want 200 until it turns 503; stderr:\n%s", status, body, p.stderr)
+			}
+		}
+		if status, body := get(t, addr, "/version"); status != http.StatusOK || body != sha6+"\n" {
+			t.Errorf("GET /version during the drain = %d %q, want 200 %q", status, body, sha6+"\n")
+		}
+		p.signal(t, syscall.SIGTERM)
+		if code := p.wait(t); code != exitForced {
+			t.Fatalf("exit status %d after a second SIGTERM, want %d; stderr:\n%s", code, exitForced, p.stderr)
+		}
+		p.stderr.mustContain(t, "msg=draining drain=1h0m0s", "second signal")
+	})
+
+	checkUsageErrors(ctx, t, bin, env, []string{"-addr", "127.0.0.1:0"}, map[string]string{
+		"LOG_FORMAT=xml":      `LOG_FORMAT="xml"`,
+		"LOG_LEVEL=loud":      `LOG_LEVEL="loud"`,
+		"SHUTDOWN_DRAIN=soon": "SHUTDOWN_DRAIN",
+	})
+}
+
+// checkWorker runs the worker built for this machine: rounds on $INTERVAL
+// with JSON logs and a clean SIGTERM exit; text logs, -interval and two
+// SIGTERMs at once; bad LOG_FORMAT and INTERVAL values refused.
+func checkWorker(ctx context.Context, t *testing.T, bin string, env []string, name, sha6 string) {
+	t.Run("json-logs", func(t *testing.T) {
+		p := start(ctx, t, bin, env, []string{"LOG_FORMAT=json", "INTERVAL=20ms"})
+		p.stderr.waitFor(t, regexp.MustCompile(`(?s)"msg":"working".*"msg":"working"`))
+		p.signal(t, syscall.SIGTERM)
+		if code := p.wait(t); code != 0 {
+			t.Fatalf("exit status %d after SIGTERM, want 0; stderr:\n%s", code, p.stderr)
+		}
+		var msgs []string
+		for _, l := range jsonLines(t, p.stderr.String()) {
+			msgs = append(msgs, fmt.Sprint(l["msg"]))
+			if l["msg"] == "starting" && (l["version"] != sha6 || l["interval"] != float64(20*time.Millisecond)) {
+				t.Errorf("start log %v, want version %s and interval 20ms", l, sha6)
+			}
+		}
+		want := []string{"starting", "working", "shutdown requested; a second signal exits at once", "stopped"}
+		if got := slices.Compact(msgs); !isSubsequence(want, got) {
+			t.Errorf("log messages %q, want these in order: %q", got, want)
+		}
+	})
+
+	t.Run("two-signals", func(t *testing.T) {
+		// The worker's sample round is instant, so the process is almost
+		// always between rounds: the first signal ends it with status 0,
+		// unless the second arrives first (forced, status 1). Either way it
+		// exits promptly; the forced exit in the middle of a round is
+		// main_test.go's TestHandleSignals and TestRunFinishesTheRoundWhenCancelled.
+		p := start(ctx, t, bin, env, nil, "-interval", "1h")
+		p.stderr.waitFor(t, regexp.MustCompile(`msg=starting version=`+regexp.QuoteMeta(sha6)+` interval=1h0m0s`))
+		p.stderr.waitFor(t, regexp.MustCompile(`msg=working`))
+		p.signal(t, syscall.SIGTERM)
+		p.signal(t, syscall.SIGTERM)
+		if code := p.wait(t); code != 0 && code != exitForced {
+			t.Fatalf("exit status %d after two SIGTERMs, want 0 or %d; stderr:\n%s", code, exitForced, p.stderr)
+		}
+		p.stderr.mustContain(t, "shutdown requested")
+	})
+
+	checkUsageErrors(ctx, t, bin, env, nil, map[string]string{
+		"LOG_FORMAT=xml": `LOG_FORMAT="xml"`,
+		"LOG_LEVEL=loud": `LOG_LEVEL="loud"`,
+		"INTERVAL=soon":  "INTERVAL",
+	})
+}
+
+// checkUsageErrors runs the service with args once per bad variable in
+// cases: each run must exit 2 at once with a message holding cases[variable].
+func checkUsageErrors(ctx context.Context, t *testing.T, bin string, env, args []string, cases map[string]string) {
+	t.Run("usage-errors", func(t *testing.T) {
+		for kv, want := range cases {
+			p := start(ctx, t, bin, env, []string{kv}, args...)
+			if code := p.wait(t); code != exitUsage || !strings.Contains(p.stderr.String(), want) {
+				t.Errorf("with %s: exit status %d, stderr %q; want %d and a message naming %s", kv, code, p.stderr, exitUsage, want)
+			}
+		}
+	})
+}
+
+// checkVCSVersion checks the version fallback of a plain go build in the
+// generated git repository dir (one commit, its build output ignored): the
+// commit's 6-character prefix with VCS stamping, "-dirty" added when the work
+// tree has changes (in a clone, with an untracked file), DEV without it.
+func checkVCSVersion(ctx context.Context, t *testing.T, dir string, env []string, name, sha6 string) {
+	t.Run("vcs-version", func(t *testing.T) {
+		tmp := t.TempDir()
+		build := func(dir, buildvcs, out string) string {
+			t.Helper()
+			bin := filepath.Join(tmp, out)
+			// This machine's go env may hold GOFLAGS=-buildvcs=false: say what we mean.
+			env := append(slices.Clip(env), "GOFLAGS=-buildvcs="+buildvcs)
+			run(ctx, t, dir, env, "go", "build", "-buildvcs="+buildvcs, "-o", bin, ".")
+			return strings.TrimSpace(run(ctx, t, dir, env, bin, "-version"))
+		}
+		if got := build(dir, "true", "stamped"); got != sha6 {
+			t.Errorf("go build -buildvcs=true; %s -version = %q, want the commit's %q", name, got, sha6)
+		}
+		if got := build(dir, "false", "unstamped"); got != "DEV" {
+			t.Errorf("go build -buildvcs=false; %s -version = %q, want DEV", name, got)
+		}
+		clone := filepath.Join(tmp, "clone")
+		run(ctx, t, tmp, env, "git", "clone", "-q", dir, clone)
+		if err := os.WriteFile(filepath.Join(clone, "scratch.txt"), []byte("an edit\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK || string(body) != want {
-			t.Errorf("GET %s = %d %q (%v), want 200 %q", path, resp.StatusCode, body, err, want)
+		if got := build(clone, "true", "dirty"); got != sha6+"-dirty" {
+			t.Errorf("go build -buildvcs=true with an untracked file; %s -version = %q, want %q", name, got, sha6+"-dirty")
 		}
-	}
-	stop(t, cmd, logs, "Starting "+name+" version "+sha6, "shutting down", "stopped")
+	})
 }
 
-// checkWorker starts the worker with a short interval, waits for two rounds
-// of work, and stops it with SIGTERM.
-func checkWorker(ctx context.Context, t *testing.T, bin string, env []string, name, sha6 string) {
-	cmd, logs := start(ctx, t, bin, env, "-interval", "20ms")
-	logs.waitFor(t, regexp.MustCompile(`(?s)working.*working`))
-	stop(t, cmd, logs, "Starting "+name+" version "+sha6, "stopped")
+// proc is a running service binary.
+type proc struct {
+	cmd            *exec.Cmd
+	stdout, stderr *syncBuffer
+	done           chan struct{} // closed once the process has exited and err is set
+	err            error         // cmd.Wait's
 }
 
-func start(ctx context.Context, t *testing.T, bin string, env []string, args ...string) (*exec.Cmd, *syncBuffer) {
+// serviceVars are the variables the service reads: start sets only those
+// the test names, whatever this machine's environment holds.
+var serviceVars = []string{"PORT", "INTERVAL", "SHUTDOWN_DRAIN", "LOG_FORMAT", "LOG_LEVEL"}
+
+// start runs bin with args in env plus vars, and kills it when the test ends.
+func start(ctx context.Context, t *testing.T, bin string, env, vars []string, args ...string) *proc {
 	t.Helper()
-	logs := &syncBuffer{}
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = env
-	cmd.Stdout = logs
-	cmd.Stderr = logs
+	cmd.Env = slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
+		k, _, _ := strings.Cut(kv, "=")
+		return slices.Contains(serviceVars, k)
+	})
+	cmd.Env = append(cmd.Env, vars...)
+	p := &proc{cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	cmd.Stdout = p.stdout
+	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
+		cmd.Process.Kill()
+		<-p.done
 	})
-	return cmd, logs
+	return p
 }
 
-// stop sends SIGTERM and wants a clean exit whose log holds every one of lines.
-func stop(t *testing.T, cmd *exec.Cmd, logs *syncBuffer, lines ...string) {
+func (p *proc) signal(t *testing.T, sig os.Signal) {
 	t.Helper()
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("signal %v: %v; stderr:\n%s", sig, err, p.stderr)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+}
+
+// wait waits for the process to exit, up to the test's deadline, and
+// returns its exit status.
+func (p *proc) wait(t *testing.T) int {
+	t.Helper()
 	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("after SIGTERM: %v; log:\n%s", err, logs)
-		}
+	case <-p.done:
 	case <-testtool.Context(t).Done():
-		t.Fatalf("still running at the test's deadline, long after SIGTERM; log:\n%s", logs)
+		t.Fatalf("still running at the test's deadline; stderr:\n%s", p.stderr)
 	}
-	for _, line := range lines {
-		if !strings.Contains(logs.String(), line) {
-			t.Errorf("log lacks %q:\n%s", line, logs)
+	var exit *exec.ExitError
+	switch {
+	case p.err == nil:
+		return 0
+	case errors.As(p.err, &exit) && exit.Exited():
+		return exit.ExitCode()
+	}
+	t.Fatalf("%v; stderr:\n%s", p.err, p.stderr) // killed by a signal, say
+	return 0
+}
+
+// get sends GET path to addr on a new connection and returns the status and body.
+func get(t *testing.T, addr, path string) (int, string) {
+	t.Helper()
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Get("http://" + addr + path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+// jsonLines parses a JSON-lines log, failing the test on a line that is not
+// a JSON object with time, level and msg.
+func jsonLines(t *testing.T, log string) []map[string]any {
+	t.Helper()
+	var lines []map[string]any
+	for line := range strings.Lines(log) {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Errorf("log line %q is not JSON: %v", line, err)
+			continue
+		}
+		for _, key := range []string{"time", "level", "msg"} {
+			if _, ok := m[key]; !ok {
+				t.Errorf("log line %q has no %q", line, key)
+			}
+		}
+		lines = append(lines, m)
+	}
+	return lines
+}
+
+// isSubsequence reports whether want's elements appear in got in order.
+func isSubsequence(want, got []string) bool {
+	for _, g := range got {
+		if len(want) > 0 && g == want[0] {
+			want = want[1:]
 		}
 	}
+	return len(want) == 0
 }
 
 // syncBuffer collects a running process's output.
@@ -113,4 +343,14 @@ func (b *syncBuffer) waitFor(t *testing.T, re *regexp.Regexp) []string {
 	}
 	t.Fatalf("no %q in the output by the test's deadline:\n%s", re, b)
 	return nil
+}
+
+// mustContain fails the test unless the output holds each of subs.
+func (b *syncBuffer) mustContain(t *testing.T, subs ...string) {
+	t.Helper()
+	for _, s := range subs {
+		if !strings.Contains(b.String(), s) {
+			t.Errorf("output lacks %q:\n%s", s, b)
+		}
+	}
 }
