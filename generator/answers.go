@@ -77,29 +77,38 @@ func (t *Template) resolveContext(ctx context.Context, recorded Answers, set map
 	answers := Answers{}
 	for _, q := range t.Questions {
 		var value string
+		from := fromAnswer // where value came from, for the message when it is not valid
 		given, isSet := set[q.Name]
 		old, isRecorded := recorded[q.Name]
+		userDefault, isUserDefault := t.UserDefaults[q.Name]
 		switch {
 		case isSet:
 			value = given
 		case isRecorded:
 			value = fmt.Sprint(old)
 		default:
-			def, err := ex.exec(ctx, "default", &q, q.defaultTmpl, answers)
-			if isLimit(err) {
-				return nil, err
-			}
-			if err != nil {
-				if len(problems) == 0 {
-					problems = append(problems, Problem{q.Name, q.Default, "default does not render: " + err.Error()})
+			def := userDefault
+			from = fromUserDefault
+			if !isUserDefault {
+				from = fromDefault
+				var err error
+				def, err = ex.exec(ctx, "default", &q, q.defaultTmpl, answers)
+				if isLimit(err) {
+					return nil, err
 				}
-				// Otherwise it names an earlier answer that failed, which is
-				// reported already.
-				continue
+				if err != nil {
+					if len(problems) == 0 {
+						problems = append(problems, Problem{q.Name, q.Default, "default does not render: " + err.Error()})
+					}
+					// Otherwise it names an earlier answer that failed, which is
+					// reported already.
+					continue
+				}
 			}
 			value = def
 			asks := false
 			if p != nil {
+				var err error
 				if asks, err = t.asks(ctx, ex, &q, answers); err != nil {
 					return nil, err
 				}
@@ -114,16 +123,25 @@ func (t *Template) resolveContext(ctx context.Context, recorded Answers, set map
 					}
 					return nil
 				}
-				value, err = p.Ask(q, def, check)
+				asked, err := p.Ask(q, def, check)
 				if err != nil {
 					return nil, err
 				}
-				if value == "" {
-					value = def
+				if asked != "" {
+					value, from = asked, fromAnswer
 				}
 			}
 		}
 		v, rule := q.parse(value)
+		switch {
+		case rule == "":
+		case from == fromDefault && value == "":
+			// The template leaves this answer to the user and nothing here
+			// knows it (see Machine): name the way to give it.
+			rule = "no default here: answer it with --set " + q.Name + "=VALUE, or give a default in gomicro's config file"
+		case from == fromUserDefault:
+			rule += " (the default in gomicro's config file)"
+		}
 		if rule != "" {
 			problems = append(problems, Problem{q.Name, value, rule})
 			continue
@@ -189,6 +207,13 @@ func (ex *questionRun) exec(ctx context.Context, field string, q *Question, tmpl
 	// A spent budget still gets a moment, so the error names the timeout.
 	return wait(ctx, ex.r, max(ex.lim.Timeout-ex.used, time.Nanosecond), what, exec)
 }
+
+// Where an answer came from, so a problem with it can say how to fix it.
+const (
+	fromAnswer      = iota // --set, a recorded answer, or typed at a prompt
+	fromUserDefault        // Template.UserDefaults
+	fromDefault            // the template's default
+)
 
 // isLimit reports whether err ends the resolve rather than being a problem
 // with one answer.

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/testkit/gentest"
 )
 
 // BenchmarkNew is `gomicro new` without the CLI and git: load the embedded
@@ -28,6 +29,7 @@ func BenchmarkNew(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		tmpl.UserDefaults = gentest.TestUser
 		answers, err := tmpl.Resolve(nil, nil)
 		if err != nil {
 			b.Fatal(err)
@@ -54,6 +56,7 @@ func BenchmarkRender(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	tmpl.UserDefaults = gentest.TestUser
 	answers, err := tmpl.Resolve(nil, nil)
 	if err != nil {
 		b.Fatal(err)

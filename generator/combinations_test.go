@@ -9,7 +9,7 @@ import (
 	"testing/fstest"
 
 	"github.com/gomicro/gomicro/generator"
-	"github.com/gomicro/gomicro/templates"
+	"github.com/gomicro/gomicro/internal/testkit/gentest"
 )
 
 // loadYAML loads a template whose only file is README.md.
@@ -136,14 +136,7 @@ func TestCombinations(t *testing.T) {
 // TestCombinationsService: the embedded template's kind × ci × build, the
 // defaults first; a sample keeps the first and the last.
 func TestCombinationsService(t *testing.T) {
-	fsys, err := templates.Lookup("service")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := generator.Load(fsys, "embedded:service")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tmpl := gentest.Load(t, "service")
 	sets, total, err := tmpl.Combinations(nil, 0)
 	if err != nil {
 		t.Fatal(err)

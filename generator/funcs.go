@@ -44,6 +44,7 @@ var funcs = sync.OnceValue(func() template.FuncMap {
 	// (newNamespace); the defaults here mean no unguarded version is ever
 	// reachable.
 	maps.Copy(m, limitedFuncs(func() int64 { return DefaultLimits.MaxOutput }))
+	maps.Copy(m, machineTable(func() Machine { return nil }))
 	return m
 })
 
@@ -93,7 +94,7 @@ type namespace struct{ t *template.Template }
 
 // newNamespace makes the namespace of a tree whose texts call the functions
 // named in calls, the size-guarded ones reading that tree's output limit.
-func newNamespace(maxOutput func() int64, calls map[string]bool) namespace {
+func newNamespace(maxOutput func() int64, machine func() Machine, calls map[string]bool) namespace {
 	all := funcs()
 	table := make(template.FuncMap, len(calls))
 	if calls[anyFunc] {
@@ -105,6 +106,11 @@ func newNamespace(maxOutput func() int64, calls map[string]bool) namespace {
 		}
 	}
 	for name, f := range limitedFuncs(maxOutput) {
+		if _, ok := table[name]; ok {
+			table[name] = f
+		}
+	}
+	for name, f := range machineTable(machine) {
 		if _, ok := table[name]; ok {
 			table[name] = f
 		}

@@ -60,7 +60,7 @@ func TestParseText(t *testing.T) {
 			if calls[anyFunc] {
 				t.Errorf("a node calledFuncs does not know")
 			}
-			got := newNamespace(limit, calls)
+			got := newNamespace(limit, func() Machine { return nil }, calls)
 			gt := got.adopt(name, trees)
 			if w, g := dump(want), dump(got.t); !slices.Equal(w, g) {
 				t.Errorf("namespace holds\n%s\ntext/template leaves\n%s", strings.Join(g, "\n"), strings.Join(w, "\n"))

@@ -199,3 +199,27 @@ func BlobID(data []byte) string {
 	h.Write(data)
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// RenderNextSteps renders the template's next_steps with the answers,
+// within t.Limits, leaving out the lines that render empty.
+func (t *Template) RenderNextSteps(ctx context.Context, answers Answers) ([]string, error) {
+	lim := t.Limits.withDefaults()
+	r := newRun(lim)
+	what := fmt.Sprintf("template %s: next_steps", t.Source)
+	if len(t.nextSteps) == 0 {
+		return nil, nil
+	}
+	return wait(ctx, r, lim.Timeout, what, func() ([]string, error) {
+		steps := []string{} // not nil: the template has next steps, if none for these answers
+		for i, step := range t.nextSteps {
+			out, err := r.execString(step, answers)
+			if err != nil {
+				return nil, fmt.Errorf("%s[%d]: %w", what, i, err)
+			}
+			if line := strings.TrimSpace(out); line != "" {
+				steps = append(steps, line)
+			}
+		}
+		return steps, nil
+	})
+}

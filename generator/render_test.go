@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/testkit/gentest"
 )
 
 // renderErr resolves set and renders, expecting Render to fail.
@@ -309,6 +310,7 @@ func TestRenderDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tmpl.UserDefaults = gentest.TestUser
 	for _, set := range []map[string]string{nil, {"kind": "worker", "platforms": "linux windows"}} {
 		first := mustRender(t, tmpl, set)
 		for range 3 {
@@ -322,6 +324,7 @@ func TestRenderDeterministic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		tmpl2.UserDefaults = gentest.TestUser
 		again := mustRender(t, tmpl2, set)
 		if !reflect.DeepEqual(first, again) {
 			t.Fatalf("renders of two loads differ")

@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -60,6 +61,11 @@ type Template struct {
 	// every combination of the answers, in order, stopping at the first
 	// that fails. Rendering ignores them.
 	Checks []string `yaml:"checks"`
+	// NextSteps are what a person does after `gomicro new`, one shell line
+	// each (a comment for what is not a command), rendered with the answers;
+	// a line that renders empty is left out. gomicro prints them, after its
+	// own cd and git remote lines, before the closing line.
+	NextSteps []string `yaml:"next_steps"`
 
 	// Source says where the tree came from (embedded:NAME, a directory, a
 	// git URL or a Go module, as typed); it is recorded in the project's
@@ -74,9 +80,18 @@ type Template struct {
 	// Limits bound every execution of the tree's text; zero fields take
 	// DefaultLimits. The CLI sets them after Load.
 	Limits Limits `yaml:"-"`
+	// Machine is what a question's default may ask about this machine
+	// (gitConfig, goVersion); nil asks nothing. The CLI sets it after Load.
+	Machine Machine `yaml:"-"`
+	// UserDefaults are the user's own default answers (gomicro's config
+	// file), by question key: they take the place of the template's
+	// default for the questions it asks, below --set and recorded answers.
+	// Keys the template does not ask are ignored.
+	UserDefaults map[string]string `yaml:"-"`
 
 	files      []sourceFile
 	conditions []condition // sorted by path
+	nextSteps  []*template.Template
 	ns         namespace
 }
 
@@ -195,18 +210,37 @@ type parsedText struct {
 // parse parses text, whose template set is given once the namespace is
 // made, and returns its tree.
 func (ld *loading) parse(name, text string, set func(*template.Template)) (*parse.Tree, error) {
+	return ld.parseText(name, text, false, set)
+}
+
+// parseDefault is parse for a question's default, the one text that may
+// call the machine functions (see Machine).
+func (ld *loading) parseDefault(name, text string, set func(*template.Template)) (*parse.Tree, error) {
+	return ld.parseText(name, text, true, set)
+}
+
+func (ld *loading) parseText(name, text string, readsMachine bool, set func(*template.Template)) (*parse.Tree, error) {
 	trees, err := parseText(name, text)
 	if err != nil {
 		return nil, err
 	}
-	calledFuncs(trees, ld.calls)
+	calls := map[string]bool{}
+	calledFuncs(trees, calls)
+	if !readsMachine {
+		for _, f := range machineFuncs {
+			if calls[f] {
+				return nil, fmt.Errorf("%s reads this machine: only a question's default may call it", f)
+			}
+		}
+	}
+	maps.Copy(ld.calls, calls)
 	ld.texts = append(ld.texts, parsedText{name, trees, set})
 	return trees[name], nil
 }
 
 // finish makes t's namespace and gives every text its template.
 func (ld *loading) finish(t *Template) {
-	t.ns = newNamespace(func() int64 { return t.Limits.withDefaults().MaxOutput }, ld.calls)
+	t.ns = newNamespace(func() int64 { return t.Limits.withDefaults().MaxOutput }, func() Machine { return t.Machine }, ld.calls)
 	for _, p := range ld.texts {
 		p.set(t.ns.adopt(p.name, p.trees))
 	}
@@ -280,7 +314,7 @@ func (t *Template) checkConfig(ld *loading) []string {
 				bad("%s: unknown validate rule %q (known: %s)", where, q.Validate, strings.Join(rules.RuleNames(), ", "))
 			}
 		}
-		if tree, err := ld.parse(q.Name+".default", q.Default, func(d *template.Template) { q.defaultTmpl = d }); err != nil {
+		if tree, err := ld.parseDefault(q.Name+".default", q.Default, func(d *template.Template) { q.defaultTmpl = d }); err != nil {
 			bad("%s: default: %v", where, err)
 		} else {
 			problems = append(problems, checkRefs(where, "default", tree, i, order)...)
@@ -296,6 +330,12 @@ func (t *Template) checkConfig(ld *loading) []string {
 	for i, c := range t.Checks {
 		if strings.TrimSpace(c) == "" {
 			bad("checks[%d]: empty command", i)
+		}
+	}
+	t.nextSteps = make([]*template.Template, len(t.NextSteps))
+	for i, step := range t.NextSteps {
+		if _, err := ld.parse(fmt.Sprintf("next_steps[%d]", i), step, func(s *template.Template) { t.nextSteps[i] = s }); err != nil {
+			bad("next_steps[%d]: %v", i, err)
 		}
 	}
 	for _, g := range t.Verbatim {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/testkit/gentest"
 	"github.com/gomicro/gomicro/internal/testkit/treetest"
 	"github.com/gomicro/gomicro/templates"
 )
@@ -37,6 +38,7 @@ func upgBenchTemplate(b *testing.B) *generator.Template {
 	if err != nil {
 		b.Fatal(err)
 	}
+	tmpl.UserDefaults = gentest.TestUser
 	return tmpl
 }
 

@@ -50,7 +50,7 @@ func TestInteractiveTerminal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"github_username: acme", "s3_bucket: launchdarkly-artifacts", "module: github.com/acme/svc", "kind: worker", "ci: circleci"} {
+	for _, want := range []string{"github_username: acme", "s3_bucket: acme-artifacts", "module: github.com/acme/svc", "kind: worker", "ci: circleci"} {
 		if !strings.Contains(string(manifest), want) {
 			t.Errorf(".gomicro.yml lacks %q:\n%s", want, manifest)
 		}
@@ -95,8 +95,8 @@ func TestInteractiveSIGTERM(t *testing.T) {
 func TestInteractiveAccessible(t *testing.T) {
 	s := startTerminal(t, sized, "TERM=xterm-256color", "ACCESSIBLE=1")
 	steps := []struct{ question, keys string }{
-		{"GitHub owner (user or organisation) (the account or organisation that hosts the repository) [launchdarkly]:", "acme\r"},
-		{"S3 bucket for build artifacts (scripts/upload.sh puts archives under s3://BUCKET/NAME/VERSION/) [launchdarkly-artifacts]:", "\r"},
+		{"GitHub owner (user or organisation) (the account or organisation that hosts the repository) [acme]:", "acme\r"},
+		{"S3 bucket for build artifacts (scripts/upload.sh puts archives under s3://BUCKET/NAME/VERSION/) [acme-artifacts]:", "\r"},
 		{"Go module path [github.com/acme/svc]:", "\r"},
 		{"What kind of service (web: an HTTP server with /healthz and /version; worker: a loop doing periodic work) (1. web, 2. worker) [web]:", "2\r"},
 		{"CI service", "\r"},
@@ -155,7 +155,7 @@ func TestInteractiveLineTerminals(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startTerminal(t, tc.size, tc.term, "ACCESSIBLE=")
-			s.waitFor("GitHub owner (user or organisation) (the account or organisation that hosts the repository) [launchdarkly]:")
+			s.waitFor("GitHub owner (user or organisation) (the account or organisation that hosts the repository) [acme]:")
 			s.screen.forget()
 			s.send("acme\r")
 			s.waitFor("S3 bucket for build artifacts")
@@ -169,7 +169,7 @@ func TestInteractiveLineTerminals(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, want := range []string{"github_username: acme", "s3_bucket: launchdarkly-artifacts", "kind: web"} {
+			for _, want := range []string{"github_username: acme", "s3_bucket: acme-artifacts", "kind: web"} {
 				if !strings.Contains(string(manifest), want) {
 					t.Errorf(".gomicro.yml lacks %q:\n%s", want, manifest)
 				}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -25,9 +26,36 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(run(os.Args[1:], systemIO()))
 	}
+	// Hermetic answers: the user config in testdata (owner acme), no git
+	// config of this machine's (its github.user would show in defaults).
+	// Set once, in the test process: a gomicro that a script runs (this
+	// binary again, in $WORK) keeps what its script set.
+	if os.Getenv(hermeticMarker) == "" {
+		userConfigHome, err := filepath.Abs("testdata/userconfig")
+		if err != nil {
+			panic(err)
+		}
+		for k, v := range hermeticEnv(userConfigHome) {
+			os.Setenv(k, v)
+		}
+	}
 	testscript.Main(m, map[string]func(){
 		"gomicro": func() { os.Exit(run(os.Args[1:], systemIO())) },
 	})
+}
+
+// hermeticMarker says the hermetic environment is set.
+const hermeticMarker = "GOMICRO_TEST_HERMETIC"
+
+// hermeticEnv is the environment every gomicro the tests run sees, whatever
+// this machine's git and gomicro configs say.
+func hermeticEnv(userConfigHome string) map[string]string {
+	return map[string]string{
+		hermeticMarker:        "1",
+		"GIT_CONFIG_NOSYSTEM": "1",
+		"GIT_CONFIG_GLOBAL":   "/dev/null",
+		"XDG_CONFIG_HOME":     userConfigHome,
+	}
 }
 
 // holdingFs pauses the write after its nth new file until ctx is done.
@@ -55,9 +83,11 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
-			// A predictable git for the stories that commit; no user config.
-			env.Setenv("GIT_CONFIG_NOSYSTEM", "1")
-			env.Setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+			// A predictable git for the stories that commit, and the user
+			// config in testdata (TestMain).
+			for k := range hermeticEnv("") {
+				env.Setenv(k, os.Getenv(k))
+			}
 			return nil
 		},
 	})

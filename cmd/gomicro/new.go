@@ -111,6 +111,10 @@ func runNew(opts *newOptions) error {
 	if err != nil {
 		return renderError(err)
 	}
+	templateSteps, err := tmpl.RenderNextSteps(ctx, answers)
+	if err != nil {
+		return renderError(err)
+	}
 	if opts.dryRun {
 		plan, err := dryRunWrite(target, dir, tree, opts.force)
 		if err != nil {
@@ -147,7 +151,7 @@ func runNew(opts *newOptions) error {
 		_, err := os.Stat(filepath.Join(dir, ".git"))
 		madeRepo = err == nil
 	}
-	if steps := nextSteps(dir, answers, tree, madeRepo); len(steps) > 0 {
+	if steps := nextSteps(dir, answers, tree, madeRepo, templateSteps); len(steps) > 0 {
 		fmt.Fprintln(opts.io.Out, "Next steps:")
 		for _, s := range steps {
 			fmt.Fprintln(opts.io.Out, "  "+s)
@@ -245,9 +249,10 @@ func displayPath(p string) string {
 // nextSteps are the commands that take a new project to its first build in
 // CI, as lines to paste into a shell, each only where the template asked
 // what it needs: the remote from github_username (when gomicro made the git
-// repository), the CI secrets scripts/upload.sh needs from s3_bucket, the
-// tests from a go.mod.
-func nextSteps(dir string, answers generator.Answers, tree *generator.Tree, madeRepo bool) []string {
+// repository), then the template's own next_steps; for a template without
+// them, the CI secrets a 1.x service's scripts/upload.sh needs from
+// s3_bucket and the tests from a go.mod.
+func nextSteps(dir string, answers generator.Answers, tree *generator.Tree, madeRepo bool, templateSteps []string) []string {
 	str := func(key string) string {
 		v, _ := answers[key].(string)
 		return v
@@ -256,7 +261,9 @@ func nextSteps(dir string, answers generator.Answers, tree *generator.Tree, made
 	if owner := str("github_username"); owner != "" && madeRepo {
 		steps = append(steps, fmt.Sprintf("git remote add origin git@github.com:%s/%s.git", owner, filepath.Base(dir)))
 	}
-	if bucket := str("s3_bucket"); bucket != "" {
+	if templateSteps != nil {
+		steps = append(steps, templateSteps...)
+	} else if bucket := str("s3_bucket"); bucket != "" {
 		where := "as CI secrets"
 		switch str("ci") {
 		case "circleci":
@@ -266,7 +273,7 @@ func nextSteps(dir string, answers generator.Answers, tree *generator.Tree, made
 		}
 		steps = append(steps, fmt.Sprintf("# set S3_KEY and S3_SECRET %s (uploads go to s3://%s)", where, bucket))
 	}
-	if _, ok := tree.File("go.mod"); ok {
+	if _, ok := tree.File("go.mod"); ok && templateSteps == nil {
 		steps = append(steps, "go test ./...")
 	}
 	if len(steps) == 1 {

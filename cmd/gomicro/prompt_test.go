@@ -85,14 +85,14 @@ func TestAccessibleAnswers(t *testing.T) {
 		want        map[string]any
 	}{
 		{"fewer lines than questions", "acme\n\n\n2\n", map[string]any{
-			"github_username": "acme", "s3_bucket": "launchdarkly-artifacts", "module": "github.com/acme/svc",
+			"github_username": "acme", "s3_bucket": "acme-artifacts", "module": "github.com/acme/svc",
 			"kind": "worker", "ci": "circleci", "build": "script", "platforms": "linux,!arm darwin", "s3_region": "us-east-1",
 		}},
-		{"no input at all", "", map[string]any{"github_username": "launchdarkly", "kind": "web"}},
+		{"no input at all", "", map[string]any{"github_username": "acme", "kind": "web"}},
 		{"last line without a newline", "acme\nbucket", map[string]any{"github_username": "acme", "s3_bucket": "bucket"}},
 		{"a choice by name", "\n\n\nworker\ngithub\n", map[string]any{"kind": "worker", "ci": "github"}},
 		{"rejected, then answered", "\nBad_Bucket\ngood-bucket\n", map[string]any{"s3_bucket": "good-bucket"}},
-		{"rejected, then the default", "\nBad_Bucket\n\n", map[string]any{"s3_bucket": "launchdarkly-artifacts"}},
+		{"rejected, then the default", "\nBad_Bucket\n\n", map[string]any{"s3_bucket": "acme-artifacts"}},
 		{"a choice rejected, then answered", "\n\n\n7\n2\n", map[string]any{"kind": "worker"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

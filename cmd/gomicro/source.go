@@ -45,6 +45,10 @@ func openTemplate(ctx context.Context, spec source.Spec, recordAs string) (*gene
 		return nil, err
 	}
 	tmpl.Revision = tree.Revision
+	tmpl.Machine = localMachine{}
+	if tmpl.UserDefaults, err = userDefaults(); err != nil {
+		return nil, err
+	}
 	return tmpl, nil
 }
 

@@ -48,6 +48,9 @@ func newTemplatesCmd(stdio IO) *cobra.Command {
 func listTemplate(w io.Writer, tmpl *generator.Template, verbose bool) {
 	fmt.Fprintf(w, "%s %s\t%s\n", tmpl.Name, tmpl.Version, tmpl.Description)
 	for _, q := range tmpl.Questions {
+		if ud, ok := tmpl.UserDefaults[q.Name]; ok {
+			q.Default = ud // what this user gets, from their config file
+		}
 		line := q.Prompt + " " + questionDefault(q)
 		if q.When != "" {
 			line += " when " + q.When

@@ -18,12 +18,15 @@ import (
 	"github.com/gomicro/gomicro/templates"
 )
 
-// Combinations are the answer sets `gomicro template test` would try for
-// the embedded template name: every choice and bool question varied (those
-// whose when holds), in the template's own order, the defaults first.
-// Tests that check every combination take their matrix from here, so a new
-// choice in the template is in the matrix without a test edit.
-func Combinations(t testing.TB, name string) []map[string]string {
+// TestUser are the default answers of the user every test generates as,
+// as if from their gomicro config file: a template's own default for the
+// GitHub owner is this machine's git config, which a test must not see.
+var TestUser = map[string]string{"github_username": "acme"}
+
+// Load loads the embedded template name as the CLI would for TestUser,
+// with no Machine: a goVersion default is the Go running the test, which
+// is the one that builds the generated project.
+func Load(t testing.TB, name string) *generator.Template {
 	t.Helper()
 	fsys, err := templates.Lookup(name)
 	if err != nil {
@@ -33,7 +36,18 @@ func Combinations(t testing.TB, name string) []map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sets, _, err := tmpl.Combinations(nil, 0)
+	tmpl.UserDefaults = TestUser
+	return tmpl
+}
+
+// Combinations are the answer sets `gomicro template test` would try for
+// the embedded template name: every choice and bool question varied (those
+// whose when holds), in the template's own order, the defaults first.
+// Tests that check every combination take their matrix from here, so a new
+// choice in the template is in the matrix without a test edit.
+func Combinations(t testing.TB, name string) []map[string]string {
+	t.Helper()
+	sets, _, err := Load(t, name).Combinations(nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,14 +58,7 @@ func Combinations(t testing.TB, name string) []map[string]string {
 // defaults for the rest.
 func Render(t testing.TB, name string, set map[string]string) *generator.Tree {
 	t.Helper()
-	fsys, err := templates.Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := generator.Load(fsys, "embedded:"+name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tmpl := Load(t, name)
 	answers, err := tmpl.Resolve(set, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/gomicro/gomicro/generator"
+)
+
+// localMachine answers a template's gitConfig and goVersion defaults from
+// this machine. The generator calls it only for a question nothing else
+// answered, so `new --set github_username=…` starts no git.
+type localMachine struct{}
+
+// GitConfig is `git config --get key` in the current directory, as the user
+// would see it; "" when it is unset or git is missing.
+func (localMachine) GitConfig(key string) string {
+	out, err := exec.Command("git", "config", "--get", key).Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// GoVersion is the language version of the go command on PATH, read from
+// its GOROOT's VERSION file (no process), else from `go env GOVERSION`, else
+// gomicro's own Go when there is no go command.
+var goVersion = sync.OnceValue(func() string {
+	if v := generator.LanguageVersion(localGoVersion()); v != "" {
+		return v
+	}
+	return generator.LanguageVersion(runtime.Version())
+})
+
+func (localMachine) GoVersion() string { return goVersion() }
+
+func localGoVersion() string {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return ""
+	}
+	roots := []string{os.Getenv("GOROOT")}
+	if real, err := filepath.EvalSymlinks(goBin); err == nil {
+		roots = append(roots, filepath.Dir(filepath.Dir(real))) // GOROOT/bin/go
+	}
+	for _, root := range roots {
+		if root == "" {
+			continue
+		}
+		if f, err := os.Open(filepath.Join(root, "VERSION")); err == nil {
+			line, _ := bufio.NewReader(f).ReadString('\n')
+			f.Close()
+			if v := strings.TrimSpace(line); strings.HasPrefix(v, "go") {
+				return v
+			}
+		}
+	}
+	// A GOROOT without a VERSION file (a source build): ask go itself,
+	// without letting it switch toolchains.
+	cmd := exec.Command(goBin, "env", "GOVERSION")
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// userConfigFile is where a user keeps their own default answers:
+// $XDG_CONFIG_HOME/gomicro/config.yaml, with XDG's ~/.config when
+// XDG_CONFIG_HOME is unset (on every Unix, macOS too, as git and gh do).
+func userConfigFile() string {
+	dir := os.Getenv("XDG_CONFIG_HOME")
+	if dir == "" || !filepath.IsAbs(dir) { // XDG: a relative value is ignored
+		if runtime.GOOS == "windows" {
+			dir, _ = os.UserConfigDir()
+		} else if home, err := os.UserHomeDir(); err == nil {
+			dir = filepath.Join(home, ".config")
+		}
+	}
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, "gomicro", "config.yaml")
+}
+
+// userConfig is gomicro's config file, read once per process.
+type userConfig struct {
+	// Defaults are default answers by question key, for any template that
+	// asks them: defaults: {github_username: acme, s3_region: eu-west-1}.
+	Defaults map[string]yaml.Node `yaml:"defaults"`
+}
+
+// userDefaults reads the user's default answers; no file means none.
+var userDefaults = sync.OnceValues(func() (map[string]string, error) {
+	path := userConfigFile()
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return parseUserConfig(path, data)
+})
+
+func parseUserConfig(path string, data []byte) (map[string]string, error) {
+	var cfg userConfig
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(strings.ReplaceAll(err.Error(), "\n ", ""), "yaml: "))
+	}
+	defaults := make(map[string]string, len(cfg.Defaults))
+	for key, node := range cfg.Defaults {
+		if node.Kind != yaml.ScalarNode {
+			return nil, fmt.Errorf("%s: defaults.%s: want one value, as in %s: acme", path, key, key)
+		}
+		defaults[key] = node.Value
+	}
+	return defaults, nil
+}

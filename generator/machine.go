@@ -1,0 +1,79 @@
+package generator
+
+import (
+	"runtime"
+	"strings"
+)
+
+// Machine answers what a question's default may ask about the machine
+// gomicro runs on: {{ gitConfig "github.user" }} and {{ goVersion }}, so that
+// a default belongs to the user (their GitHub account, their Go) rather than
+// to whoever wrote the template. The CLI sets Template.Machine; without one,
+// gitConfig is empty and goVersion is the Go gomicro was built with.
+//
+// Only a default may call these functions: a default is executed only for
+// a question that no --set, user default or recorded answer answered, so an
+// answered question asks the machine nothing, and file bodies, names,
+// conditions and when-conditions still render from the answers alone (an
+// upgrade's base render and the golden trees depend on that).
+type Machine interface {
+	// GitConfig is `git config --get key`, "" when unset or git is missing.
+	GitConfig(key string) string
+	// GoVersion is the local Go toolchain's language version, such as 1.26.
+	GoVersion() string
+}
+
+// machineFuncs are the template functions that read the machine.
+var machineFuncs = []string{"gitConfig", "goVersion"}
+
+// machineTable returns the machine functions bound to the machine that m
+// returns at the time of the call.
+func machineTable(m func() Machine) map[string]any {
+	return map[string]any{
+		"gitConfig": func(key string) string {
+			if mc := m(); mc != nil {
+				return mc.GitConfig(key)
+			}
+			return ""
+		},
+		"goVersion": func() string {
+			if mc := m(); mc != nil {
+				return mc.GoVersion()
+			}
+			return LanguageVersion(runtime.Version())
+		},
+	}
+}
+
+// LanguageVersion turns a toolchain version as `go env GOVERSION` or
+// runtime.Version prints it (go1.26.8, go1.27rc1, devel go1.27-abcdef …) into
+// the language version go.mod's go line takes (1.26, 1.27rc1, 1.27), or ""
+// for anything else.
+func LanguageVersion(v string) string {
+	v = strings.TrimPrefix(v, "devel ")
+	v, ok := strings.CutPrefix(v, "go")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(v, " -+"); i >= 0 { // devel go1.27-abcdef Tue …
+		v = v[:i]
+	}
+	major, rest, ok := strings.Cut(v, ".")
+	if !ok || major != "1" {
+		return ""
+	}
+	end := 0
+	for end < len(rest) && '0' <= rest[end] && rest[end] <= '9' {
+		end++
+	}
+	if end == 0 {
+		return ""
+	}
+	minor, tail := rest[:end], rest[end:]
+	if strings.HasPrefix(tail, "rc") || strings.HasPrefix(tail, "beta") {
+		// A pre-release toolchain is older than 1.N itself: go 1.N in go.mod
+		// would refuse it.
+		return "1." + minor + tail
+	}
+	return "1." + minor
+}

@@ -1,0 +1,187 @@
+package generator_test
+
+import (
+	"errors"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gomicro/gomicro/generator"
+)
+
+// fakeMachine answers gitConfig from a table and counts what it is asked.
+type fakeMachine struct {
+	git   map[string]string
+	goVer string
+	asked []string
+}
+
+func (m *fakeMachine) GitConfig(key string) string {
+	m.asked = append(m.asked, "git "+key)
+	return m.git[key]
+}
+
+func (m *fakeMachine) GoVersion() string {
+	m.asked = append(m.asked, "go")
+	return m.goVer
+}
+
+const machineQuestions = minimal + `questions:
+  - name: owner
+    default: '{{ gitConfig "github.user" }}'
+    validate: name
+  - name: bucket
+    default: "{{ .owner }}-artifacts"
+    validate: s3-bucket
+  - name: go_version
+    default: "{{ goVersion }}"
+    validate: go-version
+`
+
+func TestMachineDefaults(t *testing.T) {
+	tests := []struct {
+		name      string
+		machine   *fakeMachine // nil: no Machine set
+		user, set map[string]string
+		want      generator.Answers
+		wantAsked []string
+	}{
+		{
+			name:      "the machine's git config and Go",
+			machine:   &fakeMachine{git: map[string]string{"github.user": "octo"}, goVer: "1.27"},
+			want:      generator.Answers{"owner": "octo", "bucket": "octo-artifacts", "go_version": "1.27"},
+			wantAsked: []string{"git github.user", "go"},
+		},
+		{
+			name:      "answered by --set: the machine is not asked",
+			machine:   &fakeMachine{git: map[string]string{"github.user": "octo"}, goVer: "1.27"},
+			set:       map[string]string{"owner": "acme", "go_version": "1.25"},
+			want:      generator.Answers{"owner": "acme", "bucket": "acme-artifacts", "go_version": "1.25"},
+			wantAsked: nil,
+		},
+		{
+			name:      "user defaults take the template default's place, below --set",
+			machine:   &fakeMachine{git: map[string]string{"github.user": "octo"}, goVer: "1.27"},
+			user:      map[string]string{"owner": "acme", "bucket": "acme-builds", "go_version": "1.26", "unasked": "x"},
+			set:       map[string]string{"bucket": "other"},
+			want:      generator.Answers{"owner": "acme", "bucket": "other", "go_version": "1.26"},
+			wantAsked: nil,
+		},
+		{
+			name: "no Machine: no git config, gomicro's own Go",
+			set:  map[string]string{"owner": "acme"},
+			want: generator.Answers{"owner": "acme", "bucket": "acme-artifacts", "go_version": generator.LanguageVersion(runtime.Version())},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmpl := mustLoad(t, tree(machineQuestions, nil))
+			if tt.machine != nil {
+				tmpl.Machine = tt.machine
+			}
+			tmpl.UserDefaults = tt.user
+			got, err := tmpl.Resolve(tt.set, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !equalAnswers(got, tt.want) {
+				t.Errorf("Resolve = %v, want %v", got, tt.want)
+			}
+			if tt.machine != nil && !slices.Equal(tt.machine.asked, tt.wantAsked) {
+				t.Errorf("the machine was asked %q, want %q", tt.machine.asked, tt.wantAsked)
+			}
+		})
+	}
+}
+
+func equalAnswers(a, b generator.Answers) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestNoDefaultNamesTheWayToAnswer: a question whose default the machine
+// cannot give fails with the flag that answers it, not with its rule.
+func TestNoDefaultNamesTheWayToAnswer(t *testing.T) {
+	tmpl := mustLoad(t, tree(machineQuestions, nil))
+	tmpl.Machine = &fakeMachine{goVer: "1.26"}
+	_, err := tmpl.Resolve(nil, nil)
+	var problems generator.Problems
+	if !errors.As(err, &problems) || len(problems) != 1 {
+		t.Fatalf("Resolve = %v, want one problem", err)
+	}
+	want := `owner "": no default here: answer it with --set owner=VALUE, or give a default in gomicro's config file`
+	if got := problems[0].String(); got != want {
+		t.Errorf("problem = %s\nwant      %s", got, want)
+	}
+
+	tmpl.UserDefaults = map[string]string{"owner": "Not A Name"}
+	_, err = tmpl.Resolve(nil, nil)
+	if err == nil || !strings.Contains(err.Error(), `owner "Not A Name": `) || !strings.HasSuffix(err.Error(), "(the default in gomicro's config file)") {
+		t.Errorf("a bad user default: %v, want the value, its rule and where it came from", err)
+	}
+}
+
+// TestMachineDefaultPrompted: a prompt shows the machine's default, and
+// one with none shows none.
+func TestMachineDefaultPrompted(t *testing.T) {
+	tmpl := mustLoad(t, tree(machineQuestions, nil))
+	tmpl.Machine = &fakeMachine{goVer: "1.26"}
+	p := &fakePrompter{t: t, answers: map[string]string{"owner": "typed", "bucket": "", "go_version": ""}}
+	got, err := tmpl.Resolve(nil, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"owner []", "bucket [typed-artifacts]", "go_version [1.26]"}; !slices.Equal(p.asked, want) {
+		t.Errorf("asked %q, want %q", p.asked, want)
+	}
+	if got["owner"] != "typed" {
+		t.Errorf("owner = %v, want typed", got["owner"])
+	}
+	if err := p.checks["owner"](""); err == nil {
+		t.Error("an empty answer to a question with no default passes its check")
+	}
+}
+
+// TestMachineFuncsOnlyInDefaults: a render must not depend on the machine.
+func TestMachineFuncsOnlyInDefaults(t *testing.T) {
+	for name, fsys := range map[string]map[string]string{
+		"file body": {"a.txt": `{{ gitConfig "user.name" }}`},
+		"file name": {"{{ goVersion }}.txt": "x"},
+	} {
+		_, err := generator.Load(tree(minimal, fsys), source)
+		if err == nil || !strings.Contains(err.Error(), "reads this machine: only a question's default may call it") {
+			t.Errorf("%s calling a machine function: Load = %v, want it refused", name, err)
+		}
+	}
+	_, err := generator.Load(tree(minimal+"questions:\n  - name: a\n    when: '{{ eq goVersion \"1.26\" }}'\n", nil), source)
+	if err == nil || !strings.Contains(err.Error(), "goVersion reads this machine") {
+		t.Errorf("a when-condition calling goVersion: Load = %v, want it refused", err)
+	}
+}
+
+func TestLanguageVersion(t *testing.T) {
+	for in, want := range map[string]string{
+		"go1.26.8":                            "1.26",
+		"go1.26":                              "1.26",
+		"go1.27rc1":                           "1.27rc1",
+		"go1.27beta2":                         "1.27beta2",
+		"devel go1.27-abcdef Tue Nov 3 +0000": "1.27",
+		"go1.26.8 X:nocoverageredesign":       "1.26",
+		"1.26":                                "",
+		"go2.0":                               "",
+		"gox":                                 "",
+		"":                                    "",
+	} {
+		if got := generator.LanguageVersion(in); got != want {
+			t.Errorf("LanguageVersion(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
