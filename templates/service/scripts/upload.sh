@@ -9,9 +9,10 @@
 #                          the AWS names, as CI's OIDC role or `aws sts`
 #                          set them; the session token (temporary
 #                          credentials) is optional and is sent, signed, as
-#                          x-amz-security-token. When S3_KEY and S3_SECRET
-#                          are both set they win and the AWS_* ones are not
-#                          read. Half a pair is an error.
+#                          x-amz-security-token. When both families are
+#                          set, S3_* win: with S3_KEY or S3_SECRET set the
+#                          AWS_* ones are not read. Half a pair (or a token
+#                          without its key and secret) is an error.
 #   S3_REGION              else AWS_REGION, else AWS_DEFAULT_REGION, else
 #                          {{ .s3_region }}
 #   S3_BUCKET              default {{ .s3_bucket }}
@@ -30,8 +31,9 @@
 # when it exists.
 #
 # Usage: scripts/upload.sh [--if-configured]
-#   --if-configured  with no credentials at all, say so and exit 0 (for CI
-#                    runs that have no secrets, such as a fork's pull request)
+#   --if-configured  with no credentials at all (none of the five set), say
+#                    so and exit 0: for CI runs that have no secrets, such as
+#                    a new repository's first build
 #
 # The secret and the token are never printed and never put on a command
 # line: the HMAC steps are computed here and fed to openssl on stdin, curl
