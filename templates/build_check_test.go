@@ -1,12 +1,8 @@
 package templates_test
 
 import (
-	"archive/tar"
-	"compress/gzip"
+	"bytes"
 	"context"
-	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,103 +10,87 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomicro/gomicro/internal/rules"
 	"github.com/gomicro/gomicro/internal/testkit/configcheck"
 )
 
 // checkBuild builds the archives with the project's build (scripts/build.sh,
 // or GoReleaser through configcheck.GoReleaserCheck: goreleaser check, then
-// the snapshot release CI runs) and checks them: exactly one
-// NAME_SHA6_OS_ARCH.tar.gz per target in ./dist, each holding the binary and
-// NAME.local.conf. It returns the binary built for this machine, if any.
+// the snapshot release CI runs, twice) and checks them with
+// configcheck.CheckArchives: in ./dist exactly one NAME_SHA6_OS_ARCH.tar.gz
+// per target (.zip for windows, holding NAME.exe), each holding the binary
+// and NAME.local.conf, root-owned and dated the commit's time, and
+// NAME_SHA6_checksums.txt listing their SHA-256. A second build of the same
+// commit (build.sh into another CIRCLE_ARTIFACTS) must make the same
+// checksums. It returns the binary built for this machine, if any.
 func checkBuild(ctx context.Context, t *testing.T, dir string, env []string, build, binName, sha6 string, targets []string) []byte {
-	// Either build writes to ./dist: CIRCLE_ARTIFACTS is unset (ProjectEnv
-	// drops it), and GoReleaser's dist is ./dist.
-	var want []string
+	var platforms []rules.Platform
 	for _, target := range targets {
 		goos, goarch, _ := strings.Cut(target, "/")
-		want = append(want, fmt.Sprintf("%s_%s_%s_%s.tar.gz", binName, sha6, goos, goarch))
+		platforms = append(platforms, rules.Platform{OS: goos, Arch: goarch})
 	}
 	if build == "goreleaser" {
 		if got := configcheck.GoReleaserCheck(t, dir); got != sha6 {
 			t.Errorf("GoReleaser built from %s, want the commit %s", got, sha6)
 		}
-	} else {
-		printed := strings.Fields(run(ctx, t, dir, env, "scripts/build.sh"))
-		var wantPrinted []string
-		for _, name := range want {
-			wantPrinted = append(wantPrinted, "dist/"+name)
+		// GoReleaserCheck has checked the archives; read this machine's binary.
+		for _, p := range platforms {
+			if p.OS != runtime.GOOS || p.Arch != runtime.GOARCH {
+				continue
+			}
+			entries, err := configcheck.ReadArchive(filepath.Join(dir, "dist", configcheck.ArchiveName(binName, sha6, p)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				if e.Name == configcheck.BinaryName(binName, p.OS) {
+					return e.Data
+				}
+			}
 		}
-		if !slices.Equal(printed, wantPrinted) {
-			t.Errorf("scripts/build.sh printed\n%s\nwant\n%s", strings.Join(printed, "\n"), strings.Join(wantPrinted, "\n"))
-		}
-	}
-	got, err := fs.Glob(os.DirFS(filepath.Join(dir, "dist")), "*.tar.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("dist holds the archives\n%s\nwant exactly\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	if build == "script" {
-		// build.sh writes nothing else; GoReleaser adds its builds and metadata.
-		if entries, _ := os.ReadDir(filepath.Join(dir, "dist")); len(entries) != len(want) {
-			t.Errorf("dist holds %d entries, want only the %d archives", len(entries), len(want))
-		}
+		return nil
 	}
 
-	wantFiles := []string{binName, binName + ".local.conf"}
-	slices.Sort(wantFiles)
-	var hostBinary []byte
-	host := runtime.GOOS + "/" + runtime.GOARCH
-	for i, name := range want {
-		files := readArchive(t, filepath.Join(dir, "dist", name))
-		var names []string
-		for n := range files {
-			names = append(names, n)
-		}
-		slices.Sort(names)
-		if !slices.Equal(names, wantFiles) {
-			t.Errorf("%s holds %v, want %v", name, names, wantFiles)
-		}
-		if targets[i] == host {
-			hostBinary = files[binName]
-		}
+	// Either build writes to ./dist: CIRCLE_ARTIFACTS is unset (ProjectEnv
+	// drops it), and GoReleaser's dist is ./dist. The dates come from the
+	// commit, not from a SOURCE_DATE_EPOCH of this machine's.
+	env = slices.DeleteFunc(slices.Clone(env), func(kv string) bool { return strings.HasPrefix(kv, "SOURCE_DATE_EPOCH=") })
+	sums := configcheck.ChecksumsName(binName, sha6)
+	var want []string
+	for _, p := range platforms {
+		want = append(want, configcheck.ArchiveName(binName, sha6, p))
+	}
+	printed := strings.Fields(run(ctx, t, dir, env, "scripts/build.sh"))
+	var wantPrinted []string
+	for _, name := range append(slices.Clone(want), sums) {
+		wantPrinted = append(wantPrinted, "dist/"+name)
+	}
+	if !slices.Equal(printed, wantPrinted) {
+		t.Errorf("scripts/build.sh printed\n%s\nwant\n%s", strings.Join(printed, "\n"), strings.Join(wantPrinted, "\n"))
+	}
+	hostBinary, checksums := configcheck.CheckArchives(t, configcheck.Archives{
+		Project: dir, Dir: filepath.Join(dir, "dist"),
+		Name: binName, Version: sha6, Targets: platforms,
+		ModTime: configcheck.CommitTime(t, dir, env),
+	})
+	// build.sh writes nothing else.
+	if entries, _ := os.ReadDir(filepath.Join(dir, "dist")); len(entries) != len(want)+1 {
+		t.Errorf("dist holds %d entries, want only the %d archives and %s", len(entries), len(want), sums)
+	}
+
+	// The same commit again, elsewhere, the configs' modes and dates
+	// disturbed: the same archives, byte for byte.
+	again := t.TempDir()
+	restore := configcheck.DisturbConfigs(t, dir, binName)
+	run(ctx, t, dir, append(slices.Clip(env), "CIRCLE_ARTIFACTS="+again), "scripts/build.sh")
+	restore()
+	if got, err := os.ReadFile(filepath.Join(again, sums)); err != nil {
+		t.Errorf("second build: %v", err)
+	} else if !bytes.Equal(got, checksums) {
+		t.Errorf("a second build of the same commit made other archives: %s was\n%s\nand is now\n%s", sums, checksums, got)
+	} else {
+		configcheck.VerifyChecksums(t, again, sums)
+		t.Logf("a second build made the same archives: %s", sums)
 	}
 	return hostBinary
-}
-
-// readArchive returns the regular files of a .tar.gz by name, and fails the
-// test for anything that is not a regular file at the archive root.
-func readArchive(t *testing.T, path string) map[string][]byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	tr := tar.NewReader(zr)
-	files := map[string][]byte{}
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		if h.Typeflag != tar.TypeReg || strings.Contains(h.Name, "/") {
-			t.Errorf("%s: entry %q (type %c) is not a file at the archive root", filepath.Base(path), h.Name, h.Typeflag)
-			continue
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		files[h.Name] = data
-	}
-	return files
 }

@@ -1,19 +1,15 @@
 package configcheck
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
-	"io"
-	"maps"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -113,12 +109,14 @@ const GoReleaserConfig = ".goreleaser.yaml"
 // (made a git repository with one commit when it is not one yet, and given
 // an origin remote as a CI checkout has one: without a remote GoReleaser
 // does not read the commit at all). The answers in .gomicro.yml say what
-// must come out: exactly one <name>_<sha6>_<os>_<arch>.tar.gz per target of
-// the platforms answer, each holding the binary and every <name>.*.conf of
-// the project root and nothing else, and the binary for this machine (when
-// it is a target) printing the commit's first 6 characters for -version. It
-// returns the short SHA the build was made from. Each tool may run until the
-// test's deadline (testtool.Context), never for a fixed time.
+// must come out: CheckArchives's archives, one per target of the platforms
+// answer, named with the commit's first 6 characters and dated the commit's
+// time, GoReleaser's checksums file beside them, and the binary for this
+// machine (when it is a target) printing the short SHA for -version. Then a
+// second snapshot of the same commit, with the configs' modes and dates
+// changed, must make the same checksums: the archives are reproducible. It
+// returns the short SHA the build was made from. Each tool may run until
+// the test's deadline (testtool.Context), never for a fixed time.
 func GoReleaserCheck(t testing.TB, dir string) string {
 	t.Helper()
 	goreleaser := testtool.Require(t, "goreleaser", GoReleaserInstall)
@@ -143,6 +141,7 @@ func GoReleaserCheck(t testing.TB, dir string) string {
 		t.Fatalf("git rev-parse HEAD: %v\n%s", err, sha)
 	}
 	sha6 := strings.TrimSpace(sha)[:6]
+	commitTime := CommitTime(t, dir, env)
 
 	if v, err := runTool(ctx, dir, env, goreleaser, "--version"); err == nil && !strings.Contains(v, GoReleaserVersion) {
 		t.Logf("warning: %s is not goreleaser %s:\n%s", goreleaser, GoReleaserVersion, v)
@@ -159,48 +158,29 @@ func GoReleaserCheck(t testing.TB, dir string) string {
 	timed(ctx, t, dir, env, goreleaser, "release", "--snapshot", "--clean")
 
 	dist := distDir(t, dir)
-	confs, _ := filepath.Glob(filepath.Join(dir, name+".*.conf"))
-	var wantFiles []string
-	for _, c := range confs {
-		wantFiles = append(wantFiles, filepath.Base(c))
-	}
-	var want []string
-	var hostBinary []byte
-	for _, p := range targets {
-		archive := fmt.Sprintf("%s_%s_%s_%s.tar.gz", name, sha6, p.OS, p.Arch)
-		want = append(want, archive)
-		bin := name
-		if p.OS == "windows" {
-			bin += ".exe"
-		}
-		files, err := ReadArchive(filepath.Join(dir, dist, archive))
-		if err != nil {
-			t.Errorf("goreleaser made no archive %s/%s for %s: %v", dist, archive, p, err)
-			continue
-		}
-		wantHere := slices.Sorted(slices.Values(append([]string{bin}, wantFiles...)))
-		if got := slices.Sorted(maps.Keys(files)); !slices.Equal(got, wantHere) {
-			t.Errorf("%s holds %v, want %v (the binary and the %s.*.conf files, at the root)", archive, got, wantHere, name)
-		}
-		if p.OS == runtime.GOOS && p.Arch == runtime.GOARCH {
-			hostBinary = files[bin]
-		}
-	}
-	slices.Sort(want)
-	var got []string
-	for _, pattern := range []string{"*.tar.gz", "*.zip", "*.tgz"} {
-		m, _ := filepath.Glob(filepath.Join(dir, dist, pattern))
-		for _, f := range m {
-			got = append(got, filepath.Base(f))
-		}
-	}
-	slices.Sort(got)
-	if !slices.Equal(got, want) {
-		t.Errorf("%s holds the archives\n  %s\nwant exactly (as scripts/build.sh names them)\n  %s", dist, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
-	}
+	hostBinary, checksums := CheckArchives(t, Archives{
+		Project: dir, Dir: filepath.Join(dir, dist),
+		Name: name, Version: sha6, Targets: targets,
+		ModTime: commitTime, BinaryLast: true,
+	})
 	if status, err := runTool(ctx, dir, env, "git", "status", "--porcelain"); err == nil && status != "" {
 		t.Errorf("goreleaser's output is not ignored by .gitignore; git status:\n%s", status)
 	}
+
+	// The same commit again, the configs' modes and dates disturbed: the
+	// same archives, byte for byte.
+	restore := DisturbConfigs(t, dir, name)
+	timed(ctx, t, dir, env, goreleaser, "release", "--snapshot", "--clean")
+	restore()
+	sums := ChecksumsName(name, sha6)
+	if again, err := os.ReadFile(filepath.Join(dir, dist, sums)); err != nil {
+		t.Errorf("second snapshot: %v", err)
+	} else if !bytes.Equal(again, checksums) {
+		t.Errorf("a second snapshot of the same commit made other archives: %s was\n%s\nand is now\n%s", sums, checksums, again)
+	} else {
+		t.Logf("a second snapshot made the same archives: %s", sums)
+	}
+
 	if hostBinary == nil {
 		if !slices.ContainsFunc(targets, func(p rules.Platform) bool { return p.OS == runtime.GOOS && p.Arch == runtime.GOARCH }) {
 			t.Logf("no target for this machine (%s/%s): the binary's -version is not run", runtime.GOOS, runtime.GOARCH)
@@ -217,9 +197,24 @@ func GoReleaserCheck(t testing.TB, dir string) string {
 	} else if got := strings.TrimSpace(out); got != sha6 {
 		t.Errorf("the goreleaser-built %s -version = %q, want the commit's short SHA %q", name, got, sha6)
 	} else if !t.Failed() {
-		t.Logf("goreleaser: %s/{%s}, each holding %s and %v; %s -version = %s", dist, strings.Join(want, ","), name, wantFiles, name, got)
+		t.Logf("goreleaser: %s/%s and one archive per target %v, each holding %s and its configs; %s -version = %s", dist, sums, targets, name, name, got)
 	}
 	return sha6
+}
+
+// CommitTime is the committer date of dir's HEAD, the date every archive
+// entry carries.
+func CommitTime(t testing.TB, dir string, env []string) time.Time {
+	t.Helper()
+	out, err := runTool(testtool.Context(t), dir, env, "git", "log", "-1", "--format=%ct")
+	if err != nil {
+		t.Fatalf("git log -1 --format=%%ct: %v\n%s", err, out)
+	}
+	secs, err := strconv.ParseInt(strings.TrimSpace(out), 10, 64)
+	if err != nil {
+		t.Fatalf("git log -1 --format=%%ct: %v", err)
+	}
+	return time.Unix(secs, 0)
 }
 
 // projectTargets reads the service name, its GitHub owner and its target
@@ -314,37 +309,4 @@ func runTool(ctx context.Context, dir string, env []string, name string, args ..
 		err = fmt.Errorf("%w: stopped at the test's deadline", ctx.Err())
 	}
 	return out.String(), err
-}
-
-// ReadArchive returns the regular files of a .tar.gz by name; anything that
-// is not a regular file at the archive root is an error.
-func ReadArchive(file string) (map[string][]byte, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return nil, err
-	}
-	tr := tar.NewReader(zr)
-	files := map[string][]byte{}
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return files, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if h.Typeflag != tar.TypeReg || strings.Contains(strings.TrimPrefix(path.Clean(h.Name), "./"), "/") {
-			return nil, fmt.Errorf("%s: %s is not a regular file at the archive root", filepath.Base(file), h.Name)
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			return nil, err
-		}
-		files[strings.TrimPrefix(path.Clean(h.Name), "./")] = data
-	}
 }
