@@ -37,6 +37,10 @@ import (
 //     cross-compiles exactly one archive per target with the commit's short
 //     SHA in its name, holding the binary and the config, and leaves git
 //     status clean;
+//   - upload: scripts/upload.sh puts the archives and checksums on an
+//     in-process S3 server with AWS session credentials (the server refuses
+//     a missing or unsigned token), and --if-configured without credentials
+//     skips with a notice;
 //   - run: the binary from this machine's archive prints the SHA for
 //     -version, starts, serves (or works) and stops cleanly on SIGTERM.
 //
@@ -254,6 +258,10 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 		})
 	})
 	both.Wait()
+
+	t.Run("upload", func(t *testing.T) {
+		checkUpload(ctx, t, dir, env, binName, sha6)
+	})
 
 	t.Run("run", func(t *testing.T) {
 		host := runtime.GOOS + "/" + runtime.GOARCH
