@@ -137,9 +137,11 @@ func checkWorker(ctx context.Context, t *testing.T, bin string, env []string, na
 	t.Run("two-signals", func(t *testing.T) {
 		// The worker's sample round is instant, so the process is almost
 		// always between rounds: the first signal ends it with status 0,
-		// unless the second arrives first (forced, status 1). Either way it
-		// exits promptly; the forced exit in the middle of a round is
-		// main_test.go's TestHandleSignals and TestRunFinishesTheRoundWhenCancelled.
+		// unless the second is handled first (forced, status 1). Either way
+		// it exits promptly. A second signal during a shutdown that would
+		// not end is the generated main_test.go's TestSecondSignalExitsAtOnce
+		// (real signals to a child process); the round finished after the
+		// first signal is its TestRunFinishesTheRoundWhenCancelled.
 		p := start(ctx, t, bin, env, nil, "-interval", "1h")
 		p.stderr.waitFor(t, regexp.MustCompile(`msg=starting version=`+regexp.QuoteMeta(sha6)+` interval=1h0m0s`))
 		p.stderr.waitFor(t, regexp.MustCompile(`msg=working`))
