@@ -150,9 +150,14 @@ func TestCIConfigChecks(t *testing.T) {
 	tests := []struct {
 		name     string
 		set      map[string]string
-		old, new string // the edit to the CI config
+		old, new string // the edit to the CI config (or to README.md when old starts with "README:")
 		want     string // in one of the problems
 	}{
+		// README
+		{"README shows another staticcheck", nil, "README:staticcheck@v0.8.2", "staticcheck@v0.8.1", "README.md does not show"},
+		{"README without the upload", nil, "README:scripts/upload.sh --if-configured", "scripts/upload.sh", "README.md does not show"},
+		{"README without the upload, CircleCI", map[string]string{"ci": "circleci"}, "README:scripts/upload.sh --if-configured", "scripts/upload.sh", "README.md does not show"},
+
 		// GitHub Actions
 		{"upload without --if-configured", nil, "run: scripts/upload.sh --if-configured", "run: scripts/upload.sh", "--if-configured"},
 		{"upload on pull requests", nil, "if: github.event_name == 'push'", "if: always()", "only on pushes"},
@@ -208,12 +213,15 @@ func TestCIConfigChecks(t *testing.T) {
 			set := map[string]string{"ci": "github", "build": "script"}
 			maps.Copy(set, tt.set)
 			fsys := render(t, set)
-			file := ciConfigs[set["ci"]]
-			data := string(fsys[file].Data)
-			if !strings.Contains(data, tt.old) {
-				t.Fatalf("test bug: %q not in %s:\n%s", tt.old, file, data)
+			file, old := ciConfigs[set["ci"]], tt.old
+			if o, ok := strings.CutPrefix(old, "README:"); ok {
+				file, old = "README.md", o
 			}
-			fsys[file].Data = []byte(strings.Replace(data, tt.old, tt.new, 1))
+			data := string(fsys[file].Data)
+			if !strings.Contains(data, old) {
+				t.Fatalf("test bug: %q not in %s:\n%s", old, file, data)
+			}
+			fsys[file].Data = []byte(strings.ReplaceAll(data, old, tt.new))
 			problems := ciProblems(ctx, fsys, projectAnswers(t, fsys))
 			if len(problems) == 0 {
 				t.Fatalf("no problem found in:\n%s", fsys[file].Data)
@@ -268,6 +276,19 @@ func ciProblems(ctx context.Context, fsys fs.FS, answers map[string]string) []st
 	goMod, _ := fs.ReadFile(fsys, "go.mod")
 	if want := "go " + answers["go_version"]; !slices.Contains(strings.Split(string(goMod), "\n"), want) {
 		problems = append(problems, fmt.Sprintf("go.mod has no %q line (CI takes its Go from there or from the go_version answer)", want))
+	}
+	// README.md shows the checks CI runs, as they are run there.
+	readme, _ := fs.ReadFile(fsys, "README.md")
+	for _, l := range linters {
+		re := regexp.MustCompile(`go run ` + regexp.QuoteMeta(l.pkg) + `@\S+ \./\.\.\.`)
+		for _, cmd := range re.FindAllString(string(data), -1) {
+			if !strings.Contains(string(readme), cmd) {
+				problems = append(problems, fmt.Sprintf("README.md does not show %q, which %s runs", cmd, file))
+			}
+		}
+	}
+	if !strings.Contains(string(readme), uploadCommand) {
+		problems = append(problems, fmt.Sprintf("README.md does not show %q", uploadCommand))
 	}
 	var more []string
 	switch ci {
