@@ -283,6 +283,7 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 		} else {
 			checkWeb(ctx, t, bin, env, binName, sha6)
 		}
+		checkVCSVersion(ctx, t, dir, env, binName, sha6)
 	})
 }
 

@@ -268,12 +268,13 @@ func Platforms(v string) error {
 // 1.N or 1.N.P, or a pre-release such as 1.27rc1. The minor is group 1.
 var goVersionPattern = regexp.MustCompile(`^1\.(0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*)|(?:rc|beta)[1-9][0-9]*)?$`)
 
-// minGoMinor is the oldest Go 1.N the rule takes: go.mod's go line is a
-// minimum the toolchain enforces only since Go 1.21.
-const minGoMinor = 21
+// minGoMinor is the oldest Go 1.N the rule takes: Go supports its two
+// newest releases, and code written for today (t.Context, strings.Lines,
+// slog.DiscardHandler) needs 1.24.
+const minGoMinor = 24
 
 // GoVersion is the rule for a Go language version written to go.mod and CI
-// images: 1.N or 1.N.P (no "go" prefix), at least 1.21.
+// images: 1.N or 1.N.P (no "go" prefix), at least 1.24.
 func GoVersion(v string) error {
 	m := goVersionPattern.FindStringSubmatch(v)
 	if m == nil {

@@ -333,14 +333,14 @@ func FuzzS3Bucket(f *testing.F) {
 }
 
 func TestGoVersion(t *testing.T) {
-	for _, v := range []string{"1.21", "1.26", "1.26.0", "1.26.8", "1.27rc1", "1.27beta2", "1.100"} {
+	for _, v := range []string{"1.24", "1.26", "1.26.0", "1.26.8", "1.27rc1", "1.27beta2", "1.100"} {
 		if err := GoVersion(v); err != nil {
 			t.Errorf("GoVersion(%q) = %v, want nil", v, err)
 		}
 	}
 	for v, want := range map[string]string{
 		"go1.26":  "without the go prefix",
-		"1.20":    "before 1.21",
+		"1.23":    "before 1.24",
 		"1":       "look like 1.26",
 		"1.026":   "look like 1.26",
 		"1.26.":   "look like 1.26",
