@@ -31,7 +31,7 @@ import (
 //   - layout: the ci and build answers chose their files, and only theirs;
 //   - ci-config: the CI config runs the chosen build, and passes CircleCI's
 //     schema (its run: steps shellcheck-clean) or actionlint with shellcheck;
-//   - go: gofmt-clean, scripts shellcheck-clean, go vet, go build;
+//   - go: gofmt-clean, scripts shellcheck-clean, go vet, staticcheck, go build;
 //   - race: its own tests pass with the race detector, as its CI runs them;
 //   - build: scripts/build.sh, or goreleaser check and one snapshot release,
 //     cross-compiles exactly one archive per target with the commit's short
@@ -232,6 +232,9 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 		}
 		run(ctx, t, dir, env, shellcheck, scripts...)
 		run(ctx, t, dir, env, "go", "vet", "./...")
+		// As the generated CI runs it (there with go run …@version).
+		staticcheck := testtool.Require(t, "staticcheck", "go install honnef.co/go/tools/cmd/staticcheck@v0.8.2")
+		run(ctx, t, dir, env, staticcheck, "./...")
 		run(ctx, t, dir, env, "go", "build", "./...") // writes ./NAME: the build checks git status after
 	})
 

@@ -35,6 +35,7 @@ func TestInteractiveTerminal(t *testing.T) {
 		{"Build tool", "\r"},
 		{"Target platforms", "\r"},
 		{"S3 region", "\r"},
+		{"Go version", "\r"}, // default: this machine's go
 	}
 	for _, step := range steps {
 		s.waitFor(step.question)
@@ -103,6 +104,7 @@ func TestInteractiveAccessible(t *testing.T) {
 		{"Build tool", "\r"},
 		{"Target platforms (build constraint)", "\r"},
 		{"S3 region (default for S3_REGION in scripts/upload.sh) [us-east-1]:", "\r"},
+		{"Go version (go.mod's go line and CI's Go image, e.g. 1.26; defaults to the local go's) [" + goVersion() + "]:", "\r"},
 	}
 	for _, step := range steps {
 		s.waitFor(step.question)

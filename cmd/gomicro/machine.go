@@ -79,9 +79,13 @@ func localGoVersion() string {
 }
 
 // userConfigFile is where a user keeps their own default answers:
+// $GOMICRO_CONFIG when set (as cookiecutter's COOKIECUTTER_CONFIG), else
 // $XDG_CONFIG_HOME/gomicro/config.yaml, with XDG's ~/.config when
 // XDG_CONFIG_HOME is unset (on every Unix, macOS too, as git and gh do).
 func userConfigFile() string {
+	if path := os.Getenv("GOMICRO_CONFIG"); path != "" {
+		return path
+	}
 	dir := os.Getenv("XDG_CONFIG_HOME")
 	if dir == "" || !filepath.IsAbs(dir) { // XDG: a relative value is ignored
 		if runtime.GOOS == "windows" {

@@ -31,11 +31,11 @@ func TestMain(m *testing.M) {
 	// Set once, in the test process: a gomicro that a script runs (this
 	// binary again, in $WORK) keeps what its script set.
 	if os.Getenv(hermeticMarker) == "" {
-		userConfigHome, err := filepath.Abs("testdata/userconfig")
+		userConfig, err := filepath.Abs("testdata/user-config.yaml")
 		if err != nil {
 			panic(err)
 		}
-		for k, v := range hermeticEnv(userConfigHome) {
+		for k, v := range hermeticEnv(userConfig) {
 			os.Setenv(k, v)
 		}
 	}
@@ -49,12 +49,14 @@ const hermeticMarker = "GOMICRO_TEST_HERMETIC"
 
 // hermeticEnv is the environment every gomicro the tests run sees, whatever
 // this machine's git and gomicro configs say.
-func hermeticEnv(userConfigHome string) map[string]string {
+func hermeticEnv(userConfig string) map[string]string {
 	return map[string]string{
 		hermeticMarker:        "1",
 		"GIT_CONFIG_NOSYSTEM": "1",
 		"GIT_CONFIG_GLOBAL":   "/dev/null",
-		"XDG_CONFIG_HOME":     userConfigHome,
+		// Not XDG_CONFIG_HOME, which the go commands the tests run read
+		// their env file from and write telemetry to.
+		"GOMICRO_CONFIG": userConfig,
 	}
 }
 

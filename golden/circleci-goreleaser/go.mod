@@ -1,3 +1,3 @@
-module github.com/launchdarkly/billing
+module github.com/acme/billing
 
 go 1.26

@@ -1,3 +1,3 @@
-module github.com/launchdarkly/oddjob
+module github.com/acme/oddjob
 
 go 1.26

@@ -25,16 +25,16 @@ var files = []struct {
 	size int
 	mode fs.FileMode
 }{
-	{".circleci/config.yml", 959, 0o644},
-	{".gitignore", 135, 0o644},
-	{".gomicro.yml", 1040, 0o644},
-	{"README.md", 2128, 0o644},
-	{"go.mod", 47, 0o644},
-	{"main.go", 2537, 0o644},
-	{"main_test.go", 2123, 0o644},
-	{"oddjob.local.conf", 304, 0o644},
-	{"scripts/build.sh", 1597, 0o755},
-	{"scripts/upload.sh", 9148, 0o755},
+	{".circleci/config.yml", 2222, 0o644},
+	{".gitignore", 167, 0o644},
+	{".gomicro.yml", 1056, 0o644},
+	{"README.md", 3958, 0o644},
+	{"go.mod", 39, 0o644},
+	{"main.go", 12041, 0o644},
+	{"main_test.go", 13744, 0o644},
+	{"oddjob.local.conf", 845, 0o644},
+	{"scripts/build.sh", 4687, 0o755},
+	{"scripts/upload.sh", 14159, 0o755},
 }
 
 func main() {
