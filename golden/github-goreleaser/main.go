@@ -174,8 +174,9 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelError),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	// Logged before serving, so it comes before any request's log line.
 	s.logger.Info("listening", "addr", ln.Addr().String(), "version", s.version)
+	go func() { errc <- srv.Serve(ln) }()
 
 	select {
 	case err := <-errc: // Serve always returns an error
