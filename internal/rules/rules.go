@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/mod/module"
@@ -242,16 +243,16 @@ func looksLikeIPv4(v string) bool {
 
 // regionPattern matches AWS region codes: us-east-1, ap-southeast-1,
 // cn-north-1, us-gov-west-1, us-isob-east-1, ...
-var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+var regionPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`) })
 
 // S3Region is the rule "s3-region": an AWS region code such as us-east-1.
 func S3Region(v string) error {
 	switch {
 	case v == "":
 		return errors.New("regions must not be empty")
-	case regionPattern.MatchString(v):
+	case regionPattern().MatchString(v):
 		return nil
-	case regionPattern.MatchString(strings.ToLower(v)):
+	case regionPattern().MatchString(strings.ToLower(v)):
 		return errors.New("regions are written in lowercase, like us-east-1")
 	}
 	return errors.New("regions are written like us-east-1 or ap-southeast-1: a two-letter area and lowercase words joined by hyphens, ending in a number")
@@ -266,7 +267,9 @@ func Platforms(v string) error {
 
 // goVersionPattern is a Go language version as go.mod's go line takes it:
 // 1.N or 1.N.P, or a pre-release such as 1.27rc1. The minor is group 1.
-var goVersionPattern = regexp.MustCompile(`^1\.(0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*)|(?:rc|beta)[1-9][0-9]*)?$`)
+var goVersionPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^1\.(0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*)|(?:rc|beta)[1-9][0-9]*)?$`)
+})
 
 // minGoMinor is the oldest Go 1.N the rule takes: Go supports its two
 // newest releases, and code written for today (t.Context, strings.Lines,
@@ -276,7 +279,7 @@ const minGoMinor = 24
 // GoVersion is the rule for a Go language version written to go.mod and CI
 // images: 1.N or 1.N.P (no "go" prefix), at least 1.24.
 func GoVersion(v string) error {
-	m := goVersionPattern.FindStringSubmatch(v)
+	m := goVersionPattern().FindStringSubmatch(v)
 	if m == nil {
 		if strings.HasPrefix(v, "go") {
 			return errors.New("Go versions are written without the go prefix, e.g. 1.26")
@@ -290,12 +293,14 @@ func GoVersion(v string) error {
 }
 
 // roleARNPattern is an IAM role ARN in any partition: arn:PARTITION:iam::ACCOUNT:role/PATH/NAME.
-var roleARNPattern = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
+var roleARNPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
+})
 
 // AWSRoleARN is the rule for an optional IAM role to assume: empty (none),
 // or a role ARN such as arn:aws:iam::123456789012:role/ci-upload.
 func AWSRoleARN(v string) error {
-	if v == "" || roleARNPattern.MatchString(v) {
+	if v == "" || roleARNPattern().MatchString(v) {
 		return nil
 	}
 	return errors.New("role ARNs look like arn:aws:iam::123456789012:role/NAME (or leave it empty)")

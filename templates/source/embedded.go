@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gomicro/gomicro/templates"
 )
@@ -19,7 +20,7 @@ const EmbeddedPrefix = "embedded:"
 
 // embeddedName is a word that can only be an embedded template's name: no
 // dot (a module path's first element has one), slash, colon or @.
-var embeddedName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+var embeddedName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`) })
 
 // embeddedKind is a template built into gomicro. It has no revisions of its
 // own: a project records the template's version, and templates.Snapshot
@@ -31,7 +32,7 @@ func (embeddedKind) parse(s string) (Spec, bool, error) {
 	if !prefixed {
 		// A bare word is a name only when no directory of that name is
 		// here: the directory kind takes it otherwise, as gomicro always has.
-		if !embeddedName.MatchString(s) {
+		if !embeddedName().MatchString(s) {
 			return Spec{}, false, nil
 		}
 		if _, err := os.Lstat(s); err == nil {

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/semver"
@@ -34,10 +35,10 @@ type gitKind struct{}
 // is an error rather than a guess.
 var gitSchemes = map[string]bool{"https": true, "http": true, "ssh": true, "git": true, "file": true}
 
-var urlScheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
+var urlScheme = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`) })
 
 func (gitKind) parse(s string) (Spec, bool, error) {
-	if m := urlScheme.FindStringSubmatch(s); m != nil {
+	if m := urlScheme().FindStringSubmatch(s); m != nil {
 		scheme := strings.ToLower(m[1])
 		if !gitSchemes[scheme] {
 			return Spec{}, false, fmt.Errorf("unsupported URL scheme %q (git sources use https, http, ssh, git or file)", m[1])
@@ -256,11 +257,11 @@ func (gitKind) openRevision(ctx context.Context, s Spec, revision string) (fs.FS
 	return m.tree(ctx, revision, s.Subdir)
 }
 
-var fullID = regexp.MustCompile(`^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$`)
+var fullID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$`) })
 
-func isFullID(s string) bool { return fullID.MatchString(s) }
+func isFullID(s string) bool { return fullID().MatchString(s) }
 
-var shortID = regexp.MustCompile(`^[0-9a-fA-F]{4,64}$`)
+var shortID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-fA-F]{4,64}$`) })
 
 // mirror is the bare mirror of one repository in the cache:
 // os.UserCacheDir()/gomicro/git/<first 32 hex digits of sha256(URL)>, with
@@ -401,7 +402,7 @@ func (m *mirror) resolve(ctx context.Context, ref string) (string, error) {
 			return id, nil
 		}
 	}
-	if shortID.MatchString(ref) && !isFullID(ref) {
+	if shortID().MatchString(ref) && !isFullID(ref) {
 		// Without --quiet git says why an abbreviation fails, such as
 		// "short object ID … is ambiguous".
 		out, err := m.git(ctx, "rev-parse", "--verify", strings.ToLower(ref)+"^{commit}")
