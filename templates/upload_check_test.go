@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/testkit/configcheck"
 	"github.com/gomicro/gomicro/internal/testkit/gentest"
 	"github.com/gomicro/gomicro/internal/testkit/s3test"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
@@ -154,28 +154,7 @@ func contentType(name string) string {
 // checkChecksums checks dist/sums in GoReleaser's format, "<sha256>  <file>"
 // a line, lists exactly the archives, each with its digest.
 func checkChecksums(t *testing.T, dist, sums string, archives []string) {
-	data, err := os.ReadFile(filepath.Join(dist, sums))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var listed []string
-	for line := range strings.Lines(string(data)) {
-		sum, name, ok := strings.Cut(strings.TrimSuffix(line, "\n"), "  ")
-		if !ok || len(sum) != 64 {
-			t.Errorf("%s: line %q is not \"<sha256>  <file>\"", sums, line)
-			continue
-		}
-		listed = append(listed, name)
-		content, err := os.ReadFile(filepath.Join(dist, name))
-		if err != nil {
-			t.Errorf("%s lists %s: %v", sums, name, err)
-			continue
-		}
-		if digest := sha256.Sum256(content); hex.EncodeToString(digest[:]) != sum {
-			t.Errorf("%s: %s has sha256 %x, the file says %s", sums, name, digest, sum)
-		}
-	}
-	slices.Sort(listed)
+	listed := configcheck.VerifyChecksums(t, dist, sums)
 	if want := slices.Sorted(slices.Values(archives)); !slices.Equal(listed, want) {
 		t.Errorf("%s lists\n%s\nwant the archives\n%s", sums, strings.Join(listed, "\n"), strings.Join(want, "\n"))
 	}
