@@ -86,7 +86,7 @@ func TestAccessibleAnswers(t *testing.T) {
 	}{
 		{"fewer lines than questions", "acme\n\n\n2\n", map[string]any{
 			"github_username": "acme", "s3_bucket": "acme-artifacts", "module": "github.com/acme/svc",
-			"kind": "worker", "ci": "circleci", "build": "script", "platforms": "linux,!arm darwin", "s3_region": "us-east-1",
+			"kind": "worker", "ci": "circleci", "build": "script", "platforms": "linux,amd64 linux,arm64 darwin,arm64", "s3_region": "us-east-1",
 		}},
 		{"no input at all", "", map[string]any{"github_username": "acme", "kind": "web"}},
 		{"last line without a newline", "acme\nbucket", map[string]any{"github_username": "acme", "s3_bucket": "bucket"}},

@@ -30,11 +30,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 NAME=oddjob
-# Go ports matching the build constraint "linux,!arm darwin".
+# Go ports matching the build constraint "linux,amd64 linux,arm64 darwin,arm64".
 TARGETS=(
-  darwin/amd64
   darwin/arm64
-  linux/386
   linux/amd64
   linux/arm64
 )

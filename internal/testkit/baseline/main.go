@@ -27,13 +27,13 @@ var files = []struct {
 }{
 	{".circleci/config.yml", 2222, 0o644},
 	{".gitignore", 167, 0o644},
-	{".gomicro.yml", 1056, 0o644},
-	{"README.md", 3958, 0o644},
+	{".gomicro.yml", 1075, 0o644},
+	{"README.md", 3824, 0o644},
 	{"go.mod", 39, 0o644},
 	{"main.go", 12111, 0o644},
 	{"main_test.go", 13744, 0o644},
 	{"oddjob.local.conf", 845, 0o644},
-	{"scripts/build.sh", 4687, 0o755},
+	{"scripts/build.sh", 4679, 0o755},
 	{"scripts/upload.sh", 14159, 0o755},
 }
 
