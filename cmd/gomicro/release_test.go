@@ -14,6 +14,7 @@ import (
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
 	"github.com/gomicro/gomicro/templates"
 )
 
@@ -26,7 +27,9 @@ import (
 // and layout as those gomicros wrote them); from those between, rendered
 // from today's embedded history of the release, which is the same tree,
 // without building two more gomicros with their own dependencies (half a
-// minute each on a cold cache).
+// minute each on a cold cache). Every upgrade gives the same tree, byte for
+// byte (the same answers, the same edits, the same template); that tree
+// is then vetted, built, tested and packed once.
 func TestUpgradeFromEarlierReleases(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds older gomicros and services")
@@ -40,28 +43,71 @@ func TestUpgradeFromEarlierReleases(t *testing.T) {
 		t.Fatalf("templates/history holds %v; want earlier releases and today's %s", released, current)
 	}
 	earlier := released[:len(released)-1]
-	for i, version := range earlier {
-		t.Run("from "+version, func(t *testing.T) {
-			t.Parallel()
-			if i > 0 && i < len(earlier)-1 {
-				upgradeAndCheck(t, generateFromHistory(t, version), current)
-				return
-			}
-			// gomicro made version V until the commit that brought in the
-			// next release: its parent is the gomicro a team had then.
-			next := released[slices.Index(released, version)+1]
-			log := exec.Command(gitPath, "log", "--format=%H", "--reverse", "-S", "version: "+next, "--", "templates/service/template.yaml")
-			log.Dir = top
-			commits := strings.Fields(string(must(t, log)))
-			if len(commits) == 0 {
-				if os.Getenv("GOMICRO_REQUIRE_TOOLS") != "" {
-					t.Fatalf("no commit sets service version %s: is this a shallow clone?", next)
+	upgraded := make([]string, len(earlier)) // each upgraded service's directory
+	work := t.TempDir()                      // the subtests' own go when they end
+	t.Run("upgrade", func(t *testing.T) {
+		for i, version := range earlier {
+			t.Run("from "+version, func(t *testing.T) {
+				t.Parallel()
+				dir := filepath.Join(work, version)
+				if err := os.Mkdir(dir, 0o755); err != nil {
+					t.Fatal(err)
 				}
-				t.Skipf("no commit sets service version %s (uncommitted, or a shallow clone)", next)
-			}
-			upgradeAndCheck(t, generateWithCommit(t, top, commits[0]+"^"), current)
-		})
+				svc := upgradeFrom(t, dir, top, gitPath, released, i, version)
+				upgradeAsTeam(t, svc, current)
+				upgraded[i] = svc
+			})
+		}
+	})
+	if t.Failed() {
+		return
 	}
+	var checked string // the first upgraded service, which the others must equal
+	for i, svc := range upgraded {
+		switch {
+		case svc == "": // skipped: no commit of that release (a shallow clone)
+		case checked == "":
+			checked = svc
+		default:
+			treetest.Equal(t, "the service upgraded from "+earlier[i]+" against the first", projectTree(t, svc), projectTree(t, checked))
+		}
+	}
+	if checked != "" {
+		checkServiceWorks(t, checked)
+	}
+}
+
+// projectTree is the tree of the project in dir, without its .git.
+func projectTree(t *testing.T, dir string) map[string]treetest.Entry {
+	tree := treetest.SnapshotDir(t, dir)
+	for p := range tree {
+		if p == ".git" || strings.HasPrefix(p, ".git/") {
+			delete(tree, p)
+		}
+	}
+	return tree
+}
+
+// upgradeFrom generates the service at release version, the i-th of the
+// released ones: with the gomicro of its time for the oldest and the newest
+// before today's, from the embedded history for those between.
+func upgradeFrom(t *testing.T, work, top, gitPath string, released []string, i int, version string) string {
+	if i > 0 && i < len(released)-2 {
+		return generateFromHistory(t, work, version)
+	}
+	// gomicro made version V until the commit that brought in the next
+	// release: its parent is the gomicro a team had then.
+	next := released[i+1]
+	log := exec.Command(gitPath, "log", "--format=%H", "--reverse", "-S", "version: "+next, "--", "templates/service/template.yaml")
+	log.Dir = top
+	commits := strings.Fields(string(must(t, log)))
+	if len(commits) == 0 {
+		if os.Getenv("GOMICRO_REQUIRE_TOOLS") != "" {
+			t.Fatalf("no commit sets service version %s: is this a shallow clone?", next)
+		}
+		t.Skipf("no commit sets service version %s (uncommitted, or a shallow clone)", next)
+	}
+	return generateWithCommit(t, work, top, commits[0]+"^")
 }
 
 // releasedVersions lists templates/history's versions of service, oldest first.
@@ -86,9 +132,9 @@ func releasedVersions(t *testing.T, top string) []string {
 var oldAnswers = map[string]string{"github_username": "acme", "platforms": "linux,amd64"}
 
 // generateWithCommit builds gomicro as it was at commit and generates a
-// service with it, as the team did then; it returns the service's directory.
-func generateWithCommit(t *testing.T, top, commit string) string {
-	work := t.TempDir()
+// service with it in work, as the team did then; it returns the service's
+// directory.
+func generateWithCommit(t *testing.T, work, top, commit string) string {
 	oldSrc := filepath.Join(work, "gomicro-old")
 	if err := os.MkdirAll(oldSrc, 0o755); err != nil {
 		t.Fatal(err)
@@ -114,9 +160,9 @@ func generateWithCommit(t *testing.T, top, commit string) string {
 }
 
 // generateFromHistory renders release version of the service from
-// gomicro's embedded history, writes it and commits it; it returns the
-// service's directory.
-func generateFromHistory(t *testing.T, version string) string {
+// gomicro's embedded history, writes it in work and commits it; it returns
+// the service's directory.
+func generateFromHistory(t *testing.T, work, version string) string {
 	fsys, err := templates.Snapshot("service", version)
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +181,7 @@ func generateFromHistory(t *testing.T, version string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := filepath.Join(t.TempDir(), "svc")
+	svc := filepath.Join(work, "svc")
 	for _, f := range tree.Files {
 		p := filepath.Join(svc, filepath.FromSlash(f.Path))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -151,9 +197,9 @@ func generateFromHistory(t *testing.T, version string) string {
 	return svc
 }
 
-// upgradeAndCheck edits the service svc as a team would, upgrades it with
-// today's gomicro to current, and checks the result.
-func upgradeAndCheck(t *testing.T, svc, current string) {
+// upgradeAsTeam edits the service svc as a team would, upgrades it with
+// today's gomicro to current, and checks what the upgrade did.
+func upgradeAsTeam(t *testing.T, svc, current string) {
 	oldVersion := yamlField(t, filepath.Join(svc, ".gomicro.yml"), "version:")
 	if oldVersion == current {
 		t.Fatalf("the old gomicro already generates %s", current)
@@ -215,7 +261,10 @@ func upgradeAndCheck(t *testing.T, svc, current string) {
 		t.Errorf("upgrade --check right after an upgrade: exit %d\n%s", status, stdout.String())
 	}
 
-	// And the upgraded service still works.
+}
+
+// checkServiceWorks: the upgraded service still vets, builds, tests and packs.
+func checkServiceWorks(t *testing.T, svc string) {
 	// Without -race: the matrix (templates) runs the race tests, and a
 	// second race build of the standard library beside it costs a cold run
 	// half a minute.
