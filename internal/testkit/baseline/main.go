@@ -34,7 +34,7 @@ var files = []struct {
 	{"main_test.go", 13744, 0o644},
 	{"oddjob.local.conf", 845, 0o644},
 	{"scripts/build.sh", 4679, 0o755},
-	{"scripts/upload.sh", 14159, 0o755},
+	{"scripts/upload.sh", 14493, 0o755},
 }
 
 func main() {

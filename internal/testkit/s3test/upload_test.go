@@ -530,6 +530,17 @@ func TestUploadRetries(t *testing.T) {
 	if !slices.Equal(statuses, []int{503, 503, 200}) {
 		t.Errorf("statuses %v, want [503 503 200]", statuses)
 	}
+
+	// S3_RETRIES bounds them: one retry is not enough for two 503s.
+	srv = s3test.Start(t, s3test.Options{Unavailable: 2, Buckets: []string{bucket}})
+	res = upload(t, dir, append(serverEnv(srv), "CIRCLE_ARTIFACTS="+artifacts, "S3_RETRIES=1")...)
+	if res.err == nil || !strings.Contains(res.stderr, ": HTTP 503") || len(srv.Requests()) != 2 {
+		t.Errorf("S3_RETRIES=1 against two 503s: want a failure after 2 requests, got %d\n%s", len(srv.Requests()), res)
+	}
+	res = upload(t, dir, append(serverEnv(srv), "CIRCLE_ARTIFACTS="+artifacts, "S3_RETRIES=many")...)
+	if res.err == nil || res.stderr != "upload.sh: S3_RETRIES=many is not a number of retries\n" {
+		t.Errorf("S3_RETRIES=many: want one line naming it\n%s", res)
+	}
 }
 
 // failing runs upload.sh expecting failure, and checks the common promises:
@@ -676,7 +687,8 @@ func TestUploadNoServer(t *testing.T) {
 	endpoint := "http://" + l.Addr().String()
 	l.Close()
 	secret := rand.Text()
-	res := upload(t, dir, "S3_KEY=AKIDX", "S3_SECRET="+secret, "S3_ENDPOINT="+endpoint, "VERSION=v1")
+	// No retries: with the default three, curl waits 1+2+4 seconds first.
+	res := upload(t, dir, "S3_KEY=AKIDX", "S3_SECRET="+secret, "S3_ENDPOINT="+endpoint, "VERSION=v1", "S3_RETRIES=0")
 	if res.err == nil || !strings.Contains(res.stderr, "upload.sh: PUT "+endpoint+"/"+bucket+"/") ||
 		!strings.Contains(res.stderr, ": no HTTP response (curl exit status 7)") {
 		t.Errorf("want a non-zero exit and a line saying no HTTP response came\n%s", res)

@@ -25,6 +25,9 @@
 #   VERSION                default: first 6 characters of `git rev-parse HEAD`,
 #                          DEV outside git (the same as {{ if eq .build "script" }}scripts/build.sh{{ else }}.goreleaser.yaml{{ end }})
 #   CIRCLE_ARTIFACTS       where the archives are; default ./dist
+#   S3_RETRIES             how often curl retries a failed PUT (no
+#                          connection, a timeout, HTTP 408, 429 or 5xx),
+#                          waiting 1s, 2s, 4s... between; default 3
 #
 # It puts every *.tar.gz (Content-Type application/gzip) and *.zip
 # (application/zip) there, and {{ .name }}_VERSION_checksums.txt (text/plain)
@@ -319,7 +322,7 @@ s3_put() {
 		"Authorization: AWS4-HMAC-SHA256 Credential=$access_key/$scope, SignedHeaders=$signed, Signature=$signature" \
 		${expect:+"$expect"} |
 		curl --silent --show-error --fail-with-body \
-			--connect-timeout 10 --max-time 900 --retry 3 --retry-connrefused \
+			--connect-timeout 10 --max-time 900 --retry "${S3_RETRIES:-3}" --retry-connrefused \
 			-H @- -T "$file" -w '\n%{http_code}' "$target_url") || rc=$?
 	trace_restore
 	status=${response##*$'\n'}
@@ -371,6 +374,9 @@ main() {
 	fi
 	((rc == 0)) || exit 1
 
+	if [[ ! ${S3_RETRIES:-3} =~ ^[0-9]+$ ]]; then
+		die "S3_RETRIES=$S3_RETRIES is not a number of retries"
+	fi
 	region=${S3_REGION:-${AWS_REGION:-${AWS_DEFAULT_REGION:-$default_region}}}
 	bucket=${S3_BUCKET:-$default_bucket}
 	endpoint=''
