@@ -28,7 +28,7 @@ var files = []struct {
 	{".circleci/config.yml", 2222, 0o644},
 	{".gitignore", 167, 0o644},
 	{".gomicro.yml", 1075, 0o644},
-	{"README.md", 3824, 0o644},
+	{"README.md", 3953, 0o644},
 	{"go.mod", 39, 0o644},
 	{"main.go", 12111, 0o644},
 	{"main_test.go", 13744, 0o644},
