@@ -771,6 +771,7 @@ func TestUpgradeApplyAtomic(t *testing.T) {
 	for _, base := range bases {
 		for _, op := range []string{"Rename", "OpenFile", "Remove", "Chmod"} {
 			t.Run(base.name+"/"+op, func(t *testing.T) {
+				t.Parallel() // mostly waiting on the disk (osfs)
 				for n := 1; ; n++ {
 					osfs, dir := base.fs(t)
 					upgTeam(t, osfs, dir, v1, rows)
