@@ -115,9 +115,7 @@ func TestCIConfigOIDC(t *testing.T) {
 // and catches each way of breaking one: the configs are rendered in memory
 // (cheap, so this runs under -short too) and edited one way at a time.
 func TestCIConfigChecks(t *testing.T) {
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("the CircleCI upload step is run with bash")
-	}
+	testtool.Require(t, "bash", "apt-get install -y bash") // the CircleCI upload step is run with bash
 	ctx := testtool.Context(t)
 	render := func(t *testing.T, set map[string]string) fstest.MapFS {
 		t.Helper()
