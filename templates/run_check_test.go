@@ -217,19 +217,13 @@ type proc struct {
 	err            error         // cmd.Wait's
 }
 
-// serviceVars are the variables the service reads: start sets only those
-// the test names, whatever this machine's environment holds.
-var serviceVars = []string{"PORT", "INTERVAL", "SHUTDOWN_DRAIN", "LOG_FORMAT", "LOG_LEVEL"}
-
 // start runs bin with args in env plus vars, and kills it when the test ends.
+// env (gentest.ProjectEnv) holds none of the service's own variables, so
+// the service sees only those in vars.
 func start(ctx context.Context, t *testing.T, bin string, env, vars []string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
-		k, _, _ := strings.Cut(kv, "=")
-		return slices.Contains(serviceVars, k)
-	})
-	cmd.Env = append(cmd.Env, vars...)
+	cmd.Env = append(slices.Clone(env), vars...)
 	p := &proc{cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout = p.stdout
 	cmd.Stderr = p.stderr

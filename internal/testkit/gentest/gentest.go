@@ -83,8 +83,10 @@ func Generate(t testing.TB, name string, set map[string]string, base string) str
 
 // ProjectEnv is this process's environment without what would change how a
 // generated project builds, runs or meets git (a CI's own artifacts dir,
-// VERSION, GOOS, a git dir, tokens), with the local Go toolchain pinned and
-// no user or system git configuration.
+// VERSION, GOOS, a git dir, tokens, the service's own settings, and any
+// S3_* or AWS_* variable: this machine's credentials never reach a
+// generated script), with the local Go toolchain pinned and no user or
+// system git configuration.
 //
 // GOCACHE is pinned too, to the build cache go test itself uses: every
 // generated project builds into it, so the standard library (plain, with the
@@ -94,10 +96,16 @@ func Generate(t testing.TB, name string, set map[string]string, base string) str
 func ProjectEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		switch k, _, _ := strings.Cut(kv, "="); k {
-		case "CIRCLE_ARTIFACTS", "VERSION", "PORT", "INTERVAL", "GOTOOLCHAIN", "GOOS", "GOARCH",
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "S3_") || strings.HasPrefix(k, "AWS_") {
+			continue
+		}
+		switch k {
+		case "CIRCLE_ARTIFACTS", "VERSION", "SOURCE_DATE_EPOCH", "GOTOOLCHAIN", "GOOS", "GOARCH",
 			"CGO_ENABLED", "GOWORK", "GIT_DIR", "GIT_WORK_TREE", "GITHUB_TOKEN", "GITLAB_TOKEN", "GITEA_TOKEN",
-			"GOCACHE":
+			"GOCACHE",
+			// The service's settings (its NAME.local.conf).
+			"PORT", "INTERVAL", "SHUTDOWN_DRAIN", "LOG_FORMAT", "LOG_LEVEL":
 		default:
 			env = append(env, kv)
 		}
