@@ -80,35 +80,31 @@ func (t *Template) resolveContext(ctx context.Context, recorded Answers, set map
 		from := fromAnswer // where value came from, for the message when it is not valid
 		given, isSet := set[q.Name]
 		old, isRecorded := recorded[q.Name]
-		userDefault, isUserDefault := t.UserDefaults[q.Name]
 		switch {
 		case isSet:
 			value = given
 		case isRecorded:
 			value = fmt.Sprint(old)
 		default:
-			def := userDefault
-			from = fromUserDefault
-			if !isUserDefault {
-				from = fromDefault
-				var err error
-				def, err = ex.exec(ctx, "default", &q, q.defaultTmpl, answers)
-				if isLimit(err) {
-					return nil, err
+			def, fromUser, err := ex.defaultOf(ctx, &q, answers)
+			if isLimit(err) {
+				return nil, err
+			}
+			if err != nil {
+				if len(problems) == 0 {
+					problems = append(problems, Problem{q.Name, q.Default, "default does not render: " + err.Error()})
 				}
-				if err != nil {
-					if len(problems) == 0 {
-						problems = append(problems, Problem{q.Name, q.Default, "default does not render: " + err.Error()})
-					}
-					// Otherwise it names an earlier answer that failed, which is
-					// reported already.
-					continue
-				}
+				// Otherwise it names an earlier answer that failed, which is
+				// reported already.
+				continue
+			}
+			from = fromDefault
+			if fromUser {
+				from = fromUserDefault
 			}
 			value = def
 			asks := false
 			if p != nil {
-				var err error
 				if asks, err = t.asks(ctx, ex, &q, answers); err != nil {
 					return nil, err
 				}
@@ -183,6 +179,17 @@ type questionRun struct {
 func (t *Template) newQuestionRun() *questionRun {
 	lim := t.Limits.withDefaults()
 	return &questionRun{t: t, lim: lim, r: newRun(lim)}
+}
+
+// defaultOf is q's default with the answers so far: the user's own
+// (Template.UserDefaults) when they gave one, else the template's, executed;
+// fromUser says which.
+func (ex *questionRun) defaultOf(ctx context.Context, q *Question, answers Answers) (def string, fromUser bool, err error) {
+	if d, ok := ex.t.UserDefaults[q.Name]; ok {
+		return d, true, nil
+	}
+	def, err = ex.exec(ctx, "default", q, q.defaultTmpl, answers)
+	return def, false, err
 }
 
 func (ex *questionRun) exec(ctx context.Context, field string, q *Question, tmpl *template.Template, answers Answers) (string, error) {

@@ -93,20 +93,15 @@ func (c *combiner) walk(i int) error {
 		return c.walk(i + 1)
 	}
 	ctx := context.Background()
-	def, ok := c.t.UserDefaults[q.Name]
-	if !ok {
-		var err error
-		def, err = c.ex.exec(ctx, "default", q, q.defaultTmpl, c.answers)
-		if isLimit(err) {
-			return err
-		}
-		if err != nil {
-			return Problems{{q.Name, q.Default, "default does not render" + c.where() + ": " + err.Error()}}
-		}
+	def, _, err := c.ex.defaultOf(ctx, q, c.answers)
+	if isLimit(err) {
+		return err
+	}
+	if err != nil {
+		return Problems{{q.Name, q.Default, "default does not render" + c.where() + ": " + err.Error()}}
 	}
 	varies := q.Type == TypeChoice || q.Type == TypeBool
 	if varies {
-		var err error
 		if varies, err = c.t.asks(ctx, c.ex, q, c.answers); err != nil {
 			return err
 		}
