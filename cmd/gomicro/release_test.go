@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"maps"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
 	"github.com/gomicro/gomicro/internal/testkit/treetest"
 	"github.com/gomicro/gomicro/templates"
+	"github.com/spf13/afero"
 )
 
 // TestUpgradeFromEarlierReleases lives the upgrade the way a team does:
@@ -182,14 +184,8 @@ func generateFromHistory(t *testing.T, work, version string) string {
 		t.Fatal(err)
 	}
 	svc := filepath.Join(work, "svc")
-	for _, f := range tree.Files {
-		p := filepath.Join(svc, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Data, f.Mode); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := generator.Write(context.Background(), afero.NewOsFs(), svc, tree, generator.WriteOptions{}); err != nil {
+		t.Fatal(err)
 	}
 	gitIn(t, svc, "init", "-q")
 	gitIn(t, svc, "add", "-A")
