@@ -149,7 +149,10 @@ func TestServerVerifies(t *testing.T) {
 		{"wrong secret", func(r *goRequest) { r.secret = "not-the-secret" }, 403, "SignatureDoesNotMatch"},
 		{"unknown key", func(r *goRequest) { r.akid = "AKIDSOMEONEELSE" }, 403, "InvalidAccessKeyId"},
 		{"wrong region", func(r *goRequest) { r.region = "us-east-1" }, 400, "AuthorizationHeaderMalformed"},
-		{"body differs from signed hash", func(r *goRequest) { r.signedBody = append([]byte("x"), r.body[1:]...) }, 400, "XAmzContentSHA256Mismatch"},
+		{"body differs from signed hash", func(r *goRequest) {
+			// The first byte flipped: a fixed one would match the random body's one time in 256.
+			r.signedBody = append([]byte{^r.body[0]}, r.body[1:]...)
+		}, 400, "XAmzContentSHA256Mismatch"},
 		{"unsigned payload", func(r *goRequest) { r.claimed = "UNSIGNED-PAYLOAD" }, 400, "InvalidRequest"},
 		{"streaming payload", func(r *goRequest) { r.claimed = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD" }, 400, "InvalidRequest"},
 		{"anonymous", func(r *goRequest) { r.noAuth = true }, 403, "AccessDenied"},
