@@ -16,11 +16,12 @@ import (
 	"github.com/gomicro/gomicro/generator"
 )
 
-// spin runs long enough that a 50ms limit always fires first, and ends on
-// its own (about a second) so the render it leaves behind does not burn a
-// core for the rest of the test run. It writes nothing: only the timeout
-// can stop the wait for it.
-const spin = "{{ range 60000000 }}{{ end }}"
+// spin runs long enough that a 50ms limit always fires first. Its writes
+// are empty, so no output limit ends it: only the timeout (or the context)
+// can stop the wait for it. Once abandoned it ends at its next write (see
+// TestRenderTimeoutAbandons), instead of burning a core for seconds more
+// while the other tests run.
+const spin = `{{ range 1000000000 }}{{ "" }}{{ end }}`
 
 // limited loads files with a one-question template.yaml plus extra
 // questions, and sets the limits.
