@@ -144,7 +144,9 @@ func generateWithCommit(t *testing.T, work, top, commit string) string {
 	archive := exec.Command("sh", "-c", "git -C \"$1\" archive \"$2\" | tar -x -C \"$3\"", "sh", top, commit, oldSrc)
 	must(t, archive)
 	oldBin := filepath.Join(work, "gomicro-old-bin")
-	build := exec.Command("go", "build", "-o", oldBin, "./cmd/gomicro")
+	// -trimpath: compiled where the directory is not part of the cache key,
+	// a commit's packages are compiled on the first run only.
+	build := exec.Command("go", "build", "-trimpath", "-o", oldBin, "./cmd/gomicro")
 	build.Dir = oldSrc
 	must(t, build)
 
