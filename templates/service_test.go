@@ -54,7 +54,8 @@ import (
 // have compiled it already). The projects share go test's build cache
 // (gentest.ProjectEnv), so each of those is compiled once per machine. The
 // first combination, the defaults with every default target, runs alone and
-// fills the cache; the others then run in parallel and mostly link. Most of
+// fills the cache when it lacks any of those (go list's Stale, see
+// compiled); the others then run in parallel and mostly link. Most of
 // them build this machine's target alone; one GoReleaser combination builds
 // five, among them 32-bit ARM (GoReleaser's _7) and windows, and one build.sh
 // combination windows too. linux/386 is left out: one 32-bit port shows what 32-bit ports
@@ -261,6 +262,13 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 	git(t, "commit", "--no-verify", "-q", "-m", "Template applied")
 	sha6 := strings.TrimSpace(git(t, "rev-parse", "HEAD"))[:6]
 	ci, build := set["ci"], set["build"]
+	if len(compile) > 0 && compiled(ctx, t, dir, env, compile) {
+		// A warm build cache (any run but the first on a machine): the
+		// first combination has nothing to compile for the others, so it
+		// runs beside them instead of before them.
+		t.Parallel()
+		compile = nil
+	}
 
 	t.Run("layout", func(t *testing.T) {
 		checkLayout(t, dir, ci, build)
@@ -394,6 +402,27 @@ func precompile(ctx context.Context, t *testing.T, dir string, env []string, tar
 		env := append(slices.Clip(env), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
 		run(ctx, t, dir, env, "go", append([]string{"build", "-trimpath"}, imports...)...)
 	}
+}
+
+// compiled reports whether the build cache holds every standard-library
+// package the project in dir needs, as its race test and a build for each
+// target (see precompile) compile them.
+func compiled(ctx context.Context, t *testing.T, dir string, env []string, targets []string) bool {
+	t.Helper()
+	const staleStd = `{{if and .Standard .Stale}}{{.ImportPath}} {{end}}`
+	if stale := run(ctx, t, dir, env, "go", "list", "-race", "-test", "-deps", "-f", staleStd, "."); strings.TrimSpace(stale) != "" {
+		t.Logf("to compile with -race: %s", stale)
+		return false
+	}
+	for _, target := range targets {
+		goos, goarch, _ := strings.Cut(target, "/")
+		env := append(slices.Clip(env), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
+		if stale := run(ctx, t, dir, env, "go", "list", "-trimpath", "-deps", "-f", staleStd, "."); strings.TrimSpace(stale) != "" {
+			t.Logf("to compile for %s: %s", target, stale)
+			return false
+		}
+	}
+	return true
 }
 
 // run runs name in dir and returns its stdout; a failure ends the test with
