@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -133,23 +134,10 @@ func releasedVersions(t *testing.T, top string) []string {
 // here it is the merge's result.
 var oldAnswers = map[string]string{"github_username": "acme", "platforms": "linux,amd64"}
 
-// generateWithCommit builds gomicro as it was at commit and generates a
-// service with it in work, as the team did then; it returns the service's
-// directory.
+// generateWithCommit generates a service in work with gomicro as it was at
+// commit, as the team did then; it returns the service's directory.
 func generateWithCommit(t *testing.T, work, top, commit string) string {
-	oldSrc := filepath.Join(work, "gomicro-old")
-	if err := os.MkdirAll(oldSrc, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	archive := exec.Command("sh", "-c", "git -C \"$1\" archive \"$2\" | tar -x -C \"$3\"", "sh", top, commit, oldSrc)
-	must(t, archive)
-	oldBin := filepath.Join(work, "gomicro-old-bin")
-	// -trimpath: compiled where the directory is not part of the cache key,
-	// a commit's packages are compiled on the first run only.
-	build := exec.Command("go", "build", "-trimpath", "-o", oldBin, "./cmd/gomicro")
-	build.Dir = oldSrc
-	must(t, build)
-
+	oldBin := oldGomicro(t, top, commit)
 	args := []string{"new", "svc", "--non-interactive", "--output", work}
 	for k, v := range oldAnswers {
 		args = append(args, "--set", k+"="+v)
@@ -161,6 +149,47 @@ func generateWithCommit(t *testing.T, work, top, commit string) string {
 		t.Fatalf("old gomicro new: %s", out)
 	}
 	return filepath.Join(work, "svc")
+}
+
+// oldGomicro returns gomicro as built at commit. A commit's source never
+// changes, so the binary is kept in the tools cache (testtool.CacheDir),
+// named by the commit and the Go that built it, and built only by the first
+// run on a machine: built each run, from a new directory, its own packages
+// compiled every time. It is built as go test builds (no -trimpath), so that
+// its dependencies are those the test binaries compiled.
+func oldGomicro(t *testing.T, top, commit string) string {
+	rev := exec.Command("git", "rev-parse", "--verify", commit+"^{commit}")
+	rev.Dir = top
+	sha := strings.TrimSpace(string(must(t, rev)))
+	dir := t.TempDir()
+	if cache := testtool.CacheDir(); cache != "" {
+		dir = filepath.Join(cache, "gomicro-at")
+	}
+	bin := filepath.Join(dir, sha+"-"+runtime.Version())
+	if _, err := os.Stat(bin); err == nil {
+		return bin
+	}
+	src := t.TempDir()
+	archive := exec.Command("sh", "-c", "git -C \"$1\" archive \"$2\" | tar -x -C \"$3\"", "sh", top, sha, src)
+	must(t, archive)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Built beside its name and renamed: a run beside this one finds the
+	// whole binary or none.
+	tmp, err := os.CreateTemp(dir, "build-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	build := exec.Command("go", "build", "-o", tmp.Name(), "./cmd/gomicro")
+	build.Dir = src
+	must(t, build)
+	if err := os.Rename(tmp.Name(), bin); err != nil {
+		t.Fatal(err)
+	}
+	return bin
 }
 
 // generateFromHistory renders release version of the service from
