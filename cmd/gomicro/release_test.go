@@ -161,20 +161,18 @@ func oldGomicro(t *testing.T, top, commit string) string {
 	rev := exec.Command("git", "rev-parse", "--verify", commit+"^{commit}")
 	rev.Dir = top
 	sha := strings.TrimSpace(string(must(t, rev)))
-	dir := t.TempDir()
-	if cache := testtool.CacheDir(); cache != "" {
-		dir = filepath.Join(cache, "gomicro-at")
-	}
+	dir := filepath.Join(testtool.CacheDir(), "gomicro-at")
 	bin := filepath.Join(dir, sha+"-"+runtime.Version())
 	if _, err := os.Stat(bin); err == nil {
 		return bin
 	}
+	if testtool.CacheDir() == "" || os.MkdirAll(dir, 0o755) != nil {
+		dir = t.TempDir() // no cache to keep it in: built for this run only
+		bin = filepath.Join(dir, "gomicro-old")
+	}
 	src := t.TempDir()
 	archive := exec.Command("sh", "-c", "git -C \"$1\" archive \"$2\" | tar -x -C \"$3\"", "sh", top, sha, src)
 	must(t, archive)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	// Built beside its name and renamed: a run beside this one finds the
 	// whole binary or none.
 	tmp, err := os.CreateTemp(dir, "build-*")
