@@ -86,7 +86,7 @@ func (t *Template) render(r *run, answers Answers) (*Tree, error) {
 		case sf.body == nil:
 			tree.Files = append(tree.Files, File{Path: p, Data: sf.raw, Mode: fileMode(sf.mode, sf.raw)})
 		default:
-			data, err := r.exec(sf.body, answers)
+			data, err := r.exec(sf.body, answers, len(sf.raw)+len(sf.raw)/8)
 			if err != nil {
 				bad("render %s: %w", sf.src, err)
 				break
