@@ -55,11 +55,12 @@ import (
 // (gentest.ProjectEnv), so each of those is compiled once per machine. The
 // first combination, the defaults with every default target, runs alone and
 // fills the cache when it lacks any of those (go list's Stale, see
-// compiled); the others then run in parallel and mostly link. Most of
-// them build this machine's target alone; one GoReleaser combination builds
-// five, among them 32-bit ARM (GoReleaser's _7) and windows, and one build.sh
-// combination windows too. linux/386 is left out: one 32-bit port shows what 32-bit ports
-// need, and each port costs a cold run a compile of the standard library.
+// compiled); the others then run in parallel and mostly link. Most of them
+// build this machine's target alone; one GoReleaser combination builds five,
+// among them 32-bit ARM (GoReleaser's _7) and windows, and one build.sh
+// combination windows too. linux/386 is left out: one 32-bit port shows what
+// 32-bit ports need, and each port costs a cold run a compile of the
+// standard library.
 func TestGeneratedServiceWorks(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates and cross-compiles eight projects; skipped with -short")
