@@ -153,10 +153,10 @@ func generateWithCommit(t *testing.T, work, top, commit string) string {
 
 // oldGomicro returns gomicro as built at commit. A commit's source never
 // changes, so the binary is kept in the tools cache (testtool.CacheDir),
-// named by the commit and the Go that built it, and built only by the first
-// run on a machine: built each run, from a new directory, its own packages
-// compiled every time. It is built as go test builds (no -trimpath), so that
-// its dependencies are those the test binaries compiled.
+// named by the commit and the Go that built it, and only the first run on a
+// machine builds it (built on every run, from a new directory, it compiled
+// its own packages every time). It is built as go test builds (no
+// -trimpath), so that its dependencies are those the test binaries compiled.
 func oldGomicro(t *testing.T, top, commit string) string {
 	rev := exec.Command("git", "rev-parse", "--verify", commit+"^{commit}")
 	rev.Dir = top
