@@ -109,7 +109,7 @@ func checkUpload(ctx context.Context, t *testing.T, dir string, env []string, bi
 		if !bytes.Equal(stored, local) {
 			t.Errorf("s3://%s/%s: %d bytes stored differ from the %d in dist", bucket, key, len(stored), len(local))
 		}
-		if got, wantType := srv.ContentType(bucket, key), contentType(name); got != wantType {
+		if got, wantType := srv.ContentType(bucket, key), configcheck.UploadContentType(name); got != wantType {
 			t.Errorf("s3://%s/%s: Content-Type %q, want %q", bucket, key, got, wantType)
 		}
 	}
@@ -133,17 +133,6 @@ func checkUpload(ctx context.Context, t *testing.T, dir string, env []string, bi
 	if n := len(srv.Requests()); n != before {
 		t.Errorf("scripts/upload.sh --if-configured without credentials sent %d requests", n-before)
 	}
-}
-
-// contentType is the Content-Type scripts/upload.sh stores name with.
-func contentType(name string) string {
-	switch {
-	case strings.HasSuffix(name, ".tar.gz"):
-		return "application/gzip"
-	case strings.HasSuffix(name, ".zip"):
-		return "application/zip"
-	}
-	return "text/plain; charset=utf-8"
 }
 
 // checkChecksums checks dist/sums in GoReleaser's format, "<sha256>  <file>"

@@ -39,6 +39,19 @@ func ChecksumsName(name, version string) string {
 	return name + "_" + version + "_checksums.txt"
 }
 
+// UploadContentType is the Content-Type scripts/upload.sh stores an
+// artifact with: a .tar.gz or .zip archive's, else (the checksums file)
+// plain UTF-8 text.
+func UploadContentType(name string) string {
+	switch {
+	case strings.HasSuffix(name, ".tar.gz"):
+		return "application/gzip"
+	case strings.HasSuffix(name, ".zip"):
+		return "application/zip"
+	}
+	return "text/plain; charset=utf-8"
+}
+
 // BinaryName is the service's binary inside the archive for goos.
 func BinaryName(name, goos string) string {
 	if goos == "windows" {

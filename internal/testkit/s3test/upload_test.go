@@ -19,6 +19,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomicro/gomicro/internal/testkit/configcheck"
 	"github.com/gomicro/gomicro/internal/testkit/gentest"
 	"github.com/gomicro/gomicro/internal/testkit/s3test"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
@@ -89,17 +90,6 @@ func writeChecksums(t *testing.T, dir, sub, ver string, files map[string][]byte)
 		t.Fatal(err)
 	}
 	return name, []byte(b.String())
-}
-
-// wantContentType is the Content-Type upload.sh must send for name.
-func wantContentType(name string) string {
-	switch {
-	case strings.HasSuffix(name, ".tar.gz"):
-		return "application/gzip"
-	case strings.HasSuffix(name, ".zip"):
-		return "application/zip"
-	}
-	return "text/plain; charset=utf-8"
 }
 
 type result struct {
@@ -206,8 +196,8 @@ func TestUploadAll(t *testing.T) {
 		if !bytes.Equal(got, data) {
 			t.Errorf("%s: stored %d bytes differ from the %d bytes uploaded", key, len(got), len(data))
 		}
-		if ct := srv.ContentType(bucket, key); ct != wantContentType(name) {
-			t.Errorf("%s: Content-Type %q, want %q", key, ct, wantContentType(name))
+		if ct := srv.ContentType(bucket, key); ct != configcheck.UploadContentType(name) {
+			t.Errorf("%s: Content-Type %q, want %q", key, ct, configcheck.UploadContentType(name))
 		}
 		if line := "uploaded s3://" + bucket + "/" + key + "\n"; !strings.Contains(res.stdout, line) {
 			t.Errorf("stdout lacks %q\n%s", line, res)
@@ -332,8 +322,8 @@ func TestUploadSessionToken(t *testing.T) {
 		want = append(want, key)
 		if got, err := srv.Object(bucket, key); err != nil || !bytes.Equal(got, data) {
 			t.Errorf("%s: %v, equal=%v", key, err, bytes.Equal(got, data))
-		} else if ct := srv.ContentType(bucket, key); ct != wantContentType(name) {
-			t.Errorf("%s: Content-Type %q, want %q", key, ct, wantContentType(name))
+		} else if ct := srv.ContentType(bucket, key); ct != configcheck.UploadContentType(name) {
+			t.Errorf("%s: Content-Type %q, want %q", key, ct, configcheck.UploadContentType(name))
 		}
 	}
 	sort.Strings(want)
