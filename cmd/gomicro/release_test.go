@@ -15,9 +15,9 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/testkit/gentest"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
 	"github.com/gomicro/gomicro/internal/testkit/treetest"
-	"github.com/gomicro/gomicro/templates"
 	"github.com/spf13/afero"
 )
 
@@ -194,24 +194,9 @@ func oldGomicro(t *testing.T, top, commit string) string {
 // gomicro's embedded history, writes it in work and commits it; it returns
 // the service's directory.
 func generateFromHistory(t *testing.T, work, version string) string {
-	fsys, err := templates.Snapshot("service", version)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := generator.Load(fsys, "embedded:service")
-	if err != nil {
-		t.Fatal(err)
-	}
 	set := map[string]string{"name": "svc"} // what gomicro new svc answers
 	maps.Copy(set, oldAnswers)
-	answers, err := tmpl.Resolve(set, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tree, err := generator.Render(tmpl, answers)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tree := gentest.RenderTemplate(t, gentest.LoadRelease(t, "service", version), set)
 	svc := filepath.Join(work, "svc")
 	if _, err := generator.Write(context.Background(), afero.NewOsFs(), svc, tree, generator.WriteOptions{}); err != nil {
 		t.Fatal(err)

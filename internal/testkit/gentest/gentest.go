@@ -5,6 +5,7 @@ package gentest
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,6 +30,19 @@ var TestUser = map[string]string{"github_username": "acme"}
 func Load(t testing.TB, name string) *generator.Template {
 	t.Helper()
 	fsys, err := templates.Lookup(name)
+	return load(t, name, fsys, err)
+}
+
+// LoadRelease is Load for release version of the embedded template name,
+// from its history (templates.Snapshot).
+func LoadRelease(t testing.TB, name, version string) *generator.Template {
+	t.Helper()
+	fsys, err := templates.Snapshot(name, version)
+	return load(t, name, fsys, err)
+}
+
+func load(t testing.TB, name string, fsys fs.FS, err error) *generator.Template {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +72,13 @@ func Combinations(t testing.TB, name string) []map[string]string {
 // defaults for the rest.
 func Render(t testing.TB, name string, set map[string]string) *generator.Tree {
 	t.Helper()
-	tmpl := Load(t, name)
+	return RenderTemplate(t, Load(t, name), set)
+}
+
+// RenderTemplate renders tmpl with the answers in set and the defaults for
+// the rest.
+func RenderTemplate(t testing.TB, tmpl *generator.Template, set map[string]string) *generator.Tree {
+	t.Helper()
 	answers, err := tmpl.Resolve(set, nil)
 	if err != nil {
 		t.Fatal(err)
