@@ -185,54 +185,18 @@ const anyFunc = ""
 // nowhere else.
 func calledFuncs(trees map[string]*parse.Tree, calls map[string]bool) {
 	for _, t := range trees {
-		walkCalls(t.Root, calls)
+		walkTree(t.Root, true, func(node parse.Node, _ bool) {
+			switch n := node.(type) {
+			case *parse.IdentifierNode:
+				calls[n.Ident] = true
+			case *parse.ListNode, *parse.ActionNode, *parse.IfNode, *parse.RangeNode,
+				*parse.WithNode, *parse.TemplateNode, *parse.PipeNode, *parse.CommandNode,
+				*parse.ChainNode, *parse.TextNode, *parse.CommentNode, *parse.BreakNode,
+				*parse.ContinueNode, *parse.DotNode, *parse.NilNode, *parse.BoolNode,
+				*parse.NumberNode, *parse.StringNode, *parse.FieldNode, *parse.VariableNode:
+			default:
+				calls[anyFunc] = true
+			}
+		})
 	}
-}
-
-func walkCalls(node parse.Node, calls map[string]bool) {
-	switch n := node.(type) {
-	case *parse.ListNode:
-		if n == nil {
-			return
-		}
-		for _, c := range n.Nodes {
-			walkCalls(c, calls)
-		}
-	case *parse.ActionNode:
-		walkCalls(n.Pipe, calls)
-	case *parse.IfNode:
-		walkCallsBranch(&n.BranchNode, calls)
-	case *parse.RangeNode:
-		walkCallsBranch(&n.BranchNode, calls)
-	case *parse.WithNode:
-		walkCallsBranch(&n.BranchNode, calls)
-	case *parse.TemplateNode:
-		walkCalls(n.Pipe, calls)
-	case *parse.PipeNode:
-		if n == nil {
-			return
-		}
-		for _, c := range n.Cmds {
-			walkCalls(c, calls)
-		}
-	case *parse.CommandNode:
-		for _, a := range n.Args {
-			walkCalls(a, calls)
-		}
-	case *parse.ChainNode:
-		walkCalls(n.Node, calls)
-	case *parse.IdentifierNode:
-		calls[n.Ident] = true
-	case *parse.TextNode, *parse.CommentNode, *parse.BreakNode, *parse.ContinueNode,
-		*parse.DotNode, *parse.NilNode, *parse.BoolNode, *parse.NumberNode,
-		*parse.StringNode, *parse.FieldNode, *parse.VariableNode:
-	default:
-		calls[anyFunc] = true
-	}
-}
-
-func walkCallsBranch(b *parse.BranchNode, calls map[string]bool) {
-	walkCalls(b.Pipe, calls)
-	walkCalls(b.List, calls)
-	walkCalls(b.ElseList, calls)
 }

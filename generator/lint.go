@@ -73,57 +73,23 @@ func (t *Template) Lint() (warnings, notes []string) {
 // answerRefs calls ref with each answer node reads (as walkRefs finds them),
 // and with "" where node uses the answers as a whole (. or $ as a value).
 func answerRefs(node parse.Node, atRoot bool, ref func(key string)) {
-	switch n := node.(type) {
-	case *parse.ListNode:
-		if n == nil {
-			return
+	walkTree(node, atRoot, func(node parse.Node, atRoot bool) {
+		switch n := node.(type) {
+		case *parse.FieldNode:
+			if atRoot {
+				ref(n.Ident[0])
+			}
+		case *parse.DotNode:
+			if atRoot {
+				ref("")
+			}
+		case *parse.VariableNode:
+			switch {
+			case len(n.Ident) > 1 && n.Ident[0] == "$":
+				ref(n.Ident[1])
+			case len(n.Ident) == 1 && n.Ident[0] == "$":
+				ref("")
+			}
 		}
-		for _, c := range n.Nodes {
-			answerRefs(c, atRoot, ref)
-		}
-	case *parse.ActionNode:
-		answerRefs(n.Pipe, atRoot, ref)
-	case *parse.IfNode:
-		answerBranch(&n.BranchNode, atRoot, atRoot, ref)
-	case *parse.RangeNode:
-		answerBranch(&n.BranchNode, atRoot, false, ref)
-	case *parse.WithNode:
-		answerBranch(&n.BranchNode, atRoot, false, ref)
-	case *parse.TemplateNode:
-		answerRefs(n.Pipe, atRoot, ref)
-	case *parse.PipeNode:
-		if n == nil {
-			return
-		}
-		for _, c := range n.Cmds {
-			answerRefs(c, atRoot, ref)
-		}
-	case *parse.CommandNode:
-		for _, a := range n.Args {
-			answerRefs(a, atRoot, ref)
-		}
-	case *parse.ChainNode:
-		answerRefs(n.Node, atRoot, ref)
-	case *parse.FieldNode:
-		if atRoot {
-			ref(n.Ident[0])
-		}
-	case *parse.DotNode:
-		if atRoot {
-			ref("")
-		}
-	case *parse.VariableNode:
-		switch {
-		case len(n.Ident) > 1 && n.Ident[0] == "$":
-			ref(n.Ident[1])
-		case len(n.Ident) == 1 && n.Ident[0] == "$":
-			ref("")
-		}
-	}
-}
-
-func answerBranch(b *parse.BranchNode, atRoot, bodyAtRoot bool, ref func(key string)) {
-	answerRefs(b.Pipe, atRoot, ref)
-	answerRefs(b.List, bodyAtRoot, ref)
-	answerRefs(b.ElseList, atRoot, ref)
+	})
 }

@@ -506,55 +506,77 @@ func checkRefs(where, field string, t *parse.Tree, i int, order map[string]int) 
 	return problems
 }
 
-// walkRefs calls ref for every answer node reads: a field chain on dot
-// (.kind, .kind.x) where dot is still the answers (atRoot), and a chain on $
-// ($.kind) anywhere. range and with rebind dot in their bodies, so there only
-// their pipelines and $ chains count; their else branches keep dot.
-func walkRefs(node parse.Node, atRoot bool, ref func(ref, key string)) {
+// walkTree calls visit for node and for every node below it, parents first,
+// with atRoot saying whether dot is still what the execution started with
+// (the answers): range and with rebind dot in their bodies, so there it is
+// false; their else branches, and if's branches, keep it. Walking the
+// nodes is the one part walkRefs, answerRefs and calledFuncs share.
+func walkTree(node parse.Node, atRoot bool, visit func(n parse.Node, atRoot bool)) {
 	switch n := node.(type) {
 	case *parse.ListNode:
 		if n == nil {
 			return
 		}
+		visit(n, atRoot)
 		for _, c := range n.Nodes {
-			walkRefs(c, atRoot, ref)
+			walkTree(c, atRoot, visit)
 		}
-	case *parse.ActionNode:
-		walkRefs(n.Pipe, atRoot, ref)
-	case *parse.IfNode:
-		walkBranch(&n.BranchNode, atRoot, atRoot, ref)
-	case *parse.RangeNode:
-		walkBranch(&n.BranchNode, atRoot, false, ref)
-	case *parse.WithNode:
-		walkBranch(&n.BranchNode, atRoot, false, ref)
-	case *parse.TemplateNode:
-		walkRefs(n.Pipe, atRoot, ref)
 	case *parse.PipeNode:
 		if n == nil {
 			return
 		}
+		visit(n, atRoot)
 		for _, c := range n.Cmds {
-			walkRefs(c, atRoot, ref)
+			walkTree(c, atRoot, visit)
 		}
+	case *parse.ActionNode:
+		visit(n, atRoot)
+		walkTree(n.Pipe, atRoot, visit)
+	case *parse.IfNode:
+		visit(n, atRoot)
+		walkBranch(&n.BranchNode, atRoot, atRoot, visit)
+	case *parse.RangeNode:
+		visit(n, atRoot)
+		walkBranch(&n.BranchNode, atRoot, false, visit)
+	case *parse.WithNode:
+		visit(n, atRoot)
+		walkBranch(&n.BranchNode, atRoot, false, visit)
+	case *parse.TemplateNode:
+		visit(n, atRoot)
+		walkTree(n.Pipe, atRoot, visit)
 	case *parse.CommandNode:
+		visit(n, atRoot)
 		for _, a := range n.Args {
-			walkRefs(a, atRoot, ref)
+			walkTree(a, atRoot, visit)
 		}
 	case *parse.ChainNode:
-		walkRefs(n.Node, atRoot, ref)
-	case *parse.FieldNode:
-		if atRoot {
-			ref("."+n.Ident[0], n.Ident[0])
-		}
-	case *parse.VariableNode:
-		if len(n.Ident) > 1 && n.Ident[0] == "$" {
-			ref("$."+n.Ident[1], n.Ident[1])
-		}
+		visit(n, atRoot)
+		walkTree(n.Node, atRoot, visit)
+	default:
+		visit(node, atRoot)
 	}
 }
 
-func walkBranch(b *parse.BranchNode, atRoot, bodyAtRoot bool, ref func(ref, key string)) {
-	walkRefs(b.Pipe, atRoot, ref)
-	walkRefs(b.List, bodyAtRoot, ref)
-	walkRefs(b.ElseList, atRoot, ref)
+func walkBranch(b *parse.BranchNode, atRoot, bodyAtRoot bool, visit func(parse.Node, bool)) {
+	walkTree(b.Pipe, atRoot, visit)
+	walkTree(b.List, bodyAtRoot, visit)
+	walkTree(b.ElseList, atRoot, visit)
+}
+
+// walkRefs calls ref for every answer node reads: a field chain on dot
+// (.kind, .kind.x) where dot is still the answers (atRoot), and a chain on $
+// ($.kind) anywhere.
+func walkRefs(node parse.Node, atRoot bool, ref func(ref, key string)) {
+	walkTree(node, atRoot, func(node parse.Node, atRoot bool) {
+		switch n := node.(type) {
+		case *parse.FieldNode:
+			if atRoot {
+				ref("."+n.Ident[0], n.Ident[0])
+			}
+		case *parse.VariableNode:
+			if len(n.Ident) > 1 && n.Ident[0] == "$" {
+				ref("$."+n.Ident[1], n.Ident[1])
+			}
+		}
+	})
 }
