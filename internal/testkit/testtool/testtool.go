@@ -5,13 +5,25 @@
 //
 // Tools are looked up on PATH first, then in the tools cache that .ci/run
 // fills (CacheDir()/bin), so a test finds them whether or not PATH was set up.
+//
+// A package whose tests use it runs them through Main (or Report), which
+// ends the run with one line per missing tool on stderr, such as
+//
+//	templates: 12 checks skipped: goreleaser not on PATH (go install github.com/goreleaser/goreleaser/v2@v2.15.1)
+//
+// so that a plain go test ./..., which shows nothing of a passing package
+// but its ok line, still says what it did not check (see summaryWriter).
 package testtool
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -39,20 +51,32 @@ func CacheDir() string {
 }
 
 // Require returns the path of the program name, found on PATH or in
-// CacheDir()/bin, or skips (fails in CI) the test.
+// CacheDir()/bin, or skips (fails in CI) the test. A check that needs no
+// tool itself but the output of one (the archives a goreleaser build
+// leaves) requires that tool too, so that it skips with it instead of
+// failing for want of its output.
 func Require(t testing.TB, name, howToInstall string) string {
 	t.Helper()
+	if path, ok := Find(name); ok {
+		return path
+	}
+	missing(t, name, name+" not on PATH", howToInstall)
+	return ""
+}
+
+// Find looks name up as Require does, without skipping: on PATH, then in
+// CacheDir()/bin.
+func Find(name string) (string, bool) {
 	path, err := exec.LookPath(name)
 	if err == nil {
-		return path
+		return path, true
 	}
 	if dir := CacheDir(); dir != "" {
 		if path, err := exec.LookPath(filepath.Join(dir, "bin", name)); err == nil {
-			return path
+			return path, true
 		}
 	}
-	missing(t, name+" not found on PATH or in "+filepath.Join(CacheDir(), "bin"), howToInstall)
-	return ""
+	return "", false
 }
 
 // RequireFile returns the path of a file the test needs: the value of envVar
@@ -74,16 +98,97 @@ func RequireFile(t testing.TB, envVar, defaultPath, howToInstall string) string 
 	if _, err := os.Stat(p); err == nil {
 		return p
 	}
-	missing(t, "neither $"+envVar+" nor "+p+" exists", howToInstall)
+	missing(t, envVar, "no "+filepath.Base(p)+" ($"+envVar+" unset, not in "+filepath.Dir(p)+")", howToInstall)
 	return ""
 }
 
-func missing(t testing.TB, what, howToInstall string) {
+func missing(t testing.TB, key, what, howToInstall string) {
 	t.Helper()
 	if os.Getenv(RequireEnv) != "" {
 		t.Fatalf("%s and %s is set; install it: %s", what, RequireEnv, howToInstall)
 	}
-	t.Skipf("%s; install it to run this test: %s", what, howToInstall)
+	skipped.add(key, what, howToInstall, t.Name())
+	t.Skipf("%s; install it to run this test: %s (bash .ci/run installs every tool the tests use)", what, howToInstall)
+}
+
+// skipped counts, per missing tool, the checks it skipped, for Report.
+var skipped = skipLog{byKey: map[string]*toolSkips{}}
+
+type skipLog struct {
+	mu    sync.Mutex
+	byKey map[string]*toolSkips
+	order []string
+}
+
+type toolSkips struct {
+	what, howToInstall string
+	tests              map[string]bool
+}
+
+func (l *skipLog) add(key, what, howToInstall, test string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s, ok := l.byKey[key]
+	if !ok {
+		s = &toolSkips{what: what, howToInstall: howToInstall, tests: map[string]bool{}}
+		l.byKey[key] = s
+		l.order = append(l.order, key)
+	}
+	s.tests[test] = true
+}
+
+// lines is the report: one line per missing tool, in the order they were
+// first missed.
+func (l *skipLog) lines(pkg string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var lines []string
+	for _, key := range l.order {
+		s := l.byKey[key]
+		checks := "checks"
+		if len(s.tests) == 1 {
+			checks = "check"
+		}
+		lines = append(lines, fmt.Sprintf("%s: %d %s skipped: %s (%s)", pkg, len(s.tests), checks, s.what, s.howToInstall))
+	}
+	return lines
+}
+
+// Main runs the package's tests and exits with their status, after Report.
+func Main(m *testing.M) {
+	os.Exit(Report(m.Run()))
+}
+
+// Report prints, once the tests have run, one line per tool whose absence
+// skipped checks (see the package comment) where the person who ran go test
+// sees it, and returns code. For a TestMain that hands m to another runner
+// (testscript.Main): give it a Reporting(m).
+func Report(code int) int {
+	lines := skipped.lines(packageName())
+	if len(lines) == 0 {
+		return code
+	}
+	w, done := summaryWriter()
+	defer done()
+	fmt.Fprintln(w, strings.Join(lines, "\n"))
+	return code
+}
+
+// Reporting wraps m so that its Run ends with Report.
+func Reporting(m interface{ Run() int }) interface{ Run() int } {
+	return reporting{m}
+}
+
+type reporting struct{ m interface{ Run() int } }
+
+func (r reporting) Run() int { return Report(r.m.Run()) }
+
+// packageName is the last element of the package under test, from the
+// test binary's name (templates.test).
+func packageName() string {
+	name := filepath.Base(os.Args[0])
+	name = strings.TrimSuffix(name, ".exe")
+	return strings.TrimSuffix(name, ".test")
 }
 
 // Deadline is when a test must give up waiting: the test binary's own
@@ -120,4 +225,28 @@ func Context(t testing.TB) context.Context {
 func Before(t testing.TB, now time.Time) bool {
 	deadline, ok := Deadline(t)
 	return !ok || now.Before(deadline)
+}
+
+// CCompiler is the C compiler cgo would use ($CC, else the go command's
+// default) and whether it is installed. Without one, go test -race cannot
+// run: the race detector needs cgo.
+func CCompiler() (string, bool) {
+	cc := os.Getenv("CC")
+	if cc == "" {
+		cc = "gcc"
+		if runtime.GOOS == "darwin" || runtime.GOOS == "freebsd" || runtime.GOOS == "openbsd" {
+			cc = "clang"
+		}
+	}
+	_, ok := Find(cc)
+	return cc, ok
+}
+
+// RequireRace skips (fails in CI) a test that runs the race detector where
+// there is no C compiler for it.
+func RequireRace(t testing.TB) {
+	t.Helper()
+	if cc, ok := CCompiler(); !ok {
+		missing(t, cc, cc+" not on PATH, which the race detector needs", "apt-get install -y gcc")
+	}
 }
