@@ -113,6 +113,12 @@ func Generate(t testing.TB, name string, set map[string]string, base string) str
 // race detector, for each cross-compiled target) is compiled once per
 // machine and then found there by every project, every run, even by a test
 // that has pointed HOME or XDG_CACHE_HOME elsewhere.
+//
+// GOGC=400: most of a cold run is the compiler building the standard
+// library for each variant (race, each target); with less garbage
+// collection it does that with about 12% less CPU (linux/arm's: 31.5 to
+// 27.8 CPU-s). The services and tests that also run under it behave the
+// same; they collect garbage less often.
 func ProjectEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -122,7 +128,7 @@ func ProjectEnv() []string {
 		}
 		switch k {
 		case "CIRCLE_ARTIFACTS", "VERSION", "SOURCE_DATE_EPOCH", "GOTOOLCHAIN", "GOOS", "GOARCH",
-			"CGO_ENABLED", "GOWORK", "GIT_DIR", "GIT_WORK_TREE", "GITHUB_TOKEN", "GITLAB_TOKEN", "GITEA_TOKEN",
+			"CGO_ENABLED", "GOWORK", "GOGC", "GIT_DIR", "GIT_WORK_TREE", "GITHUB_TOKEN", "GITLAB_TOKEN", "GITEA_TOKEN",
 			"GOCACHE",
 			// The service's settings (its NAME.local.conf).
 			"PORT", "INTERVAL", "SHUTDOWN_DRAIN", "LOG_FORMAT", "LOG_LEVEL":
@@ -133,7 +139,7 @@ func ProjectEnv() []string {
 	if cache := goCache(); cache != "" {
 		env = append(env, "GOCACHE="+cache)
 	}
-	return append(env, "GOTOOLCHAIN=local", "GOWORK=off", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
+	return append(env, "GOTOOLCHAIN=local", "GOWORK=off", "GOGC=400", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
 }
 
 // startEnv is the environment the test binary started with, before any
