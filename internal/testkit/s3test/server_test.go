@@ -57,6 +57,7 @@ func goSign(secret, amzDate, region, method, uri string, headers map[string]stri
 }
 
 func TestGoSignerKnownVector(t *testing.T) {
+	t.Parallel()
 	_, sig := goSign(awsSecret, awsDate, "us-east-1", "GET", "/test.txt", map[string]string{
 		"host": awsHost, "range": "bytes=0-9", "x-amz-content-sha256": emptySHA256, "x-amz-date": awsDate,
 	}, emptySHA256)
@@ -124,6 +125,7 @@ func send(t *testing.T, srv *s3test.Server, r goRequest) (int, string) {
 // The server accepts a correctly signed request and refuses every way of
 // getting it wrong, each with S3's status and error code.
 func TestServerVerifies(t *testing.T) {
+	t.Parallel()
 	srv := s3test.Start(t, s3test.Options{Region: "eu-west-1", Buckets: []string{bucket}})
 	body := make([]byte, 4096)
 	_, _ = rand.Read(body)
@@ -177,6 +179,7 @@ func TestServerVerifies(t *testing.T) {
 // with another, or with the token left out of SignedHeaders; a server of
 // long-lived keys refuses any token. It stores the Content-Type sent.
 func TestServerSessionToken(t *testing.T) {
+	t.Parallel()
 	const token = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ+test/token=="
 	srv := s3test.Start(t, s3test.Options{SessionToken: token, Buckets: []string{bucket}})
 	if srv.SessionToken() != token {
@@ -233,6 +236,7 @@ func TestServerSessionToken(t *testing.T) {
 // Options.Unavailable: the first requests get 503 SlowDown, then the server
 // answers as usual.
 func TestServerUnavailable(t *testing.T) {
+	t.Parallel()
 	srv := s3test.Start(t, s3test.Options{Unavailable: 2, Buckets: []string{bucket}})
 	r := goRequest{akid: srv.AccessKey(), secret: srv.SecretKey(), region: srv.Region(), body: []byte("x")}
 	for i, want := range []int{503, 503, 200} {

@@ -31,6 +31,9 @@ const (
 	version = "abc123"
 )
 
+// Every test here runs in parallel with the others: each has its own
+// server, project and temporary directories.
+
 // requireTools finds what upload.sh needs.
 func requireTools(t *testing.T) {
 	t.Helper()
@@ -156,6 +159,7 @@ var testToken = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJGMEQCIB+" + rand
 // path-style addressing with the port in the signed host; the secret never
 // reaches stdout, stderr or any command line.
 func TestUploadAll(t *testing.T) {
+	t.Parallel()
 	requireTools(t)
 	dir := generate(t)
 	archives := makeArchives(t, dir, "dist")
@@ -251,6 +255,7 @@ func assertNoSecret(t *testing.T, secret string, outputs ...string) {
 // Without VERSION the version is the first 6 characters of HEAD; the bucket
 // and the artifacts directory can be overridden.
 func TestUploadVersionFromGit(t *testing.T) {
+	t.Parallel()
 	requireTools(t)
 	git := testtool.Require(t, "git", "apt-get install -y git")
 	dir := generate(t)
@@ -306,6 +311,7 @@ func oneArchive(t *testing.T) (string, string) {
 // Session credentials with the AWS names, as OIDC or an assumed role give
 // them: the token goes in every request, signed, and everything lands.
 func TestUploadSessionToken(t *testing.T) {
+	t.Parallel()
 	requireTools(t)
 	dir := generate(t)
 	files := makeArchives(t, dir, "dist")
@@ -342,6 +348,7 @@ func TestUploadSessionToken(t *testing.T) {
 // Temporary credentials without their token are refused, and the script
 // says so.
 func TestUploadTokenMissing(t *testing.T) {
+	t.Parallel()
 	requireTools(t)
 	dir := generate(t)
 	makeArchives(t, dir, "dist")
@@ -361,6 +368,7 @@ func TestUploadTokenMissing(t *testing.T) {
 // S3_KEY and S3_SECRET win over the AWS names, token included: the server
 // knows only the S3_* key, and refuses any token.
 func TestUploadCredentialPrecedence(t *testing.T) {
+	t.Parallel()
 	requireTools(t)
 	dir := generate(t)
 	artifacts, name := oneArchive(t)
@@ -378,6 +386,7 @@ func TestUploadCredentialPrecedence(t *testing.T) {
 // The region: S3_REGION, else AWS_REGION, else AWS_DEFAULT_REGION (else the
 // answer: TestUploadWrongRegion). The server accepts only eu-west-1.
 func TestUploadRegionPrecedence(t *testing.T) {
+	t.Parallel()
 	requireTools(t)
 	dir := generate(t)
 	artifacts, name := oneArchive(t)
@@ -403,6 +412,7 @@ func TestUploadRegionPrecedence(t *testing.T) {
 // AWS_ENDPOINT_URL. The decoy server knows another key: a request there
 // would be refused, and it must get none.
 func TestUploadEndpointPrecedence(t *testing.T) {
+	t.Parallel()
 	requireTools(t)
 	dir := generate(t)
 	artifacts, name := oneArchive(t)
@@ -433,6 +443,7 @@ func TestUploadEndpointPrecedence(t *testing.T) {
 // anything else is looked at (here there is no dist at all); with
 // credentials it uploads. Any other argument is a usage error.
 func TestUploadIfConfigured(t *testing.T) {
+	t.Parallel()
 	requireTools(t)
 	dir := generate(t)
 	script := filepath.Join(dir, "scripts", "upload.sh")
@@ -466,6 +477,7 @@ func TestUploadIfConfigured(t *testing.T) {
 // token, whichever names they come in, on success or on a credentials error;
 // tracing comes back on after each stretch that holds them.
 func TestUploadTraceHidesSecrets(t *testing.T) {
+	t.Parallel()
 	requireTools(t)
 	dir := generate(t)
 	script := filepath.Join(dir, "scripts", "upload.sh")
@@ -557,6 +569,7 @@ func failing(t *testing.T, dir, secret string, wantStatus int, wantCode string, 
 }
 
 func TestUploadWrongSecret(t *testing.T) {
+	t.Parallel()
 	requireTools(t)
 	dir := generate(t)
 	makeArchives(t, dir, "dist")
@@ -570,6 +583,7 @@ func TestUploadWrongSecret(t *testing.T) {
 }
 
 func TestUploadWrongRegion(t *testing.T) {
+	t.Parallel()
 	requireTools(t)
 	dir := generate(t)
 	makeArchives(t, dir, "dist")
@@ -585,6 +599,7 @@ func TestUploadWrongRegion(t *testing.T) {
 }
 
 func TestUploadMissingBucket(t *testing.T) {
+	t.Parallel()
 	requireTools(t)
 	dir := generate(t)
 	makeArchives(t, dir, "dist")
@@ -593,6 +608,7 @@ func TestUploadMissingBucket(t *testing.T) {
 }
 
 func TestUploadMissingCredentials(t *testing.T) {
+	t.Parallel()
 	requireTools(t)
 	dir := generate(t)
 	makeArchives(t, dir, "dist")
@@ -650,6 +666,7 @@ func TestUploadMissingCredentials(t *testing.T) {
 }
 
 func TestUploadNoArchives(t *testing.T) {
+	t.Parallel()
 	requireTools(t)
 	dir := generate(t)
 	if err := os.MkdirAll(filepath.Join(dir, "dist"), 0o755); err != nil {
@@ -741,6 +758,7 @@ const (
 // The script's own signing functions reproduce AWS's GET and PUT examples,
 // so a signing bug cannot hide behind a lenient server.
 func TestSigV4KnownVectors(t *testing.T) {
+	t.Parallel()
 	requireTools(t)
 	dir := generate(t)
 	out := source(t, dir, `
@@ -779,6 +797,7 @@ printf 'put-signature %s\n' "$(sigv4_signature "$secret" 20130524 us-east-1 s3 "
 // with openssl's own HMAC and with Go's, for short keys and keys longer than
 // the 64-byte block.
 func TestHMACMatchesOpenSSL(t *testing.T) {
+	t.Parallel()
 	requireTools(t)
 	dir := generate(t)
 	for _, n := range []int{1, 32, 44, 64, 65, 100} {
@@ -802,6 +821,7 @@ printf 'openssl %s\n' "${o##* }"
 // would not match it); with one: path-style, the port in the host, any path
 // prefix kept.
 func TestTargets(t *testing.T) {
+	t.Parallel()
 	requireTools(t)
 	dir := generate(t)
 	for _, tc := range []struct {
@@ -838,6 +858,7 @@ printf 'url %s\nhost %s\nuri %s\n' "$target_url" "$target_host" "$target_uri"
 }
 
 func TestShellcheck(t *testing.T) {
+	t.Parallel()
 	shellcheck := testtool.Require(t, "shellcheck", "apt-get install -y shellcheck")
 	dir := generate(t)
 	script := filepath.Join(dir, "scripts", "upload.sh")
