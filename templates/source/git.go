@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -489,7 +490,7 @@ func (m *mirror) tree(ctx context.Context, commit, subdir string) (fs.FS, error)
 		}
 		return nil, fmt.Errorf("no %s in %s at commit %s", ConfigFile, subdirWhere(subdir, "the repository root"), commit[:12])
 	}
-	var out cappedBuffer
+	out := cappedBuffer{limit: maxGitOutput}
 	if err := runGitTo(ctx, &out, m.root, "--git-dir="+m.dir, "archive", "--format=tar", treeish); err != nil {
 		return nil, err
 	}
@@ -572,28 +573,37 @@ func describeTags(tags []string) string {
 	return "tags: " + strings.Join(sorted, ", ")
 }
 
-// maxArchive bounds the template tree read into memory from git archive.
-const maxArchive = 256 << 20
+// maxGitOutput bounds what one git command may write to gomicro: the tar
+// of a template tree, or a list of tags.
+const maxGitOutput = 256 << 20
 
-// cappedBuffer is a bytes.Buffer that refuses to grow past maxArchive.
-type cappedBuffer struct{ bytes.Buffer }
+// cappedBuffer collects a command's output up to limit bytes and fails the
+// write that would go past it. It holds its bytes.Buffer in a field rather
+// than embedding it: an embedded Buffer's ReadFrom, which io.Copy (and so
+// os/exec) prefers to Write, would read everything past the cap.
+type cappedBuffer struct {
+	limit int64
+	buf   bytes.Buffer
+}
 
 func (b *cappedBuffer) Write(p []byte) (int, error) {
-	if b.Len()+len(p) > maxArchive {
-		return 0, fmt.Errorf("the template tree is larger than %d MiB", maxArchive>>20)
+	if int64(b.buf.Len())+int64(len(p)) > b.limit {
+		return 0, fmt.Errorf("git wrote more than %s", sizeString(b.limit))
 	}
-	return b.Buffer.Write(p)
+	return b.buf.Write(p)
 }
+
+func (b *cappedBuffer) Bytes() []byte { return b.buf.Bytes() }
 
 // runGit runs git in dir and returns its standard output; a failure is a
 // *gitrepo.Error carrying git's own message. Cancelling ctx kills git.
 func runGit(ctx context.Context, dir string, args ...string) ([]byte, error) {
-	var out cappedBuffer
+	out := cappedBuffer{limit: maxGitOutput}
 	err := runGitTo(ctx, &out, dir, args...)
 	return out.Bytes(), err
 }
 
-func runGitTo(ctx context.Context, stdout *cappedBuffer, dir string, args ...string) error {
+func runGitTo(ctx context.Context, stdout io.Writer, dir string, args ...string) error {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir
 	cmd.Env = gitEnv()

@@ -306,3 +306,15 @@ func fileURL(p string) string {
 	}
 	return "file://" + path.Clean(slash)
 }
+
+// sizeString writes a byte count for a message: in MiB or KiB when it is a
+// whole number of them, else in bytes.
+func sizeString(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
