@@ -490,11 +490,33 @@ func (m *mirror) tree(ctx context.Context, commit, subdir string) (fs.FS, error)
 		}
 		return nil, fmt.Errorf("no %s in %s at commit %s", ConfigFile, subdirWhere(subdir, "the repository root"), commit[:12])
 	}
-	out := cappedBuffer{limit: maxGitOutput}
-	if err := runGitTo(ctx, &out, m.root, "--git-dir="+m.dir, "archive", "--format=tar", treeish); err != nil {
+	// The tar streams into readTar, which refuses a file past the bounds
+	// by its header, before its bytes are read: the tree is never held
+	// twice, nor past the bounds.
+	pr, pw := io.Pipe()
+	var fsys fs.FS
+	var readErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fsys, readErr = readTar(pr)
+		if readErr == nil {
+			// What follows the end of the archive is tar padding.
+			_, readErr = io.Copy(io.Discard, io.LimitReader(pr, 1<<20))
+		}
+		pr.CloseWithError(errors.New("the template tree was not read to its end"))
+	}()
+	err := runGitTo(ctx, pw, m.root, "--git-dir="+m.dir, "archive", "--format=tar", treeish)
+	pw.CloseWithError(err)
+	<-done
+	var big *tooLarge
+	if errors.As(readErr, &big) {
+		return nil, readErr
+	}
+	if err != nil {
 		return nil, err
 	}
-	return readTar(bytes.NewReader(out.Bytes()))
+	return fsys, readErr
 }
 
 func (m *mirror) git(ctx context.Context, args ...string) ([]byte, error) {

@@ -64,6 +64,68 @@ type Tree struct {
 	Revision string
 }
 
+// The bounds every template is held to, whatever its kind: a template is
+// data from someone else, and gomicro reads each of its files whole into
+// memory. Variables, so that a test can lower them instead of writing
+// gigabytes.
+var (
+	maxTemplateBytes int64 = 256 << 20 // all files of one template together
+	maxFileBytes     int64 = 64 << 20  // one file
+)
+
+// budget adds up a template's file sizes against the bounds.
+type budget struct{ total int64 }
+
+// tooLarge is the error of a file that breaks a bound.
+type tooLarge struct{ msg string }
+
+func (e *tooLarge) Error() string { return e.msg }
+
+// add counts a file of size bytes at name, or says which bound it breaks.
+func (b *budget) add(name string, size int64) error {
+	if size > maxFileBytes {
+		return &tooLarge{fmt.Sprintf("%s: larger than %s, the most one template file may hold", name, sizeString(maxFileBytes))}
+	}
+	b.total += size
+	if b.total > maxTemplateBytes {
+		return &tooLarge{fmt.Sprintf("%s: with it the template's files add up to more than %s, the most a template may hold", name, sizeString(maxTemplateBytes))}
+	}
+	return nil
+}
+
+// checkBounds holds every regular file of fsys (outside .git, .hg and
+// .svn, which the generator never reads) to the bounds, by the sizes the
+// tree reports, before anything reads one. What cannot be listed is left
+// for the generator to report.
+func checkBounds(fsys fs.FS) error {
+	var b budget
+	return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if p != "." && isVCSName(d.Name()) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		return b.add(p, info.Size())
+	})
+}
+
+// isVCSName reports a version-control directory's name (the generator's
+// rule: a template tree never includes them).
+func isVCSName(name string) bool {
+	return name == ".git" || name == ".hg" || name == ".svn"
+}
+
 // ErrNoRevision is returned by OpenRevision for a source that has no
 // revisions to go back to (a directory).
 var ErrNoRevision = errors.New("a directory template has no revisions to open")
@@ -177,6 +239,9 @@ func Open(ctx context.Context, s Spec) (Tree, error) {
 		return Tree{}, err
 	}
 	t, err := k.open(ctx, s)
+	if err == nil {
+		err = checkBounds(t.FS)
+	}
 	if err != nil {
 		return Tree{}, fmt.Errorf("template %s: %w", s.describe(), err)
 	}
@@ -194,6 +259,9 @@ func OpenRevision(ctx context.Context, s Spec, revision string) (fs.FS, error) {
 		return nil, err
 	}
 	fsys, err := k.openRevision(ctx, s, revision)
+	if err == nil {
+		err = checkBounds(fsys)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("template %s at %s: %w", s.describe(), revision, err)
 	}
