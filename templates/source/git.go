@@ -626,25 +626,40 @@ func runGit(ctx context.Context, dir string, args ...string) ([]byte, error) {
 }
 
 func runGitTo(ctx context.Context, stdout io.Writer, dir string, args ...string) error {
+	sub := gitSubcommand(args)
+	network := sub == "clone" || sub == "fetch" || sub == "ls-remote"
+	f := fetchingOf(ctx)
+	if network {
+		args = fetchArgs(args, sub, f.timeout)
+	}
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir
 	cmd.Env = gitEnv()
 	// git may leave a child (ssh, a credential helper) holding the pipes
 	// after it is killed; do not wait for it forever.
 	cmd.WaitDelay = 5 * time.Second
-	var stderr bytes.Buffer
+	var stderr tailBuffer
 	cmd.Stdout = stdout
 	cmd.Stderr = &stderr
-	err := cmd.Run()
+	var err error
+	stalled := false
+	if network {
+		stalled, err = f.run(cmd, nil)
+	} else {
+		err = cmd.Run()
+	}
 	if err == nil {
 		return nil
 	}
-	e := &gitrepo.Error{Cmd: gitSubcommand(args), Err: err}
+	e := &gitrepo.Error{Cmd: sub, Err: err}
 	switch {
 	case ctx.Err() != nil:
 		e.Msg, e.Err = ctx.Err().Error(), ctx.Err()
 	case errors.Is(err, exec.ErrNotFound):
 		e.Msg = "git is not installed (not found on PATH); git template sources need it"
+	case stalled || network && bytes.Contains(stderr.Bytes(), []byte("Operation too slow")):
+		// The watchdog, or curl's own low-speed limit (http.lowSpeedTime).
+		e.Msg = f.stallError()
 	default:
 		e.Msg = firstLine(stderr.Bytes())
 		if e.Msg == "" {
@@ -653,6 +668,42 @@ func runGitTo(ctx context.Context, stdout io.Writer, dir string, args ...string)
 	}
 	return e
 }
+
+// fetchArgs adds to the arguments of a git command that talks to a remote
+// what bounds a stalled transfer: for http(s), curl's low-speed limit (less
+// than a byte a second for the timeout, in whole seconds); and for clone and
+// fetch, --progress, so that a transfer that moves says so on stderr, which
+// the watchdog watches whatever the transport (ssh, file, git).
+func fetchArgs(args []string, sub string, timeout time.Duration) []string {
+	secs := int64((timeout + time.Second - 1) / time.Second)
+	out := []string{"-c", "http.lowSpeedLimit=1", "-c", fmt.Sprintf("http.lowSpeedTime=%d", max(secs, 1))}
+	for i, a := range args {
+		out = append(out, a)
+		if a == sub && gitSubcommand(args[:i+1]) == sub {
+			if sub == "clone" || sub == "fetch" {
+				out = append(out, "--progress")
+			}
+			return append(out, args[i+1:]...)
+		}
+	}
+	return out
+}
+
+// tailBuffer keeps the last 64 KiB written to it: git's stderr, where
+// --progress writes a line per update and the reason of a failure comes
+// last.
+type tailBuffer struct{ b []byte }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	const keep = 64 << 10
+	t.b = append(t.b, p...)
+	if len(t.b) > keep {
+		t.b = append(t.b[:0], t.b[len(t.b)-keep:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) Bytes() []byte { return t.b }
 
 // gitEnv is the environment of every git child: the person's, minus the
 // variables that would point git at another repository or object store than
@@ -705,7 +756,7 @@ func gitSubcommand(args []string) string {
 // is not blank and not a "hint:".
 func firstLine(out []byte) string {
 	var first string
-	for _, line := range strings.Split(string(out), "\n") {
+	for _, line := range strings.FieldsFunc(string(out), func(r rune) bool { return r == '\n' || r == '\r' }) {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "hint:") {
 			continue

@@ -238,6 +238,10 @@ func Open(ctx context.Context, s Spec) (Tree, error) {
 	if err != nil {
 		return Tree{}, err
 	}
+	ctx, err = withFetching(ctx, s)
+	if err != nil {
+		return Tree{}, err
+	}
 	t, err := k.open(ctx, s)
 	if err == nil {
 		err = checkBounds(t.FS)
@@ -255,6 +259,10 @@ func Open(ctx context.Context, s Spec) (Tree, error) {
 // revisions: the error wraps ErrNoRevision.
 func OpenRevision(ctx context.Context, s Spec, revision string) (fs.FS, error) {
 	k, err := lookup(s.Kind)
+	if err != nil {
+		return nil, err
+	}
+	ctx, err = withFetching(ctx, s)
 	if err != nil {
 		return nil, err
 	}
