@@ -9,6 +9,11 @@
 // Remote sources are fetched with the person's own tools, the git binary and
 // the go command, so their credentials, SSH config, proxies, GOPROXY,
 // GOPRIVATE and GOSUMDB apply as they expect.
+//
+// Every kind is held to the same bounds, kept here: the size of a
+// template's files together and of one file (checked by Open and
+// OpenRevision, and by git's tar reader before it reads a file). Every
+// fetch has a stall deadline and says what it fetches (fetch.go).
 package source
 
 import (
