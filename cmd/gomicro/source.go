@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+
+	"golang.org/x/term"
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/templates/source"
@@ -30,7 +33,7 @@ func loadTemplateContext(ctx context.Context, src string) (*generator.Template, 
 	if err != nil {
 		return nil, err
 	}
-	return openTemplate(ctx, spec, spec.String())
+	return openTemplate(withFetchNotice(ctx), spec, spec.String())
 }
 
 // openTemplate loads spec's tree (its Ref, or its newest release) and
@@ -74,12 +77,25 @@ func revisionBase(ctx context.Context, old *generator.Manifest) (generator.BaseS
 		return generator.BaseSource{}, false
 	}
 	return generator.RenderedBase(name, func() (*generator.Template, error) {
-		fsys, err := source.OpenRevision(ctx, spec, revision)
+		fsys, err := source.OpenRevision(withFetchNotice(ctx), spec, revision)
 		if err != nil {
 			return nil, err
 		}
 		return generator.Load(fsys, old.Source)
 	}, old), true
+}
+
+// withFetchNotice has a fetch that takes more than a couple of seconds
+// say what it fetches, on stderr when that is a terminal, so that a slow
+// or stalled server is not a silent wait (the source layer gives up on a
+// stall after GOMICRO_FETCH_TIMEOUT).
+func withFetchNotice(ctx context.Context) context.Context {
+	if !term.IsTerminal(int(os.Stderr.Fd())) {
+		return ctx
+	}
+	return source.WithProgress(ctx, func(line string) {
+		fmt.Fprintf(os.Stderr, "gomicro: %s\n", line)
+	})
 }
 
 func shortRevision(r string) string {

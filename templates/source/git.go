@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -489,11 +490,33 @@ func (m *mirror) tree(ctx context.Context, commit, subdir string) (fs.FS, error)
 		}
 		return nil, fmt.Errorf("no %s in %s at commit %s", ConfigFile, subdirWhere(subdir, "the repository root"), commit[:12])
 	}
-	var out cappedBuffer
-	if err := runGitTo(ctx, &out, m.root, "--git-dir="+m.dir, "archive", "--format=tar", treeish); err != nil {
+	// The tar streams into readTar, which refuses a file past the bounds
+	// by its header, before its bytes are read: the tree is never held
+	// twice, nor past the bounds.
+	pr, pw := io.Pipe()
+	var fsys fs.FS
+	var readErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fsys, readErr = readTar(pr)
+		if readErr == nil {
+			// What follows the end of the archive is tar padding.
+			_, readErr = io.Copy(io.Discard, io.LimitReader(pr, 1<<20))
+		}
+		pr.CloseWithError(errors.New("the template tree was not read to its end"))
+	}()
+	err := runGitTo(ctx, pw, m.root, "--git-dir="+m.dir, "archive", "--format=tar", treeish)
+	pw.CloseWithError(err)
+	<-done
+	var big *tooLarge
+	if errors.As(readErr, &big) {
+		return nil, readErr
+	}
+	if err != nil {
 		return nil, err
 	}
-	return readTar(bytes.NewReader(out.Bytes()))
+	return fsys, readErr
 }
 
 func (m *mirror) git(ctx context.Context, args ...string) ([]byte, error) {
@@ -572,47 +595,71 @@ func describeTags(tags []string) string {
 	return "tags: " + strings.Join(sorted, ", ")
 }
 
-// maxArchive bounds the template tree read into memory from git archive.
-const maxArchive = 256 << 20
+// maxGitOutput bounds what one git command may write to gomicro: the tar
+// of a template tree, or a list of tags.
+const maxGitOutput = 256 << 20
 
-// cappedBuffer is a bytes.Buffer that refuses to grow past maxArchive.
-type cappedBuffer struct{ bytes.Buffer }
+// cappedBuffer collects a command's output up to limit bytes and fails the
+// write that would go past it. It holds its bytes.Buffer in a field rather
+// than embedding it: an embedded Buffer's ReadFrom, which io.Copy (and so
+// os/exec) prefers to Write, would read everything past the cap.
+type cappedBuffer struct {
+	limit int64
+	buf   bytes.Buffer
+}
 
 func (b *cappedBuffer) Write(p []byte) (int, error) {
-	if b.Len()+len(p) > maxArchive {
-		return 0, fmt.Errorf("the template tree is larger than %d MiB", maxArchive>>20)
+	if int64(b.buf.Len())+int64(len(p)) > b.limit {
+		return 0, fmt.Errorf("git wrote more than %s", sizeString(b.limit))
 	}
-	return b.Buffer.Write(p)
+	return b.buf.Write(p)
 }
+
+func (b *cappedBuffer) Bytes() []byte { return b.buf.Bytes() }
 
 // runGit runs git in dir and returns its standard output; a failure is a
 // *gitrepo.Error carrying git's own message. Cancelling ctx kills git.
 func runGit(ctx context.Context, dir string, args ...string) ([]byte, error) {
-	var out cappedBuffer
+	out := cappedBuffer{limit: maxGitOutput}
 	err := runGitTo(ctx, &out, dir, args...)
 	return out.Bytes(), err
 }
 
-func runGitTo(ctx context.Context, stdout *cappedBuffer, dir string, args ...string) error {
+func runGitTo(ctx context.Context, stdout io.Writer, dir string, args ...string) error {
+	sub := gitSubcommand(args)
+	network := sub == "clone" || sub == "fetch" || sub == "ls-remote"
+	f := fetchingOf(ctx)
+	if network {
+		args = fetchArgs(args, sub, f.timeout)
+	}
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir
 	cmd.Env = gitEnv()
 	// git may leave a child (ssh, a credential helper) holding the pipes
 	// after it is killed; do not wait for it forever.
 	cmd.WaitDelay = 5 * time.Second
-	var stderr bytes.Buffer
+	var stderr tailBuffer
 	cmd.Stdout = stdout
 	cmd.Stderr = &stderr
-	err := cmd.Run()
+	var err error
+	stalled := false
+	if network {
+		stalled, err = f.run(cmd, nil)
+	} else {
+		err = cmd.Run()
+	}
 	if err == nil {
 		return nil
 	}
-	e := &gitrepo.Error{Cmd: gitSubcommand(args), Err: err}
+	e := &gitrepo.Error{Cmd: sub, Err: err}
 	switch {
 	case ctx.Err() != nil:
 		e.Msg, e.Err = ctx.Err().Error(), ctx.Err()
 	case errors.Is(err, exec.ErrNotFound):
 		e.Msg = "git is not installed (not found on PATH); git template sources need it"
+	case stalled || network && bytes.Contains(stderr.Bytes(), []byte("Operation too slow")):
+		// The watchdog, or curl's own low-speed limit (http.lowSpeedTime).
+		e.Msg = f.stallError()
 	default:
 		e.Msg = firstLine(stderr.Bytes())
 		if e.Msg == "" {
@@ -621,6 +668,42 @@ func runGitTo(ctx context.Context, stdout *cappedBuffer, dir string, args ...str
 	}
 	return e
 }
+
+// fetchArgs adds to the arguments of a git command that talks to a remote
+// what bounds a stalled transfer: for http(s), curl's low-speed limit (less
+// than a byte a second for the timeout, in whole seconds); and for clone and
+// fetch, --progress, so that a transfer that moves says so on stderr, which
+// the watchdog watches whatever the transport (ssh, file, git).
+func fetchArgs(args []string, sub string, timeout time.Duration) []string {
+	secs := int64((timeout + time.Second - 1) / time.Second)
+	out := []string{"-c", "http.lowSpeedLimit=1", "-c", fmt.Sprintf("http.lowSpeedTime=%d", max(secs, 1))}
+	for i, a := range args {
+		out = append(out, a)
+		if a == sub && gitSubcommand(args[:i+1]) == sub {
+			if sub == "clone" || sub == "fetch" {
+				out = append(out, "--progress")
+			}
+			return append(out, args[i+1:]...)
+		}
+	}
+	return out
+}
+
+// tailBuffer keeps the last 64 KiB written to it: git's stderr, where
+// --progress writes a line per update and the reason of a failure comes
+// last.
+type tailBuffer struct{ b []byte }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	const keep = 64 << 10
+	t.b = append(t.b, p...)
+	if len(t.b) > keep {
+		t.b = append(t.b[:0], t.b[len(t.b)-keep:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) Bytes() []byte { return t.b }
 
 // gitEnv is the environment of every git child: the person's, minus the
 // variables that would point git at another repository or object store than
@@ -673,7 +756,7 @@ func gitSubcommand(args []string) string {
 // is not blank and not a "hint:".
 func firstLine(out []byte) string {
 	var first string
-	for _, line := range strings.Split(string(out), "\n") {
+	for _, line := range strings.FieldsFunc(string(out), func(r rune) bool { return r == '\n' || r == '\r' }) {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "hint:") {
 			continue

@@ -242,15 +242,22 @@ func downloadModule(ctx context.Context, path, query string) (dir, version strin
 		return "", "", err
 	}
 	defer os.RemoveAll(work)
-	cmd := exec.CommandContext(ctx, goCmd, "mod", "download", "-json", path+"@"+query)
+	// -x: the go command says on stderr what it fetches ("# get URL"),
+	// which the watchdog takes for signs of life, as it does the growth of
+	// the module's files in the download cache.
+	cmd := exec.CommandContext(ctx, goCmd, "mod", "download", "-x", "-json", path+"@"+query)
 	cmd.Dir = work
 	cmd.WaitDelay = 5 * time.Second // a VCS child of the go command may hold the pipes
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
-	runErr := cmd.Run()
+	f := fetchingOf(ctx)
+	stalled, runErr := f.run(cmd, downloadProbe(path))
 	if ctx.Err() != nil {
 		return "", "", fmt.Errorf("go mod download: %w", ctx.Err())
+	}
+	if stalled && runErr != nil {
+		return "", "", fmt.Errorf("go mod download: %s", f.stallError())
 	}
 	var res struct {
 		Path, Version, Dir, Error string
@@ -273,10 +280,36 @@ func downloadModule(ctx context.Context, path, query string) (dir, version strin
 	return res.Dir, res.Version, nil
 }
 
-// oneLine keeps an error to one line: the first that is not blank.
+// downloadProbe returns the total size of the files of module path in the
+// module download cache, where the go command writes a module's zip while
+// it fetches it; nil when there is no telling where that is.
+func downloadProbe(path string) func() int64 {
+	cache := modCacheDir()
+	escPath, err := module.EscapePath(path)
+	if cache == "" || err != nil {
+		return nil
+	}
+	dir := filepath.Join(cache, "cache", "download", filepath.FromSlash(escPath), "@v")
+	return func() int64 {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return 0
+		}
+		var n int64
+		for _, e := range entries {
+			if info, err := e.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return n
+	}
+}
+
+// oneLine keeps an error to one line: the first that is not blank, nor
+// one of -x's "# get" lines.
 func oneLine(s string) string {
 	for _, line := range strings.Split(s, "\n") {
-		if line = strings.TrimSpace(line); line != "" {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "# ") {
 			return line
 		}
 	}

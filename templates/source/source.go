@@ -9,6 +9,11 @@
 // Remote sources are fetched with the person's own tools, the git binary and
 // the go command, so their credentials, SSH config, proxies, GOPROXY,
 // GOPRIVATE and GOSUMDB apply as they expect.
+//
+// Every kind is held to the same bounds, kept here: the size of a
+// template's files together and of one file (checked by Open and
+// OpenRevision, and by git's tar reader before it reads a file). Every
+// fetch has a stall deadline and says what it fetches (fetch.go).
 package source
 
 import (
@@ -62,6 +67,68 @@ type Tree struct {
 	// It is "" for embedded templates (found again by their version) and
 	// directories (which have no history of their own).
 	Revision string
+}
+
+// The bounds every template is held to, whatever its kind: a template is
+// data from someone else, and gomicro reads each of its files whole into
+// memory. Variables, so that a test can lower them instead of writing
+// gigabytes.
+var (
+	maxTemplateBytes int64 = 256 << 20 // all files of one template together
+	maxFileBytes     int64 = 64 << 20  // one file
+)
+
+// budget adds up a template's file sizes against the bounds.
+type budget struct{ total int64 }
+
+// tooLarge is the error of a file that breaks a bound.
+type tooLarge struct{ msg string }
+
+func (e *tooLarge) Error() string { return e.msg }
+
+// add counts a file of size bytes at name, or says which bound it breaks.
+func (b *budget) add(name string, size int64) error {
+	if size > maxFileBytes {
+		return &tooLarge{fmt.Sprintf("%s: larger than %s, the most one template file may hold", name, sizeString(maxFileBytes))}
+	}
+	b.total += size
+	if b.total > maxTemplateBytes {
+		return &tooLarge{fmt.Sprintf("%s: with it the template's files add up to more than %s, the most a template may hold", name, sizeString(maxTemplateBytes))}
+	}
+	return nil
+}
+
+// checkBounds holds every regular file of fsys (outside .git, .hg and
+// .svn, which the generator never reads) to the bounds, by the sizes the
+// tree reports, before anything reads one. What cannot be listed is left
+// for the generator to report.
+func checkBounds(fsys fs.FS) error {
+	var b budget
+	return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if p != "." && isVCSName(d.Name()) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		return b.add(p, info.Size())
+	})
+}
+
+// isVCSName reports a version-control directory's name (the generator's
+// rule: a template tree never includes them).
+func isVCSName(name string) bool {
+	return name == ".git" || name == ".hg" || name == ".svn"
 }
 
 // ErrNoRevision is returned by OpenRevision for a source that has no
@@ -176,7 +243,14 @@ func Open(ctx context.Context, s Spec) (Tree, error) {
 	if err != nil {
 		return Tree{}, err
 	}
+	ctx, err = withFetching(ctx, s)
+	if err != nil {
+		return Tree{}, err
+	}
 	t, err := k.open(ctx, s)
+	if err == nil {
+		err = checkBounds(t.FS)
+	}
 	if err != nil {
 		return Tree{}, fmt.Errorf("template %s: %w", s.describe(), err)
 	}
@@ -193,7 +267,14 @@ func OpenRevision(ctx context.Context, s Spec, revision string) (fs.FS, error) {
 	if err != nil {
 		return nil, err
 	}
+	ctx, err = withFetching(ctx, s)
+	if err != nil {
+		return nil, err
+	}
 	fsys, err := k.openRevision(ctx, s, revision)
+	if err == nil {
+		err = checkBounds(fsys)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("template %s at %s: %w", s.describe(), revision, err)
 	}
@@ -305,4 +386,16 @@ func fileURL(p string) string {
 		slash = "/" + slash // C:/x -> /C:/x
 	}
 	return "file://" + path.Clean(slash)
+}
+
+// sizeString writes a byte count for a message: in MiB or KiB when it is a
+// whole number of them, else in bytes.
+func sizeString(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -27,8 +27,10 @@ type memNode struct {
 	entries []fs.DirEntry
 }
 
-// readTar reads a tar stream (git archive's) into a memFS.
+// readTar reads a tar stream (git archive's) into a memFS, holding its
+// files to the template bounds by their headers before reading any.
 func readTar(r io.Reader) (fs.FS, error) {
+	var b budget
 	fsys := memFS{".": {name: ".", mode: fs.ModeDir | 0o755}}
 	tr := tar.NewReader(r)
 	for {
@@ -54,6 +56,9 @@ func readTar(r io.Reader) (fs.FS, error) {
 			n.mode = 0o644
 			if h.Mode&0o111 != 0 {
 				n.mode = 0o755
+			}
+			if err := b.add(name, h.Size); err != nil {
+				return nil, err
 			}
 			if n.data, err = io.ReadAll(tr); err != nil {
 				return nil, fmt.Errorf("reading git archive: %s: %w", name, err)
