@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -108,6 +109,9 @@ func (m *Manifest) marshal() ([]byte, error) {
 		switch v := v.(type) {
 		case string:
 			value.Tag, value.Value = "!!str", v
+			if yaml11Resolves(v) {
+				value.Style = yaml.DoubleQuotedStyle
+			}
 		case bool:
 			value.Tag, value.Value = "!!bool", strconv.FormatBool(v)
 		default:
@@ -127,6 +131,17 @@ func (m *Manifest) marshal() ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// yaml11Plain matches the plain scalars a YAML 1.1 reader (PyYAML, say)
+// takes for a bool or a number: y, off, 12:30:45 (base 60), 0b1_0. The
+// encoder quotes what YAML 1.2 would resolve to another type; these are
+// quoted too, so that every reader of .gomicro.yml reads the text written.
+var yaml11Plain = regexp.MustCompile(`^(?:[yYnN]|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF` +
+	`|[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+` +
+	`|[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*` +
+	`|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|~|null|Null|NULL)$`)
+
+func yaml11Resolves(v string) bool { return yaml11Plain.MatchString(v) }
 
 // ReadManifest parses a project's .gomicro.yml. Answers are the text the
 // user wrote: a hand-edited `github_username: 0123` is "0123", never the

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/spf13/afero"
+	"go.yaml.in/yaml/v3"
 	"maps"
 	"reflect"
 	"strings"
@@ -12,6 +13,9 @@ import (
 
 	"github.com/gomicro/gomicro/generator"
 )
+
+// yaml11 are answers a YAML 1.1 reader would resolve to a bool or a number.
+var yaml11 = map[string]bool{"y": true, "n": true, "yes": true, "no": true, "on": true, "off": true, "12:30:45": true, "0123": true, "1.30": true, "1_000": true, "0b101": true}
 
 func TestManifest(t *testing.T) {
 	tmpl := mustLoad(t, tree(minimal+`questions:
@@ -54,6 +58,17 @@ func TestManifest(t *testing.T) {
 			want := generator.Answers{"name": "svc", "note": note, "flag": "true", "kind": "worker"}
 			if !reflect.DeepEqual(m.Answers, want) {
 				t.Errorf("answers = %#v\nwant      %#v\n%s", m.Answers, want, mf.Data)
+			}
+			// Written so that a YAML reader that does resolve plain
+			// scalars reads the same text: quoted where it would not.
+			var typed struct{ Answers map[string]any }
+			if err := yaml.Unmarshal(mf.Data, &typed); err != nil || typed.Answers["note"] != note {
+				t.Errorf("a typed YAML reader reads note as %#v (%v), want %q\n%s", typed.Answers["note"], err, note, mf.Data)
+			}
+			// YAML 1.1 readers also take y, off and 12:30:45 for a bool
+			// or a number: those are quoted too.
+			if yaml11[note] && !strings.Contains(string(mf.Data), "  note: \""+note+"\"\n") {
+				t.Errorf("note %q is not quoted:\n%s", note, mf.Data)
 			}
 			digests := map[string]string{}
 			for _, f := range tr.Files {
