@@ -216,4 +216,14 @@ func TestUpgradeKeepsUnknownManifestKeys(t *testing.T) {
 	if again := upgPlan(t, fsys, "svc", v2, v2, nil); again.plan.Behind() {
 		t.Errorf("behind right after the upgrade:\n%s", again.plan.Diff())
 	}
+	// Nor is recording modes in a manifest written before gomicro did
+	// (the team's last key stays after files:, where it was).
+	data, err = afero.ReadFile(fsys, "svc/"+generator.ManifestFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upgWrite(t, fsys, "svc/"+generator.ManifestFile, strings.Replace(string(data), "executable: []\n", "", 1), 0o644)
+	if again := upgPlan(t, fsys, "svc", v2, v2, nil); again.plan.Behind() {
+		t.Errorf("an old-format manifest with a key after files is behind:\n%s", again.plan.Diff())
+	}
 }
