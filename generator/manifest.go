@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,9 +38,10 @@ type Manifest struct {
 	// from git, and a template's chmod reaches a project whose team left the
 	// mode alone. Nil in manifests written before gomicro recorded modes:
 	// then the base mode is known only where the base is re-rendered.
-	Executable []string `yaml:"executable"`
-	order      []string // question order, for writing answers
-	raw        []byte   // the file as read, to tell whether an upgrade changes it
+	Executable []string     `yaml:"executable"`
+	order      []string     // question order, for writing answers
+	raw        []byte       // the file as read, to tell whether an upgrade changes it
+	unknown    []unknownKey // top-level keys gomicro does not own, kept on upgrade
 }
 
 // BaseMode is the mode path was generated with, or 0 when the manifest does
@@ -107,6 +109,9 @@ func (m *Manifest) marshal() ([]byte, error) {
 		switch v := v.(type) {
 		case string:
 			value.Tag, value.Value = "!!str", v
+			if yaml11Resolves(v) {
+				value.Style = yaml.DoubleQuotedStyle
+			}
 		case bool:
 			value.Tag, value.Value = "!!bool", strconv.FormatBool(v)
 		default:
@@ -127,20 +132,39 @@ func (m *Manifest) marshal() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// ReadManifest parses a project's .gomicro.yml.
+// yaml11Plain matches the plain scalars a YAML 1.1 reader (PyYAML, say)
+// takes for a bool or a number: y, off, 12:30:45 (base 60), 0b1_0. The
+// encoder quotes what YAML 1.2 would resolve to another type; these are
+// quoted too, so that every reader of .gomicro.yml reads the text written.
+var yaml11Plain = regexp.MustCompile(`^(?:[yYnN]|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF` +
+	`|[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+` +
+	`|[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*` +
+	`|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|~|null|Null|NULL)$`)
+
+func yaml11Resolves(v string) bool { return yaml11Plain.MatchString(v) }
+
+// ReadManifest parses a project's .gomicro.yml. Answers are the text the
+// user wrote: a hand-edited `github_username: 0123` is "0123", never the
+// octal number YAML would resolve a plain 0123 to. Top-level keys gomicro
+// does not own are kept, with their comments, for the next write (see
+// keepUnknown).
 func ReadManifest(data []byte) (*Manifest, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %s", ManifestFile, yamlMessage(err))
+	}
 	var raw struct {
 		Format   int               `yaml:"format"`
 		Template string            `yaml:"template"`
 		Source   string            `yaml:"source"`
 		Revision string            `yaml:"revision"`
 		Version  string            `yaml:"version"`
-		Answers  map[string]any    `yaml:"answers"`
+		Answers  yaml.Node         `yaml:"answers"`
 		Files    map[string]string `yaml:"files"`
 		// A pointer, to tell an empty list from a manifest without one.
 		Executable *[]string `yaml:"executable"`
 	}
-	if err := yaml.Unmarshal(data, &raw); err != nil {
+	if err := doc.Decode(&raw); err != nil {
 		return nil, fmt.Errorf("%s: %s", ManifestFile, yamlMessage(err))
 	}
 	switch {
@@ -151,7 +175,7 @@ func ReadManifest(data []byte) (*Manifest, error) {
 	case raw.Template == "" || raw.Version == "":
 		return nil, fmt.Errorf("%s: template and version are required", ManifestFile)
 	}
-	var problems []string
+	answers, problems := readAnswers(&raw.Answers)
 	for _, p := range sortedKeys(raw.Files) {
 		if why := unsafeProjectPath(p); why != "" {
 			problems = append(problems, fmt.Sprintf("%s: files: %q %s: refusing to touch it", ManifestFile, p, why))
@@ -159,7 +183,7 @@ func ReadManifest(data []byte) (*Manifest, error) {
 	}
 	m := &Manifest{
 		Format: raw.Format, Template: raw.Template, Source: raw.Source, Revision: raw.Revision, Version: raw.Version,
-		Answers: raw.Answers, Files: raw.Files, raw: data,
+		Answers: answers, Files: raw.Files, raw: data, unknown: unknownKeys(&doc),
 	}
 	if raw.Executable != nil {
 		m.Executable = *raw.Executable
@@ -173,6 +197,39 @@ func ReadManifest(data []byte) (*Manifest, error) {
 		return nil, errors.New(strings.Join(problems, "\n"))
 	}
 	return m, nil
+}
+
+// readAnswers takes each answer as the text written (the scalar's Value),
+// whatever type YAML would resolve a plain scalar to: answers are strings
+// to the questions that parse them (a bool question reads "true").
+func readAnswers(n *yaml.Node) (Answers, []string) {
+	switch {
+	case n.Kind == 0: // no answers: key
+		return nil, nil
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!null": // answers: with nothing under it
+		return Answers{}, nil
+	case n.Kind != yaml.MappingNode:
+		return nil, []string{fmt.Sprintf("%s: line %d: answers must map each question to its answer, as in name: svc", ManifestFile, n.Line)}
+	}
+	answers := make(Answers, len(n.Content)/2)
+	var problems []string
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if v.Kind == yaml.AliasNode && v.Alias != nil {
+			v = v.Alias
+		}
+		switch _, dup := answers[k.Value]; {
+		case k.Kind != yaml.ScalarNode:
+			problems = append(problems, fmt.Sprintf("%s: line %d: answers: a question is named by one word", ManifestFile, k.Line))
+		case dup:
+			problems = append(problems, fmt.Sprintf("%s: line %d: answers: %s is answered twice", ManifestFile, k.Line, k.Value))
+		case v.Kind != yaml.ScalarNode:
+			problems = append(problems, fmt.Sprintf("%s: line %d: answers: %s: want one value, as in %s: text", ManifestFile, v.Line, k.Value, k.Value))
+		default:
+			answers[k.Value] = v.Value
+		}
+	}
+	return answers, problems
 }
 
 // unsafeProjectPath says why p may not name a file gomicro writes or
@@ -196,4 +253,97 @@ func unsafeProjectPath(p string) string {
 		}
 	}
 	return ""
+}
+
+// manifestKeys are the top-level keys gomicro owns in .gomicro.yml; every
+// other key belongs to someone else and survives an upgrade.
+var manifestKeys = []string{"format", "template", "source", "revision", "version", "answers", "files", "executable"}
+
+// unknownKey is a top-level key of .gomicro.yml that gomicro does not own,
+// with its value and comments as read, and the keys of gomicro's own that
+// came before it, to put it back in its place.
+type unknownKey struct {
+	after      []string
+	key, value *yaml.Node
+}
+
+func unknownKeys(doc *yaml.Node) []unknownKey {
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	top := doc.Content[0]
+	var unknown []unknownKey
+	var known []string
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		k := top.Content[i]
+		if slices.Contains(manifestKeys, k.Value) {
+			known = append(known, k.Value)
+			continue
+		}
+		unknown = append(unknown, unknownKey{after: slices.Clone(known), key: k, value: top.Content[i+1]})
+	}
+	return unknown
+}
+
+// keepUnknown puts the top-level keys of m that gomicro does not own into
+// data, a manifest gomicro wrote: each after the last of gomicro's keys that
+// came before it in m, so a team's own keys and comments stay where they
+// were. data comes back unchanged when m has none.
+func (m *Manifest) keepUnknown(data []byte) ([]byte, error) {
+	if len(m.unknown) == 0 {
+		return data, nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %s", ManifestFile, yamlMessage(err))
+	}
+	top := doc.Content[0]
+	present := map[string]bool{}
+	for i := 0; i < len(top.Content); i += 2 {
+		present[top.Content[i].Value] = true
+	}
+	place := func(u unknownKey) string { // the key it follows, "" for the top
+		for i := len(u.after) - 1; i >= 0; i-- {
+			if present[u.after[i]] {
+				return u.after[i]
+			}
+		}
+		return ""
+	}
+	var content []*yaml.Node
+	add := func(after string) {
+		for _, u := range m.unknown {
+			if place(u) == after {
+				content = append(content, u.key, u.value)
+			}
+		}
+	}
+	add("")
+	if len(content) > 0 && len(top.Content) > 0 {
+		// Keys above gomicro's own: gomicro's header comment, which the
+		// old first key carries too, stays on top, once.
+		if header := top.Content[0].HeadComment; header != "" {
+			first := *content[0]
+			if own := strings.TrimPrefix(strings.TrimPrefix(first.HeadComment, header), "\n"); own != "" {
+				header += "\n" + own
+			}
+			first.HeadComment = header
+			content[0] = &first
+		}
+		second := *top.Content[0]
+		second.HeadComment = ""
+		top.Content[0] = &second
+	}
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		content = append(content, top.Content[i], top.Content[i+1])
+		add(top.Content[i].Value)
+	}
+	top.Content = content
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, fmt.Errorf("encode %s: %w", ManifestFile, err)
+	}
+	return buf.Bytes(), nil
 }

@@ -173,6 +173,11 @@ func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File,
 	if !ok {
 		return nil, errors.New("rendered tree has no " + ManifestFile)
 	}
+	data, err := old.keepUnknown(manifest.Data)
+	if err != nil {
+		return nil, err
+	}
+	manifest.Data = data
 	plan := &Plan{Manifest: manifest, oldManifest: old.raw, manifestLF: old.raw}
 	if isCRLF(old.raw) {
 		// A CRLF checkout of .gomicro.yml is not a change either: compare

@@ -37,6 +37,10 @@ type Upgraded struct {
 	Theirs   *Tree  // the new render, for the pristine record
 	Label    string // names theirs in conflict markers: "gomicro service@1.3.0"
 	BaseFrom string // where the base came from, for the report
+	// Dropped lists, sorted, the recorded answers to questions the template
+	// does not ask: the new .gomicro.yml leaves them out (as copier's
+	// answers file does), and the report says so.
+	Dropped []string
 }
 
 // Upgrade plans one project's upgrade to req.Theirs: it checks that the
@@ -66,7 +70,13 @@ func Upgrade(ctx context.Context, req UpgradeRequest) (*Upgraded, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Upgraded{Plan: plan, Theirs: theirs, Label: label, BaseFrom: from}, nil
+	var dropped []string
+	for _, key := range sortedKeys(old.Answers) {
+		if _, asked := tmpl.Question(key); !asked {
+			dropped = append(dropped, key)
+		}
+	}
+	return &Upgraded{Plan: plan, Theirs: theirs, Label: label, BaseFrom: from, Dropped: dropped}, nil
 }
 
 // RecoverBase gathers the files as generated, asking each source in turn

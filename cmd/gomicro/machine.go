@@ -113,7 +113,7 @@ var userDefaults = sync.OnceValues(func() (map[string]string, error) {
 	if path == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := readUserConfig(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -122,6 +122,44 @@ var userDefaults = sync.OnceValues(func() (map[string]string, error) {
 	}
 	return parseUserConfig(path, data)
 })
+
+// maxUserConfig bounds the config file: a page of defaults is a few
+// hundred bytes.
+const maxUserConfig = 1 << 20
+
+// readUserConfig reads the config file at path if it is a regular file of
+// at most maxUserConfig bytes. Anything else (a pipe, which would block
+// gomicro until something writes to it, a device such as /dev/zero, which
+// never ends, a directory) is one error naming the path and the rule.
+func readUserConfig(path string) ([]byte, error) {
+	notRegular := func() error {
+		return fmt.Errorf("%s: not a regular file (a pipe, device or directory): gomicro reads its config only from a regular file", path)
+	}
+	// Stat first: opening a pipe for reading waits for a writer.
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, notRegular()
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		return nil, notRegular() // replaced since the Stat
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxUserConfig+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(data) > maxUserConfig {
+		return nil, fmt.Errorf("%s: larger than 1 MiB, the most gomicro reads as its config file", path)
+	}
+	return data, nil
+}
 
 func parseUserConfig(path string, data []byte) (map[string]string, error) {
 	var cfg userConfig

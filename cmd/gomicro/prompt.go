@@ -152,6 +152,9 @@ type linePrompter struct {
 func (p *linePrompter) Ask(q generator.Question, def string, check func(string) error) (string, error) {
 	var rejected *generator.Problem // the last answer, while it stands rejected
 	validate := func(line string) error {
+		if p.in.err() != nil {
+			return nil // a broken input: no answer to judge (or to echo)
+		}
 		value := normalize(q, strings.TrimSpace(line))
 		if err := check(value); err != nil {
 			rejected = &generator.Problem{Key: q.Name, Value: value, Rule: err.Error()}
@@ -169,6 +172,8 @@ func (p *linePrompter) Ask(q generator.Question, def string, check func(string) 
 	switch {
 	case err != nil:
 		return "", err
+	case errors.Is(p.in.err(), errLineTooLong):
+		return "", fmt.Errorf("%s: %w", q.Name, p.in.err())
 	case p.in.err() != nil:
 		return "", p.in.err()
 	case rejected != nil: // huh's prompt ends this way only when the input does

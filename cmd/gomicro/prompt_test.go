@@ -141,3 +141,43 @@ func TestAccessibleShowsRejection(t *testing.T) {
 		t.Errorf("want %q, then the question again; output:\n%s", rule, out)
 	}
 }
+
+// TestAccessibleLongLine: an answer line is read whole or not at all. huh's
+// Scanner gave up on a line over 64 KiB: the question took its default and
+// the rest of the line became the next question's answer (issue 15.9). Now a
+// line over maxAnswerLine is one error naming the question and the bound.
+func TestAccessibleLongLine(t *testing.T) {
+	long := strings.Repeat("a", 100<<10)
+	for _, tc := range []struct{ name, input string }{
+		{"first question", long + "\nbucket\n"},
+		{"second question", "acme\n" + long + "\n"},
+		{"without a newline", long},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			answers, out, err := resolveAccessible(t, tc.input)
+			q := "github_username"
+			if strings.HasPrefix(tc.input, "acme\n") {
+				q = "s3_bucket"
+			}
+			want := q + ": the answer is longer than 16384 bytes, the most gomicro reads for one answer"
+			if err == nil || err.Error() != want {
+				t.Fatalf("error %.200v (answers %.200v); want %q", err, answers, want)
+			}
+			if strings.Contains(out, "aaaa") {
+				t.Errorf("the output echoes the long line: %.200q", out)
+			}
+		})
+	}
+	// A line of the bound is an answer, and the next line is the next one's.
+	in := strings.NewReader(strings.Repeat("b", maxAnswerLine) + "\nnext\n")
+	p := accessible(in, io.Discard)
+	defer closePrompter(p)
+	accept := func(string) error { return nil }
+	got, err := p.Ask(generator.Question{Name: "a", Prompt: "A"}, "", accept)
+	if err != nil || len(got) != maxAnswerLine {
+		t.Errorf("a line of %d bytes: %d bytes, %.200v", maxAnswerLine, len(got), err)
+	}
+	if got, err := p.Ask(generator.Question{Name: "b", Prompt: "B"}, "", accept); got != "next" || err != nil {
+		t.Errorf("the line after: %.200q, %.200v; want next", got, err)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -162,13 +163,26 @@ func (r *formReader) Read(p []byte) (int, error) {
 // the line it returns; given stdin itself, the first question would swallow
 // the answers piped for the next ones. A Scanner stops reading as soon as it
 // holds a newline, so fed a byte at a time it takes exactly one line.
+//
+// A Scanner also gives up on a line longer than its buffer (64 KiB), and
+// huh then takes the default, leaving the rest of the line to the next
+// question. So a line is cut off here first, at maxAnswerLine, and the input
+// ends with errLineTooLong.
 type lineInput struct {
 	in io.Reader
 	// end is the error that ended the input: io.EOF for its end, which also
 	// ends it for every later question (a terminal would wait for another
 	// Ctrl-D, a pipe would say EOF again).
-	end error
+	end  error
+	line int // bytes read of the current line
 }
+
+// maxAnswerLine is the longest line gomicro reads as one answer, well
+// within huh's Scanner buffer.
+const maxAnswerLine = 16 << 10
+
+// errLineTooLong ends the input at a line longer than maxAnswerLine.
+var errLineTooLong = fmt.Errorf("the answer is longer than %d bytes, the most gomicro reads for one answer", maxAnswerLine)
 
 func newLineInput(in io.Reader) *lineInput {
 	return &lineInput{in: in}
@@ -182,6 +196,12 @@ func (l *lineInput) Read(p []byte) (int, error) {
 		n, err := l.in.Read(p[:1])
 		l.end = err
 		if n == 1 {
+			if l.line++; p[0] == '\n' {
+				l.line = 0
+			} else if l.line > maxAnswerLine {
+				l.end = errLineTooLong
+				break
+			}
 			return 1, nil
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -592,6 +593,17 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 		return refuse(renderError(err))
 	}
 	say("base: %s", u.BaseFrom)
+	if n := len(u.Dropped); n > 0 {
+		// As copier does: an answer to no question is not recorded.
+		keys := make([]string, n)
+		for i, k := range u.Dropped {
+			if keys[i] = strconv.Quote(k); keys[i] == `"`+k+`"` {
+				keys[i] = k
+			}
+		}
+		say("%s drops the %s to %s: %s %s does not ask %s", generator.ManifestFile, plural(n, "answer", "answers"),
+			strings.Join(keys, ", "), tmpl.Name, tmpl.Version, plural(n, "it", "them"))
+	}
 	plan, theirs, label := u.Plan, u.Theirs, u.Label
 	changed := changedAnswers(old, plan, tmpl)
 	// What the upgrade does, for the summary: "service 1.0.0 -> 1.3.0", or,
