@@ -570,7 +570,7 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 	if err != nil {
 		return refuse(err)
 	}
-	repo, err := gitWorkTree(dir, !opts.force && !opts.dryRun && !opts.check)
+	repo, err := gitWorkTree(dir, !opts.dryRun && !opts.check, opts.force)
 	if err != nil {
 		return refuse(err)
 	}
@@ -722,25 +722,36 @@ func changedAnswers(old *generator.Manifest, plan *generator.Plan, tmpl *generat
 }
 
 // gitWorkTree finds the git repository holding the project, if any. Only a
-// run that writes needs git's word on uncommitted changes (mustBeClean);
-// then a repository git cannot read is refused: the check fails closed.
-// Without that need, such a repository is simply not used (--check and
-// --dry-run take the base from gomicro's history alone).
-func gitWorkTree(dir string, mustBeClean bool) (*gitrepo.Repo, error) {
+// run that writes needs git's word on the work tree: then a repository git
+// cannot read is refused (the check fails closed), so is one where a
+// rebase, merge, cherry-pick, revert, bisect or `git am` has stopped
+// half-way (the upgrade would fold into it), and, unless force, one with
+// uncommitted changes. Without writes, or with force, a repository git
+// cannot read is simply not used (--check and --dry-run take the base from
+// gomicro's history alone).
+func gitWorkTree(dir string, writes, force bool) (*gitrepo.Repo, error) {
 	repo, err := gitrepo.Find(dir)
-	if !mustBeClean {
+	if !writes || (force && err != nil) {
 		if err != nil {
 			return nil, nil
 		}
 		return repo, nil
 	}
-	dirty := ""
+	var op *gitrepo.Operation
 	if err == nil && repo != nil {
+		if op, err = repo.InProgress(); err != nil && force {
+			return repo, nil // as with Find's error: the person said go ahead
+		}
+	}
+	dirty := ""
+	if err == nil && repo != nil && op == nil && !force {
 		dirty, err = repo.Uncommitted()
 	}
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("git cannot say whether the project has uncommitted changes: %s (fix that, or pass --force)", gitMessage(err))
+	case op != nil:
+		return nil, fmt.Errorf("%s is in progress (git's %s is there); finish it first: %s", op.Name, op.Marker, op.Next)
 	case dirty != "":
 		return nil, fmt.Errorf("uncommitted changes (%s); commit or stash them first, or pass --force", dirty)
 	}
