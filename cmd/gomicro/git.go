@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"strconv"
+	"strings"
+	"unicode"
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/gitrepo"
@@ -17,12 +20,20 @@ func commitProject(stdio IO, dir, message string) {
 		fmt.Fprintln(stdio.Err, "gomicro: note: git not found; the project is not a git repository (install git, or pass --no-git to skip this note)")
 		return
 	}
-	fallback, err := gitrepo.Init(dir, message)
+	done, err := gitrepo.Init(dir, message)
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "gomicro: note: %v; the project has no first commit\n", err)
 		return
 	}
-	if fallback {
+	if n := len(done.Ignored); n > 0 {
+		quoted := make([]string, n)
+		for i, p := range done.Ignored {
+			quoted[i] = quotePath(p)
+		}
+		fmt.Fprintf(stdio.Err, "gomicro: note: your git ignore rules match %d generated %s, committed all the same: %s (git check-ignore -v PATH names the rule)\n",
+			n, plural(n, "file", "files"), strings.Join(quoted, ", "))
+	}
+	if done.FallbackIdentity {
 		fmt.Fprintln(stdio.Err, "gomicro: note: git has no user.name/user.email here; the first commit is by gomicro <gomicro@localhost> (git commit --amend --reset-author to change it)")
 	}
 }
@@ -60,4 +71,15 @@ func gitMessage(err error) string {
 		return ge.Msg
 	}
 	return err.Error()
+}
+
+// quotePath writes a path a template named as it is, or Go-quoted when it
+// holds anything a terminal would not print as itself.
+func quotePath(p string) string {
+	for _, r := range p {
+		if !unicode.IsPrint(r) || r == '"' || r == '\\' {
+			return strconv.Quote(p)
+		}
+	}
+	return p
 }
