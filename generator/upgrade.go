@@ -29,6 +29,11 @@ type UpgradeRequest struct {
 	Set      map[string]string
 	Prompter Prompter // for questions new since the project was made; nil: defaults
 	Bases    []BaseSource
+	// Ignored, when not nil, says which of the given project-relative
+	// paths the project's version control ignores (git check-ignore): a
+	// file of the team's there may be a secret, so a conflict on it never
+	// becomes index stages; see KeepIgnored.
+	Ignored func(paths []string) ([]string, error)
 }
 
 // Upgraded is a planned upgrade: apply Plan, or show it.
@@ -62,7 +67,7 @@ func Upgrade(ctx context.Context, req UpgradeRequest) (*Upgraded, error) {
 	}
 	base, from := RecoverBase(old, req.Bases)
 	label := "gomicro " + tmpl.Name + "@" + tmpl.Version
-	plan, err := PlanUpgrade(req.Project, req.Dir, old, base, theirs, label)
+	plan, err := planUpgrade(req.Project, req.Dir, old, base, theirs, label, req.Ignored)
 	if err != nil {
 		return nil, err
 	}

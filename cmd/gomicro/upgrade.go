@@ -578,10 +578,14 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 	if err != nil {
 		return refuse(err)
 	}
-	u, err := generator.Upgrade(ctx, generator.UpgradeRequest{
+	req := generator.UpgradeRequest{
 		Project: root, Dir: ".", Old: old, Theirs: tmpl, Set: f.set, Prompter: f.prompter,
 		Bases: baseSources(ctx, repo, old, tmpl),
-	})
+	}
+	if repo != nil {
+		req.Ignored = repo.Ignored
+	}
+	u, err := generator.Upgrade(ctx, req)
 	// The terminal goes back to normal while the upgrade works (Ctrl-C is
 	// a signal again); the next project's question puts it in raw mode.
 	closePrompter(f.prompter)
@@ -661,6 +665,9 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 		next := "resolve, then commit"
 		if repo != nil {
 			next = "resolve, git add, then commit"
+			if onlyIgnored(plan) {
+				next = "merge by hand, then remove the new version; git ignores the file"
+			}
 		}
 		with := " with "
 		if strings.Contains(did, " with ") {
@@ -669,6 +676,22 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 		return conflicts, fmt.Sprintf("%s: %s%s%d %s: %s (%s)", dir, did, with, len(c), plural(len(c), "conflict", "conflicts"), strings.Join(c, ", "), next)
 	}
 	return upgraded, fmt.Sprintf("%s: %s", dir, did)
+}
+
+// onlyIgnored reports whether every conflict of plan is on a file git
+// ignores: nothing to git add.
+func onlyIgnored(plan *generator.Plan) bool {
+	for _, c := range plan.Changes {
+		switch c.Action {
+		case generator.Conflict, generator.Blocked:
+			return false
+		case generator.Sidecar:
+			if c.Note != generator.IgnoredNote {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // template is the template a project moves to (see upgradeTemplate),

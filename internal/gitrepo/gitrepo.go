@@ -172,6 +172,19 @@ func (r *Repo) Unmerged() ([]string, error) {
 	return paths, nil
 }
 
+// Ignored returns, sorted, the project-relative paths among paths that are
+// untracked and that the project's ignore rules match (.gitignore files,
+// .git/info/exclude, core.excludesFile), as `git check-ignore` says: files
+// git is told to keep out of its object store, such as a team's secrets.
+func (r *Repo) Ignored(paths []string) ([]string, error) {
+	for _, p := range paths {
+		if err := checkPath(p); err != nil {
+			return nil, err
+		}
+	}
+	return ignored(r.dir, paths)
+}
+
 // Error is a git command that failed.
 type Error struct {
 	Cmd string // the git subcommand, such as "status"

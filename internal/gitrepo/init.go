@@ -51,7 +51,7 @@ func Init(dir, message string) (Initialized, error) {
 	if err != nil {
 		return done, err
 	}
-	if done.Ignored, err = ignored(dir, paths); err != nil {
+	if done.Ignored, err = ignored(dir, paths, "--no-index"); err != nil {
 		return done, err
 	}
 	list := []byte(strings.Join(paths, "\x00"))
@@ -100,12 +100,13 @@ func projectFiles(dir string) ([]string, error) {
 	return paths, err
 }
 
-// ignored returns the paths that the repository's ignore rules match,
-// whether or not they are tracked: `git check-ignore --no-index`, which
-// exits 1 when none is. It takes no --literal-pathspecs, but it matches
-// each path as a name, never as a pattern; "./" keeps a leading ":" from
-// reading as pathspec magic.
-func ignored(dir string, paths []string) ([]string, error) {
+// ignored returns the paths (relative to dir) that the repository's
+// ignore rules match: `git check-ignore`, which exits 1 when none is. With
+// --no-index it asks of tracked files too; without, a tracked file is never
+// ignored. It takes no --literal-pathspecs, but it matches each path as a
+// name, never as a pattern; "./" keeps a leading ":" from reading as
+// pathspec magic.
+func ignored(dir string, paths []string, flags ...string) ([]string, error) {
 	if len(paths) == 0 {
 		return nil, nil
 	}
@@ -113,7 +114,7 @@ func ignored(dir string, paths []string) ([]string, error) {
 	for _, p := range paths {
 		list.WriteString("./" + p + "\x00")
 	}
-	out, err := git(dir, []byte(list.String()), nil, "check-ignore", "--no-index", "-z", "--stdin")
+	out, err := git(dir, []byte(list.String()), nil, slices.Concat([]string{"check-ignore"}, flags, []string{"-z", "--stdin"})...)
 	var exit *exec.ExitError
 	if err != nil && errors.As(err, &exit) && exit.ExitCode() == 1 {
 		return nil, nil

@@ -3,6 +3,7 @@ package gitrepo
 import (
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -97,5 +98,32 @@ func TestInProgressLinkedWorktree(t *testing.T) {
 	}
 	if op, err := find(t, top).InProgress(); err != nil || op != nil {
 		t.Errorf("main worktree: InProgress() = %+v, %v; want nil", op, err)
+	}
+}
+
+// TestIgnored asks git, with each of its three kinds of ignore rule, which
+// of a project's files it ignores; a tracked file is never ignored.
+func TestIgnored(t *testing.T) {
+	setup(t)
+	top := newRepo(t, map[string]string{
+		"svc/.gitignore": ".env\n", "svc/tracked.conf": "tracked\n", "svc/app.txt": "app\n",
+	})
+	excludes := filepath.Join(t.TempDir(), "ignore")
+	writeFiles(t, filepath.Dir(excludes), map[string]string{"ignore": "*.conf\n"})
+	t.Setenv("GIT_CONFIG_PARAMETERS", "'core.excludesFile'='"+excludes+"'")
+	writeFiles(t, top, map[string]string{
+		".git/info/exclude": "local/\n",
+		"svc/.env":          "S3_SECRET=x\n", "svc/a.conf": "x\n", "svc/local/k": "x\n", "svc/new.txt": "x\n",
+	})
+	r := find(t, filepath.Join(top, "svc"))
+	got, err := r.Ignored([]string{".env", "a.conf", "tracked.conf", "local/k", "new.txt", "app.txt", ":x"})
+	if want := []string{".env", "a.conf", "local/k"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("Ignored = %q, %v; want %q", got, err, want)
+	}
+	if got, err := r.Ignored(nil); err != nil || got != nil {
+		t.Errorf("Ignored(nil) = %q, %v", got, err)
+	}
+	if _, err := r.Ignored([]string{"../x"}); err == nil {
+		t.Error("Ignored(../x): no error")
 	}
 }
