@@ -595,6 +595,9 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 	if err != nil {
 		return refuse(renderError(err))
 	}
+	if err := outsideSparse(repo, u.Plan); err != nil {
+		return refuse(err)
+	}
 	say("base: %s", u.BaseFrom)
 	plan, theirs, label := u.Plan, u.Theirs, u.Label
 	changed := changedAnswers(old, plan, tmpl)
@@ -676,6 +679,30 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 		return conflicts, fmt.Sprintf("%s: %s%s%d %s: %s (%s)", dir, did, with, len(c), plural(len(c), "conflict", "conflicts"), strings.Join(c, ", "), next)
 	}
 	return upgraded, fmt.Sprintf("%s: %s", dir, did)
+}
+
+// outsideSparse refuses a plan that touches paths git marks skip-worktree
+// (outside a sparse checkout): they are missing from the work tree, and
+// the upgrade would take them for files the team deleted, record the new
+// version, and lose the template's change for good.
+func outsideSparse(repo *gitrepo.Repo, plan *generator.Plan) error {
+	if repo == nil {
+		return nil
+	}
+	skipped, err := repo.SkipWorktree()
+	if err != nil {
+		return fmt.Errorf("git cannot say which files are outside the sparse checkout: %s", gitMessage(err))
+	}
+	var hit []string
+	for _, c := range plan.Changes {
+		if _, found := slices.BinarySearch(skipped, c.Path); found {
+			hit = append(hit, quotePath(c.Path))
+		}
+	}
+	if len(hit) == 0 {
+		return nil
+	}
+	return fmt.Errorf("git keeps %s out of the work tree (skip-worktree, a sparse checkout), so upgrade cannot tell what you changed: widen the sparse checkout to the project (git sparse-checkout add DIR) or disable it, then upgrade again", strings.Join(hit, ", "))
 }
 
 // onlyIgnored reports whether every conflict of plan is on a file git

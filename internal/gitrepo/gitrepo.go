@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -183,6 +184,27 @@ func (r *Repo) Ignored(paths []string) ([]string, error) {
 		}
 	}
 	return ignored(r.dir, paths)
+}
+
+// SkipWorktree lists, sorted, the project-relative paths git marks
+// skip-worktree (outside a sparse checkout, or set by hand): git keeps
+// them in the index and leaves the work tree without them, so a missing
+// file there is not one the team deleted.
+func (r *Repo) SkipWorktree() ([]string, error) {
+	// -t tags each path; "S" is skip-worktree. Run in the project
+	// directory, ls-files lists the files below it, relative to it.
+	out, err := git(r.dir, nil, nil, "ls-files", "-t", "-z")
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, rec := range strings.Split(string(out), "\x00") {
+		if p, ok := strings.CutPrefix(rec, "S "); ok {
+			paths = append(paths, p)
+		}
+	}
+	slices.Sort(paths)
+	return slices.Compact(paths), nil
 }
 
 // Error is a git command that failed.

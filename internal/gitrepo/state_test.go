@@ -127,3 +127,21 @@ func TestIgnored(t *testing.T) {
 		t.Error("Ignored(../x): no error")
 	}
 }
+
+// TestSkipWorktree lists what a sparse checkout leaves out, below the
+// project only, relative to it.
+func TestSkipWorktree(t *testing.T) {
+	setup(t)
+	top := newRepo(t, map[string]string{
+		"svc/app.txt": "a\n", "svc/scripts/build.sh": "b\n", "svc/docs/x.md": "x\n", "other/scripts/y": "y\n",
+	})
+	run(t, top, "sparse-checkout", "set", "--cone", "svc/docs")
+	got, err := find(t, filepath.Join(top, "svc")).SkipWorktree()
+	if want := []string{"scripts/build.sh"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("SkipWorktree() = %q, %v; want %q", got, err, want)
+	}
+	run(t, top, "sparse-checkout", "disable")
+	if got, err := find(t, filepath.Join(top, "svc")).SkipWorktree(); err != nil || len(got) != 0 {
+		t.Errorf("after disable: SkipWorktree() = %q, %v; want none", got, err)
+	}
+}
