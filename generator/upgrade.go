@@ -42,6 +42,9 @@ type Upgraded struct {
 	Theirs   *Tree  // the new render, for the pristine record
 	Label    string // names theirs in conflict markers: "gomicro service@1.3.0"
 	BaseFrom string // where the base came from, for the report
+	// BaseMissing counts the files the project recorded whose base no
+	// source had: an edit of the team's there cannot be merged.
+	BaseMissing int
 }
 
 // Upgrade plans one project's upgrade to req.Theirs: it checks that the
@@ -71,7 +74,7 @@ func Upgrade(ctx context.Context, req UpgradeRequest) (*Upgraded, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Upgraded{Plan: plan, Theirs: theirs, Label: label, BaseFrom: from}, nil
+	return &Upgraded{Plan: plan, Theirs: theirs, Label: label, BaseFrom: from, BaseMissing: len(old.Files) - len(base)}, nil
 }
 
 // RecoverBase gathers the files as generated, asking each source in turn

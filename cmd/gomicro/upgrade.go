@@ -599,6 +599,11 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 		return refuse(err)
 	}
 	say("base: %s", u.BaseFrom)
+	if u.BaseMissing > 0 && repo != nil {
+		if has, err := repo.HasGomicroRefs(); err == nil && !has {
+			fmt.Fprintf(stdio.Err, "gomicro: %s: note: this clone has no refs/gomicro/*, where upgrades keep the last render as the next base (git clone does not fetch them): git fetch origin 'refs/gomicro/*:refs/gomicro/*', then upgrade again\n", dir)
+		}
+	}
 	plan, theirs, label := u.Plan, u.Theirs, u.Label
 	changed := changedAnswers(old, plan, tmpl)
 	// What the upgrade does, for the summary: "service 1.0.0 -> 1.3.0", or,
