@@ -168,6 +168,19 @@ func (p *Plan) Behind() bool {
 // only the digest tells whether the team changed it. label names theirs in
 // conflict markers, e.g. "gomicro 1.1.0". PlanUpgrade only reads.
 func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File, theirs *Tree, label string) (*Plan, error) {
+	return planUpgrade(ours, dir, old, base, theirs, label, nil)
+}
+
+// IgnoredNote explains the sidecar of a conflict on a file the project's
+// version control ignores.
+const IgnoredNote = "git ignores it (a secret?): yours is left alone and kept out of git; merge what you need from the new version beside it by hand"
+
+// planUpgrade is PlanUpgrade. ignored, when not nil, names the paths the
+// project's version control ignores: a conflict on a file of the team's
+// there would put its content (perhaps a secret) into git's object store
+// and index as a stage, so it becomes a sidecar instead, with no stages,
+// and the team's file is not touched.
+func planUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File, theirs *Tree, label string, ignored func([]string) ([]string, error)) (*Plan, error) {
 	dir = cleanDir(dir)
 	manifest, ok := theirs.File(ManifestFile)
 	if !ok {
@@ -246,6 +259,11 @@ func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File,
 		decide(&c, b, t, inTheirs, label)
 		plan.Changes = append(plan.Changes, c)
 	}
+	if ignored != nil {
+		if err := keepIgnored(plan, theirs, ignored); err != nil {
+			return nil, err
+		}
+	}
 	byPath := make(map[string]*FileChange, len(plan.Changes))
 	for i := range plan.Changes {
 		byPath[plan.Changes[i].Path] = &plan.Changes[i]
@@ -308,6 +326,39 @@ func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File,
 	}
 	slices.Sort(plan.Unresolved)
 	return plan, nil
+}
+
+// keepIgnored turns each conflict on an ignored file of the team's into a
+// sidecar without index stages (see planUpgrade). One question to git for
+// the whole plan; when it cannot answer, the upgrade fails rather than
+// risk staging a secret.
+func keepIgnored(plan *Plan, theirs *Tree, ignored func([]string) ([]string, error)) error {
+	var paths []string
+	for _, c := range plan.Changes {
+		if c.OldMode != 0 && (c.Action == Conflict || c.Action == Sidecar) {
+			paths = append(paths, c.Path)
+		}
+	}
+	if len(paths) == 0 {
+		return nil
+	}
+	matched, err := ignored(paths)
+	if err != nil {
+		return fmt.Errorf("cannot tell which files git ignores, so conflicts could stage one of them: %w", err)
+	}
+	for i := range plan.Changes {
+		c := &plan.Changes[i]
+		if !slices.Contains(matched, c.Path) || !slices.Contains(paths, c.Path) {
+			continue
+		}
+		t, _ := theirs.File(c.Path)
+		c.Action, c.New, c.Mode, c.Note = Sidecar, t.Data, t.Mode, IgnoredNote
+		if c.New == nil {
+			c.New = []byte{}
+		}
+		c.Base, c.Ours, c.Theirs = nil, nil, nil
+	}
+	return nil
 }
 
 func block(c *FileChange, why string) {

@@ -29,6 +29,11 @@ type UpgradeRequest struct {
 	Set      map[string]string
 	Prompter Prompter // for questions new since the project was made; nil: defaults
 	Bases    []BaseSource
+	// Ignored, when not nil, says which of the given project-relative
+	// paths the project's version control ignores (git check-ignore): a
+	// file of the team's there may be a secret, so a conflict on it never
+	// becomes index stages; see KeepIgnored.
+	Ignored func(paths []string) ([]string, error)
 }
 
 // Upgraded is a planned upgrade: apply Plan, or show it.
@@ -41,6 +46,9 @@ type Upgraded struct {
 	// does not ask: the new .gomicro.yml leaves them out (as copier's
 	// answers file does), and the report says so.
 	Dropped []string
+	// BaseMissing counts the files the project recorded whose base no
+	// source had: an edit of the team's there cannot be merged.
+	BaseMissing int
 }
 
 // Upgrade plans one project's upgrade to req.Theirs: it checks that the
@@ -66,7 +74,7 @@ func Upgrade(ctx context.Context, req UpgradeRequest) (*Upgraded, error) {
 	}
 	base, from := RecoverBase(old, req.Bases)
 	label := "gomicro " + tmpl.Name + "@" + tmpl.Version
-	plan, err := PlanUpgrade(req.Project, req.Dir, old, base, theirs, label)
+	plan, err := planUpgrade(req.Project, req.Dir, old, base, theirs, label, req.Ignored)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +84,8 @@ func Upgrade(ctx context.Context, req UpgradeRequest) (*Upgraded, error) {
 			dropped = append(dropped, key)
 		}
 	}
-	return &Upgraded{Plan: plan, Theirs: theirs, Label: label, BaseFrom: from, Dropped: dropped}, nil
+	return &Upgraded{Plan: plan, Theirs: theirs, Label: label, BaseFrom: from, Dropped: dropped,
+		BaseMissing: len(old.Files) - len(base)}, nil
 }
 
 // RecoverBase gathers the files as generated, asking each source in turn

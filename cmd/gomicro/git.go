@@ -3,7 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode"
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/gitrepo"
@@ -11,20 +16,40 @@ import (
 
 // commitProject makes dir a git repository whose first commit holds every
 // generated file, so upgrade can always find the pristine files in history.
-// A failure is reported as a note: the project is written either way.
-func commitProject(stdio IO, dir, message string) {
+// Inside an existing git work tree (a monorepo) it makes none, as cargo new
+// does, and says so in one line: a repository nested there would be a
+// gitlink to the outer one, not the service's files; force (--git) makes
+// one all the same. A failure is reported as a note: the project is
+// written either way. It reports whether it made a repository.
+func commitProject(stdio IO, dir, message string, force bool) bool {
 	if _, err := exec.LookPath("git"); err != nil {
 		fmt.Fprintln(stdio.Err, "gomicro: note: git not found; the project is not a git repository (install git, or pass --no-git to skip this note)")
-		return
+		return false
 	}
-	fallback, err := gitrepo.Init(dir, message)
+	if !force {
+		if outer, err := gitrepo.Find(dir); err == nil && outer != nil {
+			fmt.Fprintf(stdio.Err, "gomicro: note: %s is inside the git work tree %s, so no repository was made for it (add and commit it there, or pass --git for one of its own)\n", displayPath(dir), quotePath(outer.Top))
+			return false
+		}
+	}
+	done, err := gitrepo.Init(dir, message)
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "gomicro: note: %v; the project has no first commit\n", err)
-		return
+		_, err := os.Stat(filepath.Join(dir, ".git"))
+		return err == nil
 	}
-	if fallback {
+	if n := len(done.Ignored); n > 0 {
+		quoted := make([]string, n)
+		for i, p := range done.Ignored {
+			quoted[i] = quotePath(p)
+		}
+		fmt.Fprintf(stdio.Err, "gomicro: note: your git ignore rules match %d generated %s, committed all the same: %s (git check-ignore -v PATH names the rule)\n",
+			n, plural(n, "file", "files"), strings.Join(quoted, ", "))
+	}
+	if done.FallbackIdentity {
 		fmt.Fprintln(stdio.Err, "gomicro: note: git has no user.name/user.email here; the first commit is by gomicro <gomicro@localhost> (git commit --amend --reset-author to change it)")
 	}
+	return true
 }
 
 // gitFiles is a tree as gitrepo takes it.
@@ -60,4 +85,15 @@ func gitMessage(err error) string {
 		return ge.Msg
 	}
 	return err.Error()
+}
+
+// quotePath writes a path a template named as it is, or Go-quoted when it
+// holds anything a terminal would not print as itself.
+func quotePath(p string) string {
+	for _, r := range p {
+		if !unicode.IsPrint(r) || r == '"' || r == '\\' {
+			return strconv.Quote(p)
+		}
+	}
+	return p
 }

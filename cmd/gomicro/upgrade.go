@@ -571,7 +571,7 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 	if err != nil {
 		return refuse(err)
 	}
-	repo, err := gitWorkTree(dir, !opts.force && !opts.dryRun && !opts.check)
+	repo, err := gitWorkTree(dir, !opts.dryRun && !opts.check, opts.force)
 	if err != nil {
 		return refuse(err)
 	}
@@ -579,10 +579,14 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 	if err != nil {
 		return refuse(err)
 	}
-	u, err := generator.Upgrade(ctx, generator.UpgradeRequest{
+	req := generator.UpgradeRequest{
 		Project: root, Dir: ".", Old: old, Theirs: tmpl, Set: f.set, Prompter: f.prompter,
 		Bases: baseSources(ctx, repo, old, tmpl),
-	})
+	}
+	if repo != nil {
+		req.Ignored = repo.Ignored
+	}
+	u, err := generator.Upgrade(ctx, req)
 	// The terminal goes back to normal while the upgrade works (Ctrl-C is
 	// a signal again); the next project's question puts it in raw mode.
 	closePrompter(f.prompter)
@@ -591,6 +595,9 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 	}
 	if err != nil {
 		return refuse(renderError(err))
+	}
+	if err := outsideSparse(repo, u.Plan); err != nil {
+		return refuse(err)
 	}
 	say("base: %s", u.BaseFrom)
 	if n := len(u.Dropped); n > 0 {
@@ -603,6 +610,11 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 		}
 		say("%s drops the %s to %s: %s %s does not ask %s", generator.ManifestFile, plural(n, "answer", "answers"),
 			strings.Join(keys, ", "), tmpl.Name, tmpl.Version, plural(n, "it", "them"))
+	}
+	if u.BaseMissing > 0 && repo != nil {
+		if has, err := repo.HasGomicroRefs(); err == nil && !has {
+			fmt.Fprintf(stdio.Err, "gomicro: %s: note: this clone has no refs/gomicro/*, where upgrades keep the last render as the next base (git clone does not fetch them): git fetch origin 'refs/gomicro/*:refs/gomicro/*', then upgrade again\n", dir)
+		}
 	}
 	plan, theirs, label := u.Plan, u.Theirs, u.Label
 	changed := changedAnswers(old, plan, tmpl)
@@ -673,6 +685,9 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 		next := "resolve, then commit"
 		if repo != nil {
 			next = "resolve, git add, then commit"
+			if onlyIgnored(plan) {
+				next = "merge by hand, then remove the new version; git ignores the file"
+			}
 		}
 		with := " with "
 		if strings.Contains(did, " with ") {
@@ -681,6 +696,46 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 		return conflicts, fmt.Sprintf("%s: %s%s%d %s: %s (%s)", dir, did, with, len(c), plural(len(c), "conflict", "conflicts"), strings.Join(c, ", "), next)
 	}
 	return upgraded, fmt.Sprintf("%s: %s", dir, did)
+}
+
+// outsideSparse refuses a plan that touches paths git marks skip-worktree
+// (outside a sparse checkout): they are missing from the work tree, and
+// the upgrade would take them for files the team deleted, record the new
+// version, and lose the template's change for good.
+func outsideSparse(repo *gitrepo.Repo, plan *generator.Plan) error {
+	if repo == nil {
+		return nil
+	}
+	skipped, err := repo.SkipWorktree()
+	if err != nil {
+		return fmt.Errorf("git cannot say which files are outside the sparse checkout: %s", gitMessage(err))
+	}
+	var hit []string
+	for _, c := range plan.Changes {
+		if _, found := slices.BinarySearch(skipped, c.Path); found {
+			hit = append(hit, quotePath(c.Path))
+		}
+	}
+	if len(hit) == 0 {
+		return nil
+	}
+	return fmt.Errorf("git keeps %s out of the work tree (skip-worktree, a sparse checkout), so upgrade cannot tell what you changed: widen the sparse checkout to the project (git sparse-checkout add DIR) or disable it, then upgrade again", strings.Join(hit, ", "))
+}
+
+// onlyIgnored reports whether every conflict of plan is on a file git
+// ignores: nothing to git add.
+func onlyIgnored(plan *generator.Plan) bool {
+	for _, c := range plan.Changes {
+		switch c.Action {
+		case generator.Conflict, generator.Blocked:
+			return false
+		case generator.Sidecar:
+			if c.Note != generator.IgnoredNote {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // template is the template a project moves to (see upgradeTemplate),
@@ -734,25 +789,36 @@ func changedAnswers(old *generator.Manifest, plan *generator.Plan, tmpl *generat
 }
 
 // gitWorkTree finds the git repository holding the project, if any. Only a
-// run that writes needs git's word on uncommitted changes (mustBeClean);
-// then a repository git cannot read is refused: the check fails closed.
-// Without that need, such a repository is simply not used (--check and
-// --dry-run take the base from gomicro's history alone).
-func gitWorkTree(dir string, mustBeClean bool) (*gitrepo.Repo, error) {
+// run that writes needs git's word on the work tree: then a repository git
+// cannot read is refused (the check fails closed), so is one where a
+// rebase, merge, cherry-pick, revert, bisect or `git am` has stopped
+// half-way (the upgrade would fold into it), and, unless force, one with
+// uncommitted changes. Without writes, or with force, a repository git
+// cannot read is simply not used (--check and --dry-run take the base from
+// gomicro's history alone).
+func gitWorkTree(dir string, writes, force bool) (*gitrepo.Repo, error) {
 	repo, err := gitrepo.Find(dir)
-	if !mustBeClean {
+	if !writes || (force && err != nil) {
 		if err != nil {
 			return nil, nil
 		}
 		return repo, nil
 	}
-	dirty := ""
+	var op *gitrepo.Operation
 	if err == nil && repo != nil {
+		if op, err = repo.InProgress(); err != nil && force {
+			return repo, nil // as with Find's error: the person said go ahead
+		}
+	}
+	dirty := ""
+	if err == nil && repo != nil && op == nil && !force {
 		dirty, err = repo.Uncommitted()
 	}
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("git cannot say whether the project has uncommitted changes: %s (fix that, or pass --force)", gitMessage(err))
+	case op != nil:
+		return nil, fmt.Errorf("%s is in progress (git's %s is there); finish it first: %s", op.Name, op.Marker, op.Next)
 	case dirty != "":
 		return nil, fmt.Errorf("uncommitted changes (%s); commit or stash them first, or pass --force", dirty)
 	}

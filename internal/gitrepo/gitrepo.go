@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -170,6 +171,40 @@ func (r *Repo) Unmerged() ([]string, error) {
 		}
 	}
 	return paths, nil
+}
+
+// Ignored returns, sorted, the project-relative paths among paths that are
+// untracked and that the project's ignore rules match (.gitignore files,
+// .git/info/exclude, core.excludesFile), as `git check-ignore` says: files
+// git is told to keep out of its object store, such as a team's secrets.
+func (r *Repo) Ignored(paths []string) ([]string, error) {
+	for _, p := range paths {
+		if err := checkPath(p); err != nil {
+			return nil, err
+		}
+	}
+	return ignored(r.dir, paths)
+}
+
+// SkipWorktree lists, sorted, the project-relative paths git marks
+// skip-worktree (outside a sparse checkout, or set by hand): git keeps
+// them in the index and leaves the work tree without them, so a missing
+// file there is not one the team deleted.
+func (r *Repo) SkipWorktree() ([]string, error) {
+	// -t tags each path; "S" is skip-worktree. Run in the project
+	// directory, ls-files lists the files below it, relative to it.
+	out, err := git(r.dir, nil, nil, "ls-files", "-t", "-z")
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, rec := range strings.Split(string(out), "\x00") {
+		if p, ok := strings.CutPrefix(rec, "S "); ok {
+			paths = append(paths, p)
+		}
+	}
+	slices.Sort(paths)
+	return slices.Compact(paths), nil
 }
 
 // Error is a git command that failed.

@@ -107,6 +107,14 @@ func (r *Repo) RecordPristine(files []File, message string) error {
 	return err
 }
 
+// HasGomicroRefs reports whether the repository holds any ref under
+// refs/gomicro/, where upgrades keep their renders. A plain `git clone`
+// fetches none of them.
+func (r *Repo) HasGomicroRefs() (bool, error) {
+	refs, err := r.gomicroRefs()
+	return len(refs) > 0, err
+}
+
 // gomicroRefs maps each ref under refs/gomicro/ to its object id.
 func (r *Repo) gomicroRefs() (map[string]string, error) {
 	out, err := git(r.Top, nil, nil, "for-each-ref", "--format=%(objectname) %(refname)", "refs/gomicro/")
