@@ -232,6 +232,10 @@ func (ld *loading) parseText(name, text string, readsMachine bool, set func(*tem
 				return nil, fmt.Errorf("%s reads this machine: only a question's default may call it", f)
 			}
 		}
+	} else if calls["gitConfig"] || calls[anyFunc] {
+		if err := checkGitKeys(trees); err != nil {
+			return nil, err
+		}
 	}
 	maps.Copy(ld.calls, calls)
 	ld.texts = append(ld.texts, parsedText{name, trees, set})
