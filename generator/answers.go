@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/template"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gomicro/gomicro/internal/rules"
 )
@@ -231,6 +232,12 @@ func isLimit(err error) bool {
 
 // parse converts a raw answer to its typed value, or returns the rule it breaks.
 func (q Question) parse(raw string) (any, string) {
+	if !utf8.ValidString(raw) {
+		// Checked first: .gomicro.yml records answers as YAML text, which
+		// cannot hold other bytes, and nothing may be written before the
+		// answer is refused.
+		return nil, "answers must be UTF-8 text"
+	}
 	switch q.Type {
 	case TypeBool:
 		b, err := strconv.ParseBool(raw)

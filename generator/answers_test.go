@@ -299,3 +299,18 @@ func TestResolveDefaultDoesNotRender(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestResolveNotUTF8(t *testing.T) {
+	// .gomicro.yml records answers as YAML text: an answer that is not
+	// UTF-8 is a problem of its question, found before anything is written.
+	tmpl := mustLoad(t, tree(questions, nil))
+	_, err := tmpl.Resolve(map[string]string{"kind": "web\xff", "image": "a\xffb", "docker": "true"}, nil)
+	var ps generator.Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("err = %v, want generator.Problems", err)
+	}
+	want := "kind \"web\\xff\": answers must be UTF-8 text\nimage \"a\\xffb\": answers must be UTF-8 text"
+	if err.Error() != want {
+		t.Errorf("err = %q\nwant  %q", err, want)
+	}
+}

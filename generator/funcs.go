@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -39,6 +40,10 @@ var funcs = sync.OnceValue(func() template.FuncMap {
 	// targets turns a platforms answer into the Go ports it selects, so a
 	// template can write an explicit build list: {{ range targets .platforms }}.
 	m["targets"] = rules.ParsePlatforms
+	// text/template's own, in the table so that they are guarded like the
+	// rest (newNamespace): a table's function takes a builtin's place.
+	m["print"], m["printf"], m["println"] = fmt.Sprint, fmt.Sprintf, fmt.Sprintln
+	m["html"], m["js"], m["urlquery"] = template.HTMLEscaper, template.JSEscaper, template.URLQueryEscaper
 	wrapWith = m["wrapWith"].(func(int, string, string) string)
 	// Each loaded tree replaces these with versions bound to its own Limits
 	// (newNamespace); the defaults here mean no unguarded version is ever
@@ -114,6 +119,9 @@ func newNamespace(maxOutput func() int64, machine func() Machine, calls map[stri
 		if _, ok := table[name]; ok {
 			table[name] = f
 		}
+	}
+	for name, f := range table {
+		table[name] = guard(name, f, maxOutput)
 	}
 	return namespace{template.New("").Option("missingkey=error").Funcs(table)}
 }

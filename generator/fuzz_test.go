@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/gomicro/gomicro/generator"
 )
@@ -27,8 +28,15 @@ func FuzzRenderPath(f *testing.F) {
 	root := filepath.Join(f.TempDir(), "project")
 	f.Fuzz(func(t *testing.T, name string) {
 		answers, err := tmpl.Resolve(map[string]string{"name": name}, nil)
+		if !utf8.ValidString(name) {
+			// .gomicro.yml records answers as YAML text.
+			if err == nil || !strings.HasSuffix(err.Error(), "answers must be UTF-8 text") {
+				t.Fatalf("Resolve(%q) = %v, want it refused as not UTF-8", name, err)
+			}
+			return
+		}
 		if err != nil {
-			t.Fatalf("Resolve: %v", err) // no rule: every string is an answer
+			t.Fatalf("Resolve: %v", err) // no rule: every UTF-8 string is an answer
 		}
 		tr, err := generator.Render(tmpl, answers)
 		if err != nil {

@@ -393,3 +393,68 @@ func TestRenderKeysValuesDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildLimit: no function a template calls builds a value beyond the
+// output limit. Each template doubles a value in a loop that, unguarded,
+// builds a 64 MiB string or a list of 4 million elements (and, with 40
+// turns instead of 26, ended gomicro with "fatal error: out of memory"); guarded,
+// each stops at the 64 KiB limit with ErrOutputLimit, having allocated a
+// few times that. Memory is measured (runtime.MemStats), not time.
+func TestBuildLimit(t *testing.T) {
+	const kib64 = 64 << 10
+	for _, tt := range []struct{ fn, text string }{
+		{"print", `{{ $s := "x" }}{{ range 26 }}{{ $s = print $s $s }}{{ end }}{{ len $s }}`},
+		{"println", `{{ $s := "x" }}{{ range 26 }}{{ $s = println $s $s }}{{ end }}{{ len $s }}`},
+		{"printf", `{{ $s := "x" }}{{ range 26 }}{{ $s = printf "%s%s" $s $s }}{{ end }}{{ len $s }}`},
+		{"printf", `{{ $s := "x" }}{{ range 26 }}{{ $s = printf "%[1]s%[1]s" $s }}{{ end }}{{ len $s }}`},
+		{"printf", `{{ $s := "x" }}{{ range 26 }}{{ $s = printf "%v%v" (list $s) (list $s) }}{{ end }}{{ len $s }}`},
+		{"cat", `{{ $s := "x" }}{{ range 26 }}{{ $s = cat $s $s }}{{ end }}{{ len $s }}`},
+		{"quote", `{{ $s := "x" }}{{ range 26 }}{{ $s = quote $s $s }}{{ end }}{{ len $s }}`},
+		{"join", `{{ $s := "x" }}{{ range 26 }}{{ $s = join $s (list "a" "b" "c") }}{{ end }}{{ len $s }}`},
+		{"toJson", `{{ $s := "x" }}{{ range 26 }}{{ $s = list $s $s | toJson }}{{ end }}{{ len $s }}`},
+		{"concat", `{{ $l := list "x" }}{{ range 22 }}{{ $l = concat $l $l }}{{ end }}{{ len $l }}`},
+		{"append", `{{ $l := list "x" }}{{ range 22 }}{{ $l = append $l $l }}{{ end }}{{ len $l }}`},
+		{"list", `{{ $l := list "x" }}{{ range 22 }}{{ $l = list $l $l }}{{ end }}{{ toJson $l | len }}`},
+		{"dict", `{{ $d := dict }}{{ range 22 }}{{ $d = dict "a" $d "b" $d }}{{ end }}{{ toJson $d | len }}`},
+		{"js", `{{ $s := "'" }}{{ range 26 }}{{ $s = js $s }}{{ end }}{{ len $s }}`},
+		{"join", `{{ join (repeat 1000 "x") (until 1000) | len }}`},
+		{"printf", `{{ printf (repeat 1000 "%1000d") | len }}`},
+		{"printf", `{{ printf "%100v" (until 1000) | len }}`},
+		{"splitList", `{{ splitList "" (repeat 60000 "x") | len }}`},
+		{"regexFindAll", `{{ regexFindAll "" (repeat 60000 "x") -1 | len }}`},
+		{"regexReplaceAll", `{{ regexReplaceAll "" (repeat 1000 "x") (repeat 1000 "y") | len }}`},
+	} {
+		t.Run(tt.text, func(t *testing.T) {
+			tmpl := limited(t, generator.Limits{MaxOutput: kib64}, "", map[string]string{"f.txt": tt.text})
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			err, _ := renderLimited(t, context.Background(), tmpl)
+			runtime.ReadMemStats(&after)
+			if !errors.Is(err, generator.ErrOutputLimit) {
+				t.Errorf("err = %v, want ErrOutputLimit", err)
+			}
+			if want := "error calling " + tt.fn + ": " + tt.fn + ": the result would exceed the 64 KiB output limit"; !strings.HasSuffix(err.Error(), want) {
+				t.Errorf("err = %v\nwant it to end %q", err, want)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+				t.Errorf("allocated %d MiB on the way to a 64 KiB limit", alloc>>20)
+			}
+		})
+	}
+}
+
+// TestBuildLimitCycle: a dict that holds itself is refused when made, before
+// printing it recurses until the stack overflows (a crash no recover
+// catches).
+func TestBuildLimitCycle(t *testing.T) {
+	for _, text := range []string{
+		`{{ $d := dict }}{{ $_ := set $d "a" $d }}{{ $d }}`,
+		`{{ $d := dict }}{{ $_ := merge $d (dict "a" $d) }}{{ $d }}`,
+	} {
+		tmpl := limited(t, generator.Limits{}, "", map[string]string{"f.txt": text})
+		if err, _ := renderLimited(t, context.Background(), tmpl); !errors.Is(err, generator.ErrOutputLimit) {
+			t.Errorf("%s: err = %v, want ErrOutputLimit", text, err)
+		}
+	}
+}

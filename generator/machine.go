@@ -1,14 +1,17 @@
 package generator
 
 import (
+	"fmt"
 	"runtime"
+	"slices"
 	"strings"
+	"text/template/parse"
 )
 
 // Machine answers what a question's default may ask about the machine
-// gomicro runs on: {{ gitConfig "github.user" }} and {{ goVersion }}, so that
-// a default belongs to the user (their GitHub account, their Go) rather than
-// to whoever wrote the template. The CLI sets Template.Machine; without one,
+// gomicro runs on: {{ gitConfig "github.user" }} (one of GitKeys only) and
+// {{ goVersion }}, so that a default belongs to the user (their GitHub
+// account, their Go) rather than to whoever wrote the template. The CLI sets Template.Machine; without one,
 // gitConfig is empty and goVersion is the Go gomicro was built with.
 //
 // Only a default may call these functions: a default is executed only for
@@ -26,15 +29,77 @@ type Machine interface {
 // machineFuncs are the template functions that read the machine.
 var machineFuncs = []string{"gitConfig", "goVersion"}
 
+// GitKeys are the only git settings a template may read with gitConfig: who
+// the user is, never how git reaches a server (an http.*.extraheader or a
+// credential helper holds a CI job's token, and a default is recorded in
+// .gomicro.yml and written into files).
+var GitKeys = []string{"github.user", "user.name", "user.email", "init.defaultBranch"}
+
+func gitKeyRule() string {
+	return "templates may read only the git keys " + strings.Join(GitKeys, ", ")
+}
+
+// checkGitKeys reports every call of gitConfig in trees that does not name
+// one of GitKeys as a quoted constant ({{ gitConfig "user.name" }}), so that
+// what a template can read is known when it loads, not when it runs. A key
+// built at run time ({{ gitConfig .key }}, {{ "k" | gitConfig }}) is refused
+// too; gitConfig itself refuses other keys as a second line of defence.
+func checkGitKeys(trees map[string]*parse.Tree) error {
+	ok := map[*parse.IdentifierNode]bool{}
+	var problems []string
+	add := func(p string) {
+		if !slices.Contains(problems, p) {
+			problems = append(problems, p)
+		}
+	}
+	for _, name := range sortedKeys(trees) {
+		walkTree(trees[name].Root, true, func(node parse.Node, _ bool) {
+			pipe, isPipe := node.(*parse.PipeNode)
+			if !isPipe || pipe == nil {
+				return
+			}
+			for i, cmd := range pipe.Cmds {
+				id, isID := cmd.Args[0].(*parse.IdentifierNode)
+				if !isID || id.Ident != "gitConfig" {
+					continue
+				}
+				ok[id] = true // reported here, if at all
+				key, isConst := (*parse.StringNode)(nil), false
+				if len(cmd.Args) == 2 {
+					key, isConst = cmd.Args[1].(*parse.StringNode)
+				}
+				switch {
+				case i > 0 || !isConst:
+					add("gitConfig takes one quoted key, " + gitKeyRule())
+				case !slices.Contains(GitKeys, key.Text):
+					add(fmt.Sprintf("gitConfig %q: %s", key.Text, gitKeyRule()))
+				}
+			}
+		})
+		walkTree(trees[name].Root, true, func(node parse.Node, _ bool) {
+			if id, isID := node.(*parse.IdentifierNode); isID && id.Ident == "gitConfig" && !ok[id] {
+				add("gitConfig takes one quoted key, " + gitKeyRule())
+			}
+		})
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
 // machineTable returns the machine functions bound to the machine that m
 // returns at the time of the call.
 func machineTable(m func() Machine) map[string]any {
 	return map[string]any{
-		"gitConfig": func(key string) string {
-			if mc := m(); mc != nil {
-				return mc.GitConfig(key)
+		"gitConfig": func(key string) (string, error) {
+			if !slices.Contains(GitKeys, key) {
+				return "", fmt.Errorf("gitConfig %q: %s", key, gitKeyRule())
 			}
-			return ""
+			if mc := m(); mc != nil {
+				return mc.GitConfig(key), nil
+			}
+			return "", nil
 		},
 		"goVersion": func() string {
 			if mc := m(); mc != nil {

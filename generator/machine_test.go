@@ -185,3 +185,35 @@ func TestLanguageVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestGitConfigKeys: a default may read only the identity keys of git's
+// configuration, each named as a quoted constant, so what a template can
+// read is known when it loads. An extraheader or credential helper (a CI
+// job's token) would otherwise end up in .gomicro.yml and in files.
+func TestGitConfigKeys(t *testing.T) {
+	rule := "templates may read only the git keys github.user, user.name, user.email, init.defaultBranch"
+	for def, want := range map[string]string{
+		`{{ gitConfig "http.https://github.com/.extraheader" }}{{ gitConfig "credential.helper" }}`: `gitConfig "http.https://github.com/.extraheader": ` + rule + `; gitConfig "credential.helper": ` + rule,
+		`{{ gitConfig "User.Email" }}`:                                                     `gitConfig "User.Email": ` + rule,
+		`{{ gitConfig .owner }}`:                                                           "gitConfig takes one quoted key, " + rule,
+		`{{ "credential.helper" | gitConfig }}`:                                            "gitConfig takes one quoted key, " + rule,
+		`{{ gitConfig (printf "%s.helper" "credential") }}`:                                "gitConfig takes one quoted key, " + rule,
+		`{{ define "x" }}{{ gitConfig . }}{{ end }}{{ template "x" "credential.helper" }}`: "gitConfig takes one quoted key, " + rule,
+		`{{ printf "%s" gitConfig }}`:                                                      "gitConfig takes one quoted key, " + rule,
+	} {
+		yml := minimal + "questions:\n  - name: owner\n    default: x\n  - name: a\n    default: '" + strings.ReplaceAll(def, "'", "''") + "'\n"
+		_, err := generator.Load(tree(yml, nil), source)
+		if err == nil || !strings.HasSuffix(err.Error(), `question "a": default: `+want) {
+			t.Errorf("default %s: Load = %v\nwant it refused with %q", def, err, want)
+		}
+	}
+	for _, key := range generator.GitKeys {
+		m := &fakeMachine{git: map[string]string{key: "v"}}
+		tmpl := mustLoad(t, tree(minimal+"questions:\n  - name: a\n    default: '{{ gitConfig \""+key+"\" }}'\n", nil))
+		tmpl.Machine = m
+		got, err := tmpl.Resolve(nil, nil)
+		if err != nil || got["a"] != "v" {
+			t.Errorf("gitConfig %q: %v, %v; want v", key, got, err)
+		}
+	}
+}

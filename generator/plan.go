@@ -236,7 +236,10 @@ func planUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File,
 				return nil, err
 			}
 			c.OldMode = disk.mode
-			if _, recorded := old.Files[p]; recorded && hasOurMarkers(c.Old) {
+			if digest, recorded := old.Files[p]; recorded && hasOurMarkers(c.Old) && !asGenerated(c.Old, digest) {
+				// A file exactly as gomicro wrote it is never a
+				// conflict, whatever it quotes (an UPGRADING.md that
+				// explains the markers).
 				plan.Unresolved = append(plan.Unresolved, p)
 			}
 		case onDiskDir, onDiskUnderFile, onDiskOther:
@@ -297,7 +300,8 @@ func planUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File,
 		c := &plan.Changes[i]
 		if c.Action != Sidecar {
 			if disk := found[c.Path]; disk.kind == onDiskFile {
-				if existing, err := lk.look(c.Path + SidecarSuffix); err == nil && existing.kind != onDiskAbsent {
+				if existing, err := lk.look(c.Path + SidecarSuffix); err == nil && existing.kind != onDiskAbsent &&
+					!generatedFile(ours, dir, old, c.Path+SidecarSuffix, existing) {
 					plan.Unresolved = append(plan.Unresolved, c.Path+SidecarSuffix)
 				}
 			}
@@ -359,6 +363,28 @@ func keepIgnored(plan *Plan, theirs *Tree, ignored func([]string) ([]string, err
 		c.Base, c.Ours, c.Theirs = nil, nil, nil
 	}
 	return nil
+}
+
+// asGenerated reports whether data is a file exactly as gomicro generated
+// it: its blob id is the one recorded, as written or as a CRLF checkout.
+func asGenerated(data []byte, digest string) bool {
+	if BlobID(data) == digest {
+		return true
+	}
+	return isCRLF(data) && BlobID(bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))) == digest
+}
+
+// generatedFile reports whether the file at p, found as disk, is one the
+// template generated and nobody changed since: then it is the template's
+// own file, not an upgrade's leftover (a template made before gomicro
+// reserved FILE.gomicro-new could ship one).
+func generatedFile(ours afero.Fs, dir string, old *Manifest, p string, disk onDisk) bool {
+	digest, recorded := old.Files[p]
+	if !recorded || disk.kind != onDiskFile {
+		return false
+	}
+	data, err := afero.ReadFile(ours, join(dir, p))
+	return err == nil && asGenerated(data, digest)
 }
 
 func block(c *FileChange, why string) {

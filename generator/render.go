@@ -120,8 +120,12 @@ func (t *Template) render(r *run, answers Answers) (*Tree, error) {
 			return nil, fmt.Errorf("template %s: %s renders as both a file and a directory", t.Source, f.Path)
 		}
 	}
-	if _, clash := tree.File(ManifestFile); clash {
-		return nil, fmt.Errorf("template %s: a file renders to %s, which gomicro writes itself", t.Source, ManifestFile)
+	for _, f := range tree.Files {
+		for _, seg := range strings.Split(f.Path, "/") {
+			if reservedName(seg) != "" {
+				return nil, fmt.Errorf("template %s: a file renders to %s, which gomicro writes itself", t.Source, f.Path)
+			}
+		}
 	}
 	manifest, err := newManifest(t, answers, tree).marshal()
 	if err != nil {

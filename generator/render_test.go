@@ -252,9 +252,11 @@ func TestRenderErrors(t *testing.T) {
 			want:  []string{"two files render to svc.txt"},
 		},
 		{
-			name:  "a file renders to the answers file",
-			files: map[string]string{".gomicro.yml": "x: 1\n"},
-			want:  []string{"a file renders to .gomicro.yml, which gomicro writes itself"},
+			// Names that are plain text are refused at Load
+			// (TestLoadErrors); a name's actions only say at render.
+			name:  "a file renders to a sidecar's name",
+			files: map[string]string{"config.yml{{ `.gomicro-new` }}": "x"},
+			want:  []string{"a file renders to config.yml.gomicro-new, which gomicro writes itself"},
 		},
 		{
 			name:  "a .tmpl file renders to the answers file",

@@ -144,6 +144,58 @@ func isVCSName(seg string) bool {
 	return vcsNames[strings.ToLower(seg)]
 }
 
+// reservedName reports how a path segment names what gomicro writes in a
+// project itself, or "": its answers file, the new version an upgrade
+// writes beside an edited file, its temporary files. A template that
+// shipped such a name would pass for gomicro's own (a leftover sidecar
+// blocks every upgrade) or be overwritten by it. Compared in any case: on a
+// case-insensitive file system .GOMICRO.YML is .gomicro.yml.
+func reservedName(seg string) string {
+	s := strings.ToLower(seg)
+	switch {
+	case s == ManifestFile:
+		return "is gomicro's answers file, which gomicro writes itself"
+	case strings.HasSuffix(s, SidecarSuffix):
+		return reservedSuffixRule
+	case strings.HasPrefix(s, reservedPrefix):
+		return reservedPrefixRule
+	}
+	return ""
+}
+
+// reservedPrefix starts the names of gomicro's temporary files and
+// directories (.gomicro-tmp-*, .gomicro-staging-*).
+const (
+	reservedPrefix     = ".gomicro-"
+	reservedPrefixRule = "starts with " + reservedPrefix + ", which gomicro reserves for its own temporary files"
+	reservedSuffixRule = "ends in " + SidecarSuffix + ", which gomicro reserves for the new version an upgrade writes beside an edited file"
+)
+
+// reservedSegment is reservedName for a file-name segment as parsed, as far
+// as it can tell before a render: the whole name when it is plain text,
+// else the text it starts and ends with. Render checks what names render to.
+func reservedSegment(t *parse.Tree) string {
+	if t == nil || t.Root == nil || len(t.Root.Nodes) == 0 {
+		return ""
+	}
+	nodes := t.Root.Nodes
+	text := func(n parse.Node) string {
+		if tn, ok := n.(*parse.TextNode); ok {
+			return strings.ToLower(string(tn.Text))
+		}
+		return ""
+	}
+	switch {
+	case len(nodes) == 1:
+		return reservedName(text(nodes[0]))
+	case strings.HasPrefix(text(nodes[0]), reservedPrefix):
+		return reservedPrefixRule
+	case strings.HasSuffix(text(nodes[len(nodes)-1]), SidecarSuffix):
+		return reservedSuffixRule
+	}
+	return ""
+}
+
 // isQuestionKey reports whether name is a question's name, one that
 // templates can write as {{ .name }}: [A-Za-z_][A-Za-z0-9_]*. (Checked by
 // hand, not by a regexp compiled at every start of gomicro.)
@@ -231,6 +283,10 @@ func (ld *loading) parseText(name, text string, readsMachine bool, set func(*tem
 			if calls[f] {
 				return nil, fmt.Errorf("%s reads this machine: only a question's default may call it", f)
 			}
+		}
+	} else if calls["gitConfig"] || calls[anyFunc] {
+		if err := checkGitKeys(trees); err != nil {
+			return nil, err
 		}
 	}
 	maps.Copy(ld.calls, calls)
@@ -381,8 +437,13 @@ func (t *Template) loadFiles(ld *loading, fsys fs.FS) []string {
 		segs := strings.Split(strings.TrimSuffix(p, ".tmpl"), "/")
 		f := sourceFile{src: p, raw: raw, mode: info.Mode().Perm(), segments: make([]*template.Template, len(segs))}
 		for i, seg := range segs {
-			if _, err := ld.parse(fmt.Sprintf("name of %s #%d", p, i), seg, func(s *template.Template) { t.files[k].segments[i] = s }); err != nil {
+			tree, err := ld.parse(fmt.Sprintf("name of %s #%d", p, i), seg, func(s *template.Template) { t.files[k].segments[i] = s })
+			if err != nil {
 				problems = append(problems, fmt.Sprintf("%s: file name: %v", p, err))
+				return nil
+			}
+			if why := reservedSegment(tree); why != "" {
+				problems = append(problems, fmt.Sprintf("%s: file name %q %s", p, seg, why))
 				return nil
 			}
 		}

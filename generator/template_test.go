@@ -69,6 +69,28 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{"no template.yaml at its root"},
 		},
 		{
+			// A template that ships what gomicro writes itself would pass
+			// for gomicro's own (a leftover sidecar blocks every upgrade).
+			name: "names gomicro reserves",
+			fsys: tree(minimal, map[string]string{
+				".gomicro-tmp-1/a.txt":          "x",
+				".gomicro.yml":                  "x",
+				"config.yml.gomicro-new":        "x",
+				"sub/.Gomicro.yml":              "x",
+				"{{ .name }}.gomicro-NEW.tmpl":  "x",
+				"{{ .name }}.gomicro-new/x.txt": "fine: a directory is never a sidecar, but refused all the same",
+				"gomicro-new.txt":               "fine",
+			}),
+			want: []string{
+				`.gomicro-tmp-1/a.txt: file name ".gomicro-tmp-1" starts with .gomicro-, which gomicro reserves for its own temporary files`,
+				`.gomicro.yml: file name ".gomicro.yml" is gomicro's answers file, which gomicro writes itself`,
+				`config.yml.gomicro-new: file name "config.yml.gomicro-new" ends in .gomicro-new, which gomicro reserves for the new version an upgrade writes beside an edited file`,
+				`sub/.Gomicro.yml: file name ".Gomicro.yml" is gomicro's answers file`,
+				`{{ .name }}.gomicro-NEW.tmpl: file name "{{ .name }}.gomicro-NEW" ends in .gomicro-new`,
+				`{{ .name }}.gomicro-new/x.txt: file name "{{ .name }}.gomicro-new" ends in .gomicro-new`,
+			},
+		},
+		{
 			name: "malformed yaml",
 			fsys: tree("name: [t\n", nil),
 			want: []string{"template.yaml: "},

@@ -391,3 +391,71 @@ func TestUpgradeCRLFCheckoutIsCurrent(t *testing.T) {
 		t.Errorf("behind right after the upgrade:\n%s", again.plan.Diff())
 	}
 }
+
+// TestPlanGeneratedIsNoConflict: a file exactly as gomicro wrote it (its
+// blob id is the one .gomicro.yml records) is never an unresolved conflict,
+// whatever it holds: an UPGRADING.md that quotes gomicro's markers, or a
+// config.yml.gomicro-new a template shipped before gomicro reserved the
+// name. Edited, both still stop an upgrade.
+func TestPlanGeneratedIsNoConflict(t *testing.T) {
+	const upgrading = "# Upgrading\n\nA conflict looks like this:\n\n<<<<<<< ours\nyour lines\n=======\ntheirs\n>>>>>>> gomicro service@2.0.0\n"
+	const shipped = "sidecar-looking, but the template's own\n"
+	files := map[string]string{"UPGRADING.md": upgrading, "config.yml": "a: 1\n", "config.yml.gomicro-new": shipped}
+	for _, tt := range []struct {
+		name  string
+		edit  map[string]string
+		crlf  bool
+		wants []string
+	}{
+		{name: "as generated"},
+		{name: "a CRLF checkout as generated", crlf: true},
+		{name: "edited", edit: map[string]string{"UPGRADING.md": upgrading + "ours\n", "config.yml.gomicro-new": "changed\n"},
+			wants: []string{"UPGRADING.md", "config.yml.gomicro-new"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := afero.NewMemMapFs()
+			recorded := "format: 1\ntemplate: t\nsource: ./t\nversion: 1.0.0\nfiles:\n"
+			for _, p := range sortedMapKeys(files) {
+				recorded += "  " + p + ": " + generator.BlobID([]byte(files[p])) + "\n"
+				data := files[p]
+				if e, ok := tt.edit[p]; ok {
+					data = e
+				}
+				if tt.crlf {
+					data = strings.ReplaceAll(data, "\n", "\r\n")
+				}
+				if err := afero.WriteFile(fsys, "svc/"+p, []byte(data), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := afero.WriteFile(fsys, "svc/"+generator.ManifestFile, []byte(recorded), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			old, err := generator.ReadManifest([]byte(recorded))
+			if err != nil {
+				t.Fatal(err)
+			}
+			theirs := &generator.Tree{Files: []generator.File{
+				{Path: generator.ManifestFile, Data: []byte(strings.Replace(recorded, "1.0.0", "2.0.0", 1)), Mode: 0o644},
+				{Path: "UPGRADING.md", Data: []byte(upgrading), Mode: 0o644},
+				{Path: "config.yml", Data: []byte("a: 2\n"), Mode: 0o644},
+			}}
+			plan, err := generator.PlanUpgrade(fsys, "svc", old, nil, theirs, "gomicro t@2.0.0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(plan.Unresolved, tt.wants) {
+				t.Errorf("Unresolved = %q, want %q", plan.Unresolved, tt.wants)
+			}
+		})
+	}
+}
+
+func sortedMapKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
