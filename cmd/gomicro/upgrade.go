@@ -47,7 +47,7 @@ func newUpgradeCmd(stdio IO) *cobra.Command {
 			"question is to be asked); the report is printed in the order given, with one\n" +
 			"summary line each and a total, and the exit status is the worst.",
 		Example: "  gomicro upgrade\n" +
-			"  gomicro upgrade --check             # exit 1 when behind (for CI)\n" +
+			"  gomicro upgrade --check             # exit 1 when behind, 2 when it cannot tell (for CI)\n" +
 			"  gomicro upgrade --dry-run           # show the diff, change nothing\n" +
 			"  gomicro upgrade svc-a svc-b --set s3_region=eu-west-1",
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -57,7 +57,7 @@ func newUpgradeCmd(stdio IO) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.BoolVar(&opts.dryRun, "dry-run", false, "print the unified diff of what would change and change nothing")
-	f.BoolVar(&opts.check, "check", false, "change nothing; exit 1 when a project is behind its template")
+	f.BoolVar(&opts.check, "check", false, "change nothing; exit 0 when current, 1 when behind or unresolved, 2 when it could not check")
 	f.StringArrayVar(&opts.set, "set", nil, "change an answer: key=value (repeatable)")
 	f.StringVar(&opts.template, "template", "", "template directory or embedded template name (default: the one in .gomicro.yml)")
 	f.BoolVar(&opts.force, "force", false, "upgrade even with uncommitted changes in the git work tree")
@@ -75,8 +75,9 @@ const (
 	upgraded
 	behind
 	conflicts
-	refused
-	stopped // the person cancelled (at a prompt, or by a signal): no further project is touched
+	unresolved // conflicts left from an earlier upgrade: nothing is done
+	refused    // could not be upgraded (or checked) at all
+	stopped    // the person cancelled (at a prompt, or by a signal): no further project is touched
 )
 
 func runUpgrade(opts *upgradeOptions) error {
@@ -84,15 +85,21 @@ func runUpgrade(opts *upgradeOptions) error {
 	if len(usage) > 0 {
 		return usageError{errors.New(strings.Join(usage, "\n"))}
 	}
+	fail := func(err error) error {
+		if opts.check {
+			return checkFailed(opts.io, err)
+		}
+		return err
+	}
 	limits, err := renderLimits()
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	dirs := opts.dirs
 	if len(dirs) == 0 {
 		dir, err := findProject()
 		if err != nil {
-			return err
+			return fail(err)
 		}
 		dirs = []string{dir}
 	}
@@ -107,6 +114,36 @@ func runUpgrade(opts *upgradeOptions) error {
 	}
 	f := &fleet{opts: opts, set: set, prompter: prompter, limits: limits}
 	return f.run(dirs)
+}
+
+// checkStatus is the exit status of --check for its worst outcome: 0 when
+// every project is current, 1 when one is behind or holds unresolved
+// conflicts, 2 when one could not be checked at all (no template, no
+// .gomicro.yml, ...), so that CI can tell "upgrade me" from "I am broken".
+func checkStatus(worst outcome) error {
+	switch {
+	case worst >= refused:
+		return exitStatus(exitCheckFailed)
+	case worst >= behind:
+		return exitStatus(exitFailure)
+	}
+	return nil
+}
+
+// exitCheckFailed is --check's status when a project could not be checked.
+const exitCheckFailed = 2
+
+// checkFailed makes an error that ends upgrade --check before any project
+// was checked (no project found, say) exit with exitCheckFailed.
+func checkFailed(stdio IO, err error) error {
+	var stop cancelled
+	if err == nil || errors.As(err, new(exitStatus)) || errors.As(err, &stop) {
+		return err
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintln(stdio.Err, "gomicro: "+line)
+	}
+	return exitStatus(exitCheckFailed)
 }
 
 // findProject is the project an upgrade without DIR works on: the nearest
@@ -250,6 +287,9 @@ wait:
 			stop.what = "no project but those above was touched"
 		}
 		return stop
+	}
+	if f.opts.check {
+		return checkStatus(worst)
 	}
 	if worst >= behind {
 		return exitStatus(exitFailure)
@@ -435,7 +475,7 @@ func totalLine(n int, count map[outcome]int) string {
 			parts = append(parts, fmt.Sprintf("%d %s", count[c.out], c.what))
 		}
 	}
-	parts = append(parts, fmt.Sprintf("%d failed", count[refused]))
+	parts = append(parts, fmt.Sprintf("%d failed", count[unresolved]+count[refused]))
 	return fmt.Sprintf("%d %s: %s", n, plural(n, "project", "projects"), strings.Join(parts, ", "))
 }
 
@@ -617,8 +657,10 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 		}
 		what := fmt.Errorf("unresolved conflicts: %s; resolve them and commit, or pass --force", strings.Join(left, "; "))
 		if opts.check || !opts.force {
-			out, _ := refuse(what)
-			return out, fmt.Sprintf("%s: unresolved conflicts: %s", dir, strings.Join(plan.Unresolved, ", "))
+			if out, _ := refuse(what); out == stopped {
+				return stopped, ""
+			}
+			return unresolved, fmt.Sprintf("%s: unresolved conflicts: %s", dir, strings.Join(plan.Unresolved, ", "))
 		}
 	}
 	if !plan.Behind() {
