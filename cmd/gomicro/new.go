@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/lockfile"
 	"github.com/gomicro/gomicro/internal/rules"
 )
 
@@ -103,6 +104,13 @@ func runNew(opts *newOptions) error {
 		return err
 	}
 	dir := filepath.Join(opts.output, name)
+	if !opts.dryRun {
+		release, err := lockfile.Project(ctx, dir, lockfile.Wait)
+		if err != nil {
+			return fmt.Errorf("%s: %w", displayPath(dir), err)
+		}
+		defer release()
+	}
 	target, err := inspectTarget(opts.output, name, opts.force)
 	if err != nil {
 		return err

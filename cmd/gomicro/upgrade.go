@@ -17,6 +17,7 @@ import (
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/gitrepo"
+	"github.com/gomicro/gomicro/internal/lockfile"
 	"github.com/gomicro/gomicro/internal/rootfs"
 	"github.com/gomicro/gomicro/templates/source"
 )
@@ -590,6 +591,15 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 			fmt.Fprintf(stdio.Err, "gomicro: %s: %s\n", dir, line)
 		}
 		return refused, dir + ": refused"
+	}
+	// One writer per project: from reading .gomicro.yml to the last write,
+	// no other gomicro may change what this one merges into.
+	if !opts.check && !opts.dryRun {
+		release, err := lockfile.Project(ctx, dir, lockfile.Wait)
+		if err != nil {
+			return refuse(err)
+		}
+		defer release()
 	}
 	root, err := rootfs.Open(dir)
 	if err != nil {
