@@ -41,6 +41,9 @@ type templateTestOptions struct {
 	keep bool
 	max  int
 	jobs int // combinations tested at once
+
+	trust bool     // run the checks of a git or module template
+	env   []string // variables passed to the checks beside the tool chain's
 }
 
 func newTemplateTestCmd(stdio IO) *cobra.Command {
@@ -53,7 +56,12 @@ func newTemplateTestCmd(stdio IO) *cobra.Command {
 			"its default or its --set value), write each into a temporary git repository and\n" +
 			"run the template's checks (template.yaml's checks: shell commands, run in order\n" +
 			"with bash -c in the project; the first that fails fails the combination).\n" +
-			"One line per combination, then \"N passed, M failed\"; exit status 1 if any failed.\n" +
+			"One line per combination, then \"N passed, M failed\"; exit status 1 if any failed.\n\n" +
+			"Checks are commands: they run only for a template directory or an embedded one,\n" +
+			"or with --trust (or a trusted: entry in the config file) for a git or module\n" +
+			"template. They see only PATH, the go tool chain's settings, the locale and a\n" +
+			"temporary HOME and TMPDIR; --env NAME passes one more variable. No process a\n" +
+			"check starts outlives it.\n" +
 			"SRC is what --template takes (default \"service\").",
 		Example: "  gomicro template test ./my-template\n" +
 			"  gomicro template test --set kind=web --keep\n" +
@@ -70,6 +78,8 @@ func newTemplateTestCmd(stdio IO) *cobra.Command {
 	f.StringArrayVar(&opts.set, "set", nil, "fix an answer: key=value (repeatable)")
 	f.BoolVar(&opts.keep, "keep", false, "keep the projects of failing combinations and print their paths")
 	f.IntVar(&opts.max, "max", 0, "test at most N combinations: the defaults, then an even spread (0: all)")
+	f.BoolVar(&opts.trust, "trust", false, "run the checks of a git or module template (they are its author's commands)")
+	f.StringArrayVar(&opts.env, "env", nil, "pass the environment variable NAME to the checks (repeatable)")
 	return cmd
 }
 
@@ -90,6 +100,7 @@ func runTemplateTest(opts *templateTestOptions) error {
 	if opts.max < 0 {
 		usage = append(usage, fmt.Sprintf("--max %d: expected 0 (all) or a positive number", opts.max))
 	}
+	usage = append(usage, checkEnvFlag(opts.env)...)
 	if len(usage) > 0 {
 		return usageError{errors.New(strings.Join(usage, "\n"))}
 	}
@@ -102,6 +113,19 @@ func runTemplateTest(opts *templateTestOptions) error {
 		return err
 	}
 	tmpl.Limits = limits
+	if len(tmpl.Checks) > 0 {
+		src := opts.src
+		if src == "" {
+			src = embeddedPrefix + defaultTemplate
+		}
+		ok, err := trustedSource(src, opts.trust)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return untrusted(tmpl.Source)
+		}
+	}
 	sets, total, err := tmpl.Combinations(set, opts.max)
 	if errors.Is(err, generator.ErrTooManyCombinations) {
 		return fmt.Errorf("%w: fix some with --set key=value", err)
@@ -242,7 +266,7 @@ func testCombination(ctx context.Context, opts *templateTestOptions, tmpl *gener
 		return fail("git init", []string{gitMessage(err)})
 	}
 	for _, check := range tmpl.Checks {
-		out, err := runCheck(ctx, project, dir, check)
+		out, err := runCheck(ctx, project, dir, check, opts.env)
 		if err != nil {
 			lines := lastLines(out, tailLines)
 			if len(lines) == 0 {
@@ -323,15 +347,20 @@ const maxTail = 64 << 10
 // logDir rather than a pipe, so a process the check leaves behind cannot
 // hold gomicro up; runGroup stops such processes when the check ends. Stdin
 // is empty: a check never waits for a person.
-func runCheck(ctx context.Context, project, logDir, script string) (string, error) {
+func runCheck(ctx context.Context, project, logDir, script string, extraEnv []string) (string, error) {
 	log, err := os.CreateTemp(logDir, "check-*.log")
 	if err != nil {
 		return "", err
 	}
 	defer os.Remove(log.Name())
 	defer log.Close()
+	env, err := checkEnv(filepath.Join(logDir, "scratch"), extraEnv)
+	if err != nil {
+		return "", err
+	}
 	cmd := exec.CommandContext(ctx, "bash", "-c", script)
 	cmd.Dir = project
+	cmd.Env = env
 	cmd.Stdout = log
 	cmd.Stderr = log
 	runErr := runGroup(cmd)
