@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -139,6 +140,12 @@ func runTemplateTest(opts *templateTestOptions) error {
 				return fmt.Errorf("%s not found: template test runs the checks with bash in a git repository (install %s)", tool, tool)
 			}
 		}
+		if err := startReaping(); err != nil {
+			return fmt.Errorf("cannot make sure no process a check starts outlives it: %v", err)
+		}
+		// Whatever a check left that reapCheck could not tell apart (a
+		// process that dropped its environment) ends with template test.
+		defer reapCheck("")
 	}
 
 	what := counted(total, "combination")
@@ -339,6 +346,13 @@ func lastLines(out string, n int) []string {
 	return lines
 }
 
+// checkMarker is the environment variable that marks the processes of one
+// check, for reapCheck to find those that left its process group.
+const checkMarker = "GOMICRO_CHECK"
+
+// checkCount numbers the checks of this process.
+var checkCount atomic.Int64
+
 // maxTail is how much of a check's output is read back for its last lines.
 const maxTail = 64 << 10
 
@@ -358,12 +372,14 @@ func runCheck(ctx context.Context, project, logDir, script string, extraEnv []st
 	if err != nil {
 		return "", err
 	}
+	token := strconv.FormatInt(checkCount.Add(1), 10)
 	cmd := exec.CommandContext(ctx, "bash", "-c", script)
 	cmd.Dir = project
-	cmd.Env = env
+	cmd.Env = append(env, checkMarker+"="+token)
 	cmd.Stdout = log
 	cmd.Stderr = log
 	runErr := runGroup(cmd)
+	reapCheck(token) // what it left behind, however it detached
 	size, err := log.Seek(0, io.SeekEnd)
 	if err != nil {
 		return "", errors.Join(runErr, err)
