@@ -129,7 +129,7 @@ func runNew(opts *newOptions) error {
 			return writeError(dir, err)
 		}
 		for _, w := range plan {
-			fmt.Fprintf(opts.io.Out, "would %s %s\n", dryRunVerb(w.Action), displayPath(filepath.Join(dir, w.Path)))
+			fmt.Fprintf(opts.io.Out, "would %s %s\n", dryRunVerb(w.Action), quote(displayPath(filepath.Join(dir, w.Path))))
 		}
 		fmt.Fprintf(opts.io.Out, "Dry run: %d files, nothing written\n", len(tree.Files))
 		return nil
@@ -146,9 +146,9 @@ func runNew(opts *newOptions) error {
 	for _, w := range written {
 		switch w.Action {
 		case generator.Replaced:
-			fmt.Fprintf(opts.io.Out, "  replaced  %s\n", w.Path)
+			fmt.Fprintf(opts.io.Out, "  replaced  %s\n", quote(w.Path))
 		case generator.KeptSymlink:
-			fmt.Fprintf(opts.io.Out, "  kept      %s (a symlink: yours, not written through)\n", w.Path)
+			fmt.Fprintf(opts.io.Out, "  kept      %s (a symlink: yours, not written through)\n", quote(w.Path))
 		}
 	}
 	// Only a project that is all gomicro's gets a first commit; with --force
@@ -162,10 +162,10 @@ func runNew(opts *newOptions) error {
 	if steps := nextSteps(dir, answers, tree, madeRepo, templateSteps); len(steps) > 0 {
 		fmt.Fprintln(opts.io.Out, "Next steps:")
 		for _, s := range steps {
-			fmt.Fprintln(opts.io.Out, "  "+s)
+			fmt.Fprintln(opts.io.Out, "  "+quote(s))
 		}
 	}
-	fmt.Fprintf(opts.io.Out, "Template applied in %s\n", displayPath(dir))
+	fmt.Fprintf(opts.io.Out, "Template applied in %s\n", quote(displayPath(dir)))
 	return nil
 }
 

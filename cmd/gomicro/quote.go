@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -14,9 +13,9 @@ import (
 // quotes, C-style, with \t, \n, \", \\ and so on, and every other byte
 // of a control character, a non-printing rune (bidi overrides among them)
 // or invalid UTF-8 as \ooo. So a file named to look like a report line,
-// or to move the cursor, shows as what it is. A name holding a double quote
-// (or a backslash, where that is not the path separator) is quoted too, so
-// that a quoted name cannot be forged.
+// or to move the cursor, shows as what it is. Quotes and backslashes are
+// printable: alone they leave a name as it is (a check's command keeps its
+// shell quoting); in a quoted name they are escaped.
 func quote(s string) string {
 	if !needsQuote(s) {
 		return s
@@ -62,7 +61,7 @@ func needsQuote(s string) bool {
 		return true
 	}
 	for _, r := range s {
-		if !printable(r) || r == '"' || r == '\\' && filepath.Separator != '\\' {
+		if !printable(r) {
 			return true
 		}
 	}
@@ -73,3 +72,12 @@ func needsQuote(s string) bool {
 // symbols and the ASCII space; not controls, format characters (bidi
 // overrides, zero-width joiners) or other spaces.
 func printable(r rune) bool { return unicode.IsPrint(r) }
+
+// quoteAll is names, each quoted as quote does, joined by ", ".
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = quote(n)
+	}
+	return strings.Join(q, ", ")
+}

@@ -156,7 +156,7 @@ func runTemplateTest(opts *templateTestOptions) error {
 	if len(tmpl.Checks) == 0 {
 		checks = "no checks: rendered only"
 	}
-	fmt.Fprintf(opts.io.Out, "template %s %s: %s, %s\n", tmpl.Name, tmpl.Version, what, checks)
+	fmt.Fprintf(opts.io.Out, "template %s %s: %s, %s\n", quote(tmpl.Name), quote(tmpl.Version), what, checks)
 
 	parent, err := os.MkdirTemp("", "gomicro-template-test-")
 	if err != nil {
@@ -208,7 +208,7 @@ func runTemplateTest(opts *templateTestOptions) error {
 		}
 		if r.kept != "" {
 			kept++
-			fmt.Fprintf(opts.io.Out, "    kept in %s\n", r.kept)
+			fmt.Fprintf(opts.io.Out, "    kept in %s\n", quote(r.kept))
 		}
 	}
 	wg.Wait()
@@ -279,7 +279,7 @@ func testCombination(ctx context.Context, opts *templateTestOptions, tmpl *gener
 			if len(lines) == 0 {
 				lines = []string{"(no output; " + err.Error() + ")"}
 			}
-			return fail(checkName(check), lines)
+			return fail(quote(checkName(check)), lines)
 		}
 	}
 	return r
@@ -314,7 +314,7 @@ func comboLabel(tmpl *generator.Template, set map[string]string) string {
 	var parts []string
 	for _, q := range tmpl.Questions {
 		if v, ok := set[q.Name]; ok && (q.Type == generator.TypeChoice || q.Type == generator.TypeBool) {
-			parts = append(parts, q.Name+"="+v)
+			parts = append(parts, quote(q.Name)+"="+quote(v))
 		}
 	}
 	if len(parts) == 0 {
@@ -453,6 +453,6 @@ func runTemplateLint(opts *templateLintOptions) error {
 	for _, n := range notes {
 		fmt.Fprintln(opts.io.Out, "note: "+n)
 	}
-	fmt.Fprintf(opts.io.Out, "template %s %s: %s, %s\n", tmpl.Name, tmpl.Version, counted(len(warnings), "warning"), counted(len(notes), "note"))
+	fmt.Fprintf(opts.io.Out, "template %s %s: %s, %s\n", quote(tmpl.Name), quote(tmpl.Version), counted(len(warnings), "warning"), counted(len(notes), "note"))
 	return nil
 }

@@ -646,10 +646,10 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 	changed := changedAnswers(old, plan, tmpl)
 	// What the upgrade does, for the summary: "service 1.0.0 -> 1.3.0", or,
 	// when only answers change, "service 1.3.0 with ci=github".
-	move := fmt.Sprintf("%s %s -> %s", tmpl.Name, old.Version, tmpl.Version)
+	move := fmt.Sprintf("%s %s -> %s", quote(tmpl.Name), quote(old.Version), quote(tmpl.Version))
 	did := "upgraded " + move
 	if old.Version == tmpl.Version {
-		move = tmpl.Name + " " + tmpl.Version
+		move = quote(tmpl.Name) + " " + quote(tmpl.Version)
 		if changed != "" {
 			move += " with " + changed
 		}
@@ -660,9 +660,9 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 		var left []string
 		for _, p := range plan.Unresolved {
 			if file, ok := strings.CutSuffix(p, generator.SidecarSuffix); ok {
-				left = append(left, fmt.Sprintf("%s is there (merge it into %s and remove it)", p, file))
+				left = append(left, fmt.Sprintf("%s is there (merge it into %s and remove it)", quote(p), quote(file)))
 			} else {
-				left = append(left, p+" holds conflict markers")
+				left = append(left, quote(p)+" holds conflict markers")
 			}
 		}
 		what := fmt.Errorf("unresolved conflicts: %s; resolve them and commit, or pass --force", strings.Join(left, "; "))
@@ -670,11 +670,11 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 			if out, _ := refuse(what); out == stopped {
 				return stopped, ""
 			}
-			return unresolved, fmt.Sprintf("%s: unresolved conflicts: %s", dir, strings.Join(plan.Unresolved, ", "))
+			return unresolved, fmt.Sprintf("%s: unresolved conflicts: %s", dir, quoteAll(plan.Unresolved))
 		}
 	}
 	if !plan.Behind() {
-		return current, fmt.Sprintf("%s: current (%s %s)", dir, tmpl.Name, tmpl.Version)
+		return current, fmt.Sprintf("%s: current (%s %s)", dir, quote(tmpl.Name), quote(tmpl.Version))
 	}
 	if blocked := plan.Blocked(); len(blocked) > 0 {
 		show(&generator.Plan{Changes: blocked}) // nothing else happens
@@ -718,7 +718,7 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 		if strings.Contains(did, " with ") {
 			with = " and "
 		}
-		return conflicts, fmt.Sprintf("%s: %s%s%d %s: %s (%s)", dir, did, with, len(c), plural(len(c), "conflict", "conflicts"), strings.Join(c, ", "), next)
+		return conflicts, fmt.Sprintf("%s: %s%s%d %s: %s (%s)", dir, did, with, len(c), plural(len(c), "conflict", "conflicts"), quoteAll(c), next)
 	}
 	return upgraded, fmt.Sprintf("%s: %s", dir, did)
 }
@@ -746,7 +746,7 @@ func removedBy(tmpl *generator.Template, sameVersion bool, changed string) strin
 	case changed == "":
 		return ""
 	case !sameVersion:
-		return fmt.Sprintf("not in %s %s with %s", tmpl.Name, tmpl.Version, changed)
+		return fmt.Sprintf("not in %s %s with %s", quote(tmpl.Name), quote(tmpl.Version), changed)
 	case strings.Contains(changed, ", "):
 		return "not written with " + changed
 	}
@@ -767,7 +767,7 @@ func changedAnswers(old *generator.Manifest, plan *generator.Plan, tmpl *generat
 			continue
 		}
 		if was, had := old.Answers[q.Name]; !had || fmt.Sprint(was) != fmt.Sprint(v) {
-			changed = append(changed, fmt.Sprintf("%s=%v", q.Name, v))
+			changed = append(changed, quote(q.Name)+"="+quote(fmt.Sprint(v)))
 		}
 	}
 	return strings.Join(changed, ", ")
@@ -832,9 +832,9 @@ func report(stdio IO, plan *generator.Plan, gone string) {
 		if c.Action == generator.Unchanged {
 			continue
 		}
-		name := c.Path
+		name := quote(c.Path)
 		if c.Action == generator.Sidecar {
-			name += " (new version: " + c.Path + generator.SidecarSuffix + ")"
+			name += " (new version: " + quote(c.Path+generator.SidecarSuffix) + ")"
 		}
 		why := c.Why()
 		if c.Note == "" && gone != "" {
@@ -864,7 +864,7 @@ func baseSources(ctx context.Context, repo *gitrepo.Repo, old *generator.Manifes
 		sources = append(sources, at)
 	}
 	if current.Version == old.Version && current.Revision == old.Revision {
-		sources = append(sources, generator.RenderedBase(fmt.Sprintf("%s %s as it renders today", current.Name, current.Version), func() (*generator.Template, error) {
+		sources = append(sources, generator.RenderedBase(fmt.Sprintf("%s %s as it renders today", quote(current.Name), quote(current.Version)), func() (*generator.Template, error) {
 			return current, nil
 		}, old))
 	}
