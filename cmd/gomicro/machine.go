@@ -105,20 +105,31 @@ type userConfig struct {
 	// Defaults are default answers by question key, for any template that
 	// asks them: defaults: {github_username: acme, s3_region: eu-west-1}.
 	Defaults map[string]yaml.Node `yaml:"defaults"`
+	// Trusted are the template sources whose checks template test runs
+	// without --trust, as copier's trust setting: an entry ending in "/" is
+	// a prefix (https://github.com/acme/), any other the whole source
+	// without its @REF.
+	Trusted []string `yaml:"trusted"`
 }
 
-// userDefaults reads the user's default answers; no file means none.
-var userDefaults = sync.OnceValues(func() (map[string]string, error) {
+// userSettings is the user's config file as gomicro uses it.
+type userSettings struct {
+	defaults map[string]string
+	trusted  []string
+}
+
+// readUserConfig reads the user's config file; no file means no settings.
+var readUserConfig = sync.OnceValues(func() (userSettings, error) {
 	path := userConfigFile()
 	if path == "" {
-		return nil, nil
+		return userSettings{}, nil
 	}
-	data, err := readUserConfig(path)
+	data, err := readConfigFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return userSettings{}, nil
 	}
 	if err != nil {
-		return nil, err
+		return userSettings{}, err
 	}
 	return parseUserConfig(path, data)
 })
@@ -127,11 +138,11 @@ var userDefaults = sync.OnceValues(func() (map[string]string, error) {
 // hundred bytes.
 const maxUserConfig = 1 << 20
 
-// readUserConfig reads the config file at path if it is a regular file of
+// readConfigFile reads the config file at path if it is a regular file of
 // at most maxUserConfig bytes. Anything else (a pipe, which would block
 // gomicro until something writes to it, a device such as /dev/zero, which
 // never ends, a directory) is one error naming the path and the rule.
-func readUserConfig(path string) ([]byte, error) {
+func readConfigFile(path string) ([]byte, error) {
 	notRegular := func() error {
 		return fmt.Errorf("%s: not a regular file (a pipe, device or directory): gomicro reads its config only from a regular file", path)
 	}
@@ -161,19 +172,30 @@ func readUserConfig(path string) ([]byte, error) {
 	return data, nil
 }
 
-func parseUserConfig(path string, data []byte) (map[string]string, error) {
+// userDefaults reads the user's default answers; no file means none.
+func userDefaults() (map[string]string, error) {
+	s, err := readUserConfig()
+	return s.defaults, err
+}
+
+func parseUserConfig(path string, data []byte) (userSettings, error) {
 	var cfg userConfig
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(strings.ReplaceAll(err.Error(), "\n ", ""), "yaml: "))
+		return userSettings{}, fmt.Errorf("%s: %s", path, strings.TrimPrefix(strings.ReplaceAll(err.Error(), "\n ", ""), "yaml: "))
 	}
 	defaults := make(map[string]string, len(cfg.Defaults))
 	for key, node := range cfg.Defaults {
 		if node.Kind != yaml.ScalarNode {
-			return nil, fmt.Errorf("%s: defaults.%s: want one value, as in %s: acme", path, key, key)
+			return userSettings{}, fmt.Errorf("%s: defaults.%s: want one value, as in %s: acme", path, key, key)
 		}
 		defaults[key] = node.Value
 	}
-	return defaults, nil
+	for _, t := range cfg.Trusted {
+		if strings.TrimSpace(t) == "" {
+			return userSettings{}, fmt.Errorf("%s: trusted: an empty entry would trust every source", path)
+		}
+	}
+	return userSettings{defaults: defaults, trusted: cfg.Trusted}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/lockfile"
 	"github.com/gomicro/gomicro/internal/rules"
 )
 
@@ -108,6 +109,13 @@ func runNew(opts *newOptions) error {
 		return err
 	}
 	dir := filepath.Join(opts.output, name)
+	if !opts.dryRun {
+		release, err := lockfile.Project(ctx, dir, lockfile.Wait)
+		if err != nil {
+			return fmt.Errorf("%s: %w", displayPath(dir), err)
+		}
+		defer release()
+	}
 	target, err := inspectTarget(opts.output, name, opts.force)
 	if err != nil {
 		return err
@@ -126,7 +134,7 @@ func runNew(opts *newOptions) error {
 			return writeError(dir, err)
 		}
 		for _, w := range plan {
-			fmt.Fprintf(opts.io.Out, "would %s %s\n", dryRunVerb(w.Action), displayPath(filepath.Join(dir, w.Path)))
+			fmt.Fprintf(opts.io.Out, "would %s %s\n", dryRunVerb(w.Action), quote(displayPath(filepath.Join(dir, w.Path))))
 		}
 		fmt.Fprintf(opts.io.Out, "Dry run: %d files, nothing written\n", len(tree.Files))
 		return nil
@@ -143,9 +151,9 @@ func runNew(opts *newOptions) error {
 	for _, w := range written {
 		switch w.Action {
 		case generator.Replaced:
-			fmt.Fprintf(opts.io.Out, "  replaced  %s\n", w.Path)
+			fmt.Fprintf(opts.io.Out, "  replaced  %s\n", quote(w.Path))
 		case generator.KeptSymlink:
-			fmt.Fprintf(opts.io.Out, "  kept      %s (a symlink: yours, not written through)\n", w.Path)
+			fmt.Fprintf(opts.io.Out, "  kept      %s (a symlink: yours, not written through)\n", quote(w.Path))
 		}
 	}
 	// Only a project that is all gomicro's gets a first commit; with --force
@@ -157,10 +165,10 @@ func runNew(opts *newOptions) error {
 	if steps := nextSteps(dir, answers, tree, madeRepo, templateSteps); len(steps) > 0 {
 		fmt.Fprintln(opts.io.Out, "Next steps:")
 		for _, s := range steps {
-			fmt.Fprintln(opts.io.Out, "  "+s)
+			fmt.Fprintln(opts.io.Out, "  "+quote(s))
 		}
 	}
-	fmt.Fprintf(opts.io.Out, "Template applied in %s\n", displayPath(dir))
+	fmt.Fprintf(opts.io.Out, "Template applied in %s\n", quote(displayPath(dir)))
 	return nil
 }
 

@@ -67,12 +67,12 @@ func revisionBase(ctx context.Context, old *generator.Manifest) (generator.BaseS
 	switch spec.Kind {
 	case source.Embedded:
 		revision = old.Version
-		name = fmt.Sprintf("%s %s from gomicro's template history", spec.Location, old.Version)
+		name = fmt.Sprintf("%s %s from gomicro's template history", quote(spec.Location), quote(old.Version))
 	case source.Git, source.Module:
 		if revision == "" {
 			return generator.BaseSource{}, false
 		}
-		name = fmt.Sprintf("%s %s at %s", old.Template, old.Version, shortRevision(revision))
+		name = fmt.Sprintf("%s %s at %s", quote(old.Template), quote(old.Version), quote(shortRevision(revision)))
 	default:
 		return generator.BaseSource{}, false
 	}

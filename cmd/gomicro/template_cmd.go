@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -41,6 +42,9 @@ type templateTestOptions struct {
 	keep bool
 	max  int
 	jobs int // combinations tested at once
+
+	trust bool     // run the checks of a git or module template
+	env   []string // variables passed to the checks beside the tool chain's
 }
 
 func newTemplateTestCmd(stdio IO) *cobra.Command {
@@ -53,7 +57,12 @@ func newTemplateTestCmd(stdio IO) *cobra.Command {
 			"its default or its --set value), write each into a temporary git repository and\n" +
 			"run the template's checks (template.yaml's checks: shell commands, run in order\n" +
 			"with bash -c in the project; the first that fails fails the combination).\n" +
-			"One line per combination, then \"N passed, M failed\"; exit status 1 if any failed.\n" +
+			"One line per combination, then \"N passed, M failed\"; exit status 1 if any failed.\n\n" +
+			"Checks are commands: they run only for a template directory or an embedded one,\n" +
+			"or with --trust (or a trusted: entry in the config file) for a git or module\n" +
+			"template. They see only PATH, the go tool chain's settings, the locale and a\n" +
+			"temporary HOME and TMPDIR; --env NAME passes one more variable. No process a\n" +
+			"check starts outlives it.\n" +
 			"SRC is what --template takes (default \"service\").",
 		Example: "  gomicro template test ./my-template\n" +
 			"  gomicro template test --set kind=web --keep\n" +
@@ -70,6 +79,8 @@ func newTemplateTestCmd(stdio IO) *cobra.Command {
 	f.StringArrayVar(&opts.set, "set", nil, "fix an answer: key=value (repeatable)")
 	f.BoolVar(&opts.keep, "keep", false, "keep the projects of failing combinations and print their paths")
 	f.IntVar(&opts.max, "max", 0, "test at most N combinations: the defaults, then an even spread (0: all)")
+	f.BoolVar(&opts.trust, "trust", false, "run the checks of a git or module template (they are its author's commands)")
+	f.StringArrayVar(&opts.env, "env", nil, "pass the environment variable NAME to the checks (repeatable)")
 	return cmd
 }
 
@@ -90,6 +101,7 @@ func runTemplateTest(opts *templateTestOptions) error {
 	if opts.max < 0 {
 		usage = append(usage, fmt.Sprintf("--max %d: expected 0 (all) or a positive number", opts.max))
 	}
+	usage = append(usage, checkEnvFlag(opts.env)...)
 	if len(usage) > 0 {
 		return usageError{errors.New(strings.Join(usage, "\n"))}
 	}
@@ -102,6 +114,19 @@ func runTemplateTest(opts *templateTestOptions) error {
 		return err
 	}
 	tmpl.Limits = limits
+	if len(tmpl.Checks) > 0 {
+		src := opts.src
+		if src == "" {
+			src = embeddedPrefix + defaultTemplate
+		}
+		ok, err := trustedSource(src, opts.trust)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return untrusted(tmpl.Source)
+		}
+	}
 	sets, total, err := tmpl.Combinations(set, opts.max)
 	if errors.Is(err, generator.ErrTooManyCombinations) {
 		return fmt.Errorf("%w: fix some with --set key=value", err)
@@ -115,6 +140,12 @@ func runTemplateTest(opts *templateTestOptions) error {
 				return fmt.Errorf("%s not found: template test runs the checks with bash in a git repository (install %s)", tool, tool)
 			}
 		}
+		if err := startReaping(); err != nil {
+			return fmt.Errorf("cannot make sure no process a check starts outlives it: %v", err)
+		}
+		// Whatever a check left that reapCheck could not tell apart (a
+		// process that dropped its environment) ends with template test.
+		defer reapCheck("")
 	}
 
 	what := counted(total, "combination")
@@ -125,7 +156,7 @@ func runTemplateTest(opts *templateTestOptions) error {
 	if len(tmpl.Checks) == 0 {
 		checks = "no checks: rendered only"
 	}
-	fmt.Fprintf(opts.io.Out, "template %s %s: %s, %s\n", tmpl.Name, tmpl.Version, what, checks)
+	fmt.Fprintf(opts.io.Out, "template %s %s: %s, %s\n", quote(tmpl.Name), quote(tmpl.Version), what, checks)
 
 	parent, err := os.MkdirTemp("", "gomicro-template-test-")
 	if err != nil {
@@ -177,7 +208,7 @@ func runTemplateTest(opts *templateTestOptions) error {
 		}
 		if r.kept != "" {
 			kept++
-			fmt.Fprintf(opts.io.Out, "    kept in %s\n", r.kept)
+			fmt.Fprintf(opts.io.Out, "    kept in %s\n", quote(r.kept))
 		}
 	}
 	wg.Wait()
@@ -242,13 +273,13 @@ func testCombination(ctx context.Context, opts *templateTestOptions, tmpl *gener
 		return fail("git init", []string{gitMessage(err)})
 	}
 	for _, check := range tmpl.Checks {
-		out, err := runCheck(ctx, project, dir, check)
+		out, err := runCheck(ctx, project, dir, check, opts.env)
 		if err != nil {
 			lines := lastLines(out, tailLines)
 			if len(lines) == 0 {
 				lines = []string{"(no output; " + err.Error() + ")"}
 			}
-			return fail(checkName(check), lines)
+			return fail(quote(checkName(check)), lines)
 		}
 	}
 	return r
@@ -283,7 +314,7 @@ func comboLabel(tmpl *generator.Template, set map[string]string) string {
 	var parts []string
 	for _, q := range tmpl.Questions {
 		if v, ok := set[q.Name]; ok && (q.Type == generator.TypeChoice || q.Type == generator.TypeBool) {
-			parts = append(parts, q.Name+"="+v)
+			parts = append(parts, quote(q.Name)+"="+quote(v))
 		}
 	}
 	if len(parts) == 0 {
@@ -315,6 +346,13 @@ func lastLines(out string, n int) []string {
 	return lines
 }
 
+// checkMarker is the environment variable that marks the processes of one
+// check, for reapCheck to find those that left its process group.
+const checkMarker = "GOMICRO_CHECK"
+
+// checkCount numbers the checks of this process.
+var checkCount atomic.Int64
+
 // maxTail is how much of a check's output is read back for its last lines.
 const maxTail = 64 << 10
 
@@ -323,18 +361,25 @@ const maxTail = 64 << 10
 // logDir rather than a pipe, so a process the check leaves behind cannot
 // hold gomicro up; runGroup stops such processes when the check ends. Stdin
 // is empty: a check never waits for a person.
-func runCheck(ctx context.Context, project, logDir, script string) (string, error) {
+func runCheck(ctx context.Context, project, logDir, script string, extraEnv []string) (string, error) {
 	log, err := os.CreateTemp(logDir, "check-*.log")
 	if err != nil {
 		return "", err
 	}
 	defer os.Remove(log.Name())
 	defer log.Close()
+	env, err := checkEnv(filepath.Join(logDir, "scratch"), extraEnv)
+	if err != nil {
+		return "", err
+	}
+	token := strconv.FormatInt(checkCount.Add(1), 10)
 	cmd := exec.CommandContext(ctx, "bash", "-c", script)
 	cmd.Dir = project
+	cmd.Env = append(env, checkMarker+"="+token)
 	cmd.Stdout = log
 	cmd.Stderr = log
 	runErr := runGroup(cmd)
+	reapCheck(token) // what it left behind, however it detached
 	size, err := log.Seek(0, io.SeekEnd)
 	if err != nil {
 		return "", errors.Join(runErr, err)
@@ -408,6 +453,6 @@ func runTemplateLint(opts *templateLintOptions) error {
 	for _, n := range notes {
 		fmt.Fprintln(opts.io.Out, "note: "+n)
 	}
-	fmt.Fprintf(opts.io.Out, "template %s %s: %s, %s\n", tmpl.Name, tmpl.Version, counted(len(warnings), "warning"), counted(len(notes), "note"))
+	fmt.Fprintf(opts.io.Out, "template %s %s: %s, %s\n", quote(tmpl.Name), quote(tmpl.Version), counted(len(warnings), "warning"), counted(len(notes), "note"))
 	return nil
 }

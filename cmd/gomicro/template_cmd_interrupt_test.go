@@ -38,7 +38,7 @@ func TestInterruptTemplateTest(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			g := startGomicro(t, dir, []string{"TMPDIR=" + tmp, "MARK=" + mark}, "template", "test", ".")
+			g := startGomicro(t, dir, []string{"TMPDIR=" + tmp, "MARK=" + mark}, "template", "test", ".", "--env", "MARK")
 			pidFile := filepath.Join(mark, "pid")
 			var data []byte
 			for ; ; time.Sleep(10 * time.Millisecond) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/gitrepo"
+	"github.com/gomicro/gomicro/internal/lockfile"
 	"github.com/gomicro/gomicro/internal/rootfs"
 	"github.com/gomicro/gomicro/templates/source"
 )
@@ -48,7 +49,7 @@ func newUpgradeCmd(stdio IO) *cobra.Command {
 			"question is to be asked); the report is printed in the order given, with one\n" +
 			"summary line each and a total, and the exit status is the worst.",
 		Example: "  gomicro upgrade\n" +
-			"  gomicro upgrade --check             # exit 1 when behind (for CI)\n" +
+			"  gomicro upgrade --check             # exit 1 when behind, 2 when it cannot tell (for CI)\n" +
 			"  gomicro upgrade --dry-run           # show the diff, change nothing\n" +
 			"  gomicro upgrade svc-a svc-b --set s3_region=eu-west-1",
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -58,7 +59,7 @@ func newUpgradeCmd(stdio IO) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.BoolVar(&opts.dryRun, "dry-run", false, "print the unified diff of what would change and change nothing")
-	f.BoolVar(&opts.check, "check", false, "change nothing; exit 1 when a project is behind its template")
+	f.BoolVar(&opts.check, "check", false, "change nothing; exit 0 when current, 1 when behind or unresolved, 2 when it could not check")
 	f.StringArrayVar(&opts.set, "set", nil, "change an answer: key=value (repeatable)")
 	f.StringVar(&opts.template, "template", "", "template directory or embedded template name (default: the one in .gomicro.yml)")
 	f.BoolVar(&opts.force, "force", false, "upgrade even with uncommitted changes in the git work tree")
@@ -76,8 +77,9 @@ const (
 	upgraded
 	behind
 	conflicts
-	refused
-	stopped // the person cancelled (at a prompt, or by a signal): no further project is touched
+	unresolved // conflicts left from an earlier upgrade: nothing is done
+	refused    // could not be upgraded (or checked) at all
+	stopped    // the person cancelled (at a prompt, or by a signal): no further project is touched
 )
 
 func runUpgrade(opts *upgradeOptions) error {
@@ -85,15 +87,21 @@ func runUpgrade(opts *upgradeOptions) error {
 	if len(usage) > 0 {
 		return usageError{errors.New(strings.Join(usage, "\n"))}
 	}
+	fail := func(err error) error {
+		if opts.check {
+			return checkFailed(opts.io, err)
+		}
+		return err
+	}
 	limits, err := renderLimits()
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	dirs := opts.dirs
 	if len(dirs) == 0 {
 		dir, err := findProject()
 		if err != nil {
-			return err
+			return fail(err)
 		}
 		dirs = []string{dir}
 	}
@@ -108,6 +116,36 @@ func runUpgrade(opts *upgradeOptions) error {
 	}
 	f := &fleet{opts: opts, set: set, prompter: prompter, limits: limits}
 	return f.run(dirs)
+}
+
+// checkStatus is the exit status of --check for its worst outcome: 0 when
+// every project is current, 1 when one is behind or holds unresolved
+// conflicts, 2 when one could not be checked at all (no template, no
+// .gomicro.yml, ...), so that CI can tell "upgrade me" from "I am broken".
+func checkStatus(worst outcome) error {
+	switch {
+	case worst >= refused:
+		return exitStatus(exitCheckFailed)
+	case worst >= behind:
+		return exitStatus(exitFailure)
+	}
+	return nil
+}
+
+// exitCheckFailed is --check's status when a project could not be checked.
+const exitCheckFailed = 2
+
+// checkFailed makes an error that ends upgrade --check before any project
+// was checked (no project found, say) exit with exitCheckFailed.
+func checkFailed(stdio IO, err error) error {
+	var stop cancelled
+	if err == nil || errors.As(err, new(exitStatus)) || errors.As(err, &stop) {
+		return err
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintln(stdio.Err, "gomicro: "+line)
+	}
+	return exitStatus(exitCheckFailed)
 }
 
 // findProject is the project an upgrade without DIR works on: the nearest
@@ -251,6 +289,9 @@ wait:
 			stop.what = "no project but those above was touched"
 		}
 		return stop
+	}
+	if f.opts.check {
+		return checkStatus(worst)
 	}
 	if worst >= behind {
 		return exitStatus(exitFailure)
@@ -436,7 +477,7 @@ func totalLine(n int, count map[outcome]int) string {
 			parts = append(parts, fmt.Sprintf("%d %s", count[c.out], c.what))
 		}
 	}
-	parts = append(parts, fmt.Sprintf("%d failed", count[refused]))
+	parts = append(parts, fmt.Sprintf("%d failed", count[unresolved]+count[refused]))
 	return fmt.Sprintf("%d %s: %s", n, plural(n, "project", "projects"), strings.Join(parts, ", "))
 }
 
@@ -552,6 +593,15 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 		}
 		return refused, dir + ": refused"
 	}
+	// One writer per project: from reading .gomicro.yml to the last write,
+	// no other gomicro may change what this one merges into.
+	if !opts.check && !opts.dryRun {
+		release, err := lockfile.Project(ctx, dir, lockfile.Wait)
+		if err != nil {
+			return refuse(err)
+		}
+		defer release()
+	}
 	root, err := rootfs.Open(dir)
 	if err != nil {
 		return refuse(fmt.Errorf("cannot open the project: %v", unwrapPathErr(err)))
@@ -620,10 +670,10 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 	changed := changedAnswers(old, plan, tmpl)
 	// What the upgrade does, for the summary: "service 1.0.0 -> 1.3.0", or,
 	// when only answers change, "service 1.3.0 with ci=github".
-	move := fmt.Sprintf("%s %s -> %s", tmpl.Name, old.Version, tmpl.Version)
+	move := fmt.Sprintf("%s %s -> %s", quote(tmpl.Name), quote(old.Version), quote(tmpl.Version))
 	did := "upgraded " + move
 	if old.Version == tmpl.Version {
-		move = tmpl.Name + " " + tmpl.Version
+		move = quote(tmpl.Name) + " " + quote(tmpl.Version)
 		if changed != "" {
 			move += " with " + changed
 		}
@@ -634,19 +684,21 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 		var left []string
 		for _, p := range plan.Unresolved {
 			if file, ok := strings.CutSuffix(p, generator.SidecarSuffix); ok {
-				left = append(left, fmt.Sprintf("%s is there (merge it into %s and remove it)", p, file))
+				left = append(left, fmt.Sprintf("%s is there (merge it into %s and remove it)", quote(p), quote(file)))
 			} else {
-				left = append(left, p+" holds conflict markers")
+				left = append(left, quote(p)+" holds conflict markers")
 			}
 		}
 		what := fmt.Errorf("unresolved conflicts: %s; resolve them and commit, or pass --force", strings.Join(left, "; "))
 		if opts.check || !opts.force {
-			out, _ := refuse(what)
-			return out, fmt.Sprintf("%s: unresolved conflicts: %s", dir, strings.Join(plan.Unresolved, ", "))
+			if out, _ := refuse(what); out == stopped {
+				return stopped, ""
+			}
+			return unresolved, fmt.Sprintf("%s: unresolved conflicts: %s", dir, quoteAll(plan.Unresolved))
 		}
 	}
 	if !plan.Behind() {
-		return current, fmt.Sprintf("%s: current (%s %s)", dir, tmpl.Name, tmpl.Version)
+		return current, fmt.Sprintf("%s: current (%s %s)", dir, quote(tmpl.Name), quote(tmpl.Version))
 	}
 	if blocked := plan.Blocked(); len(blocked) > 0 {
 		show(&generator.Plan{Changes: blocked}) // nothing else happens
@@ -693,7 +745,7 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 		if strings.Contains(did, " with ") {
 			with = " and "
 		}
-		return conflicts, fmt.Sprintf("%s: %s%s%d %s: %s (%s)", dir, did, with, len(c), plural(len(c), "conflict", "conflicts"), strings.Join(c, ", "), next)
+		return conflicts, fmt.Sprintf("%s: %s%s%d %s: %s (%s)", dir, did, with, len(c), plural(len(c), "conflict", "conflicts"), quoteAll(c), next)
 	}
 	return upgraded, fmt.Sprintf("%s: %s", dir, did)
 }
@@ -761,7 +813,7 @@ func removedBy(tmpl *generator.Template, sameVersion bool, changed string) strin
 	case changed == "":
 		return ""
 	case !sameVersion:
-		return fmt.Sprintf("not in %s %s with %s", tmpl.Name, tmpl.Version, changed)
+		return fmt.Sprintf("not in %s %s with %s", quote(tmpl.Name), quote(tmpl.Version), changed)
 	case strings.Contains(changed, ", "):
 		return "not written with " + changed
 	}
@@ -782,7 +834,7 @@ func changedAnswers(old *generator.Manifest, plan *generator.Plan, tmpl *generat
 			continue
 		}
 		if was, had := old.Answers[q.Name]; !had || fmt.Sprint(was) != fmt.Sprint(v) {
-			changed = append(changed, fmt.Sprintf("%s=%v", q.Name, v))
+			changed = append(changed, quote(q.Name)+"="+quote(fmt.Sprint(v)))
 		}
 	}
 	return strings.Join(changed, ", ")
@@ -858,9 +910,9 @@ func report(stdio IO, plan *generator.Plan, gone string) {
 		if c.Action == generator.Unchanged {
 			continue
 		}
-		name := c.Path
+		name := quote(c.Path)
 		if c.Action == generator.Sidecar {
-			name += " (new version: " + c.Path + generator.SidecarSuffix + ")"
+			name += " (new version: " + quote(c.Path+generator.SidecarSuffix) + ")"
 		}
 		why := c.Why()
 		if c.Note == "" && gone != "" {
@@ -890,7 +942,7 @@ func baseSources(ctx context.Context, repo *gitrepo.Repo, old *generator.Manifes
 		sources = append(sources, at)
 	}
 	if current.Version == old.Version && current.Revision == old.Revision {
-		sources = append(sources, generator.RenderedBase(fmt.Sprintf("%s %s as it renders today", current.Name, current.Version), func() (*generator.Template, error) {
+		sources = append(sources, generator.RenderedBase(fmt.Sprintf("%s %s as it renders today", quote(current.Name), quote(current.Version)), func() (*generator.Template, error) {
 			return current, nil
 		}, old))
 	}

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/gomicro/gomicro/internal/gitrepo"
+	"github.com/gomicro/gomicro/internal/lockfile"
 )
 
 // gitKind is a git repository: URL[//SUBDIR][@REF], user@host:path[//SUBDIR][@REF]
@@ -311,7 +312,7 @@ func lockMirror(ctx context.Context, url string, exclusive bool) (*mirror, error
 	}
 	sum := sha256.Sum256([]byte(url))
 	dir := filepath.Join(root, hex.EncodeToString(sum[:16]))
-	release, err := lockFile(ctx, dir+".lock", exclusive)
+	release, err := lockfile.Lock(ctx, dir+".lock", exclusive)
 	if err != nil {
 		return nil, err
 	}

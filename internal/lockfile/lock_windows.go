@@ -1,6 +1,6 @@
 //go:build windows
 
-package source
+package lockfile
 
 import (
 	"context"
@@ -11,11 +11,11 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// lockFile takes an exclusive or shared lock on path (created if need be)
+// Lock takes an exclusive or shared lock on path (created if need be)
 // with LockFileEx and returns its release. Windows drops the lock when the
 // process ends. It polls rather than blocks so that cancelling ctx stops the
 // wait.
-func lockFile(ctx context.Context, path string, exclusive bool) (release func(), err error) {
+func Lock(ctx context.Context, path string, exclusive bool) (release func(), err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err

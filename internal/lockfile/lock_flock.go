@@ -1,6 +1,6 @@
 //go:build darwin || dragonfly || freebsd || linux || netbsd || openbsd
 
-package source
+package lockfile
 
 import (
 	"context"
@@ -11,11 +11,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lockFile takes an exclusive or shared flock on path (created if need be)
+// Lock takes an exclusive or shared flock on path (created if need be)
 // and returns its release. The kernel drops the lock when the process ends,
 // however it ends. It polls rather than blocks so that cancelling ctx stops
 // the wait.
-func lockFile(ctx context.Context, path string, exclusive bool) (release func(), err error) {
+func Lock(ctx context.Context, path string, exclusive bool) (release func(), err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err

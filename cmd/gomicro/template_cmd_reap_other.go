@@ -1,0 +1,11 @@
+//go:build !linux
+
+package main
+
+// Elsewhere there is no subreaper: a check's processes are stopped through
+// its process group (runGroup), which one that starts a session of its own
+// (setsid) or changes its group leaves.
+
+func startReaping() error { return nil }
+
+func reapCheck(string) {}
