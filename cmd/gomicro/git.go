@@ -6,9 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"unicode"
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/gitrepo"
@@ -28,7 +25,7 @@ func commitProject(stdio IO, dir, message string, force bool) bool {
 	}
 	if !force {
 		if outer, err := gitrepo.Find(dir); err == nil && outer != nil {
-			fmt.Fprintf(stdio.Err, "gomicro: note: %s is inside the git work tree %s, so no repository was made for it (add and commit it there, or pass --git for one of its own)\n", displayPath(dir), quotePath(outer.Top))
+			fmt.Fprintf(stdio.Err, "gomicro: note: %s is inside the git work tree %s, so no repository was made for it (add and commit it there, or pass --git for one of its own)\n", displayPath(dir), quote(outer.Top))
 			return false
 		}
 	}
@@ -39,12 +36,8 @@ func commitProject(stdio IO, dir, message string, force bool) bool {
 		return err == nil
 	}
 	if n := len(done.Ignored); n > 0 {
-		quoted := make([]string, n)
-		for i, p := range done.Ignored {
-			quoted[i] = quotePath(p)
-		}
 		fmt.Fprintf(stdio.Err, "gomicro: note: your git ignore rules match %d generated %s, committed all the same: %s (git check-ignore -v PATH names the rule)\n",
-			n, plural(n, "file", "files"), strings.Join(quoted, ", "))
+			n, plural(n, "file", "files"), quoteAll(done.Ignored))
 	}
 	if done.FallbackIdentity {
 		fmt.Fprintln(stdio.Err, "gomicro: note: git has no user.name/user.email here; the first commit is by gomicro <gomicro@localhost> (git commit --amend --reset-author to change it)")
@@ -85,15 +78,4 @@ func gitMessage(err error) string {
 		return ge.Msg
 	}
 	return err.Error()
-}
-
-// quotePath writes a path a template named as it is, or Go-quoted when it
-// holds anything a terminal would not print as itself.
-func quotePath(p string) string {
-	for _, r := range p {
-		if !unicode.IsPrint(r) || r == '"' || r == '\\' {
-			return strconv.Quote(p)
-		}
-	}
-	return p
 }

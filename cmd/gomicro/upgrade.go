@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -652,18 +651,12 @@ func (f *fleet) upgradeProject(p *projectRun) (outcome, string) {
 	say("base: %s", u.BaseFrom)
 	if n := len(u.Dropped); n > 0 {
 		// As copier does: an answer to no question is not recorded.
-		keys := make([]string, n)
-		for i, k := range u.Dropped {
-			if keys[i] = strconv.Quote(k); keys[i] == `"`+k+`"` {
-				keys[i] = k
-			}
-		}
 		say("%s drops the %s to %s: %s %s does not ask %s", generator.ManifestFile, plural(n, "answer", "answers"),
-			strings.Join(keys, ", "), tmpl.Name, tmpl.Version, plural(n, "it", "them"))
+			quoteAll(u.Dropped), quote(tmpl.Name), quote(tmpl.Version), plural(n, "it", "them"))
 	}
 	if u.BaseMissing > 0 && repo != nil {
 		if has, err := repo.HasGomicroRefs(); err == nil && !has {
-			fmt.Fprintf(stdio.Err, "gomicro: %s: note: this clone has no refs/gomicro/*, where upgrades keep the last render as the next base (git clone does not fetch them): git fetch origin 'refs/gomicro/*:refs/gomicro/*', then upgrade again\n", dir)
+			fmt.Fprintf(stdio.Err, "gomicro: %s: note: this clone has no refs/gomicro/*, where upgrades keep the last render as the next base (git clone does not fetch them): git fetch origin 'refs/gomicro/*:refs/gomicro/*', then upgrade again\n", quote(dir))
 		}
 	}
 	plan, theirs, label := u.Plan, u.Theirs, u.Label
@@ -765,7 +758,7 @@ func outsideSparse(repo *gitrepo.Repo, plan *generator.Plan) error {
 	var hit []string
 	for _, c := range plan.Changes {
 		if _, found := slices.BinarySearch(skipped, c.Path); found {
-			hit = append(hit, quotePath(c.Path))
+			hit = append(hit, quote(c.Path))
 		}
 	}
 	if len(hit) == 0 {
