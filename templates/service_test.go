@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io/fs"
 	"os"
@@ -33,7 +34,8 @@ import (
 //     schema (its run: steps shellcheck-clean) or actionlint with shellcheck;
 //   - go: gofmt-clean, scripts shellcheck-clean, go vet, and once per kind
 //     (the Go code depends on nothing else) staticcheck and go build;
-//   - race: its own tests pass with the race detector, as its CI runs them;
+//   - race: its own tests pass with the race detector, as its CI runs them
+//     (once per Go source tree, which the kind alone decides: goTrees);
 //   - build: scripts/build.sh, or goreleaser check and one snapshot release,
 //     cross-compiles exactly one archive per target (.zip holding NAME.exe
 //     for windows) with the commit's short SHA in its name, holding the
@@ -163,6 +165,8 @@ func TestGeneratedServiceWorks(t *testing.T) {
 	// The Go code depends on the kind alone: staticcheck, whose first run
 	// analyses the standard library too, runs once per kind.
 	linted := map[string]bool{}
+	// The race tests run once per Go source tree (see goTrees).
+	raced := &goTrees{first: map[string]string{}}
 	// Reproducibility (a second build of the commit) is a property of the
 	// build tool's config, not of the other answers: checked once per build
 	// tool, on a combination that packs a windows .zip beside its .tar.gz
@@ -204,7 +208,7 @@ func TestGeneratedServiceWorks(t *testing.T) {
 			if i > 0 {
 				t.Parallel()
 			}
-			checkGenerated(t, c.set, c.bin, c.targets, compile, lint, again)
+			checkGenerated(t, c.set, c.bin, c.targets, compile, lint, again, raced)
 		})
 	}
 }
@@ -244,7 +248,7 @@ func TestServiceChoices(t *testing.T) {
 // TestGeneratedServiceWorks's checks, one subtest each. The first
 // combination also fills the build cache for the others: it precompiles
 // the targets in compile first.
-func checkGenerated(t *testing.T, set map[string]string, binName string, targets, compile []string, lint, again bool) {
+func checkGenerated(t *testing.T, set map[string]string, binName string, targets, compile []string, lint, again bool, raced *goTrees) {
 	ctx := testtool.Context(t) // no fixed timeout: a loaded machine is slow, not broken
 	dir := gentest.Generate(t, "service", set, binName)
 	env := gentest.ProjectEnv()
@@ -319,6 +323,9 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 	both.Go(func() {
 		t.Run("race", func(t *testing.T) {
 			testtool.RequireRace(t)
+			if first, ok := raced.claim(t, dir, t.Name()); !ok {
+				t.Skipf("the same Go code (every *.go file and go.mod) as %s, which runs its race tests", first)
+			}
 			run(ctx, t, dir, env, "go", "test", "-race", "./...")
 		})
 	})
@@ -368,6 +375,54 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 			checkVCSVersion(ctx, t, dir, env, binName, sha6)
 		}
 	})
+}
+
+// goTrees remembers which Go source trees a combination has race-tested.
+// The Go code depends on the kind alone (ci, build and platforms choose
+// other files), so the other combinations of a kind would run the same
+// tests on byte-identical code: the race test, which compiles and links a
+// race-instrumented test binary per project, runs once per tree, and a
+// combination whose tree differs from every one tested runs its own.
+type goTrees struct {
+	mu    sync.Mutex
+	first map[string]string // the tree's digest -> the test that races it
+}
+
+// claim reports the test that races the Go tree in dir, and whether that
+// is test itself (the first to claim the tree).
+func (g *goTrees) claim(t *testing.T, dir, test string) (string, bool) {
+	t.Helper()
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "dist") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !(strings.HasSuffix(p, ".go") || d.Name() == "go.mod" || d.Name() == "go.sum") {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		fmt.Fprintf(h, "%s %d\n", rel, len(data))
+		h.Write(data)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := string(h.Sum(nil))
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if first, ok := g.first[digest]; ok {
+		return first, false
+	}
+	g.first[digest] = test
+	return test, true
 }
 
 // requireBuildTools requires what the build answer's build of targets runs
