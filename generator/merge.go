@@ -24,7 +24,7 @@ type side struct {
 }
 
 // decide fills in the change's action and new content from the decision
-// table of DESIGN.md's Upgrade section. Content is compared as git would
+// table in docs/upgrade.md. Content is compared as git would
 // see it: a CRLF checkout of an LF template is not an edit, and what is
 // written back keeps the file's own line endings.
 func decide(c *FileChange, base side, t File, inTheirs bool, label string) {

@@ -214,7 +214,7 @@ const (
 	upgClashWant   = "alpha\n<<<<<<< ours\nbeta (team)\n||||||| base\nbeta\n=======\nbeta (template oddjob)\n>>>>>>> gomicro demo@2.0.0\ngamma\n"
 )
 
-// upgRows is the decision table of DESIGN.md's Upgrade section, one file
+// upgRows is the decision table of docs/upgrade.md, one file
 // per row, all in one project so that they also run together.
 var upgRows = []upgRow{
 	{name: "both same", path: "same.txt", v1: upgF("same {{ .name }}\n"), v2: upgF("same {{ .name }}\n"), keep: true,
