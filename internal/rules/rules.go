@@ -282,11 +282,14 @@ func GoVersion(v string) error {
 	m := goVersionPattern().FindStringSubmatch(v)
 	if m == nil {
 		if strings.HasPrefix(v, "go") {
+			//lint:ignore ST1005 Go is a name
 			return errors.New("Go versions are written without the go prefix, e.g. 1.26")
 		}
+		//lint:ignore ST1005 Go is a name
 		return errors.New("Go versions look like 1.26 or 1.26.1")
 	}
 	if minor, err := strconv.Atoi(m[1]); err != nil || minor < minGoMinor {
+		//lint:ignore ST1005 Go is a name
 		return fmt.Errorf("Go versions before 1.%d are not supported", minGoMinor)
 	}
 	return nil
