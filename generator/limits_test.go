@@ -39,7 +39,7 @@ func TestDefaultLimits(t *testing.T) {
 }
 
 // renderLimited renders with the defaults of the only question, timing it.
-func renderLimited(t *testing.T, ctx context.Context, tmpl *generator.Template) (error, time.Duration) {
+func renderLimited(t *testing.T, ctx context.Context, tmpl *generator.Template) (time.Duration, error) {
 	t.Helper()
 	answers, err := tmpl.Resolve(nil, nil)
 	if err != nil {
@@ -50,7 +50,7 @@ func renderLimited(t *testing.T, ctx context.Context, tmpl *generator.Template) 
 	if err == nil {
 		t.Fatalf("render succeeded with %d files, want an error", len(tr.Files))
 	}
-	return err, time.Since(start)
+	return time.Since(start), err
 }
 
 func TestRenderTimeout(t *testing.T) {
@@ -66,7 +66,7 @@ func TestRenderTimeout(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tmpl := limited(t, generator.Limits{Timeout: 50 * time.Millisecond}, tt.extra, tt.files)
-			err, took := renderLimited(t, context.Background(), tmpl)
+			took, err := renderLimited(t, context.Background(), tmpl)
 			if !errors.Is(err, generator.ErrRenderTimeout) {
 				t.Errorf("err = %v, want ErrRenderTimeout", err)
 			}
@@ -87,7 +87,7 @@ func TestRenderTimeoutAbandons(t *testing.T) {
 		"loop.txt": `{{ range 1000000000 }}{{ "" }}{{ end }}`, // a minute or so of zero-byte writes
 	})
 	before := runtime.NumGoroutine()
-	err, _ := renderLimited(t, context.Background(), tmpl)
+	_, err := renderLimited(t, context.Background(), tmpl)
 	if !errors.Is(err, generator.ErrRenderTimeout) {
 		t.Fatalf("err = %v, want ErrRenderTimeout", err)
 	}
@@ -104,14 +104,14 @@ func TestRenderContextCancelled(t *testing.T) {
 	tmpl := limited(t, generator.Limits{}, "", map[string]string{"loop.txt": spin})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err, _ := renderLimited(t, ctx, tmpl)
+	_, err := renderLimited(t, ctx, tmpl)
 	if !errors.Is(err, context.Canceled) || errors.Is(err, generator.ErrRenderTimeout) {
 		t.Errorf("already cancelled: err = %v, want context.Canceled", err)
 	}
 
 	ctx, cancel = context.WithCancel(context.Background())
 	time.AfterFunc(20*time.Millisecond, cancel)
-	err, took := renderLimited(t, ctx, tmpl)
+	took, err := renderLimited(t, ctx, tmpl)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled while rendering: err = %v, want context.Canceled", err)
 	}
@@ -251,7 +251,7 @@ func TestRenderOutputLimit(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tmpl := limited(t, tt.lim, "", tt.files)
-			err, _ := renderLimited(t, context.Background(), tmpl)
+			_, err := renderLimited(t, context.Background(), tmpl)
 			if !errors.Is(err, generator.ErrOutputLimit) {
 				t.Errorf("err = %v, want ErrOutputLimit", err)
 			}
@@ -273,7 +273,7 @@ func TestRenderOutputLimit(t *testing.T) {
 		t.Error("a render of exactly the limit lost bytes")
 	}
 	files["b.txt"] = `{{ repeat 524284 "y" }}`
-	if err, _ := renderLimited(t, context.Background(), limited(t, mib, "", files)); !errors.Is(err, generator.ErrOutputLimit) {
+	if _, err := renderLimited(t, context.Background(), limited(t, mib, "", files)); !errors.Is(err, generator.ErrOutputLimit) {
 		t.Errorf("one byte over the limit: err = %v, want ErrOutputLimit", err)
 	}
 }
@@ -301,7 +301,7 @@ func TestLimitedFuncs(t *testing.T) {
 	} {
 		t.Run(call, func(t *testing.T) {
 			tmpl := limited(t, generator.Limits{}, "", map[string]string{"f.txt": "{{ " + call + " }}"})
-			err, took := renderLimited(t, context.Background(), tmpl)
+			took, err := renderLimited(t, context.Background(), tmpl)
 			if !errors.Is(err, generator.ErrOutputLimit) || !strings.Contains(err.Error(), "exceed") {
 				t.Errorf("err = %v, want ErrOutputLimit", err)
 			}
@@ -429,7 +429,7 @@ func TestBuildLimit(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			err, _ := renderLimited(t, context.Background(), tmpl)
+			_, err := renderLimited(t, context.Background(), tmpl)
 			runtime.ReadMemStats(&after)
 			if !errors.Is(err, generator.ErrOutputLimit) {
 				t.Errorf("err = %v, want ErrOutputLimit", err)
@@ -453,7 +453,7 @@ func TestBuildLimitCycle(t *testing.T) {
 		`{{ $d := dict }}{{ $_ := merge $d (dict "a" $d) }}{{ $d }}`,
 	} {
 		tmpl := limited(t, generator.Limits{}, "", map[string]string{"f.txt": text})
-		if err, _ := renderLimited(t, context.Background(), tmpl); !errors.Is(err, generator.ErrOutputLimit) {
+		if _, err := renderLimited(t, context.Background(), tmpl); !errors.Is(err, generator.ErrOutputLimit) {
 			t.Errorf("%s: err = %v, want ErrOutputLimit", text, err)
 		}
 	}
