@@ -126,7 +126,8 @@ func TestVersionBuilt(t *testing.T) {
 	check(func(s string) bool { return s == "gomicro 1a2b3c" }, `"gomicro 1a2b3c"`)
 }
 
-// copyModule copies the module at src into dst, without its .git.
+// copyModule copies the module at src into dst, without its .git (a
+// directory, or the file a linked worktree has).
 func copyModule(t *testing.T, src, dst string) {
 	t.Helper()
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
@@ -136,8 +137,10 @@ func copyModule(t *testing.T, src, dst string) {
 		rel, _ := filepath.Rel(src, p)
 		target := filepath.Join(dst, rel)
 		switch {
-		case d.IsDir() && d.Name() == ".git":
+		case d.Name() == ".git" && d.IsDir():
 			return filepath.SkipDir
+		case d.Name() == ".git":
+			return nil // a worktree's .git file: the copy is a repository of its own
 		case d.IsDir():
 			return os.MkdirAll(target, 0o755)
 		case !d.Type().IsRegular():
