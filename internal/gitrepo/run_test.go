@@ -107,3 +107,17 @@ func TestRunErrors(t *testing.T) {
 		t.Errorf("Run without git: %v, want exec.ErrNotFound", err)
 	}
 }
+
+func TestConfig(t *testing.T) {
+	setup(t)
+	dir := t.TempDir()
+	run(t, dir, "init", "-q")
+	run(t, dir, "config", "github.user", "  someone  ")
+	if got, err := Config(dir, "github.user"); err != nil || got != "someone" {
+		t.Errorf("Config(github.user) = %q, %v; want someone", got, err)
+	}
+	var gerr *Error
+	if got, err := Config(dir, "user.signingkey"); !errors.As(err, &gerr) || got != "" {
+		t.Errorf("Config(unset key) = %q, %v; want an *Error", got, err)
+	}
+}
