@@ -7,6 +7,12 @@
 // (config, safe.directory, hooks path, object format), and it returns data:
 // printing is the caller's business. Every failure is an *Error carrying
 // git's own message, so the caller can refuse instead of guessing.
+//
+// It is also the one place in gomicro that starts git: Run (run.go) is the
+// runner every git command goes through, with one scrubbed environment and
+// one way of reading git's errors. Callers with needs of their own (the
+// template sources' mirrors, with their stall watchdog and output cap)
+// bring them to Run rather than starting git themselves.
 package gitrepo
 
 import (
