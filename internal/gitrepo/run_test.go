@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -47,15 +48,24 @@ func TestSubcommand(t *testing.T) {
 	}
 }
 
-// Run streams stdin and stdout, adds Env to the scrubbed environment, and
-// runs the command through Exec when one is given.
+// Run drops the variables that point git elsewhere, streams stdin and
+// stdout, adds Env, and runs the command through Exec when one is given.
 func TestRun(t *testing.T) {
 	setup(t)
-	dir := t.TempDir()
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, dir, "init", "-q")
 	t.Setenv("GIT_DIR", "/no/such/repository") // scrubbed
+	got, err := Run(context.Background(), Command{Dir: dir, Args: []string{"rev-parse", "--absolute-git-dir"}})
+	if want := filepath.Join(dir, ".git") + "\n"; err != nil || string(got) != want {
+		t.Errorf("git rev-parse --absolute-git-dir with GIT_DIR set = %q, %v; want %q", got, err, want)
+	}
+
 	var out bytes.Buffer
 	ran := false
-	got, err := Run(context.Background(), Command{
+	got, err = Run(context.Background(), Command{
 		Dir:    dir,
 		Args:   []string{"hash-object", "--stdin"},
 		Stdin:  strings.NewReader("hello\n"),
