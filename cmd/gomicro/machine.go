@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/gitrepo"
 )
 
 // localMachine answers a template's gitConfig and goVersion defaults from
@@ -27,11 +28,11 @@ type localMachine struct{}
 // GitConfig is `git config --get key` in the current directory, as the user
 // would see it; "" when it is unset or git is missing.
 func (localMachine) GitConfig(key string) string {
-	out, err := exec.Command("git", "config", "--get", key).Output()
+	v, err := gitrepo.Config("", key)
 	if err != nil {
 		return ""
 	}
-	return strings.TrimSpace(string(out))
+	return v
 }
 
 // GoVersion is the language version of the go command on PATH, read from

@@ -7,14 +7,18 @@
 // (config, safe.directory, hooks path, object format), and it returns data:
 // printing is the caller's business. Every failure is an *Error carrying
 // git's own message, so the caller can refuse instead of guessing.
+//
+// It is also the one place in gomicro that starts git: Run (run.go) is the
+// runner every git command goes through, with one scrubbed environment and
+// one way of reading git's errors. Callers with needs of their own (the
+// template sources' mirrors, with their stall watchdog and output cap)
+// bring them to Run rather than starting git themselves.
 package gitrepo
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -205,126 +209,4 @@ func (r *Repo) SkipWorktree() ([]string, error) {
 	}
 	slices.Sort(paths)
 	return slices.Compact(paths), nil
-}
-
-// Error is a git command that failed.
-type Error struct {
-	Cmd string // the git subcommand, such as "status"
-	Msg string // git's own explanation: its first error line
-	Err error  // the underlying error (an *exec.ExitError, exec.ErrNotFound, ...)
-}
-
-func (e *Error) Error() string { return "git " + e.Cmd + ": " + e.Msg }
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// localEnv are the variables that point git at a repository other than the
-// one its working directory is in (git's own list, `git rev-parse
-// --local-env-vars`, without the config ones, which carry the person's -c
-// settings), plus those that stop discovery early. A caller may have them
-// set (gomicro run from a git hook, or by hand); they are dropped for every
-// child so that git finds the repository the way Find does, from the
-// directory, for each project on its own.
-var localEnv = map[string]bool{
-	"GIT_ALTERNATE_OBJECT_DIRECTORIES": true,
-	"GIT_OBJECT_DIRECTORY":             true,
-	"GIT_DIR":                          true,
-	"GIT_WORK_TREE":                    true,
-	"GIT_IMPLICIT_WORK_TREE":           true,
-	"GIT_GRAFT_FILE":                   true,
-	"GIT_INDEX_FILE":                   true,
-	"GIT_NO_REPLACE_OBJECTS":           true,
-	"GIT_REPLACE_REF_BASE":             true,
-	"GIT_PREFIX":                       true,
-	"GIT_INTERNAL_SUPER_PREFIX":        true,
-	"GIT_SHALLOW_FILE":                 true,
-	"GIT_COMMON_DIR":                   true,
-	"GIT_NAMESPACE":                    true,
-	"GIT_CEILING_DIRECTORIES":          true,
-	"GIT_DISCOVERY_ACROSS_FILESYSTEM":  true,
-}
-
-// childEnv is the environment of every git child: the caller's, minus
-// localEnv, and allowed to look past a filesystem boundary as Find does.
-func childEnv(extra []string) []string {
-	env := []string{"GIT_DISCOVERY_ACROSS_FILESYSTEM=1"}
-	for _, kv := range os.Environ() {
-		key, _, _ := strings.Cut(kv, "=")
-		if !localEnv[strings.ToUpper(key)] {
-			env = append(env, kv)
-		}
-	}
-	return append(env, extra...)
-}
-
-// git runs git with args in dir, feeding it stdin, with extra environment
-// variables, and returns its standard output. On failure the error is an
-// *Error whose message is git's own.
-func git(dir string, stdin []byte, extraEnv []string, args ...string) ([]byte, error) {
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = childEnv(extraEnv)
-	if stdin != nil {
-		cmd.Stdin = bytes.NewReader(stdin)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return stdout.Bytes(), gitError(args, stderr.Bytes(), stdout.Bytes(), err)
-	}
-	return stdout.Bytes(), nil
-}
-
-func gitError(args []string, stderr, stdout []byte, err error) *Error {
-	e := &Error{Cmd: subcommand(args), Err: err}
-	switch {
-	case errors.Is(err, exec.ErrNotFound):
-		e.Msg = "git is not installed (not found on PATH)"
-	default:
-		// Some failures ("nothing to commit") are explained on stdout.
-		e.Msg = firstLine(stderr)
-		if e.Msg == "" {
-			e.Msg = firstLine(stdout)
-		}
-		if e.Msg == "" {
-			e.Msg = err.Error()
-		}
-	}
-	return e
-}
-
-// subcommand names the git command in args, past the -c options.
-func subcommand(args []string) string {
-	for i := 0; i < len(args); i++ {
-		switch {
-		case args[i] == "-c":
-			i++
-		case !strings.HasPrefix(args[i], "-"):
-			return args[i]
-		}
-	}
-	return "git"
-}
-
-// firstLine picks git's explanation out of its output: the first "fatal:"
-// or "error:" line (a warning may come before it), else the first line
-// that is not blank and not a "hint:". The "fatal: " or "error: " label goes.
-func firstLine(out []byte) string {
-	var first string
-	for _, line := range strings.Split(string(out), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "hint:") {
-			continue
-		}
-		for _, label := range []string{"fatal: ", "error: "} {
-			if msg, ok := strings.CutPrefix(line, label); ok {
-				return msg
-			}
-		}
-		if first == "" {
-			first = line
-		}
-	}
-	return first
 }

@@ -934,24 +934,6 @@ func TestInitErrors(t *testing.T) {
 	}
 }
 
-func TestFirstLine(t *testing.T) {
-	tests := []struct{ out, want string }{
-		{"", ""},
-		{"\n\n", ""},
-		{"fatal: not a git repository (or any of the parent directories): .git\n", "not a git repository (or any of the parent directories): .git"},
-		{"hint: something\n\nerror: real trouble\n", "real trouble"},
-		{"warning: unable to access '/x': Permission denied\nfatal: bad config\n", "bad config"},
-		{"warning: Not updating refs/x (new tip does not contain y)\n", "warning: Not updating refs/x (new tip does not contain y)"},
-		{"Author identity unknown\n\n*** Please tell me who you are.\n\nfatal: unable to auto-detect email address\n", "unable to auto-detect email address"},
-		{"On branch main\nnothing to commit\n", "On branch main"},
-	}
-	for _, tt := range tests {
-		if got := firstLine([]byte(tt.out)); got != tt.want {
-			t.Errorf("firstLine(%q) = %q, want %q", tt.out, got, tt.want)
-		}
-	}
-}
-
 // In a SHA-256 repository object ids are 64 hex digits, the zero id too.
 func TestMarkConflictsSHA256(t *testing.T) {
 	setup(t)

@@ -618,54 +618,55 @@ func (b *cappedBuffer) Write(p []byte) (int, error) {
 
 func (b *cappedBuffer) Bytes() []byte { return b.buf.Bytes() }
 
-// runGit runs git in dir and returns its standard output; a failure is a
-// *gitrepo.Error carrying git's own message. Cancelling ctx kills git.
+// runGit runs git in dir and returns its standard output, at most
+// maxGitOutput bytes; a failure is a *gitrepo.Error carrying git's own
+// message. Cancelling ctx kills git.
 func runGit(ctx context.Context, dir string, args ...string) ([]byte, error) {
 	out := cappedBuffer{limit: maxGitOutput}
 	err := runGitTo(ctx, &out, dir, args...)
 	return out.Bytes(), err
 }
 
+// runGitTo runs git in dir, through gitrepo's runner, with its standard
+// output going to stdout. A command that talks to a remote (clone, fetch,
+// ls-remote) runs under the fetch's stall watchdog (see fetching) and
+// curl's low-speed limit; either stopping it is reported as a stall.
 func runGitTo(ctx context.Context, stdout io.Writer, dir string, args ...string) error {
-	sub := gitSubcommand(args)
+	sub := gitrepo.Subcommand(args)
 	network := sub == "clone" || sub == "fetch" || sub == "ls-remote"
 	f := fetchingOf(ctx)
 	if network {
 		args = fetchArgs(args, sub, f.timeout)
 	}
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	cmd.Env = gitEnv()
-	// git may leave a child (ssh, a credential helper) holding the pipes
-	// after it is killed; do not wait for it forever.
-	cmd.WaitDelay = 5 * time.Second
-	var stderr tailBuffer
-	cmd.Stdout = stdout
-	cmd.Stderr = &stderr
-	var err error
 	stalled := false
-	if network {
-		stalled, err = f.run(cmd, nil)
-	} else {
-		err = cmd.Run()
+	_, err := gitrepo.Run(ctx, gitrepo.Command{
+		Dir:    dir,
+		Args:   args,
+		Stdout: stdout,
+		Exec: func(cmd *exec.Cmd) error {
+			// git may leave a child (ssh, a credential helper) holding the
+			// pipes after it is killed; do not wait for it forever.
+			cmd.WaitDelay = 5 * time.Second
+			if !network {
+				return cmd.Run()
+			}
+			var err error
+			stalled, err = f.run(cmd, nil)
+			return err
+		},
+	})
+	var e *gitrepo.Error
+	if !errors.As(err, &e) {
+		return err
 	}
-	if err == nil {
-		return nil
-	}
-	e := &gitrepo.Error{Cmd: sub, Err: err}
 	switch {
-	case ctx.Err() != nil:
-		e.Msg, e.Err = ctx.Err().Error(), ctx.Err()
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		// gitrepo.Run named the context.
 	case errors.Is(err, exec.ErrNotFound):
-		e.Msg = "git is not installed (not found on PATH); git template sources need it"
-	case stalled || network && bytes.Contains(stderr.Bytes(), []byte("Operation too slow")):
+		e.Msg += "; git template sources need it"
+	case stalled || network && bytes.Contains(e.Stderr, []byte("Operation too slow")):
 		// The watchdog, or curl's own low-speed limit (http.lowSpeedTime).
 		e.Msg = f.stallError()
-	default:
-		e.Msg = firstLine(stderr.Bytes())
-		if e.Msg == "" {
-			e.Msg = err.Error()
-		}
 	}
 	return e
 }
@@ -680,7 +681,7 @@ func fetchArgs(args []string, sub string, timeout time.Duration) []string {
 	out := []string{"-c", "http.lowSpeedLimit=1", "-c", fmt.Sprintf("http.lowSpeedTime=%d", max(secs, 1))}
 	for i, a := range args {
 		out = append(out, a)
-		if a == sub && gitSubcommand(args[:i+1]) == sub {
+		if a == sub && gitrepo.Subcommand(args[:i+1]) == sub {
 			if sub == "clone" || sub == "fetch" {
 				out = append(out, "--progress")
 			}
@@ -688,88 +689,4 @@ func fetchArgs(args []string, sub string, timeout time.Duration) []string {
 		}
 	}
 	return out
-}
-
-// tailBuffer keeps the last 64 KiB written to it: git's stderr, where
-// --progress writes a line per update and the reason of a failure comes
-// last.
-type tailBuffer struct{ b []byte }
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	const keep = 64 << 10
-	t.b = append(t.b, p...)
-	if len(t.b) > keep {
-		t.b = append(t.b[:0], t.b[len(t.b)-keep:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) Bytes() []byte { return t.b }
-
-// gitEnv is the environment of every git child: the person's, minus the
-// variables that would point git at another repository or object store than
-// the --git-dir given (the list internal/gitrepo drops too).
-func gitEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		key, _, _ := strings.Cut(kv, "=")
-		if !gitLocalEnv[strings.ToUpper(key)] {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-var gitLocalEnv = map[string]bool{
-	"GIT_ALTERNATE_OBJECT_DIRECTORIES": true,
-	"GIT_OBJECT_DIRECTORY":             true,
-	"GIT_DIR":                          true,
-	"GIT_WORK_TREE":                    true,
-	"GIT_IMPLICIT_WORK_TREE":           true,
-	"GIT_GRAFT_FILE":                   true,
-	"GIT_INDEX_FILE":                   true,
-	"GIT_NO_REPLACE_OBJECTS":           true,
-	"GIT_REPLACE_REF_BASE":             true,
-	"GIT_PREFIX":                       true,
-	"GIT_INTERNAL_SUPER_PREFIX":        true,
-	"GIT_SHALLOW_FILE":                 true,
-	"GIT_COMMON_DIR":                   true,
-	"GIT_NAMESPACE":                    true,
-	"GIT_CEILING_DIRECTORIES":          true,
-	"GIT_DISCOVERY_ACROSS_FILESYSTEM":  true,
-}
-
-// gitSubcommand names the git command in args, past the global options.
-func gitSubcommand(args []string) string {
-	for i := 0; i < len(args); i++ {
-		switch {
-		case args[i] == "-c" || args[i] == "-C":
-			i++
-		case !strings.HasPrefix(args[i], "-"):
-			return args[i]
-		}
-	}
-	return "git"
-}
-
-// firstLine picks git's explanation out of its output: the first "fatal:"
-// or "error:" line (a warning may come before it), else the first line that
-// is not blank and not a "hint:".
-func firstLine(out []byte) string {
-	var first string
-	for _, line := range strings.FieldsFunc(string(out), func(r rune) bool { return r == '\n' || r == '\r' }) {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "hint:") {
-			continue
-		}
-		for _, label := range []string{"fatal: ", "error: "} {
-			if msg, ok := strings.CutPrefix(line, label); ok {
-				return msg
-			}
-		}
-		if first == "" {
-			first = line
-		}
-	}
-	return first
 }
