@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 
-	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/gitrepo"
 )
 
@@ -43,32 +42,6 @@ func commitProject(stdio IO, dir, message string, force bool) bool {
 		fmt.Fprintln(stdio.Err, "gomicro: note: git has no user.name/user.email here; the first commit is by gomicro <gomicro@localhost> (git commit --amend --reset-author to change it)")
 	}
 	return true
-}
-
-// gitFiles is a tree as gitrepo takes it.
-func gitFiles(tree *generator.Tree) []gitrepo.File {
-	files := make([]gitrepo.File, len(tree.Files))
-	for i, f := range tree.Files {
-		files[i] = gitrepo.File{Path: f.Path, Data: f.Data, Mode: f.Mode}
-	}
-	return files
-}
-
-// gitConflicts are the plan's conflicts as git's index stages.
-func gitConflicts(plan *generator.Plan) []gitrepo.Conflict {
-	stage := func(v *generator.Version) *gitrepo.Stage {
-		if v == nil {
-			return nil
-		}
-		return &gitrepo.Stage{Data: v.Data, Mode: v.Mode}
-	}
-	var cs []gitrepo.Conflict
-	for _, c := range plan.Changes {
-		if (c.Action == generator.Conflict || c.Action == generator.Sidecar) && (c.Ours != nil || c.Theirs != nil) {
-			cs = append(cs, gitrepo.Conflict{Path: c.Path, Base: stage(c.Base), Ours: stage(c.Ours), Theirs: stage(c.Theirs)})
-		}
-	}
-	return cs
 }
 
 // gitMessage is git's own words for a failure, without our wrapping.

@@ -51,7 +51,7 @@ func Find(dir string) (*Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !hasDotGit(real) {
+	if _, ok := Top(real); !ok {
 		return nil, nil
 	}
 	out, err := git(real, nil, nil, "rev-parse", "--show-toplevel")
@@ -73,23 +73,6 @@ func Find(dir string) (*Repo, error) {
 		return nil, &Error{Cmd: "rev-parse", Msg: fmt.Sprintf("git says the work tree of %s is %s, which does not hold it", real, top)}
 	}
 	return &Repo{Top: top, Prefix: filepath.ToSlash(rel), dir: real}, nil
-}
-
-// hasDotGit reports whether dir or one of its parents holds an entry named
-// .git. Anything but a clear "does not exist" counts as there, so a
-// directory we cannot look into is left to git to judge (fail closed).
-func hasDotGit(dir string) bool {
-	for {
-		_, err := os.Lstat(filepath.Join(dir, ".git"))
-		if !errors.Is(err, os.ErrNotExist) {
-			return true
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return false
-		}
-		dir = parent
-	}
 }
 
 // topPath turns a project-relative path into a top-relative one.

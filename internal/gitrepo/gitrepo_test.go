@@ -127,7 +127,7 @@ func find(t *testing.T, dir string) *Repo {
 // tree: the test needs git to find nothing above it.
 func requireNoRepoAbove(t *testing.T, dir string) {
 	t.Helper()
-	if hasDotGit(filepath.Dir(dir)) {
+	if _, ok := Top(filepath.Dir(dir)); ok {
 		t.Skipf("the temporary directory %s is inside a git work tree", dir)
 	}
 }

@@ -1,0 +1,306 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spf13/afero"
+
+	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/gitrepo"
+	"github.com/gomicro/gomicro/internal/lockfile"
+	"github.com/gomicro/gomicro/internal/quote"
+	"github.com/gomicro/gomicro/internal/rootfs"
+)
+
+// Options are an upgrade command's choices, the same for every project.
+type Options struct {
+	Template string            // --template; "" follows the source each project recorded
+	Set      map[string]string // answers to change
+	// Prompter asks questions new since a project was made; nil: they
+	// take their defaults.
+	Prompter generator.Prompter
+	Limits   generator.Limits
+	DryRun   bool // plan only (the caller shows the diff)
+	Check    bool // plan only (the caller reports behind or current)
+	Force    bool // go ahead with uncommitted changes, or a git that cannot tell
+	Opener   Opener
+	// WriteFs, when not nil, wraps the project's confined root for the
+	// apply (tests stop gomicro mid-write with it).
+	WriteFs func(ctx context.Context, root afero.Fs) afero.Fs
+}
+
+// writes reports whether the upgrade may change the projects.
+func (o *Options) writes() bool { return !o.DryRun && !o.Check }
+
+// Upgrader plans and applies the upgrades of one command's projects. It
+// loads each template once for every project that names it; it is safe
+// for use by several goroutines, one project each.
+type Upgrader struct {
+	Options
+	templates templateCache
+}
+
+// NewUpgrader returns an Upgrader with opts.
+func NewUpgrader(opts Options) *Upgrader { return &Upgrader{Options: opts} }
+
+// Project is one project's upgrade, planned: Apply it, or show it. Close
+// it when done.
+type Project struct {
+	Dir      string
+	Old      *generator.Manifest // the .gomicro.yml read
+	Template *generator.Template // the template it moves to
+	*generator.Upgraded
+	// Changed are the answers the upgrade changes, in question order.
+	Changed []Answer
+
+	repo    *gitrepo.Repo // nil: the project is in no git repository (or git is not asked)
+	root    *rootfs.Fs
+	writeFs func(ctx context.Context, root afero.Fs) afero.Fs
+	release func()
+}
+
+// Answer is one answer as .gomicro.yml records it.
+type Answer struct{ Name, Value string }
+
+// Plan reads dir's .gomicro.yml, finds its git repository and the
+// template it moves to, and plans the upgrade. A run that writes holds
+// the project's lock from here to Close: no other gomicro may change what
+// this one merges into.
+func (u *Upgrader) Plan(ctx context.Context, dir string) (p *Project, err error) {
+	p = &Project{Dir: dir, writeFs: u.WriteFs, release: func() {}}
+	defer func() {
+		if err != nil {
+			p.Close()
+			p = nil
+		}
+	}()
+	if u.writes() {
+		release, err := lockfile.Project(ctx, dir, lockfile.Wait)
+		if err != nil {
+			return p, err
+		}
+		p.release = release
+	}
+	if p.root, err = rootfs.Open(dir); err != nil {
+		return p, fmt.Errorf("cannot open the project: %v", unwrapPathErr(err))
+	}
+	if p.Old, err = readManifest(p.root); err != nil {
+		return p, err
+	}
+	if p.repo, err = gitWorkTree(dir, u.writes(), u.Force); err != nil {
+		return p, err
+	}
+	if p.Template, err = u.template(ctx, p.Old); err != nil {
+		return p, err
+	}
+	req := generator.UpgradeRequest{
+		Project: p.root, Dir: ".", Old: p.Old, Theirs: p.Template, Set: u.Set, Prompter: u.Prompter,
+		Bases: u.Opener.baseSources(ctx, p.repo, p.Old, p.Template),
+	}
+	if p.repo != nil {
+		req.Ignored = p.repo.Ignored
+	}
+	if p.Upgraded, err = generator.Upgrade(ctx, req); err != nil {
+		return p, err
+	}
+	if err = outsideSparse(p.repo, p.Plan); err != nil {
+		return p, err
+	}
+	p.Changed = changedAnswers(p.Old, p.Plan, p.Template)
+	return p, nil
+}
+
+// Close releases the project: its root and its lock.
+func (p *Project) Close() {
+	if p.root != nil {
+		p.root.Close()
+	}
+	p.release()
+}
+
+// InGit reports whether the project is in a git repository gomicro uses.
+func (p *Project) InGit() bool { return p.repo != nil }
+
+// LacksGomicroRefs reports whether some base file was missing and the
+// project's clone has no refs/gomicro/*, where upgrades keep the last
+// render as the next base (git clone does not fetch them).
+func (p *Project) LacksGomicroRefs() bool {
+	if p.BaseMissing == 0 || p.repo == nil {
+		return false
+	}
+	has, err := p.repo.HasGomicroRefs()
+	return err == nil && !has
+}
+
+// Apply writes the plan into the project, all or nothing: when ctx is
+// cancelled it rolls back.
+func (p *Project) Apply(ctx context.Context) error {
+	var fsys afero.Fs = p.root
+	if p.writeFs != nil {
+		fsys = p.writeFs(ctx, p.root)
+	}
+	return p.Plan.Apply(ctx, fsys, ".")
+}
+
+// KeepPristine stores the new render in git under a private ref, the
+// next upgrade's base. Without git it does nothing.
+func (p *Project) KeepPristine() error {
+	if p.repo == nil {
+		return nil
+	}
+	return p.repo.RecordPristine(gitFiles(p.Theirs), p.Label+" as rendered")
+}
+
+// MarkConflicts records the plan's conflicts as unmerged index entries, so
+// that git itself shows them. Without git it does nothing.
+func (p *Project) MarkConflicts() error {
+	if p.repo == nil {
+		return nil
+	}
+	return p.repo.MarkConflicts(gitConflicts(p.Plan))
+}
+
+// readManifest reads the project's .gomicro.yml, which must be a regular
+// file: gomicro reads only its own.
+func readManifest(root afero.Fs) (*generator.Manifest, error) {
+	if info, _, err := root.(afero.Lstater).LstatIfPossible(generator.ManifestFile); err == nil && !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (a symlink?): gomicro reads only its own", generator.ManifestFile)
+	}
+	data, err := afero.ReadFile(root, generator.ManifestFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("no %s: not a project generated by gomicro", generator.ManifestFile)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return generator.ReadManifest(data)
+}
+
+// changedAnswers lists the answers the upgrade changes, in question order.
+func changedAnswers(old *generator.Manifest, plan *generator.Plan, tmpl *generator.Template) []Answer {
+	next, err := generator.ReadManifest(plan.Manifest.Data)
+	if err != nil {
+		return nil
+	}
+	var changed []Answer
+	for _, q := range tmpl.Questions {
+		v, ok := next.Answers[q.Name]
+		if !ok {
+			continue
+		}
+		if was, had := old.Answers[q.Name]; !had || fmt.Sprint(was) != fmt.Sprint(v) {
+			changed = append(changed, Answer{q.Name, fmt.Sprint(v)})
+		}
+	}
+	return changed
+}
+
+// gitWorkTree finds the git repository holding the project, if any. Only a
+// run that writes needs git's word on the work tree: then a repository git
+// cannot read is refused (the check fails closed), so is one where a
+// rebase, merge, cherry-pick, revert, bisect or `git am` has stopped
+// half-way (the upgrade would fold into it), and, unless force, one with
+// uncommitted changes. Without writes, or with force, a repository git
+// cannot read is simply not used (--check and --dry-run take the base from
+// gomicro's history alone).
+func gitWorkTree(dir string, writes, force bool) (*gitrepo.Repo, error) {
+	repo, err := gitrepo.Find(dir)
+	if !writes || (force && err != nil) {
+		if err != nil {
+			return nil, nil
+		}
+		return repo, nil
+	}
+	var op *gitrepo.Operation
+	if err == nil && repo != nil {
+		if op, err = repo.InProgress(); err != nil && force {
+			return repo, nil // as with Find's error: the person said go ahead
+		}
+	}
+	dirty := ""
+	if err == nil && repo != nil && op == nil && !force {
+		dirty, err = repo.Uncommitted()
+	}
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("git cannot say whether the project has uncommitted changes: %s (fix that, or pass --force)", gitMessage(err))
+	case op != nil:
+		return nil, fmt.Errorf("%s is in progress (git's %s is there); finish it first: %s", op.Name, op.Marker, op.Next)
+	case dirty != "":
+		return nil, fmt.Errorf("uncommitted changes (%s); commit or stash them first, or pass --force", dirty)
+	}
+	return repo, nil
+}
+
+// outsideSparse refuses a plan that touches paths git marks skip-worktree
+// (outside a sparse checkout): they are missing from the work tree, and
+// the upgrade would take them for files the team deleted, record the new
+// version, and lose the template's change for good.
+func outsideSparse(repo *gitrepo.Repo, plan *generator.Plan) error {
+	if repo == nil {
+		return nil
+	}
+	skipped, err := repo.SkipWorktree()
+	if err != nil {
+		return fmt.Errorf("git cannot say which files are outside the sparse checkout: %s", gitMessage(err))
+	}
+	var hit []string
+	for _, c := range plan.Changes {
+		if _, found := slices.BinarySearch(skipped, c.Path); found {
+			hit = append(hit, quote.Name(c.Path))
+		}
+	}
+	if len(hit) == 0 {
+		return nil
+	}
+	return fmt.Errorf("git keeps %s out of the work tree (skip-worktree, a sparse checkout), so upgrade cannot tell what you changed: widen the sparse checkout to the project (git sparse-checkout add DIR) or disable it, then upgrade again", strings.Join(hit, ", "))
+}
+
+// gitFiles is a tree as gitrepo takes it.
+func gitFiles(tree *generator.Tree) []gitrepo.File {
+	files := make([]gitrepo.File, len(tree.Files))
+	for i, f := range tree.Files {
+		files[i] = gitrepo.File{Path: f.Path, Data: f.Data, Mode: f.Mode}
+	}
+	return files
+}
+
+// gitConflicts are the plan's conflicts as git's index stages.
+func gitConflicts(plan *generator.Plan) []gitrepo.Conflict {
+	stage := func(v *generator.Version) *gitrepo.Stage {
+		if v == nil {
+			return nil
+		}
+		return &gitrepo.Stage{Data: v.Data, Mode: v.Mode}
+	}
+	var cs []gitrepo.Conflict
+	for _, c := range plan.Changes {
+		if (c.Action == generator.Conflict || c.Action == generator.Sidecar) && (c.Ours != nil || c.Theirs != nil) {
+			cs = append(cs, gitrepo.Conflict{Path: c.Path, Base: stage(c.Base), Ours: stage(c.Ours), Theirs: stage(c.Theirs)})
+		}
+	}
+	return cs
+}
+
+// gitMessage is git's own words for a failure, without our wrapping.
+func gitMessage(err error) string {
+	var ge *gitrepo.Error
+	if errors.As(err, &ge) {
+		return ge.Msg
+	}
+	return err.Error()
+}
+
+func unwrapPathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
