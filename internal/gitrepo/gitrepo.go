@@ -16,9 +16,7 @@
 package gitrepo
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
