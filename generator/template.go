@@ -331,57 +331,7 @@ func (t *Template) checkConfig(ld *loading) []string {
 	}
 	seen := map[string]bool{}
 	for i := range t.Questions {
-		q := &t.Questions[i]
-		where := fmt.Sprintf("questions[%d]", i)
-		if q.Name == "" {
-			bad("%s: name is required", where)
-			continue
-		}
-		where = fmt.Sprintf("question %q", q.Name)
-		if !isQuestionKey(q.Name) {
-			bad("%s: names use letters, digits and '_' and start with a letter or '_', so templates can say {{ .%s }}", where, q.Name)
-		}
-		if seen[q.Name] {
-			bad("%s: asked twice", where)
-		}
-		seen[q.Name] = true
-		if q.Prompt == "" {
-			q.Prompt = q.Name
-		}
-		switch {
-		case q.Type == "" && len(q.Choices) > 0:
-			q.Type = TypeChoice
-		case q.Type == "":
-			q.Type = TypeString
-		case q.Type != TypeString && q.Type != TypeBool && q.Type != TypeChoice:
-			bad("%s: type %q is not one of string, bool, choice", where, q.Type)
-		}
-		if q.Type == TypeChoice && len(q.Choices) == 0 {
-			bad("%s: type choice needs choices", where)
-		}
-		if q.Type == TypeChoice && q.Default != "" && !strings.Contains(q.Default, "{{") && !slices.Contains(q.Choices, q.Default) {
-			bad("%s: default %q is not one of its choices %s", where, q.Default, strings.Join(q.Choices, ", "))
-		}
-		if q.Type == TypeBool && q.Default == "" {
-			q.Default = "false"
-		}
-		if q.Validate != "" {
-			if _, ok := rules.Lookup(q.Validate); !ok {
-				bad("%s: unknown validate rule %q (known: %s)", where, q.Validate, strings.Join(rules.RuleNames(), ", "))
-			}
-		}
-		if tree, err := ld.parseDefault(q.Name+".default", q.Default, func(d *template.Template) { q.defaultTmpl = d }); err != nil {
-			bad("%s: default: %v", where, err)
-		} else {
-			problems = append(problems, checkRefs(where, "default", tree, i, order)...)
-		}
-		if q.When != "" {
-			if tree, err := ld.parse(q.Name+".when", q.When, func(w *template.Template) { q.whenTmpl = w }); err != nil {
-				bad("%s: when: %v", where, err)
-			} else {
-				problems = append(problems, checkRefs(where, "when", tree, i, order)...)
-			}
-		}
+		problems = append(problems, t.checkQuestion(ld, i, order, seen)...)
 	}
 	for i, c := range t.Checks {
 		if strings.TrimSpace(c) == "" {
@@ -397,6 +347,69 @@ func (t *Template) checkConfig(ld *loading) []string {
 	for _, g := range t.Verbatim {
 		if _, err := path.Match(strings.ReplaceAll(g, "**", "*"), ""); err != nil {
 			bad("verbatim glob %q: %v", g, err)
+		}
+	}
+	return problems
+}
+
+// checkQuestion validates question i, fills in its prompt, type and bool
+// default where template.yaml leaves them out, and parses its default and
+// when-condition. order says where each question is asked; seen holds the
+// names of the questions checked before it.
+func (t *Template) checkQuestion(ld *loading, i int, order map[string]int, seen map[string]bool) []string {
+	var problems []string
+	bad := func(format string, args ...any) {
+		problems = append(problems, ConfigFile+": "+fmt.Sprintf(format, args...))
+	}
+	q := &t.Questions[i]
+	where := fmt.Sprintf("questions[%d]", i)
+	if q.Name == "" {
+		bad("%s: name is required", where)
+		return problems
+	}
+	where = fmt.Sprintf("question %q", q.Name)
+	if !isQuestionKey(q.Name) {
+		bad("%s: names use letters, digits and '_' and start with a letter or '_', so templates can say {{ .%s }}", where, q.Name)
+	}
+	if seen[q.Name] {
+		bad("%s: asked twice", where)
+	}
+	seen[q.Name] = true
+	if q.Prompt == "" {
+		q.Prompt = q.Name
+	}
+	switch {
+	case q.Type == "" && len(q.Choices) > 0:
+		q.Type = TypeChoice
+	case q.Type == "":
+		q.Type = TypeString
+	case q.Type != TypeString && q.Type != TypeBool && q.Type != TypeChoice:
+		bad("%s: type %q is not one of string, bool, choice", where, q.Type)
+	}
+	if q.Type == TypeChoice && len(q.Choices) == 0 {
+		bad("%s: type choice needs choices", where)
+	}
+	if q.Type == TypeChoice && q.Default != "" && !strings.Contains(q.Default, "{{") && !slices.Contains(q.Choices, q.Default) {
+		bad("%s: default %q is not one of its choices %s", where, q.Default, strings.Join(q.Choices, ", "))
+	}
+	if q.Type == TypeBool && q.Default == "" {
+		q.Default = "false"
+	}
+	if q.Validate != "" {
+		if _, ok := rules.Lookup(q.Validate); !ok {
+			bad("%s: unknown validate rule %q (known: %s)", where, q.Validate, strings.Join(rules.RuleNames(), ", "))
+		}
+	}
+	if tree, err := ld.parseDefault(q.Name+".default", q.Default, func(d *template.Template) { q.defaultTmpl = d }); err != nil {
+		bad("%s: default: %v", where, err)
+	} else {
+		problems = append(problems, checkRefs(where, "default", tree, i, order)...)
+	}
+	if q.When != "" {
+		if tree, err := ld.parse(q.Name+".when", q.When, func(w *template.Template) { q.whenTmpl = w }); err != nil {
+			bad("%s: when: %v", where, err)
+		} else {
+			problems = append(problems, checkRefs(where, "when", tree, i, order)...)
 		}
 	}
 	return problems
