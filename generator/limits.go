@@ -489,91 +489,114 @@ func regexBound(src, count, repl int) func(args []reflect.Value, limit int64) ui
 // and %#v, which escape, three for %x) plus its width and precision, which
 // fmt applies to every element of a list and caps at 10^6.
 func printfBound(format string, args reflect.Value, limit int64) uint64 {
-	arg := func(i int) (reflect.Value, bool) {
-		if i < 0 || i >= args.Len() {
-			return reflect.Value{}, false
-		}
-		return args.Index(i), true
-	}
-	const maxNum = 1e6
+	s := &printfScan{format: format, args: args}
 	total := uint64(0)
-	argNum, reordered := 0, false
-	num := func(i int) (uint64, int) { // a width or precision at format[i:]
-		if i < len(format) && format[i] == '*' {
-			argNum++
-			return maxNum, i + 1
-		}
-		v := uint64(0)
-		for i < len(format) && '0' <= format[i] && format[i] <= '9' {
-			v = min(v*10+uint64(format[i]-'0'), maxNum)
-			i++
-		}
-		return v, i
-	}
-	index := func(i int) int { // an argument index [n] at format[i:]
-		if i < len(format) && format[i] == '[' {
-			j := strings.IndexByte(format[i:], ']')
-			if j < 0 {
-				return i
-			}
-			if n, err := strconv.Atoi(format[i+1 : i+j]); err == nil {
-				argNum, reordered = n-1, true
-			}
-			return i + j + 1
-		}
-		return i
-	}
 	for i := 0; i < len(format); {
 		if format[i] != '%' {
 			total++
 			i++
 			continue
 		}
-		i++
-		mult := uint64(1)
-		for i < len(format) && strings.IndexByte("+-# 0", format[i]) >= 0 {
-			if format[i] == '#' {
-				mult = 4
-			}
-			i++
-		}
-		i = index(i)
-		width, prec := uint64(0), uint64(0)
-		width, i = num(i)
-		if i < len(format) && format[i] == '.' {
-			i = index(i + 1)
-			prec, i = num(i)
-		}
-		i = index(i)
-		if i >= len(format) {
-			total += 16 // %!(NOVERB)
-			break
-		}
-		verb, w := utf8.DecodeRuneInString(format[i:])
-		i += w
-		if verb == '%' {
-			total++
-			continue
-		}
-		switch verb {
-		case 'q':
-			mult = 4
-		case 'x', 'X':
-			mult = max(mult, 3)
-		}
-		var n uint64 = 32 // %!v(MISSING), a number
-		if a, ok := arg(argNum); ok {
-			n = uint64(sizeOf(a, limit))
-		}
-		argNum++
-		leaves := n/16 + 1
-		total = sat(mult, n, total)
-		total = sat(leaves, width+prec+32, total)
+		total, i = s.verb(i+1, total, limit)
 	}
-	if !reordered {
-		for ; argNum < args.Len(); argNum++ { // %!(EXTRA type=value)
-			total = sat(4, uint64(sizeOf(args.Index(argNum), limit)), total+64)
+	if !s.reordered {
+		for ; s.argNum < args.Len(); s.argNum++ { // %!(EXTRA type=value)
+			total = sat(4, uint64(sizeOf(args.Index(s.argNum), limit)), total+64)
 		}
 	}
 	return total
+}
+
+// printfScan is printfBound's place in the arguments as it reads the
+// format, as fmt keeps it.
+type printfScan struct {
+	format    string
+	args      reflect.Value
+	argNum    int  // the argument the next verb formats
+	reordered bool // an explicit index [n] was used: fmt reports no EXTRA
+}
+
+// maxPrintfNum is the widest width or precision fmt applies.
+const maxPrintfNum = 1e6
+
+// verb adds to total the bound of the verb at format[i:], just after its
+// %, and returns the new total and where the format goes on.
+func (s *printfScan) verb(i int, total uint64, limit int64) (uint64, int) {
+	format := s.format
+	mult := uint64(1)
+	for i < len(format) && strings.IndexByte("+-# 0", format[i]) >= 0 {
+		if format[i] == '#' {
+			mult = 4
+		}
+		i++
+	}
+	i = s.index(i)
+	width, prec := uint64(0), uint64(0)
+	width, i = s.num(i)
+	if i < len(format) && format[i] == '.' {
+		i = s.index(i + 1)
+		prec, i = s.num(i)
+	}
+	i = s.index(i)
+	if i >= len(format) {
+		return total + 16, i // %!(NOVERB)
+	}
+	verb, w := utf8.DecodeRuneInString(format[i:])
+	i += w
+	if verb == '%' {
+		return total + 1, i
+	}
+	switch verb {
+	case 'q':
+		mult = 4
+	case 'x', 'X':
+		mult = max(mult, 3)
+	}
+	var n uint64 = 32 // %!v(MISSING), a number
+	if a, ok := s.arg(s.argNum); ok {
+		n = uint64(sizeOf(a, limit))
+	}
+	s.argNum++
+	leaves := n/16 + 1
+	total = sat(mult, n, total)
+	total = sat(leaves, width+prec+32, total)
+	return total, i
+}
+
+func (s *printfScan) arg(i int) (reflect.Value, bool) {
+	if i < 0 || i >= s.args.Len() {
+		return reflect.Value{}, false
+	}
+	return s.args.Index(i), true
+}
+
+// num reads a width or precision at format[i:].
+func (s *printfScan) num(i int) (uint64, int) {
+	format := s.format
+	if i < len(format) && format[i] == '*' {
+		s.argNum++
+		return maxPrintfNum, i + 1
+	}
+	v := uint64(0)
+	for i < len(format) && '0' <= format[i] && format[i] <= '9' {
+		v = min(v*10+uint64(format[i]-'0'), maxPrintfNum)
+		i++
+	}
+	return v, i
+}
+
+// index reads an argument index [n] at format[i:].
+func (s *printfScan) index(i int) int {
+	format := s.format
+	if i < len(format) && format[i] == '[' {
+		j := strings.IndexByte(format[i:], ']')
+		if j < 0 {
+			return i
+		}
+		if n, err := strconv.Atoi(format[i+1 : i+j]); err == nil {
+			s.argNum, s.reordered = n-1, true
+		}
+		return i + j + 1
+	}
+	return i
 }
