@@ -5,17 +5,28 @@
 //
 // The story of a new project, top to bottom:
 //
-//	tmpl, _ := generator.Load(fsys, source)        // template.go
-//	answers, _ := tmpl.Resolve(set, prompter)      // answers.go
-//	tree, _ := generator.Render(tmpl, answers)     // render.go
+//	tmpl, _ := generator.Load(fsys, source)          // template.go
+//	answers, _ := tmpl.Resolve(set, prompter)        // answers.go
+//	tree, _ := generator.Render(tmpl, answers)       // render.go
 //	_, _ = generator.Write(ctx, fs, dir, tree, opts) // write.go
 //
 // And of an upgrade:
 //
-//	old, _ := generator.ReadManifest(data)          // manifest.go
-//	u, _ := generator.Upgrade(ctx, request)         // upgrade.go: answers, theirs, the base
-//	                                                // plan.go and merge.go: every file decided
-//	_ = u.Plan.Apply(ctx, fs, dir)                  // apply.go
+//	old, _ := generator.ReadManifest(data)           // manifest.go
+//	u, _ := generator.Upgrade(ctx, request)          // upgrade.go: answers, theirs, the base
+//	                                                 // plan.go: every path decided, then
+//	                                                 // what is in the way, then sidecars;
+//	                                                 // merge.go: the decision for one file
+//	_ = u.Plan.Apply(ctx, fs, dir)                   // apply.go: staged, then deleted and renamed
+//
+// The helpers of the story each live in a file named for them: funcs.go
+// (the functions a template may call), limits.go (Limits, and the functions
+// that would allocate past them), guard.go (the wrapper that bounds what
+// every function builds), exec.go (one execution within the limits),
+// walk.go (the walk of a parsed template), machine.go (what a default may
+// read of this machine), disk.go (what is on disk at a path, never
+// following a symlink), undo.go (what a write did, to take it back), and
+// lint.go and combinations.go (for gomicro template lint and test).
 package generator
 
 import (
