@@ -69,12 +69,7 @@ func (t *Template) resolve(recorded Answers, set map[string]string, p Prompter) 
 
 func (t *Template) resolveContext(ctx context.Context, recorded Answers, set map[string]string, p Prompter) (Answers, error) {
 	ex := t.newQuestionRun()
-	var problems Problems
-	for _, key := range sortedKeys(set) {
-		if _, ok := t.Question(key); !ok {
-			problems = append(problems, Problem{key, set[key], "no such question in template " + t.Name + " (it asks " + strings.Join(t.questionNames(), ", ") + ")"})
-		}
-	}
+	problems := t.unknownSet(set)
 	answers := Answers{}
 	for _, q := range t.Questions {
 		var value string
@@ -104,41 +99,15 @@ func (t *Template) resolveContext(ctx context.Context, recorded Answers, set map
 				from = fromUserDefault
 			}
 			value = def
-			asks := false
-			if p != nil {
-				if asks, err = t.asks(ctx, ex, &q, answers); err != nil {
-					return nil, err
-				}
+			asked, err := t.prompt(ctx, ex, p, &q, def, answers)
+			if err != nil {
+				return nil, err
 			}
-			if asks {
-				check := func(v string) error {
-					if v == "" {
-						v = def
-					}
-					if _, rule := q.parse(v); rule != "" {
-						return errors.New(rule)
-					}
-					return nil
-				}
-				asked, err := p.Ask(q, def, check)
-				if err != nil {
-					return nil, err
-				}
-				if asked != "" {
-					value, from = asked, fromAnswer
-				}
+			if asked != "" {
+				value, from = asked, fromAnswer
 			}
 		}
-		v, rule := q.parse(value)
-		switch {
-		case rule == "":
-		case from == fromDefault && value == "":
-			// The template leaves this answer to the user and nothing here
-			// knows it (see Machine): name the way to give it.
-			rule = "no default here: answer it with --set " + q.Name + "=VALUE, or give a default in gomicro's config file"
-		case from == fromUserDefault:
-			rule += " (the default in gomicro's config file)"
-		}
+		v, rule := q.check(value, from)
 		if rule != "" {
 			problems = append(problems, Problem{q.Name, value, rule})
 			continue
@@ -149,6 +118,56 @@ func (t *Template) resolveContext(ctx context.Context, recorded Answers, set map
 		return nil, problems
 	}
 	return answers, nil
+}
+
+// unknownSet reports each key of set that names no question.
+func (t *Template) unknownSet(set map[string]string) Problems {
+	var problems Problems
+	for _, key := range sortedKeys(set) {
+		if _, ok := t.Question(key); !ok {
+			problems = append(problems, Problem{key, set[key], "no such question in template " + t.Name + " (it asks " + strings.Join(t.questionNames(), ", ") + ")"})
+		}
+	}
+	return problems
+}
+
+// prompt asks p the question q, offering def, when there is a prompter
+// and q's when-condition holds; it returns "" when nothing was asked or
+// the person took the default.
+func (t *Template) prompt(ctx context.Context, ex *questionRun, p Prompter, q *Question, def string, answers Answers) (string, error) {
+	if p == nil {
+		return "", nil
+	}
+	asks, err := t.asks(ctx, ex, q, answers)
+	if err != nil || !asks {
+		return "", err
+	}
+	check := func(v string) error {
+		if v == "" {
+			v = def
+		}
+		if _, rule := q.parse(v); rule != "" {
+			return errors.New(rule)
+		}
+		return nil
+	}
+	return p.Ask(*q, def, check)
+}
+
+// check is parse, with the rule an invalid value breaks saying how to fix
+// it where the value came from a default.
+func (q Question) check(value string, from int) (any, string) {
+	v, rule := q.parse(value)
+	switch {
+	case rule == "":
+	case from == fromDefault && value == "":
+		// The template leaves this answer to the user and nothing here
+		// knows it (see Machine): name the way to give it.
+		rule = "no default here: answer it with --set " + q.Name + "=VALUE, or give a default in gomicro's config file"
+	case from == fromUserDefault:
+		rule += " (the default in gomicro's config file)"
+	}
+	return v, rule
 }
 
 // asks reports whether the question's when-condition holds for the answers

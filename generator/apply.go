@@ -24,45 +24,14 @@ func (p *Plan) Apply(ctx context.Context, fsys afero.Fs, dir string) (err error)
 	if blocked := p.Blocked(); len(blocked) > 0 {
 		return fmt.Errorf("upgrade blocked at %s: %s", blocked[0].Path, blocked[0].Note)
 	}
-	type step struct {
-		target, staged string
-		old            []byte // the content replaced or deleted; nil if none
-		oldMode        fs.FileMode
-		remove         bool
-		clearDir       bool
-	}
-	var steps []step
-	changes := append(slices.Clone(p.Changes), FileChange{Path: ManifestFile, Action: Take, New: p.Manifest.Data, Mode: 0o644, Old: p.oldManifest, OldMode: 0o644})
-	for _, c := range changes {
-		if !c.writes() {
-			continue
-		}
-		s := step{target: join(dir, c.target()), old: c.Old, oldMode: c.OldMode, remove: c.Action == Delete, clearDir: c.clearDir}
-		if c.Action == Sidecar {
-			s.old, s.oldMode = nil, 0
-		}
-		steps = append(steps, s)
-	}
+	steps := p.applySteps(dir)
 	staging, err := afero.TempDir(fsys, dir, ".gomicro-staging-")
 	if err != nil {
 		return fmt.Errorf("upgrade: create a staging directory in %s: %w", dir, unwrapPath(err))
 	}
 	defer fsys.RemoveAll(staging) // gomicro's own, whatever is left in it
-	k := 0
-	for i, c := range changes {
-		if !c.writes() {
-			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if !steps[k].remove {
-			steps[k].staged = path.Join(staging, fmt.Sprint(i))
-			if err := writeNew(fsys, steps[k].staged, c.New, c.Mode); err != nil {
-				return err
-			}
-		}
-		k++
+	if err := stage(ctx, fsys, staging, steps); err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -74,6 +43,63 @@ func (p *Plan) Apply(ctx context.Context, fsys afero.Fs, dir string) (err error)
 			err = fmt.Errorf("%w (every file put back as it was)", err)
 		}
 	}()
+	if err := undo.deleteAll(fsys, dir, steps); err != nil {
+		return err
+	}
+	return undo.renameAll(fsys, steps)
+}
+
+// applyStep is one file Apply writes or deletes.
+type applyStep struct {
+	target, staged string
+	n              int         // the change's place in the plan, which names its staged file
+	new            []byte      // the content to write
+	mode           fs.FileMode // and its mode
+	old            []byte      // the content replaced or deleted; nil if none
+	oldMode        fs.FileMode
+	remove         bool
+	clearDir       bool
+}
+
+// applySteps lists, in the plan's order, every change that writes, the new
+// answers file last.
+func (p *Plan) applySteps(dir string) []applyStep {
+	var steps []applyStep
+	changes := append(slices.Clone(p.Changes), FileChange{Path: ManifestFile, Action: Take, New: p.Manifest.Data, Mode: 0o644, Old: p.oldManifest, OldMode: 0o644})
+	for i, c := range changes {
+		if !c.writes() {
+			continue
+		}
+		s := applyStep{target: join(dir, c.target()), n: i, new: c.New, mode: c.Mode, old: c.Old, oldMode: c.OldMode, remove: c.Action == Delete, clearDir: c.clearDir}
+		if c.Action == Sidecar {
+			s.old, s.oldMode = nil, 0
+		}
+		steps = append(steps, s)
+	}
+	return steps
+}
+
+// stage writes the new content of every step into staging, and names it
+// in the step; it stops when ctx is done.
+func stage(ctx context.Context, fsys afero.Fs, staging string, steps []applyStep) error {
+	for k := range steps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if steps[k].remove {
+			continue
+		}
+		steps[k].staged = path.Join(staging, fmt.Sprint(steps[k].n))
+		if err := writeNew(fsys, steps[k].staged, steps[k].new, steps[k].mode); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteAll removes the files the steps delete, and the directories that
+// leaves empty, recording each.
+func (u *undoLog) deleteAll(fsys afero.Fs, dir string, steps []applyStep) error {
 	for _, s := range steps {
 		if !s.remove {
 			continue
@@ -81,18 +107,23 @@ func (p *Plan) Apply(ctx context.Context, fsys afero.Fs, dir string) (err error)
 		if err := fsys.Remove(s.target); err != nil {
 			return fmt.Errorf("upgrade: delete %s: %w", s.target, unwrapPath(err))
 		}
-		undo.steps = append(undo.steps, undoStep{name: s.target, old: s.old, oldMode: s.oldMode, deleted: true})
-		undo.removeEmptyParents(fsys, dir, s.target)
+		u.steps = append(u.steps, undoStep{name: s.target, old: s.old, oldMode: s.oldMode, deleted: true})
+		u.removeEmptyParents(fsys, dir, s.target)
 	}
+	return nil
+}
+
+// renameAll moves every staged file to its target, recording each.
+func (u *undoLog) renameAll(fsys afero.Fs, steps []applyStep) error {
 	for _, s := range steps {
 		if s.remove {
 			continue
 		}
-		if err := undo.mkdirAll(fsys, path.Dir(s.target)); err != nil {
+		if err := u.mkdirAll(fsys, path.Dir(s.target)); err != nil {
 			return fmt.Errorf("upgrade: %w", err)
 		}
 		if s.clearDir {
-			if err := undo.removeEmptyTree(fsys, s.target); err != nil {
+			if err := u.removeEmptyTree(fsys, s.target); err != nil {
 				return fmt.Errorf("upgrade: %w", err)
 			}
 		}
@@ -106,7 +137,7 @@ func (p *Plan) Apply(ctx context.Context, fsys afero.Fs, dir string) (err error)
 		if err := fsys.Rename(s.staged, s.target); err != nil {
 			return fmt.Errorf("upgrade %s: %w", s.target, unwrapPath(err))
 		}
-		undo.steps = append(undo.steps, undoStep{name: s.target, old: s.old, oldMode: s.oldMode})
+		u.steps = append(u.steps, undoStep{name: s.target, old: s.old, oldMode: s.oldMode})
 	}
 	return nil
 }

@@ -1,18 +1,12 @@
 package generator
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
-	"reflect"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"text/template"
-	"text/template/parse"
 	"time"
-	"unicode/utf8"
 )
 
 // Limits bounds every execution of a template's text: file bodies, file-name
@@ -80,131 +74,6 @@ func size(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// errStopped fails the writes of a render the caller no longer waits for, so
-// an abandoned template that keeps writing ends at its next write.
-var errStopped = errors.New("render abandoned")
-
-// run is the state of one render, or of the executions of one resolve: the
-// output budget all its executions share, and the flag its caller sets when it
-// stops waiting.
-type run struct {
-	max     int64
-	left    int64 // bytes of output still allowed
-	stopped atomic.Bool
-	// where names what is executing, for the timeout message; it points at
-	// strings the Template holds, so storing it does not allocate.
-	where   atomic.Pointer[string]
-	scratch limitedBuffer // for names and conditions, copied out as strings
-}
-
-func newRun(l Limits) *run {
-	r := &run{max: l.MaxOutput, left: l.MaxOutput}
-	r.scratch.r = r
-	return r
-}
-
-// limitedBuffer is the writer every execution writes to: it fails the
-// execution once the run's budget is spent, or once the run is abandoned.
-type limitedBuffer struct {
-	buf []byte
-	r   *run
-}
-
-func (w *limitedBuffer) Write(p []byte) (int, error) {
-	if w.r.stopped.Load() {
-		return 0, errStopped
-	}
-	if int64(len(p)) > w.r.left {
-		w.r.left = -1
-		return 0, outputError("output exceeds %s (the limit)", size(w.r.max))
-	}
-	w.r.left -= int64(len(p))
-	w.buf = append(w.buf, p...)
-	return len(p), nil
-}
-
-// spent reports whether an execution ran out of budget; every later one
-// would fail the same way.
-func (r *run) spent() bool { return r.left < 0 }
-
-// exec executes t into a buffer of its own, for file bodies. sizeHint is
-// about the size the output will have (that of the text itself), so that the
-// buffer is allocated once, not grown by doubling (a quarter less time and
-// memory for the service template's render).
-func (r *run) exec(t *template.Template, data any, sizeHint int) ([]byte, error) {
-	w := limitedBuffer{r: r, buf: make([]byte, 0, min(int64(sizeHint), max(r.left, 0)))}
-	if err := t.Execute(&w, data); err != nil {
-		return nil, err
-	}
-	return w.buf, nil
-}
-
-// execString executes t into the run's scratch buffer, for the short outputs
-// of names, conditions and questions.
-func (r *run) execString(t *template.Template, data any) (string, error) {
-	r.scratch.buf = r.scratch.buf[:0]
-	if err := t.Execute(&r.scratch, data); err != nil {
-		return "", err
-	}
-	return string(r.scratch.buf), nil
-}
-
-// wait waits for work, run in a goroutine of its own, for at most timeout or
-// until ctx is done. text/template cannot be interrupted, so a render that
-// outlives its wait is abandoned, not stopped: its goroutine runs on until
-// the template ends, its next write fails or the process exits (the CLI exits
-// right after reporting the error). what names the work in the messages.
-func wait[T any](ctx context.Context, r *run, timeout time.Duration, what string, work func() (T, error)) (T, error) {
-	type result struct {
-		v        T
-		err      error
-		panicked any
-	}
-	done := make(chan result, 1) // buffered: an abandoned goroutine must not block on it
-	go func() {
-		defer func() {
-			if p := recover(); p != nil {
-				done <- result{panicked: p}
-			}
-		}()
-		v, err := work()
-		done <- result{v: v, err: err}
-	}()
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	var zero T
-	select {
-	case res := <-done:
-		if res.panicked != nil {
-			panic(res.panicked) // as if the work had run on the caller's goroutine
-		}
-		return res.v, res.err
-	case <-timer.C:
-		r.stopped.Store(true)
-		if where := r.where.Load(); where != nil {
-			what += " " + *where
-		}
-		return zero, timeoutError("%s: took longer than %s (the limit)", what, timeout)
-	case <-ctx.Done():
-		r.stopped.Store(true)
-		return zero, fmt.Errorf("%s: %w", what, ctx.Err())
-	}
-}
-
-// plainText reports whether t's text holds no action at all, so that it
-// cannot run long or write more than its own text, and need not be watched.
-func plainText(t *template.Template) bool {
-	if t == nil || t.Tree == nil || t.Root == nil {
-		return true
-	}
-	for _, n := range t.Root.Nodes {
-		if n.Type() != parse.NodeText {
-			return false
-		}
-	}
-	return true
-}
-
 // Functions whose integer argument sets the size of what they allocate refuse
 // sizes beyond the output limit, before allocating: a repeat or until with a
 // count of 10^10 would otherwise end gomicro with an out-of-memory crash,
@@ -218,138 +87,171 @@ func plainText(t *template.Template) bool {
 //
 // maxOutput is read at each call, so the Limits the CLI sets after Load apply.
 func limitedFuncs(maxOutput func() int64) template.FuncMap {
-	refuse := func(fn string, bytes uint64) error {
-		if bytes == math.MaxUint64 {
-			return outputError("%s: the result would exceed the %s output limit", fn, size(maxOutput()))
-		}
-		return outputError("%s: %d bytes exceeds the %s output limit", fn, bytes, size(maxOutput()))
-	}
-	tooBig := func(n uint64) bool { return n > uint64(maxOutput()) }
-	// untilStep computes the length of the list before building it: Sprig's
-	// loop appends until it passes stop, which takes as long as the list is
-	// long, and never ends when i += step overflows first.
-	untilStep := func(fn string, start, stop, step int) ([]int, error) {
-		var n uint64
-		switch {
-		case stop < start && step < 0:
-			n = ceilDiv(uint64(start)-uint64(stop), uint64(-step))
-		case stop > start && step > 0:
-			n = ceilDiv(uint64(stop)-uint64(start), uint64(step))
-		}
-		if n > math.MaxInt64/8 || tooBig(8*n) {
-			return nil, outputError("%s: a list of %d numbers exceeds the %s output limit", fn, n, size(maxOutput()))
-		}
-		v := make([]int, n)
-		for i := range v {
-			v[i] = start + i*step
-		}
-		return v, nil
-	}
-	indent := func(fn string, spaces int, v string) (string, error) {
-		if spaces < 0 {
-			return "", fmt.Errorf("%s: negative width %d", fn, spaces)
-		}
-		lines := uint64(strings.Count(v, "\n")) + 1
-		if n := sat(lines, uint64(spaces), uint64(len(v))); tooBig(n) {
-			return "", refuse(fn, n)
-		}
-		pad := strings.Repeat(" ", spaces)
-		return pad + strings.ReplaceAll(v, "\n", "\n"+pad), nil
-	}
+	l := limited{maxOutput}
 	return template.FuncMap{
-		"repeat": func(count int, s string) (string, error) {
-			if count < 0 {
-				return "", fmt.Errorf("repeat: negative count %d", count)
-			}
-			if n := sat(uint64(count), uint64(len(s)), 0); tooBig(n) {
-				return "", refuse("repeat", n)
-			}
-			return strings.Repeat(s, count), nil
-		},
-		"until": func(count int) ([]int, error) {
-			step := 1
-			if count < 0 {
-				step = -1
-			}
-			return untilStep("until", 0, count, step)
-		},
-		"untilStep": func(start, stop, step int) ([]int, error) {
-			return untilStep("untilStep", start, stop, step)
-		},
-		// seq is Sprig's, argument quirks and all, on the guarded untilStep.
-		"seq": func(params ...int) (string, error) {
-			var start, stop, step int
-			switch len(params) {
-			case 1:
-				start, stop, step = 1, params[0], 1
-				if stop < start {
-					step = -1
-				}
-				stop += step
-			case 2:
-				start, stop, step = params[0], params[1], 1
-				if stop < start {
-					step = -1
-				}
-				stop += step
-			case 3:
-				start, stop, step = params[0], params[2], params[1]
-				inc := 1
-				if stop < start {
-					inc = -1
-					if step > 0 {
-						return "", nil
-					}
-				}
-				stop += inc
-			default:
+		"repeat":    l.repeat,
+		"until":     l.until,
+		"untilStep": l.untilStep,
+		"seq":       l.seq,
+		"indent":    l.indent,
+		"nindent":   l.nindent,
+		"wrapWith":  l.wrapWith,
+		"replace":   l.replace,
+	}
+}
+
+// limited holds the guarded functions, each a method named as templates
+// call it, all bounded by one output limit.
+type limited struct {
+	maxOutput func() int64
+}
+
+// refuse is the error of fn, whose result would take bytes (MaxUint64:
+// more than can be counted).
+func (l limited) refuse(fn string, bytes uint64) error {
+	if bytes == math.MaxUint64 {
+		return outputError("%s: the result would exceed the %s output limit", fn, size(l.maxOutput()))
+	}
+	return outputError("%s: %d bytes exceeds the %s output limit", fn, bytes, size(l.maxOutput()))
+}
+
+func (l limited) tooBig(n uint64) bool { return n > uint64(l.maxOutput()) }
+
+func (l limited) repeat(count int, s string) (string, error) {
+	if count < 0 {
+		return "", fmt.Errorf("repeat: negative count %d", count)
+	}
+	if n := sat(uint64(count), uint64(len(s)), 0); l.tooBig(n) {
+		return "", l.refuse("repeat", n)
+	}
+	return strings.Repeat(s, count), nil
+}
+
+func (l limited) until(count int) ([]int, error) {
+	step := 1
+	if count < 0 {
+		step = -1
+	}
+	return l.list("until", 0, count, step)
+}
+
+func (l limited) untilStep(start, stop, step int) ([]int, error) {
+	return l.list("untilStep", start, stop, step)
+}
+
+// list is Sprig's untilStep for fn, computing the length of the list before
+// building it: Sprig's loop appends until it passes stop, which takes as
+// long as the list is long, and never ends when i += step overflows first.
+func (l limited) list(fn string, start, stop, step int) ([]int, error) {
+	var n uint64
+	switch {
+	case stop < start && step < 0:
+		n = ceilDiv(uint64(start)-uint64(stop), uint64(-step))
+	case stop > start && step > 0:
+		n = ceilDiv(uint64(stop)-uint64(start), uint64(step))
+	}
+	if n > math.MaxInt64/8 || l.tooBig(8*n) {
+		return nil, outputError("%s: a list of %d numbers exceeds the %s output limit", fn, n, size(l.maxOutput()))
+	}
+	v := make([]int, n)
+	for i := range v {
+		v[i] = start + i*step
+	}
+	return v, nil
+}
+
+// seq is Sprig's, argument quirks and all, on the guarded untilStep.
+func (l limited) seq(params ...int) (string, error) {
+	var start, stop, step int
+	switch len(params) {
+	case 1:
+		start, stop, step = 1, params[0], 1
+		if stop < start {
+			step = -1
+		}
+		stop += step
+	case 2:
+		start, stop, step = params[0], params[1], 1
+		if stop < start {
+			step = -1
+		}
+		stop += step
+	case 3:
+		start, stop, step = params[0], params[2], params[1]
+		inc := 1
+		if stop < start {
+			inc = -1
+			if step > 0 {
 				return "", nil
 			}
-			v, err := untilStep("seq", start, stop, step)
-			if err != nil {
-				return "", err
-			}
-			var b strings.Builder
-			for i, x := range v {
-				if i > 0 {
-					b.WriteByte(' ')
-				}
-				fmt.Fprint(&b, x)
-			}
-			return b.String(), nil
-		},
-		"indent": func(spaces int, v string) (string, error) { return indent("indent", spaces, v) },
-		"nindent": func(spaces int, v string) (string, error) {
-			s, err := indent("nindent", spaces, v)
-			if err != nil {
-				return "", err
-			}
-			return "\n" + s, nil
-		},
-		// wrapWith puts sep after every width bytes of a long word, so a
-		// width of 1 multiplies the text by len(sep)+1.
-		"wrapWith": func(width int, sep, s string) (string, error) {
-			if sep == "" {
-				sep = "\n"
-			}
-			width = max(width, 1)
-			if n := sat(uint64(len(s)/width+1), uint64(len(sep)), uint64(len(s))); tooBig(n) {
-				return "", refuse("wrapWith", n)
-			}
-			return wrapWith(width, sep, s), nil
-		},
-		// replace multiplies like repeat: every match of old grows by
-		// len(new)-len(old).
-		"replace": func(old, new, src string) (string, error) {
-			if len(new) > len(old) {
-				matches := uint64(strings.Count(src, old))
-				if n := sat(matches, uint64(len(new)-len(old)), uint64(len(src))); tooBig(n) {
-					return "", refuse("replace", n)
-				}
-			}
-			return strings.ReplaceAll(src, old, new), nil
-		},
+		}
+		stop += inc
+	default:
+		return "", nil
 	}
+	v, err := l.list("seq", start, stop, step)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for i, x := range v {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprint(&b, x)
+	}
+	return b.String(), nil
+}
+
+func (l limited) indent(spaces int, v string) (string, error) {
+	return l.indentAs("indent", spaces, v)
+}
+
+func (l limited) nindent(spaces int, v string) (string, error) {
+	s, err := l.indentAs("nindent", spaces, v)
+	if err != nil {
+		return "", err
+	}
+	return "\n" + s, nil
+}
+
+// indentAs is Sprig's indent for fn: spaces before every line of v.
+func (l limited) indentAs(fn string, spaces int, v string) (string, error) {
+	if spaces < 0 {
+		return "", fmt.Errorf("%s: negative width %d", fn, spaces)
+	}
+	lines := uint64(strings.Count(v, "\n")) + 1
+	if n := sat(lines, uint64(spaces), uint64(len(v))); l.tooBig(n) {
+		return "", l.refuse(fn, n)
+	}
+	pad := strings.Repeat(" ", spaces)
+	return pad + strings.ReplaceAll(v, "\n", "\n"+pad), nil
+}
+
+// wrapWith puts sep after every width bytes of a long word, so a width of 1
+// multiplies the text by len(sep)+1. Sprig's wrapWith (the package-level
+// one) does the work.
+func (l limited) wrapWith(width int, sep, s string) (string, error) {
+	if sep == "" {
+		sep = "\n"
+	}
+	width = max(width, 1)
+	if n := sat(uint64(len(s)/width+1), uint64(len(sep)), uint64(len(s))); l.tooBig(n) {
+		return "", l.refuse("wrapWith", n)
+	}
+	return wrapWith(width, sep, s), nil
+}
+
+// replace multiplies like repeat: every match of old grows by
+// len(new)-len(old).
+func (l limited) replace(old, new, src string) (string, error) {
+	if len(new) > len(old) {
+		matches := uint64(strings.Count(src, old))
+		if n := sat(matches, uint64(len(new)-len(old)), uint64(len(src))); l.tooBig(n) {
+			return "", l.refuse("replace", n)
+		}
+	}
+	return strings.ReplaceAll(src, old, new), nil
 }
 
 func ceilDiv(a, b uint64) uint64 {
@@ -369,306 +271,4 @@ func sat(a, b, c uint64) uint64 {
 		return ab + c
 	}
 	return math.MaxUint64
-}
-
-// Every function a tree calls is wrapped by guard (see newNamespace), so that
-// no value a template builds in memory exceeds the output limit: doubling a
-// string with print, cat or printf, or a list with concat or list, in a
-// range loop ends with ErrOutputLimit, not with an out-of-memory crash that
-// no recover catches. A guarded function
-//
-//   - refuses an argument whose size (sizeOf) exceeds the limit, and, when
-//     it is variadic (print, cat, list, concat, dict ...), arguments whose
-//     sizes add up beyond it: what it builds is about their sum;
-//   - refuses, before calling, what a function's own bound (builds) says
-//     would exceed it: printf's verbs and widths, join's separator, the
-//     pieces of split and of the regex functions;
-//   - refuses a result that exceeds it. Any other function builds at most a
-//     small multiple of its arguments (quote, toJson, js escape a byte to at
-//     most 6), each within the limit: what it allocates before its result
-//     is refused stays within that multiple.
-//
-// So every value a template holds is within the limit, and so is what
-// printing it takes. text/template's own print, printf, println, html, js
-// and urlquery are replaced by guarded ones the same way (funcs).
-var errorType = reflect.TypeFor[error]()
-
-// guard returns f, a template function called name, wrapped as above; its
-// result is f's with an error added where f had none.
-func guard(name string, f any, maxOutput func() int64) any {
-	fv := reflect.ValueOf(f)
-	ft := fv.Type()
-	if ft.Kind() != reflect.Func || ft.NumOut() == 0 || ft.NumOut() > 2 {
-		return f // text/template refuses it anyway
-	}
-	ins := make([]reflect.Type, ft.NumIn())
-	for i := range ins {
-		ins[i] = ft.In(i)
-	}
-	outs := []reflect.Type{ft.Out(0), errorType}
-	bound := builds[name]
-	variadic := ft.IsVariadic()
-	return reflect.MakeFunc(reflect.FuncOf(ins, outs, variadic), func(args []reflect.Value) []reflect.Value {
-		limit := maxOutput()
-		refuse := func() []reflect.Value {
-			err := outputError("%s: the result would exceed the %s output limit", name, size(limit))
-			return []reflect.Value{reflect.Zero(outs[0]), reflect.ValueOf(&err).Elem()}
-		}
-		var total int64
-		for i, a := range args {
-			if variadic && i == len(args)-1 {
-				for j := range a.Len() {
-					total += sizeOf(a.Index(j), limit)
-				}
-			} else if n := sizeOf(a, limit); n > limit {
-				return refuse()
-			} else if variadic {
-				total += n
-			}
-			if total > limit {
-				return refuse()
-			}
-		}
-		if bound != nil && bound(args, limit) > uint64(limit) {
-			return refuse()
-		}
-		var res []reflect.Value
-		if variadic {
-			res = fv.CallSlice(args)
-		} else {
-			res = fv.Call(args)
-		}
-		if len(res) == 2 && !res[1].IsNil() {
-			return res
-		}
-		if sizeOf(res[0], limit) > limit {
-			return refuse()
-		}
-		return []reflect.Value{res[0], reflect.Zero(errorType)}
-	}).Interface()
-}
-
-// sizeOf is about the bytes v takes in memory or printed (print, toJson,
-// toPrettyJson's indentation), whichever is more, counted up to just past
-// limit: a list that holds one list twice, forty levels deep, counts as the
-// 2^40 leaves printing it would write, and a map that holds itself stops
-// the count rather than looping.
-func sizeOf(v reflect.Value, limit int64) int64 {
-	n := int64(0)
-	sizeInto(v, 0, limit, &n)
-	return n
-}
-
-func sizeInto(v reflect.Value, depth int64, limit int64, n *int64) {
-	if *n > limit {
-		return
-	}
-	switch v.Kind() {
-	case reflect.Invalid:
-		*n += 8
-	case reflect.String:
-		*n += int64(v.Len())
-	case reflect.Interface, reflect.Pointer:
-		if v.IsNil() {
-			*n += 8
-			return
-		}
-		sizeInto(v.Elem(), depth, limit, n)
-	case reflect.Slice, reflect.Array:
-		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
-			*n += 4 * int64(v.Len()) // printed as [1 2 3]
-			return
-		}
-		*n += 16
-		for i := range v.Len() {
-			*n += 16 + 2*depth
-			sizeInto(v.Index(i), depth+1, limit, n)
-			if *n > limit {
-				return
-			}
-		}
-	case reflect.Map:
-		*n += 16
-		for it := v.MapRange(); it.Next(); {
-			*n += 32 + 2*depth
-			sizeInto(it.Key(), depth+1, limit, n)
-			sizeInto(it.Value(), depth+1, limit, n)
-			if *n > limit {
-				return
-			}
-		}
-	default: // numbers, bools, structs (a semver), funcs
-		*n += 32
-	}
-}
-
-// builds holds, for the functions whose result can be many times their
-// arguments, a bound on its size computed before the call.
-var builds = map[string]func(args []reflect.Value, limit int64) uint64{
-	"printf": func(args []reflect.Value, limit int64) uint64 {
-		return printfBound(args[0].String(), args[1], limit)
-	},
-	// join puts sep between the elements of a list.
-	"join": func(args []reflect.Value, limit int64) uint64 {
-		n := uint64(1)
-		if v := reflect.Indirect(elem(args[1])); v.Kind() == reflect.Slice || v.Kind() == reflect.Array {
-			n = uint64(v.Len())
-		}
-		return sat(n, uint64(args[0].Len()), uint64(sizeOf(args[1], limit)))
-	},
-	// The split functions make a string of each piece: a list (16 bytes an
-	// element) or a dict (48) of them.
-	"splitList": func(args []reflect.Value, _ int64) uint64 {
-		return splitBound(args[0].String(), args[1].String(), -1, 16)
-	},
-	"split": func(args []reflect.Value, _ int64) uint64 {
-		return splitBound(args[0].String(), args[1].String(), -1, 48)
-	},
-	"splitn": func(args []reflect.Value, _ int64) uint64 {
-		return splitBound(args[0].String(), args[2].String(), args[1].Int(), 48)
-	},
-	// The regex functions: a piece or a match per position, at most (an
-	// empty pattern matches at every one).
-	"regexSplit":                 regexBound(1, 2, -1),
-	"mustRegexSplit":             regexBound(1, 2, -1),
-	"regexFindAll":               regexBound(1, 2, -1),
-	"mustRegexFindAll":           regexBound(1, 2, -1),
-	"regexReplaceAll":            regexBound(1, -1, 2),
-	"mustRegexReplaceAll":        regexBound(1, -1, 2),
-	"regexReplaceAllLiteral":     regexBound(1, -1, 2),
-	"mustRegexReplaceAllLiteral": regexBound(1, -1, 2),
-}
-
-func elem(v reflect.Value) reflect.Value {
-	for v.Kind() == reflect.Interface && !v.IsNil() {
-		v = v.Elem()
-	}
-	return v
-}
-
-// splitBound is the size of the pieces of s split at sep (into at most n
-// when n > 0), each costing per bytes beside its text.
-func splitBound(sep, s string, n int64, per uint64) uint64 {
-	pieces := uint64(utf8.RuneCountInString(s)) + 1
-	if sep != "" {
-		pieces = uint64(strings.Count(s, sep)) + 1
-	}
-	if n > 0 {
-		pieces = min(pieces, uint64(n))
-	}
-	return sat(pieces, per, uint64(len(s)))
-}
-
-// regexBound bounds a regex function whose text is argument src: a list of
-// up to len(src)+1 strings when it splits or finds (n is argument count, -1
-// for all), or, when it replaces, the text with argument repl at every
-// position, each $1 in repl standing for up to all of src.
-func regexBound(src, count, repl int) func(args []reflect.Value, limit int64) uint64 {
-	return func(args []reflect.Value, _ int64) uint64 {
-		s := args[src].String()
-		positions := uint64(len(s)) + 1
-		if repl < 0 {
-			if n := args[count].Int(); n >= 0 {
-				positions = min(positions, uint64(n))
-			}
-			return sat(positions, 16, uint64(len(s)))
-		}
-		r := args[repl].String()
-		refs := uint64(strings.Count(r, "$"))
-		return sat(positions, uint64(len(r)), sat(refs, uint64(len(s)), uint64(len(s))))
-	}
-}
-
-// printfBound bounds what fmt.Sprintf(format, args...) writes: the format's
-// text, and for each verb the argument it formats (four times over for %q
-// and %#v, which escape, three for %x) plus its width and precision, which
-// fmt applies to every element of a list and caps at 10^6.
-func printfBound(format string, args reflect.Value, limit int64) uint64 {
-	arg := func(i int) (reflect.Value, bool) {
-		if i < 0 || i >= args.Len() {
-			return reflect.Value{}, false
-		}
-		return args.Index(i), true
-	}
-	const maxNum = 1e6
-	total := uint64(0)
-	argNum, reordered := 0, false
-	num := func(i int) (uint64, int) { // a width or precision at format[i:]
-		if i < len(format) && format[i] == '*' {
-			argNum++
-			return maxNum, i + 1
-		}
-		v := uint64(0)
-		for i < len(format) && '0' <= format[i] && format[i] <= '9' {
-			v = min(v*10+uint64(format[i]-'0'), maxNum)
-			i++
-		}
-		return v, i
-	}
-	index := func(i int) int { // an argument index [n] at format[i:]
-		if i < len(format) && format[i] == '[' {
-			j := strings.IndexByte(format[i:], ']')
-			if j < 0 {
-				return i
-			}
-			if n, err := strconv.Atoi(format[i+1 : i+j]); err == nil {
-				argNum, reordered = n-1, true
-			}
-			return i + j + 1
-		}
-		return i
-	}
-	for i := 0; i < len(format); {
-		if format[i] != '%' {
-			total++
-			i++
-			continue
-		}
-		i++
-		mult := uint64(1)
-		for i < len(format) && strings.IndexByte("+-# 0", format[i]) >= 0 {
-			if format[i] == '#' {
-				mult = 4
-			}
-			i++
-		}
-		i = index(i)
-		width, prec := uint64(0), uint64(0)
-		width, i = num(i)
-		if i < len(format) && format[i] == '.' {
-			i = index(i + 1)
-			prec, i = num(i)
-		}
-		i = index(i)
-		if i >= len(format) {
-			total += 16 // %!(NOVERB)
-			break
-		}
-		verb, w := utf8.DecodeRuneInString(format[i:])
-		i += w
-		if verb == '%' {
-			total++
-			continue
-		}
-		switch verb {
-		case 'q':
-			mult = 4
-		case 'x', 'X':
-			mult = max(mult, 3)
-		}
-		var n uint64 = 32 // %!v(MISSING), a number
-		if a, ok := arg(argNum); ok {
-			n = uint64(sizeOf(a, limit))
-		}
-		argNum++
-		leaves := n/16 + 1
-		total = sat(mult, n, total)
-		total = sat(leaves, width+prec+32, total)
-	}
-	if !reordered {
-		for ; argNum < args.Len(); argNum++ { // %!(EXTRA type=value)
-			total = sat(4, uint64(sizeOf(args.Index(argNum), limit)), total+64)
-		}
-	}
-	return total
 }

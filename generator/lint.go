@@ -2,7 +2,6 @@ package generator
 
 import (
 	"fmt"
-	"text/template/parse"
 )
 
 // Lint reports what a loaded template may have wrong without being invalid
@@ -68,28 +67,4 @@ func (t *Template) Lint() (warnings, notes []string) {
 		}
 	}
 	return warnings, notes
-}
-
-// answerRefs calls ref with each answer node reads (as walkRefs finds them),
-// and with "" where node uses the answers as a whole (. or $ as a value).
-func answerRefs(node parse.Node, atRoot bool, ref func(key string)) {
-	walkTree(node, atRoot, func(node parse.Node, atRoot bool) {
-		switch n := node.(type) {
-		case *parse.FieldNode:
-			if atRoot {
-				ref(n.Ident[0])
-			}
-		case *parse.DotNode:
-			if atRoot {
-				ref("")
-			}
-		case *parse.VariableNode:
-			switch {
-			case len(n.Ident) > 1 && n.Ident[0] == "$":
-				ref(n.Ident[1])
-			case len(n.Ident) == 1 && n.Ident[0] == "$":
-				ref("")
-			}
-		}
-	})
 }

@@ -2,6 +2,8 @@ package generator
 
 import (
 	"bytes"
+	"crypto/sha1"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -75,6 +77,15 @@ func newManifest(t *Template, answers Answers, tree *Tree) *Manifest {
 		}
 	}
 	return m
+}
+
+// BlobID is the git blob id of data: the name git gives the file's content,
+// so the pristine file can be found in a project's history.
+func BlobID(data []byte) string {
+	h := sha1.New()
+	fmt.Fprintf(h, "blob %d\x00", len(data))
+	h.Write(data)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // manifestYAML fixes the key order of the written file; answers come in

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/aymanbagabas/go-udiff"
 	"github.com/spf13/afero"
@@ -180,8 +178,39 @@ const IgnoredNote = "git ignores it (a secret?): yours is left alone and kept ou
 // there would put its content (perhaps a secret) into git's object store
 // and index as a stage, so it becomes a sidecar instead, with no stages,
 // and the team's file is not touched.
+//
+// It works in steps: the new answers file; a decision for every path
+// (decidePath); ignored files' conflicts as sidecars (keepIgnored); what is in
+// the way of a decision (inTheWay); and the sidecars, new and left over
+// (sidecars).
 func planUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File, theirs *Tree, label string, ignored func([]string) ([]string, error)) (*Plan, error) {
 	dir = cleanDir(dir)
+	plan, err := newPlan(old, theirs)
+	if err != nil {
+		return nil, err
+	}
+	pl := &planner{ours: ours, dir: dir, old: old, lk: newLooker(ours, dir), plan: plan, found: map[string]onDisk{}}
+	for _, p := range upgradePaths(old, theirs) {
+		if err := pl.decidePath(p, base, theirs, label); err != nil {
+			return nil, err
+		}
+	}
+	if ignored != nil {
+		if err := keepIgnored(plan, theirs, ignored); err != nil {
+			return nil, err
+		}
+	}
+	pl.inTheWay()
+	if err := pl.sidecars(); err != nil {
+		return nil, err
+	}
+	slices.Sort(plan.Unresolved)
+	return plan, nil
+}
+
+// newPlan starts the plan with the answers file theirs renders, keeping
+// the keys of old's that gomicro does not own, in old's line endings.
+func newPlan(old *Manifest, theirs *Tree) (*Plan, error) {
 	manifest, ok := theirs.File(ManifestFile)
 	if !ok {
 		return nil, errors.New("rendered tree has no " + ManifestFile)
@@ -204,6 +233,12 @@ func planUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File,
 		withoutModes, _, _ := bytes.Cut(manifest.Data, []byte("\nexecutable:"))
 		plan.sameAnswers = bytes.Equal(plan.manifestLF, append(withoutModes, '\n'))
 	}
+	return plan, nil
+}
+
+// upgradePaths is every path an upgrade decides, sorted: those old records
+// and those theirs renders, the answers file aside.
+func upgradePaths(old *Manifest, theirs *Tree) []string {
 	paths := map[string]bool{}
 	for p := range old.Files {
 		paths[p] = true
@@ -213,70 +248,93 @@ func planUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File,
 			paths[f.Path] = true
 		}
 	}
-	lk := newLooker(ours, dir)
-	var inTheWay []int // changes whose path, or a parent of it, is not what the decision assumed
-	found := map[string]onDisk{}
-	for _, p := range sortedKeys(paths) {
-		if why := unsafeProjectPath(p); why != "" {
-			return nil, fmt.Errorf("%s: file %q %s", ManifestFile, p, why)
-		}
-		c := FileChange{Path: p}
-		disk, err := lk.look(p)
-		if err != nil {
-			return nil, err
-		}
-		found[p] = disk
-		switch disk.kind {
-		case onDiskLink:
-			c.Action = KeepLink
-			plan.Changes = append(plan.Changes, c)
-			continue
-		case onDiskFile:
-			if c.Old, err = afero.ReadFile(ours, join(dir, p)); err != nil {
-				return nil, err
-			}
-			c.OldMode = disk.mode
-			if digest, recorded := old.Files[p]; recorded && hasOurMarkers(c.Old) && !asGenerated(c.Old, digest) {
-				// A file exactly as gomicro wrote it is never a
-				// conflict, whatever it quotes (an UPGRADING.md that
-				// explains the markers).
-				plan.Unresolved = append(plan.Unresolved, p)
-			}
-		case onDiskDir, onDiskUnderFile, onDiskOther:
-			inTheWay = append(inTheWay, len(plan.Changes))
-		}
-		t, inTheirs := theirs.File(p)
-		if inTheirs && t.Data == nil {
-			t.Data = []byte{} // an empty file is a file: New == nil means absent
-		}
-		var b side
-		if digest, ok := old.Files[p]; ok {
-			b.present, b.digest, b.mode = true, digest, old.BaseMode(p)
-			if f, ok := base[p]; ok && BlobID(f.Data) == digest {
-				b.data, b.known = f.Data, true
-				if b.mode == 0 {
-					b.mode = f.Mode
-				}
-			}
-		}
-		decide(&c, b, t, inTheirs, label)
-		plan.Changes = append(plan.Changes, c)
+	return sortedKeys(paths)
+}
+
+// planner is the state of one planUpgrade: the project it reads and what
+// it found there.
+type planner struct {
+	ours afero.Fs
+	dir  string
+	old  *Manifest
+	lk   *looker
+	plan *Plan
+	// found is what look found at each path decided.
+	found map[string]onDisk
+	// blocking indexes the changes whose path, or a parent of it, is not
+	// what the decision assumed: inTheWay looks at them again.
+	blocking []int
+}
+
+// decidePath adds the change for p to the plan: what is on disk there, and
+// the decision table (decide in merge.go) for its three sides.
+func (pl *planner) decidePath(p string, base map[string]File, theirs *Tree, label string) error {
+	if why := unsafeProjectPath(p); why != "" {
+		return fmt.Errorf("%s: file %q %s", ManifestFile, p, why)
 	}
-	if ignored != nil {
-		if err := keepIgnored(plan, theirs, ignored); err != nil {
-			return nil, err
+	c := FileChange{Path: p}
+	disk, err := pl.lk.look(p)
+	if err != nil {
+		return err
+	}
+	pl.found[p] = disk
+	switch disk.kind {
+	case onDiskLink:
+		c.Action = KeepLink
+		pl.plan.Changes = append(pl.plan.Changes, c)
+		return nil
+	case onDiskFile:
+		if c.Old, err = afero.ReadFile(pl.ours, join(pl.dir, p)); err != nil {
+			return err
+		}
+		c.OldMode = disk.mode
+		if digest, recorded := pl.old.Files[p]; recorded && hasOurMarkers(c.Old) && !asGenerated(c.Old, digest) {
+			// A file exactly as gomicro wrote it is never a
+			// conflict, whatever it quotes (an UPGRADING.md that
+			// explains the markers).
+			pl.plan.Unresolved = append(pl.plan.Unresolved, p)
+		}
+	case onDiskDir, onDiskUnderFile, onDiskOther:
+		pl.blocking = append(pl.blocking, len(pl.plan.Changes))
+	}
+	t, inTheirs := theirs.File(p)
+	if inTheirs && t.Data == nil {
+		t.Data = []byte{} // an empty file is a file: New == nil means absent
+	}
+	decide(&c, baseSide(pl.old, base, p), t, inTheirs, label)
+	pl.plan.Changes = append(pl.plan.Changes, c)
+	return nil
+}
+
+// baseSide is p as generated: present if old records it, with its content
+// where base holds the file old's digest names.
+func baseSide(old *Manifest, base map[string]File, p string) side {
+	var b side
+	if digest, ok := old.Files[p]; ok {
+		b.present, b.digest, b.mode = true, digest, old.BaseMode(p)
+		if f, ok := base[p]; ok && BlobID(f.Data) == digest {
+			b.data, b.known = f.Data, true
+			if b.mode == 0 {
+				b.mode = f.Mode
+			}
 		}
 	}
-	byPath := make(map[string]*FileChange, len(plan.Changes))
-	for i := range plan.Changes {
-		byPath[plan.Changes[i].Path] = &plan.Changes[i]
+	return b
+}
+
+// inTheWay blocks each change that writes where the team has a directory,
+// a file on the way or a device, unless the plan itself clears the way.
+func (pl *planner) inTheWay() {
+	byPath := make(map[string]*FileChange, len(pl.plan.Changes))
+	for i := range pl.plan.Changes {
+		byPath[pl.plan.Changes[i].Path] = &pl.plan.Changes[i]
 	}
-	for _, i := range inTheWay {
-		c := &plan.Changes[i]
+	for _, i := range pl.blocking {
+		c := &pl.plan.Changes[i]
 		if !c.writes() {
 			continue
 		}
-		disk := found[c.Path]
+		disk := pl.found[c.Path]
 		if disk.kind == onDiskOther {
 			block(c, fmt.Sprintf("%s is not a regular file (a device, socket or pipe): move it aside and upgrade again", c.Path))
 			continue
@@ -284,7 +342,7 @@ func planUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File,
 		if disk.kind == onDiskDir {
 			// The template now has a file where the team has a directory:
 			// fine only if the upgrade empties it.
-			if kept := keptInside(ours, dir, c.Path, byPath); kept != "" {
+			if kept := keptInside(pl.ours, pl.dir, c.Path, byPath); kept != "" {
 				block(c, fmt.Sprintf("the template now has a file here, and your directory %s holds %s: move it aside and upgrade again", c.Path, kept))
 			} else {
 				c.clearDir = true
@@ -296,40 +354,60 @@ func planUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File,
 			block(c, fmt.Sprintf("the template now has a directory %s, and your file %s is in the way: move it aside and upgrade again", disk.file, disk.file))
 		}
 	}
-	for i := range plan.Changes {
-		c := &plan.Changes[i]
+}
+
+// sidecars checks the FILE.gomicro-new of every change: a sidecar the plan
+// writes must find its place free or already holding the new version, and
+// one a past upgrade left beside a file is still unresolved.
+func (pl *planner) sidecars() error {
+	for i := range pl.plan.Changes {
+		c := &pl.plan.Changes[i]
 		if c.Action != Sidecar {
-			if disk := found[c.Path]; disk.kind == onDiskFile {
-				if existing, err := lk.look(c.Path + SidecarSuffix); err == nil && existing.kind != onDiskAbsent &&
-					!generatedFile(ours, dir, old, c.Path+SidecarSuffix, existing) {
-					plan.Unresolved = append(plan.Unresolved, c.Path+SidecarSuffix)
-				}
-			}
+			pl.leftSidecar(c)
 			continue
 		}
-		side, err := lk.look(c.target())
-		if err != nil {
-			return nil, err
-		}
-		switch side.kind {
-		case onDiskAbsent:
-		case onDiskFile:
-			data, err := afero.ReadFile(ours, join(dir, c.target()))
-			if err != nil {
-				return nil, err
-			}
-			if !bytes.Equal(data, c.New) {
-				block(c, fmt.Sprintf("%s exists with other content, which is yours now: merge it into %s and remove it, then upgrade again", c.target(), c.Path))
-				continue
-			}
-			c.sidecarExists = true
-			plan.Unresolved = append(plan.Unresolved, c.target())
-		default:
-			block(c, fmt.Sprintf("%s is in the way of the new version: remove it, then upgrade again", c.target()))
+		if err := pl.placeSidecar(c); err != nil {
+			return err
 		}
 	}
-	slices.Sort(plan.Unresolved)
-	return plan, nil
+	return nil
+}
+
+// leftSidecar notes a sidecar left beside c's file, unless the template
+// generated it.
+func (pl *planner) leftSidecar(c *FileChange) {
+	if disk := pl.found[c.Path]; disk.kind == onDiskFile {
+		if existing, err := pl.lk.look(c.Path + SidecarSuffix); err == nil && existing.kind != onDiskAbsent &&
+			!generatedFile(pl.ours, pl.dir, pl.old, c.Path+SidecarSuffix, existing) {
+			pl.plan.Unresolved = append(pl.plan.Unresolved, c.Path+SidecarSuffix)
+		}
+	}
+}
+
+// placeSidecar blocks c, a Sidecar, when something other than its new
+// version is where the sidecar goes.
+func (pl *planner) placeSidecar(c *FileChange) error {
+	side, err := pl.lk.look(c.target())
+	if err != nil {
+		return err
+	}
+	switch side.kind {
+	case onDiskAbsent:
+	case onDiskFile:
+		data, err := afero.ReadFile(pl.ours, join(pl.dir, c.target()))
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(data, c.New) {
+			block(c, fmt.Sprintf("%s exists with other content, which is yours now: merge it into %s and remove it, then upgrade again", c.target(), c.Path))
+			return nil
+		}
+		c.sidecarExists = true
+		pl.plan.Unresolved = append(pl.plan.Unresolved, c.target())
+	default:
+		block(c, fmt.Sprintf("%s is in the way of the new version: remove it, then upgrade again", c.target()))
+	}
+	return nil
 }
 
 // keepIgnored turns each conflict on an ignored file of the team's into a
@@ -389,78 +467,6 @@ func generatedFile(ours afero.Fs, dir string, old *Manifest, p string, disk onDi
 
 func block(c *FileChange, why string) {
 	c.Action, c.Note, c.New, c.Mode = Blocked, why, nil, 0
-}
-
-// onDisk is what look finds on the way to a path.
-type onDisk struct {
-	kind onDiskKind
-	mode fs.FileMode // the file's permission bits
-	file string      // for onDiskUnderFile: the file that is a parent
-}
-
-type onDiskKind int
-
-const (
-	onDiskAbsent onDiskKind = iota
-	onDiskFile
-	onDiskDir
-	onDiskLink      // the path, or a directory on the way, is a symlink
-	onDiskUnderFile // a parent of the path is a file
-	onDiskOther     // a device, socket or pipe: never read, never replaced
-)
-
-// looker walks a path one segment at a time with Lstat, so a symlink is
-// seen wherever it is on the way and is never followed. It remembers the
-// directories on the way: a project's files share a few, and each is
-// examined once per plan.
-type looker struct {
-	fsys afero.Fs
-	dir  string
-	dirs map[string]error // a directory on the way: nil, or why it is not one
-}
-
-func newLooker(fsys afero.Fs, dir string) *looker {
-	return &looker{fsys: fsys, dir: dir, dirs: map[string]error{}}
-}
-
-func (lk *looker) look(p string) (onDisk, error) {
-	fsys, dir := lk.fsys, lk.dir
-	segs := strings.Split(p, "/")
-	for i := range segs {
-		sub := path.Join(segs[:i+1]...)
-		last := i == len(segs)-1
-		if !last {
-			if err, seen := lk.dirs[sub]; seen {
-				if err == nil {
-					continue
-				}
-				return lk.look(sub) // the same answer, found again
-			}
-		}
-		info, err := lstat(fsys, join(dir, sub))
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-			return onDisk{kind: onDiskAbsent}, nil
-		}
-		if err != nil {
-			return onDisk{}, err
-		}
-		if !last && err == nil && info.IsDir() && info.Mode()&fs.ModeSymlink == 0 {
-			lk.dirs[sub] = nil
-		}
-		switch {
-		case info.Mode()&fs.ModeSymlink != 0:
-			return onDisk{kind: onDiskLink}, nil
-		case !last && !info.IsDir():
-			return onDisk{kind: onDiskUnderFile, file: sub}, nil
-		case last && info.IsDir():
-			return onDisk{kind: onDiskDir}, nil
-		case last && info.Mode().IsRegular():
-			return onDisk{kind: onDiskFile, mode: info.Mode().Perm()}, nil
-		case last:
-			return onDisk{kind: onDiskOther}, nil
-		}
-	}
-	return onDisk{kind: onDiskAbsent}, nil
 }
 
 // keptInside names something in directory p that the upgrade would not

@@ -3,8 +3,6 @@ package generator
 import (
 	"bytes"
 	"context"
-	"crypto/sha1"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -193,15 +191,6 @@ func fileMode(src fs.FileMode, data []byte) fs.FileMode {
 		return 0o755
 	}
 	return 0o644
-}
-
-// BlobID is the git blob id of data: the name git gives the file's content,
-// so the pristine file can be found in a project's history.
-func BlobID(data []byte) string {
-	h := sha1.New()
-	fmt.Fprintf(h, "blob %d\x00", len(data))
-	h.Write(data)
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // RenderNextSteps renders the template's next_steps with the answers,

@@ -5,17 +5,28 @@
 //
 // The story of a new project, top to bottom:
 //
-//	tmpl, _ := generator.Load(fsys, source)        // template.go
-//	answers, _ := tmpl.Resolve(set, prompter)      // answers.go
-//	tree, _ := generator.Render(tmpl, answers)     // render.go
+//	tmpl, _ := generator.Load(fsys, source)          // template.go
+//	answers, _ := tmpl.Resolve(set, prompter)        // answers.go
+//	tree, _ := generator.Render(tmpl, answers)       // render.go
 //	_, _ = generator.Write(ctx, fs, dir, tree, opts) // write.go
 //
 // And of an upgrade:
 //
-//	old, _ := generator.ReadManifest(data)          // manifest.go
-//	u, _ := generator.Upgrade(ctx, request)         // upgrade.go: answers, theirs, the base
-//	                                                // plan.go and merge.go: every file decided
-//	_ = u.Plan.Apply(ctx, fs, dir)                  // apply.go
+//	old, _ := generator.ReadManifest(data)           // manifest.go
+//	u, _ := generator.Upgrade(ctx, request)          // upgrade.go: answers, theirs, the base
+//	                                                 // plan.go: every path decided, then
+//	                                                 // what is in the way, then sidecars;
+//	                                                 // merge.go: the decision for one file
+//	_ = u.Plan.Apply(ctx, fs, dir)                   // apply.go: staged, then deleted and renamed
+//
+// The helpers of the story each live in a file named for them: funcs.go
+// (the functions a template may call), limits.go (Limits, and the functions
+// that would allocate past them), guard.go (the wrapper that bounds what
+// every function builds), exec.go (one execution within the limits),
+// walk.go (the walk of a parsed template), machine.go (what a default may
+// read of this machine), disk.go (what is on disk at a path, never
+// following a symlink), undo.go (what a write did, to take it back), and
+// lint.go and combinations.go (for gomicro template lint and test).
 package generator
 
 import (
@@ -331,57 +342,7 @@ func (t *Template) checkConfig(ld *loading) []string {
 	}
 	seen := map[string]bool{}
 	for i := range t.Questions {
-		q := &t.Questions[i]
-		where := fmt.Sprintf("questions[%d]", i)
-		if q.Name == "" {
-			bad("%s: name is required", where)
-			continue
-		}
-		where = fmt.Sprintf("question %q", q.Name)
-		if !isQuestionKey(q.Name) {
-			bad("%s: names use letters, digits and '_' and start with a letter or '_', so templates can say {{ .%s }}", where, q.Name)
-		}
-		if seen[q.Name] {
-			bad("%s: asked twice", where)
-		}
-		seen[q.Name] = true
-		if q.Prompt == "" {
-			q.Prompt = q.Name
-		}
-		switch {
-		case q.Type == "" && len(q.Choices) > 0:
-			q.Type = TypeChoice
-		case q.Type == "":
-			q.Type = TypeString
-		case q.Type != TypeString && q.Type != TypeBool && q.Type != TypeChoice:
-			bad("%s: type %q is not one of string, bool, choice", where, q.Type)
-		}
-		if q.Type == TypeChoice && len(q.Choices) == 0 {
-			bad("%s: type choice needs choices", where)
-		}
-		if q.Type == TypeChoice && q.Default != "" && !strings.Contains(q.Default, "{{") && !slices.Contains(q.Choices, q.Default) {
-			bad("%s: default %q is not one of its choices %s", where, q.Default, strings.Join(q.Choices, ", "))
-		}
-		if q.Type == TypeBool && q.Default == "" {
-			q.Default = "false"
-		}
-		if q.Validate != "" {
-			if _, ok := rules.Lookup(q.Validate); !ok {
-				bad("%s: unknown validate rule %q (known: %s)", where, q.Validate, strings.Join(rules.RuleNames(), ", "))
-			}
-		}
-		if tree, err := ld.parseDefault(q.Name+".default", q.Default, func(d *template.Template) { q.defaultTmpl = d }); err != nil {
-			bad("%s: default: %v", where, err)
-		} else {
-			problems = append(problems, checkRefs(where, "default", tree, i, order)...)
-		}
-		if q.When != "" {
-			if tree, err := ld.parse(q.Name+".when", q.When, func(w *template.Template) { q.whenTmpl = w }); err != nil {
-				bad("%s: when: %v", where, err)
-			} else {
-				problems = append(problems, checkRefs(where, "when", tree, i, order)...)
-			}
-		}
+		problems = append(problems, t.checkQuestion(ld, i, order, seen)...)
 	}
 	for i, c := range t.Checks {
 		if strings.TrimSpace(c) == "" {
@@ -397,6 +358,69 @@ func (t *Template) checkConfig(ld *loading) []string {
 	for _, g := range t.Verbatim {
 		if _, err := path.Match(strings.ReplaceAll(g, "**", "*"), ""); err != nil {
 			bad("verbatim glob %q: %v", g, err)
+		}
+	}
+	return problems
+}
+
+// checkQuestion validates question i, fills in its prompt, type and bool
+// default where template.yaml leaves them out, and parses its default and
+// when-condition. order says where each question is asked; seen holds the
+// names of the questions checked before it.
+func (t *Template) checkQuestion(ld *loading, i int, order map[string]int, seen map[string]bool) []string {
+	var problems []string
+	bad := func(format string, args ...any) {
+		problems = append(problems, ConfigFile+": "+fmt.Sprintf(format, args...))
+	}
+	q := &t.Questions[i]
+	where := fmt.Sprintf("questions[%d]", i)
+	if q.Name == "" {
+		bad("%s: name is required", where)
+		return problems
+	}
+	where = fmt.Sprintf("question %q", q.Name)
+	if !isQuestionKey(q.Name) {
+		bad("%s: names use letters, digits and '_' and start with a letter or '_', so templates can say {{ .%s }}", where, q.Name)
+	}
+	if seen[q.Name] {
+		bad("%s: asked twice", where)
+	}
+	seen[q.Name] = true
+	if q.Prompt == "" {
+		q.Prompt = q.Name
+	}
+	switch {
+	case q.Type == "" && len(q.Choices) > 0:
+		q.Type = TypeChoice
+	case q.Type == "":
+		q.Type = TypeString
+	case q.Type != TypeString && q.Type != TypeBool && q.Type != TypeChoice:
+		bad("%s: type %q is not one of string, bool, choice", where, q.Type)
+	}
+	if q.Type == TypeChoice && len(q.Choices) == 0 {
+		bad("%s: type choice needs choices", where)
+	}
+	if q.Type == TypeChoice && q.Default != "" && !strings.Contains(q.Default, "{{") && !slices.Contains(q.Choices, q.Default) {
+		bad("%s: default %q is not one of its choices %s", where, q.Default, strings.Join(q.Choices, ", "))
+	}
+	if q.Type == TypeBool && q.Default == "" {
+		q.Default = "false"
+	}
+	if q.Validate != "" {
+		if _, ok := rules.Lookup(q.Validate); !ok {
+			bad("%s: unknown validate rule %q (known: %s)", where, q.Validate, strings.Join(rules.RuleNames(), ", "))
+		}
+	}
+	if tree, err := ld.parseDefault(q.Name+".default", q.Default, func(d *template.Template) { q.defaultTmpl = d }); err != nil {
+		bad("%s: default: %v", where, err)
+	} else {
+		problems = append(problems, checkRefs(where, "default", tree, i, order)...)
+	}
+	if q.When != "" {
+		if tree, err := ld.parse(q.Name+".when", q.When, func(w *template.Template) { q.whenTmpl = w }); err != nil {
+			bad("%s: when: %v", where, err)
+		} else {
+			problems = append(problems, checkRefs(where, "when", tree, i, order)...)
 		}
 	}
 	return problems
@@ -565,79 +589,4 @@ func checkRefs(where, field string, t *parse.Tree, i int, order map[string]int) 
 		problems = append(problems, fmt.Sprintf("%s: %s: %s refers to %s, %s", ConfigFile, where, field, ref, why))
 	})
 	return problems
-}
-
-// walkTree calls visit for node and for every node below it, parents first,
-// with atRoot saying whether dot is still what the execution started with
-// (the answers): range and with rebind dot in their bodies, so there it is
-// false; their else branches, and if's branches, keep it. Walking the
-// nodes is the one part walkRefs, answerRefs and calledFuncs share.
-func walkTree(node parse.Node, atRoot bool, visit func(n parse.Node, atRoot bool)) {
-	switch n := node.(type) {
-	case *parse.ListNode:
-		if n == nil {
-			return
-		}
-		visit(n, atRoot)
-		for _, c := range n.Nodes {
-			walkTree(c, atRoot, visit)
-		}
-	case *parse.PipeNode:
-		if n == nil {
-			return
-		}
-		visit(n, atRoot)
-		for _, c := range n.Cmds {
-			walkTree(c, atRoot, visit)
-		}
-	case *parse.ActionNode:
-		visit(n, atRoot)
-		walkTree(n.Pipe, atRoot, visit)
-	case *parse.IfNode:
-		visit(n, atRoot)
-		walkBranch(&n.BranchNode, atRoot, atRoot, visit)
-	case *parse.RangeNode:
-		visit(n, atRoot)
-		walkBranch(&n.BranchNode, atRoot, false, visit)
-	case *parse.WithNode:
-		visit(n, atRoot)
-		walkBranch(&n.BranchNode, atRoot, false, visit)
-	case *parse.TemplateNode:
-		visit(n, atRoot)
-		walkTree(n.Pipe, atRoot, visit)
-	case *parse.CommandNode:
-		visit(n, atRoot)
-		for _, a := range n.Args {
-			walkTree(a, atRoot, visit)
-		}
-	case *parse.ChainNode:
-		visit(n, atRoot)
-		walkTree(n.Node, atRoot, visit)
-	default:
-		visit(node, atRoot)
-	}
-}
-
-func walkBranch(b *parse.BranchNode, atRoot, bodyAtRoot bool, visit func(parse.Node, bool)) {
-	walkTree(b.Pipe, atRoot, visit)
-	walkTree(b.List, bodyAtRoot, visit)
-	walkTree(b.ElseList, atRoot, visit)
-}
-
-// walkRefs calls ref for every answer node reads: a field chain on dot
-// (.kind, .kind.x) where dot is still the answers (atRoot), and a chain on $
-// ($.kind) anywhere.
-func walkRefs(node parse.Node, atRoot bool, ref func(ref, key string)) {
-	walkTree(node, atRoot, func(node parse.Node, atRoot bool) {
-		switch n := node.(type) {
-		case *parse.FieldNode:
-			if atRoot {
-				ref("."+n.Ident[0], n.Ident[0])
-			}
-		case *parse.VariableNode:
-			if len(n.Ident) > 1 && n.Ident[0] == "$" {
-				ref("$."+n.Ident[1], n.Ident[1])
-			}
-		}
-	})
 }
