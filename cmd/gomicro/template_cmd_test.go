@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
@@ -47,37 +46,5 @@ func TestTemplateTestService(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(tmp); len(entries) > 0 {
 		t.Errorf("temporary projects left in $TMPDIR: %v", entries)
-	}
-}
-
-func TestLastLines(t *testing.T) {
-	for _, tt := range []struct {
-		out  string
-		n    int
-		want []string
-	}{
-		{"", 10, nil},
-		{"\n\n", 10, nil},
-		{"a\r\nb\r\n", 10, []string{"a", "b"}},
-		{"1\n2\n3\n4\n", 2, []string{"3", "4"}},
-		{"1\n2\n3", 3, []string{"1", "2", "3"}},
-		{strings.Repeat("x", 600) + "\nend", 10, []string{strings.Repeat("x", 500) + " ...", "end"}},
-	} {
-		if got := lastLines(tt.out, tt.n); !slices.Equal(got, tt.want) {
-			t.Errorf("lastLines(%q, %d) = %q, want %q", tt.out, tt.n, got, tt.want)
-		}
-	}
-}
-
-func TestCheckName(t *testing.T) {
-	for check, want := range map[string]string{
-		"go vet ./...":                 "go vet ./...",
-		"  go test ./...\n":            "go test ./...",
-		"set -e\ngo build ./...\n":     "set -e ...",
-		"for f in *.sh; do\n  bash -n": "for f in *.sh; do ...",
-	} {
-		if got := checkName(check); got != want {
-			t.Errorf("checkName(%q) = %q, want %q", check, got, want)
-		}
 	}
 }

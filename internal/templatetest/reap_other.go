@@ -1,6 +1,6 @@
 //go:build !linux
 
-package main
+package templatetest
 
 // Elsewhere there is no subreaper: a check's processes are stopped through
 // its process group (runGroup), which one that starts a session of its own
