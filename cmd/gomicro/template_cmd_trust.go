@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gomicro/gomicro/internal/userconfig"
 	"github.com/gomicro/gomicro/templates/source"
 )
 
@@ -31,25 +32,14 @@ func trustedSource(src string, flag bool) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return matchTrusted(spec.Latest().String(), settings.trusted), nil
-}
-
-// matchTrusted is copier's rule: an entry ending in "/" trusts every source
-// it is a prefix of, any other entry the one source it names.
-func matchTrusted(src string, trusted []string) bool {
-	for _, t := range trusted {
-		if strings.HasSuffix(t, "/") && strings.HasPrefix(src, t) || src == t {
-			return true
-		}
-	}
-	return false
+	return settings.Trusts(spec.Latest().String()), nil
 }
 
 // untrusted is the error template test gives for a template it will not run
 // the checks of.
 func untrusted(src string) error {
 	where := "the trusted: list of your gomicro config file"
-	if f := userConfigFile(); f != "" {
+	if f := userconfig.File(); f != "" {
 		where = "trusted: in " + f
 	}
 	return usagef("template %s is not local: its checks run commands, so run them only with --trust (or list it under %s)", quote(src), where)
