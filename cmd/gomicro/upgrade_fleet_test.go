@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
 // fleetTemplates writes a template directory at 1.0.0 and at 2.0.0: 2.0.0
@@ -19,7 +21,7 @@ func fleetTemplates(t *testing.T, dir string) (v1, v2 string) {
 		if version == "2.0.0" {
 			last = "three (v2)"
 		}
-		writeTree(t, tpl, map[string]string{
+		treetest.WriteDir(t, tpl, map[string]string{
 			"template.yaml": "name: demo\nversion: " + version + "\nquestions:\n  - name: name\n    default: oddjob\n",
 			"shared.txt":    "one\ntwo\n" + last + "\n",
 			"name.txt":      "{{ .name }}\n",
@@ -92,7 +94,7 @@ func TestFleetUpgrade(t *testing.T) {
 			fmt.Fprintf(&want, "%s: base: pristine files from the project's git history (2 files)\n  updated   shared.txt\n", p)
 			fmt.Fprintf(&summaries, "%s: upgraded demo 1.0.0 -> 2.0.0\n", p)
 		case "clash":
-			writeTree(t, p, map[string]string{"shared.txt": "one\ntwo\nthree (" + name + ")\n"})
+			treetest.WriteDir(t, p, map[string]string{"shared.txt": "one\ntwo\nthree (" + name + ")\n"})
 			gitIn(t, p, "commit", "-qam", "team edit")
 			fmt.Fprintf(&want, "%s: base: pristine files from the project's git history (2 files)\n  CONFLICT  shared.txt (both changed the same lines: resolve the markers)\n", p)
 			fmt.Fprintf(&summaries, "%s: upgraded demo 1.0.0 -> 2.0.0 with 1 conflict: shared.txt (resolve, git add, then commit)\n", p)

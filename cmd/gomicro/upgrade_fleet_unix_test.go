@@ -95,7 +95,7 @@ func (f *fleetRun) stop(t *testing.T, sig syscall.Signal) (int, string, string) 
 func demoTemplates(t *testing.T, dir string) {
 	t.Helper()
 	for version, body := range map[string]string{"1.0.0": "one\n", "2.0.0": "two\n"} {
-		writeTree(t, filepath.Join(dir, "tpl-"+version), map[string]string{
+		treetest.WriteDir(t, filepath.Join(dir, "tpl-"+version), map[string]string{
 			"template.yaml": "name: demo\nversion: " + version + "\nquestions:\n  - name: name\n",
 			"a.txt":         body, "b/c.txt": body, "d.txt": body,
 		})
@@ -154,7 +154,7 @@ func TestFleetInterruptRender(t *testing.T) {
 	dir := t.TempDir()
 	fleetProjects(t, dir, "loop")
 	// loop's template, as recorded, now never finishes rendering.
-	writeTree(t, filepath.Join(dir, "tpl-1.0.0"), map[string]string{
+	treetest.WriteDir(t, filepath.Join(dir, "tpl-1.0.0"), map[string]string{
 		"template.yaml": "name: demo\nversion: 1.1.0\nquestions:\n  - name: name\n",
 		"a.txt":         "{{ range 100000000000 }}{{ end }}",
 	})

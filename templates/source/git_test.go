@@ -3,6 +3,8 @@ package source
 import (
 	"context"
 	"errors"
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
+	"github.com/spf13/afero"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -59,23 +61,6 @@ func gitTest(t *testing.T) func(dir string, args ...string) string {
 	}
 }
 
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		mode := os.FileMode(0o644)
-		if strings.HasSuffix(name, ".sh") {
-			mode = 0o755
-		}
-		if err := os.WriteFile(p, []byte(body), mode); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 func readString(t *testing.T, fsys fs.FS, name string) string {
 	t.Helper()
 	data, err := fs.ReadFile(fsys, name)
@@ -100,26 +85,26 @@ func newTemplateRepo(t *testing.T, git func(string, ...string) string) templateR
 		t.Fatal(err)
 	}
 	git(dir, "init", "--quiet", "--initial-branch=main")
-	writeFiles(t, dir, map[string]string{
-		".gitattributes":       "* export-subst\n*.txt text eol=crlf\nignored.txt export-ignore\n",
-		"tpl/.gitattributes":   "* export-subst\nignored.txt export-ignore\n",
-		"tpl/template.yaml":    "name: t\nversion: 1.0.0\n",
-		"tpl/README.md":        "1.0.0\n",
-		"tpl/scripts/build.sh": "#!/bin/sh\necho build\n",
-		"tpl/subst.txt":        "id $Format:%H$\n",
-		"tpl/ignored.txt":      "kept\n",
-		"other/file":           "not a template\n",
+	treetest.WriteDir(t, dir, map[string]string{
+		".gitattributes":     "* export-subst\n*.txt text eol=crlf\nignored.txt export-ignore\n",
+		"tpl/.gitattributes": "* export-subst\nignored.txt export-ignore\n",
+		"tpl/template.yaml":  "name: t\nversion: 1.0.0\n",
+		"tpl/README.md":      "1.0.0\n",
+		"tpl/subst.txt":      "id $Format:%H$\n",
+		"tpl/ignored.txt":    "kept\n",
+		"other/file":         "not a template\n",
 	})
+	treetest.Write(t, afero.NewOsFs(), dir, map[string]string{"tpl/scripts/build.sh": "#!/bin/sh\necho build\n"}, 0o755)
 	git(dir, "add", ".")
 	git(dir, "commit", "--quiet", "-m", "one")
 	git(dir, "tag", "-a", "-m", "release", "v1.0.0")
 	r := templateRepo{dir: dir, v100: git(dir, "rev-parse", "HEAD")}
-	writeFiles(t, dir, map[string]string{"tpl/README.md": "1.1.0\n"})
+	treetest.WriteDir(t, dir, map[string]string{"tpl/README.md": "1.1.0\n"})
 	git(dir, "commit", "--quiet", "-am", "two")
 	git(dir, "tag", "v1.1.0")
 	git(dir, "tag", "1.0.5")
 	r.v110 = git(dir, "rev-parse", "HEAD")
-	writeFiles(t, dir, map[string]string{"tpl/README.md": "unreleased\n"})
+	treetest.WriteDir(t, dir, map[string]string{"tpl/README.md": "unreleased\n"})
 	git(dir, "commit", "--quiet", "-am", "three")
 	git(dir, "tag", "v2.0.0-rc.1")
 	git(dir, "tag", "v9")
@@ -253,12 +238,12 @@ func TestGitDefaultBranch(t *testing.T) {
 	git := gitTest(t)
 	dir := t.TempDir()
 	git(dir, "init", "--quiet", "--initial-branch=trunk")
-	writeFiles(t, dir, map[string]string{"template.yaml": "name: t\n", "README.md": "trunk\n"})
+	treetest.WriteDir(t, dir, map[string]string{"template.yaml": "name: t\n", "README.md": "trunk\n"})
 	git(dir, "add", ".")
 	git(dir, "commit", "--quiet", "-m", "one")
 	git(dir, "tag", "release-1") // not a version
 	git(dir, "checkout", "--quiet", "-b", "other")
-	writeFiles(t, dir, map[string]string{"README.md": "other\n"})
+	treetest.WriteDir(t, dir, map[string]string{"README.md": "other\n"})
 	git(dir, "commit", "--quiet", "-am", "other")
 	git(dir, "checkout", "--quiet", "trunk")
 	trunk := git(dir, "rev-parse", "HEAD")
@@ -279,7 +264,7 @@ func TestGitDefaultBranch(t *testing.T) {
 	// The default branch is renamed and moves on: the next Open follows it,
 	// though the mirror was cloned when it was trunk.
 	git(dir, "branch", "-m", "trunk", "main")
-	writeFiles(t, dir, map[string]string{"README.md": "main\n"})
+	treetest.WriteDir(t, dir, map[string]string{"README.md": "main\n"})
 	git(dir, "commit", "--quiet", "-am", "two")
 	main := git(dir, "rev-parse", "HEAD")
 	tree, err = Open(context.Background(), spec)

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/mod/zip"
 
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
 const testModule = "example.com/acme/templates"
@@ -28,7 +29,7 @@ func moduleProxy(t *testing.T, versions ...string) (proxy, modcache string) {
 	gomod := "module " + testModule + "\n\ngo 1.22\n"
 	for _, v := range versions {
 		src := t.TempDir()
-		writeFiles(t, src, map[string]string{
+		treetest.WriteDir(t, src, map[string]string{
 			"go.mod":                   gomod,
 			"service/template.yaml":    "name: service\nversion: " + strings.TrimPrefix(v, "v") + "\n",
 			"service/README.md":        v + "\n",
@@ -44,12 +45,12 @@ func moduleProxy(t *testing.T, versions ...string) (proxy, modcache string) {
 		if err := zf.Close(); err != nil {
 			t.Fatal(err)
 		}
-		writeFiles(t, at, map[string]string{
+		treetest.WriteDir(t, at, map[string]string{
 			v + ".mod":  gomod,
 			v + ".info": `{"Version":"` + v + `","Time":"2024-01-01T00:00:00Z"}` + "\n",
 		})
 	}
-	writeFiles(t, at, map[string]string{"list": strings.Join(versions, "\n") + "\n"})
+	treetest.WriteDir(t, at, map[string]string{"list": strings.Join(versions, "\n") + "\n"})
 
 	modcache = filepath.Join(t.TempDir(), "modcache")
 	for k, v := range map[string]string{
