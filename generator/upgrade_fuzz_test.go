@@ -8,7 +8,6 @@ import (
 	"maps"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/rootfs"
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
 	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
@@ -844,7 +844,7 @@ func fzuRun(t *testing.T, s fzuScenario) {
 		t.Fatal(err)
 	}
 	for _, m := range merges {
-		want := fzuGitMerge(t, git, dir, m.base, m.ours, m.theirs, upgLabel(v2))
+		want, _ := gittest.MergeFile(t, git, dir, m.base, m.ours, m.theirs, upgLabel(v2))
 		got := m.got
 		if m.crlf {
 			got, want = fzuToLF(got), fzuToLF(want)
@@ -891,29 +891,4 @@ func fzuKeepsEdit(got, ours, base []byte, crlf bool) bool {
 		}
 	}
 	return true
-}
-
-// fzuGitMerge is git merge-file -p --diff3 with the labels an upgrade
-// writes.
-func fzuGitMerge(t *testing.T, git, dir string, base, ours, theirs []byte, label string) []byte {
-	t.Helper()
-	for name, data := range map[string][]byte{"base": base, "ours": ours, "theirs": theirs} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := exec.Command(git, "merge-file", "-p", "--diff3", "-L", "ours", "-L", "base", "-L", label, "ours", "base", "theirs")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL="+os.DevNull, "HOME="+dir)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) && exit.ExitCode() > 0 && exit.ExitCode() <= 127 {
-		err = nil // the number of conflicts
-	}
-	if err != nil {
-		t.Fatalf("git merge-file: %v\n%s", err, stderr.Bytes())
-	}
-	return out
 }

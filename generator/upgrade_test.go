@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
 	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
@@ -676,7 +677,7 @@ func TestUpgradeDiff(t *testing.T) {
 	cmd := exec.Command(git, "apply", "--unsafe-paths", "-p1", "-")
 	cmd.Dir = work
 	cmd.Stdin = strings.NewReader(d)
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+t.TempDir())
+	cmd.Env = gittest.Env("HOME=" + t.TempDir())
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("git apply: %v\n%s\ndiff:\n%s", err, out, d)
 	}

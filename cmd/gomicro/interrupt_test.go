@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
 	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
@@ -34,7 +35,7 @@ func startGomicro(t *testing.T, dir string, env []string, args ...string) *inter
 	}
 	g := &interruptible{cmd: exec.Command(exe, args...)}
 	g.cmd.Dir = dir
-	g.cmd.Env = append(os.Environ(), append([]string{"GOMICRO_TEST_AS_MAIN=1", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1"}, env...)...)
+	g.cmd.Env = gittest.Env(append([]string{"GOMICRO_TEST_AS_MAIN=1"}, env...)...)
 	pipe, err := g.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

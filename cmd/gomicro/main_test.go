@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/spf13/afero"
@@ -53,14 +55,17 @@ const hermeticMarker = "GOMICRO_TEST_HERMETIC"
 // hermeticEnv is the environment every gomicro the tests run sees, whatever
 // this machine's git and gomicro configs say.
 func hermeticEnv(userConfig string) map[string]string {
-	return map[string]string{
-		hermeticMarker:        "1",
-		"GIT_CONFIG_NOSYSTEM": "1",
-		"GIT_CONFIG_GLOBAL":   "/dev/null",
+	env := map[string]string{
+		hermeticMarker: "1",
 		// Not XDG_CONFIG_HOME, which the go commands the tests run read
 		// their env file from and write telemetry to.
 		"GOMICRO_CONFIG": userConfig,
 	}
+	for _, kv := range gittest.NoConfig {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	return env
 }
 
 // holdingFs pauses the write after its nth new file until ctx is done.

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/mod/zip"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
 	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
@@ -111,12 +112,7 @@ func readManifest(t *testing.T, project string) *generator.Manifest {
 // isolate keeps the test's caches and git configuration its own.
 func isolate(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	t.Setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
-	for _, kv := range []string{"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t"} {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
+	gittest.Isolate(t)
 }
 
 func TestTeamTemplateFromGit(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
 	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
@@ -55,14 +56,7 @@ func (s *syncBuffer) String() string {
 // stderr alike, come together and in argument order; then the summaries
 // in the same order and the total; the exit status is the worst.
 func TestFleetUpgrade(t *testing.T) {
-	t.Setenv("GIT_CONFIG_GLOBAL", os.DevNull)
-	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
-	for _, k := range []string{"GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"} {
-		t.Setenv(k, "t")
-	}
-	for _, k := range []string{"GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"} {
-		t.Setenv(k, "t@t")
-	}
+	gittest.Isolate(t)
 	dir := t.TempDir()
 	v1, v2 := fleetTemplates(t, dir)
 	const n = 16

@@ -14,14 +14,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
 	"github.com/gomicro/gomicro/internal/testkit/treetest"
-)
-
-// The identity the tests' own commits are made with.
-const (
-	testName  = "Test Person"
-	testEmail = "test@example.com"
 )
 
 // setup requires git and gives this test a git that depends on nothing of
@@ -33,13 +28,8 @@ func setup(t *testing.T) {
 	t.Setenv("PATH", filepath.Dir(gitPath)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	t.Setenv("HOME", t.TempDir())
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	t.Setenv("GIT_CONFIG_GLOBAL", os.DevNull)
-	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	gittest.Isolate(t)
 	t.Setenv("LC_ALL", "C")
-	t.Setenv("GIT_AUTHOR_NAME", testName)
-	t.Setenv("GIT_AUTHOR_EMAIL", testEmail)
-	t.Setenv("GIT_COMMITTER_NAME", testName)
-	t.Setenv("GIT_COMMITTER_EMAIL", testEmail)
 	for _, k := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_CEILING_DIRECTORIES", "GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS", "SUDO_UID"} {
 		unsetenv(t, k)
 	}
@@ -831,7 +821,7 @@ func TestInit(t *testing.T) {
 		{
 			name:       "with an identity",
 			env:        func(t *testing.T) {},
-			wantAuthor: testName + " <" + testEmail + ">",
+			wantAuthor: gittest.Name + " <" + gittest.Email + ">",
 		},
 		{
 			name: "without an identity",

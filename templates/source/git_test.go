@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"errors"
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
 	"github.com/gomicro/gomicro/internal/testkit/treetest"
 	"github.com/spf13/afero"
 	"io/fs"
@@ -27,14 +28,10 @@ func gitTest(t *testing.T) func(dir string, args ...string) string {
 	if err := os.WriteFile(global, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	gittest.Isolate(t)
 	for k, v := range map[string]string{
-		"XDG_CACHE_HOME":      filepath.Join(home, "cache"),
-		"GIT_CONFIG_GLOBAL":   global,
-		"GIT_CONFIG_NOSYSTEM": "1",
-		"GIT_AUTHOR_NAME":     "t",
-		"GIT_AUTHOR_EMAIL":    "t@example.com",
-		"GIT_COMMITTER_NAME":  "t",
-		"GIT_COMMITTER_EMAIL": "t@example.com",
+		"XDG_CACHE_HOME":    filepath.Join(home, "cache"),
+		"GIT_CONFIG_GLOBAL": global,
 		// The mirror's git commands must not see these (gomicro run from
 		// a git hook has them).
 		"GIT_DIR":       "/nonexistent",
