@@ -1,4 +1,4 @@
-package s3test_test
+package uploadtest_test
 
 import (
 	"bytes"
@@ -86,7 +86,7 @@ func writeChecksums(t *testing.T, dir, sub, ver string, files map[string][]byte)
 	t.Helper()
 	var b strings.Builder
 	for _, name := range slices.Sorted(maps.Keys(files)) {
-		fmt.Fprintf(&b, "%s  %s\n", sha256Hex(files[name]), name)
+		fmt.Fprintf(&b, "%x  %s\n", sha256.Sum256(files[name]), name)
 	}
 	name := service + "_" + ver + "_checksums.txt"
 	if err := os.WriteFile(filepath.Join(dir, sub, name), []byte(b.String()), 0o644); err != nil {
@@ -739,22 +739,6 @@ func checkFields(t *testing.T, out string, want map[string]string) {
 	}
 }
 
-// AWS's published examples, "Signature Calculations for the Authorization
-// Header: Transferring Payload in a Single Chunk (AWS Signature Version 4)".
-const (
-	awsAccessKey   = "AKIAIOSFODNN7EXAMPLE"
-	awsSecret      = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-	awsDate        = "20130524T000000Z"
-	awsScope       = "20130524/us-east-1/s3/aws4_request"
-	awsHost        = "examplebucket.s3.amazonaws.com"
-	emptySHA256    = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-	awsPutBody     = "Welcome to Amazon S3."
-	awsPutSHA256   = "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072"
-	awsGetSig      = "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
-	awsPutSig      = "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd"
-	awsGetCanonSHA = "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972"
-)
-
 // The script's own signing functions reproduce AWS's GET and PUT examples,
 // so a signing bug cannot hide behind a lenient server.
 func TestSigV4KnownVectors(t *testing.T) {
@@ -764,29 +748,29 @@ func TestSigV4KnownVectors(t *testing.T) {
 	out := source(t, dir, `
 secret=$1
 # GET /test.txt with Range: bytes=0-9; headers unsorted, mixed case, loose spaces.
-cr=$(sigv4_canonical_request GET /test.txt "" `+emptySHA256+` \
-	"X-Amz-Date:`+awsDate+`" "Host:`+awsHost+`" "x-amz-content-sha256:`+emptySHA256+`" "Range:  bytes=0-9 ")
-sts=$(sigv4_string_to_sign `+awsDate+` `+awsScope+` "$cr")
+cr=$(sigv4_canonical_request GET /test.txt "" `+s3test.EmptySHA256+` \
+	"X-Amz-Date:`+s3test.ExampleDate+`" "Host:`+s3test.ExampleHost+`" "x-amz-content-sha256:`+s3test.EmptySHA256+`" "Range:  bytes=0-9 ")
+sts=$(sigv4_string_to_sign `+s3test.ExampleDate+` `+s3test.ExampleScope+` "$cr")
 printf 'get-canonical-sha256 %s\n' "$(printf '%s' "$cr" | sha256_hex)"
 printf 'get-signed %s\n' "$(sigv4_signed_headers "X-Amz-Date:1" "Host:2" "x-amz-content-sha256:3" "Range:4")"
 printf 'get-signature %s\n' "$(sigv4_signature "$secret" 20130524 us-east-1 s3 "$sts")"
 # PUT /test$file.text with x-amz-storage-class and Date signed.
-ph=$(printf '%s' '`+awsPutBody+`' | sha256_hex)
+ph=$(printf '%s' '`+s3test.ExamplePutBody+`' | sha256_hex)
 printf 'put-payload %s\n' "$ph"
 cr=$(sigv4_canonical_request PUT "/$(uri_encode 'test$file.text')" "" "$ph" \
-	"date:Fri, 24 May 2013 00:00:00 GMT" "host:`+awsHost+`" "x-amz-content-sha256:$ph" \
-	"x-amz-date:`+awsDate+`" "x-amz-storage-class:REDUCED_REDUNDANCY")
+	"date:Fri, 24 May 2013 00:00:00 GMT" "host:`+s3test.ExampleHost+`" "x-amz-content-sha256:$ph" \
+	"x-amz-date:`+s3test.ExampleDate+`" "x-amz-storage-class:REDUCED_REDUNDANCY")
 printf 'put-uri %s\n' "$(uri_encode 'test$file.text')"
-sts=$(sigv4_string_to_sign `+awsDate+` `+awsScope+` "$cr")
+sts=$(sigv4_string_to_sign `+s3test.ExampleDate+` `+s3test.ExampleScope+` "$cr")
 printf 'put-signature %s\n' "$(sigv4_signature "$secret" 20130524 us-east-1 s3 "$sts")"
-`, awsSecret)
+`, s3test.ExampleSecret)
 	checkFields(t, out, map[string]string{
-		"get-canonical-sha256": awsGetCanonSHA,
+		"get-canonical-sha256": s3test.ExampleGetCanonicalSHA256,
 		"get-signed":           "host;range;x-amz-content-sha256;x-amz-date",
-		"get-signature":        awsGetSig,
-		"put-payload":          awsPutSHA256,
+		"get-signature":        s3test.ExampleGetSignature,
+		"put-payload":          s3test.ExamplePutSHA256,
 		"put-uri":              "test%24file.text",
-		"put-signature":        awsPutSig,
+		"put-signature":        s3test.ExamplePutSignature,
 	})
 	if t.Failed() {
 		t.Log(out)
