@@ -5,10 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gomicro/gomicro/internal/testkit/gittest"
+	"github.com/gomicro/gomicro/internal/testkit/proctest"
 	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
@@ -29,25 +29,6 @@ func fleetTemplates(t *testing.T, dir string) (v1, v2 string) {
 		})
 	}
 	return v1, v2
-}
-
-// syncBuffer is one writer for stdout and stderr together, so the test sees
-// how the two interleave.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestFleetUpgrade upgrades many projects in one command, side by side (run
@@ -100,7 +81,7 @@ func TestFleetUpgrade(t *testing.T) {
 	want.WriteString(summaries.String())
 	fmt.Fprintf(&want, "%d projects: %d upgraded, %d with conflicts, %d failed\n", n, n/2, n/4, n/4)
 
-	var out syncBuffer
+	var out proctest.Buffer
 	status := run(append([]string{"upgrade", "--template", v2}, dirs...), IO{In: strings.NewReader(""), Out: &out, Err: &out})
 	if status != 1 {
 		t.Errorf("exit status %d, want 1", status)
