@@ -7,14 +7,12 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 
-	"github.com/gomicro/gomicro/internal/testkit/gittest"
 	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
@@ -29,27 +27,12 @@ type fleetRun struct {
 
 func startFleet(t *testing.T, dir string, env []string, args ...string) *fleetRun {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := &interruptible{cmd: exec.Command(exe, args...)}
-	g.cmd.Dir = dir
-	g.cmd.Env = gittest.Env(append([]string{"GOMICRO_TEST_AS_MAIN=1"}, env...)...)
+	g := gomicro(t, dir, env, args...)
 	stdout, err := g.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr, err := g.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.lines = bufio.NewScanner(io.TeeReader(stderr, &g.stderr))
-	if err := g.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { g.cmd.Process.Kill(); g.cmd.Wait() })
-	return &fleetRun{cmd: g.cmd, out: bufio.NewReader(stdout), stderr: g}
+	return &fleetRun{cmd: g.start(t).cmd, out: bufio.NewReader(stdout), stderr: g}
 }
 
 // waitOut reads stdout until a line starts with prefix (no timeout of its
