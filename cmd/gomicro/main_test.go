@@ -3,15 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gomicro/gomicro/internal/testkit/gittest"
+	"github.com/gomicro/gomicro/internal/testkit/nettest"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/spf13/afero"
@@ -100,7 +99,7 @@ func TestScripts(t *testing.T) {
 			}
 			// $HANGADDR: a 127.0.0.1 server that accepts and never
 			// answers, a stalled git server or GOPROXY.
-			addr, stop, err := hangingServer()
+			addr, stop, err := nettest.Hanging()
 			if err != nil {
 				return err
 			}
@@ -109,34 +108,4 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 	})
-}
-
-// hangingServer listens on 127.0.0.1, accepts every connection and never
-// answers; stop closes the listener and the connections.
-func hangingServer() (addr string, stop func(), err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	return ln.Addr().String(), func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	}, nil
 }
