@@ -109,28 +109,29 @@ func newTemplateRepo(t *testing.T, git func(string, ...string) string) templateR
 	return r
 }
 
+// openTree parses src and opens its tree, failing the test on an error.
+func openTree(t *testing.T, ctx context.Context, src string) Tree {
+	t.Helper()
+	spec, err := Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := Open(ctx, spec)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", src, err)
+	}
+	return tree
+}
+
 func TestGit(t *testing.T) {
 	git := gitTest(t)
 	r := newTemplateRepo(t, git)
 	ctx := context.Background()
 	url := fileURL(r.dir)
 
-	open := func(src string) Tree {
-		t.Helper()
-		spec, err := Parse(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tree, err := Open(ctx, spec)
-		if err != nil {
-			t.Fatalf("Open(%s): %v", src, err)
-		}
-		return tree
-	}
-
 	// No ref: the highest release tag, not the untagged commit above it nor
 	// its pre-release.
-	tree := open(url + "//tpl")
+	tree := openTree(t, ctx, url+"//tpl")
 	if tree.Revision != r.v110 {
 		t.Errorf("newest release: revision %s, want v1.1.0's %s", tree.Revision, r.v110)
 	}
@@ -139,7 +140,7 @@ func TestGit(t *testing.T) {
 	}
 
 	// A plain path with @REF, and an annotated tag.
-	tree = open(r.dir + "//tpl@v1.0.0")
+	tree = openTree(t, ctx, r.dir+"//tpl@v1.0.0")
 	if tree.Revision != r.v100 {
 		t.Errorf("@v1.0.0: revision %s, want %s", tree.Revision, r.v100)
 	}
@@ -168,13 +169,13 @@ func TestGit(t *testing.T) {
 	}
 
 	// A branch, an abbreviated commit, a full commit id.
-	if tree := open(url + "//tpl@main"); tree.Revision != r.head {
+	if tree := openTree(t, ctx, url+"//tpl@main"); tree.Revision != r.head {
 		t.Errorf("@main: revision %s, want %s", tree.Revision, r.head)
 	}
-	if tree := open(url + "//tpl@" + r.v100[:9]); tree.Revision != r.v100 {
+	if tree := openTree(t, ctx, url+"//tpl@"+r.v100[:9]); tree.Revision != r.v100 {
 		t.Errorf("@%s: revision %s, want %s", r.v100[:9], tree.Revision, r.v100)
 	}
-	if tree := open(url + "//tpl@" + strings.ToUpper(r.v110)); tree.Revision != r.v110 {
+	if tree := openTree(t, ctx, url+"//tpl@"+strings.ToUpper(r.v110)); tree.Revision != r.v110 {
 		t.Errorf("@full id: revision %s, want %s", tree.Revision, r.v110)
 	}
 
@@ -212,7 +213,7 @@ func TestGit(t *testing.T) {
 	if got := readString(t, fsys, "README.md"); got != "1.0.0\n" {
 		t.Errorf("OpenRevision offline: README.md %q", got)
 	}
-	if tree := open(url + "//tpl@" + r.head); tree.Revision != r.head {
+	if tree := openTree(t, ctx, url+"//tpl@"+r.head); tree.Revision != r.head {
 		t.Errorf("Open of a cached full id offline: revision %s", tree.Revision)
 	}
 	for _, s := range []Spec{{Git, url, "tpl", "v1.0.0"}, {Git, url, "tpl", ""}} {

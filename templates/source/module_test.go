@@ -74,25 +74,13 @@ func TestModule(t *testing.T) {
 	proxy, _ := moduleProxy(t, "v1.0.0", "v1.1.0")
 	ctx := context.Background()
 
-	open := func(src string) Tree {
-		t.Helper()
-		spec, err := Parse(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tree, err := Open(ctx, spec)
-		if err != nil {
-			t.Fatalf("Open(%s): %v", src, err)
-		}
-		return tree
-	}
 	for src, want := range map[string]string{
 		testModule + "//service@v1.0.0": "v1.0.0",
 		testModule + "//service":        "v1.1.0",
 		testModule + "//service@latest": "v1.1.0",
 		testModule + "//service@v1.0":   "v1.0.0", // a query
 	} {
-		tree := open(src)
+		tree := openTree(t, ctx, src)
 		if tree.Revision != want {
 			t.Errorf("Open(%s): revision %s, want %s", src, tree.Revision, want)
 		}
@@ -134,7 +122,7 @@ func TestModule(t *testing.T) {
 	if got := readString(t, fsys, "README.md"); got != "v1.0.0\n" {
 		t.Errorf("OpenRevision: README.md %q", got)
 	}
-	if tree := open(testModule + "//service@v1.1.0"); tree.Revision != "v1.1.0" {
+	if tree := openTree(t, ctx, testModule+"//service@v1.1.0"); tree.Revision != "v1.1.0" {
 		t.Errorf("Open of an exact cached version: revision %s", tree.Revision)
 	}
 	_, err = Open(ctx, spec)
