@@ -16,28 +16,12 @@ import (
 // default template, take its defaults, render and write a fresh project to
 // disk.
 func BenchmarkNew(b *testing.B) {
-	fsys, err := embeddedService()
-	if err != nil {
-		b.Fatal(err)
-	}
 	osfs := afero.NewOsFs()
 	parent := b.TempDir()
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		tmpl, err := generator.Load(fsys, "embedded:service")
-		if err != nil {
-			b.Fatal(err)
-		}
-		tmpl.UserDefaults = gentest.TestUser
-		answers, err := tmpl.Resolve(nil, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		tree, err := generator.Render(tmpl, answers)
-		if err != nil {
-			b.Fatal(err)
-		}
+		tree := gentest.Render(b, "service", nil)
 		dir := filepath.Join(parent, fmt.Sprint(i), "oddjob")
 		i++
 		if _, err := generator.Write(context.Background(), osfs, dir, tree, generator.WriteOptions{}); err != nil {
@@ -48,15 +32,7 @@ func BenchmarkNew(b *testing.B) {
 
 // BenchmarkRender is the render alone, in memory, of a loaded template.
 func BenchmarkRender(b *testing.B) {
-	fsys, err := embeddedService()
-	if err != nil {
-		b.Fatal(err)
-	}
-	tmpl, err := generator.Load(fsys, "embedded:service")
-	if err != nil {
-		b.Fatal(err)
-	}
-	tmpl.UserDefaults = gentest.TestUser
+	tmpl := gentest.Load(b, "service")
 	answers, err := tmpl.Resolve(nil, nil)
 	if err != nil {
 		b.Fatal(err)

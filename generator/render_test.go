@@ -304,15 +304,7 @@ func TestRenderErrors(t *testing.T) {
 }
 
 func TestRenderDeterministic(t *testing.T) {
-	fsys, err := embeddedService()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := generator.Load(fsys, "embedded:service")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl.UserDefaults = gentest.TestUser
+	tmpl := gentest.Load(t, "service")
 	for _, set := range []map[string]string{nil, {"kind": "worker", "platforms": "linux windows"}} {
 		first := mustRender(t, tmpl, set)
 		for range 3 {
@@ -322,11 +314,7 @@ func TestRenderDeterministic(t *testing.T) {
 			}
 		}
 		// A fresh Load gives the same bytes too.
-		tmpl2, err := generator.Load(fsys, "embedded:service")
-		if err != nil {
-			t.Fatal(err)
-		}
-		tmpl2.UserDefaults = gentest.TestUser
+		tmpl2 := gentest.Load(t, "service")
 		again := mustRender(t, tmpl2, set)
 		if !reflect.DeepEqual(first, again) {
 			t.Fatalf("renders of two loads differ")

@@ -28,20 +28,6 @@ type upgBenchProject struct {
 // from the base in README.md and scripts/upload.sh.
 var upgBenchSet = map[string]string{"s3_region": "eu-west-1"}
 
-func upgBenchTemplate(b *testing.B) *generator.Template {
-	b.Helper()
-	fsys, err := templates.Lookup("service")
-	if err != nil {
-		b.Fatal(err)
-	}
-	tmpl, err := generator.Load(fsys, "embedded:service")
-	if err != nil {
-		b.Fatal(err)
-	}
-	tmpl.UserDefaults = gentest.TestUser
-	return tmpl
-}
-
 func upgBenchGenerate(b *testing.B, tmpl *generator.Template, fsys afero.Fs, dir string) upgBenchProject {
 	b.Helper()
 	upgGenerate(b, fsys, dir, tmpl, nil)
@@ -98,7 +84,7 @@ func upgBenchCheck(b *testing.B, plan *generator.Plan, diff string) {
 // read the project, decide and merge every file, and print the diff
 // (--dry-run). The target is under 5 ms per project.
 func BenchmarkUpgrade(b *testing.B) {
-	tmpl := upgBenchTemplate(b)
+	tmpl := gentest.Load(b, "service")
 	for _, bc := range []struct {
 		name string
 		fs   func(b *testing.B) (afero.Fs, string)

@@ -8,7 +8,6 @@ import (
 	"maps"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/rootfs"
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
 	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
@@ -631,30 +631,62 @@ type fzuMerge struct {
 	crlf               bool // compare with line endings normalised
 }
 
+// fzuCase is one scenario played: the project as the team left it, the
+// upgrade planned and applied, and what the invariants compare.
+type fzuCase struct {
+	s                     fzuScenario
+	tmp, project, outside string
+	root                  *rootfs.Fs
+	v1, v2, base          *generator.Template
+	generated, theirs     map[string]generator.File
+	// The project and what lies outside it, before and after Apply.
+	before, after, outsideBefore map[string]treetest.Entry
+	u                            upgUpgrade
+	applyErr                     error
+	templatePaths                map[string]bool // of v1 or v2, but the answers file
+}
+
+// fzuRun plays s and checks every invariant of an upgrade on what it did.
 func fzuRun(t *testing.T, s fzuScenario) {
-	ctx := context.Background()
-	tmp := t.TempDir()
-	project, outside := filepath.Join(tmp, "project"), filepath.Join(tmp, "outside")
-	if err := os.Mkdir(project, 0o755); err != nil {
+	c := fzuSetUp(t, s)
+	c.upgrade(t)
+	c.checkAnyUpgrade(t)
+	if c.refused(t) {
+		return
+	}
+	merges := c.checkFiles(t)
+	c.checkModes(t)
+	c.checkTeamFiles(t)
+	c.checkSettled(t)
+	c.checkMerges(t, merges)
+}
+
+// fzuSetUp generates v1 of s into a new project and makes the team's
+// changes to it.
+func fzuSetUp(t *testing.T, s fzuScenario) *fzuCase {
+	c := &fzuCase{s: s, tmp: t.TempDir()}
+	c.project, c.outside = filepath.Join(c.tmp, "project"), filepath.Join(c.tmp, "outside")
+	if err := os.Mkdir(c.project, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	fzuOutside(t, outside)
+	fzuOutside(t, c.outside)
 	f1, f2 := s.versions()
-	v1, v2 := upgTemplate(t, "1.0.0", f1), upgTemplate(t, "2.0.0", f2)
-	root, err := rootfs.Open(project)
+	c.v1, c.v2 = upgTemplate(t, "1.0.0", f1), upgTemplate(t, "2.0.0", f2)
+	root, err := rootfs.Open(c.project)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer root.Close()
-	generated := map[string]generator.File{}
-	for _, f := range upgGenerate(t, root, ".", v1, nil).Files {
-		generated[f.Path] = f
+	t.Cleanup(func() { root.Close() })
+	c.root = root
+	c.generated = map[string]generator.File{}
+	for _, f := range upgGenerate(t, root, ".", c.v1, nil).Files {
+		c.generated[f.Path] = f
 	}
 	for _, r := range s.recs {
-		fzuTeam(t, project, outside, s.flags&fAbsLinks != 0, r, f2)
+		fzuTeam(t, c.project, c.outside, s.flags&fAbsLinks != 0, r, f2)
 	}
 	if s.flags&fCRLFYml != 0 {
-		name := filepath.Join(project, generator.ManifestFile)
+		name := filepath.Join(c.project, generator.ManifestFile)
 		data, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
@@ -663,32 +695,42 @@ func fzuRun(t *testing.T, s fzuScenario) {
 			t.Fatal(err)
 		}
 	}
+	return c
+}
 
-	outsideBefore := treetest.SnapshotDir(t, outside)
-	before := treetest.SnapshotDir(t, project)
-	base := v1
-	if s.flags&fNilBase != 0 {
-		base = nil
+// upgrade plans the upgrade to v2, checks that planning changed nothing,
+// and applies it.
+func (c *fzuCase) upgrade(t *testing.T) {
+	c.outsideBefore = treetest.SnapshotDir(t, c.outside)
+	c.before = treetest.SnapshotDir(t, c.project)
+	c.base = c.v1
+	if c.s.flags&fNilBase != 0 {
+		c.base = nil
 	}
-	u := upgPlan(t, root, ".", base, v2, nil)
+	c.u = upgPlan(t, c.root, ".", c.base, c.v2, nil)
 	var actions []string
-	for _, c := range u.plan.Changes {
-		actions = append(actions, c.Path+": "+c.Action.String()+" ("+c.Why()+")")
+	for _, ch := range c.u.plan.Changes {
+		actions = append(actions, ch.Path+": "+ch.Action.String()+" ("+ch.Why()+")")
 	}
-	t.Logf("scenario %+v\nproject before the upgrade:\n  %s\nplan:\n  %s", s, strings.Join(fzuList(before), "\n  "), strings.Join(actions, "\n  "))
-	if d := treetest.Diff(treetest.SnapshotDir(t, project), before); len(d) > 0 {
+	t.Logf("scenario %+v\nproject before the upgrade:\n  %s\nplan:\n  %s", c.s, strings.Join(fzuList(c.before), "\n  "), strings.Join(actions, "\n  "))
+	if d := treetest.Diff(treetest.SnapshotDir(t, c.project), c.before); len(d) > 0 {
 		t.Fatalf("PlanUpgrade changed the project:\n  %s", strings.Join(d, "\n  "))
 	}
-	theirs := map[string]generator.File{}
-	for _, f := range u.theirs.Files {
-		theirs[f.Path] = f
+	c.theirs = map[string]generator.File{}
+	for _, f := range c.u.theirs.Files {
+		c.theirs[f.Path] = f
 	}
 
-	applyErr := u.plan.Apply(ctx, root, ".")
-	after := treetest.SnapshotDir(t, project)
+	c.applyErr = c.u.plan.Apply(context.Background(), c.root, ".")
+	c.after = treetest.SnapshotDir(t, c.project)
+}
 
+// checkAnyUpgrade checks the invariants that hold whether or not Apply
+// succeeded: 1, 2, 4 and 6.
+func (c *fzuCase) checkAnyUpgrade(t *testing.T) {
+	before, after, theirs := c.before, c.after, c.theirs
 	// 1. Nothing outside the project changes.
-	if d := treetest.Diff(treetest.SnapshotDir(t, outside), outsideBefore); len(d) > 0 {
+	if d := treetest.Diff(treetest.SnapshotDir(t, c.outside), c.outsideBefore); len(d) > 0 {
 		t.Errorf("invariant 1: outside the project changed:\n  %s", strings.Join(d, "\n  "))
 	}
 	// 2. Every symlink of the team's is still there, leading where it did.
@@ -714,35 +756,46 @@ func fzuRun(t *testing.T, s fzuScenario) {
 			t.Errorf("invariant 6: left behind: %s", p)
 		}
 	}
+}
 
-	if blocked := u.plan.Blocked(); len(blocked) > 0 {
-		if applyErr == nil {
+// refused reports whether the upgrade was refused or failed, and then
+// checks that it changed nothing; otherwise it notes the template's paths
+// for the checks that follow.
+func (c *fzuCase) refused(t *testing.T) bool {
+	if blocked := c.u.plan.Blocked(); len(blocked) > 0 {
+		if c.applyErr == nil {
 			t.Errorf("Apply of a plan blocked at %s succeeded", blocked[0].Path)
 		}
-		if d := treetest.Diff(after, before); len(d) > 0 {
-			t.Errorf("a refused upgrade (%v) changed the project:\n  %s", applyErr, strings.Join(d, "\n  "))
+		if d := treetest.Diff(c.after, c.before); len(d) > 0 {
+			t.Errorf("a refused upgrade (%v) changed the project:\n  %s", c.applyErr, strings.Join(d, "\n  "))
 		}
-		return
+		return true
 	}
-	if applyErr != nil {
-		t.Errorf("Apply of a plan with nothing blocked: %v", applyErr)
-		if d := treetest.Diff(after, before); len(d) > 0 {
+	if c.applyErr != nil {
+		t.Errorf("Apply of a plan with nothing blocked: %v", c.applyErr)
+		if d := treetest.Diff(c.after, c.before); len(d) > 0 {
 			t.Errorf("and the failed Apply changed the project:\n  %s", strings.Join(d, "\n  "))
 		}
-		return
+		return true
 	}
 
-	templatePaths := map[string]bool{}
-	for p := range generated {
-		templatePaths[p] = true
+	c.templatePaths = map[string]bool{}
+	for p := range c.generated {
+		c.templatePaths[p] = true
 	}
-	for p := range theirs {
-		templatePaths[p] = true
+	for p := range c.theirs {
+		c.templatePaths[p] = true
 	}
-	delete(templatePaths, generator.ManifestFile)
+	delete(c.templatePaths, generator.ManifestFile)
+	return false
+}
 
+// checkFiles checks invariants 8 and 3 for each file of the template's
+// and returns the both-changed text files, to check against git.
+func (c *fzuCase) checkFiles(t *testing.T) []fzuMerge {
+	before, after, generated, theirs := c.before, c.after, c.generated, c.theirs
 	var merges []fzuMerge
-	for _, p := range slices.Sorted(maps.Keys(templatePaths)) {
+	for _, p := range slices.Sorted(maps.Keys(c.templatePaths)) {
 		e, a := before[p], after[p]
 		gen, inGen := generated[p]
 		th, inTheirs := theirs[p]
@@ -781,7 +834,7 @@ func fzuRun(t *testing.T, s fzuScenario) {
 			(!inGen || !bytes.Equal(oursN, baseData) && !bytes.Equal(th.Data, baseData))
 		binary := fzuBinary(ours) || fzuBinary(th.Data) || fzuBinary(baseData)
 		switch {
-		case bothChanged && (binary || inGen && base == nil):
+		case bothChanged && (binary || inGen && c.base == nil):
 			// No merge possible: ours stays, theirs goes beside it.
 			if !bytes.Equal(got, ours) {
 				t.Errorf("invariant 3: %s (no merge possible) = %q, want the team's %q", p, got, ours)
@@ -799,12 +852,15 @@ func fzuRun(t *testing.T, s fzuScenario) {
 			}
 		}
 	}
+	return merges
+}
 
-	// 5. The team's mode stands; only an execute bit it left as generated
-	// follows the template.
-	for p := range templatePaths {
-		e, a := before[p], after[p]
-		gen, inGen := generated[p]
+// checkModes checks invariant 5: the team's mode stands; only an execute
+// bit it left as generated follows the template.
+func (c *fzuCase) checkModes(t *testing.T) {
+	for p := range c.templatePaths {
+		e, a := c.before[p], c.after[p]
+		gen, inGen := c.generated[p]
 		if e.Kind != treetest.File || a.Kind != treetest.File || inGen && e.Mode == gen.Mode {
 			continue
 		}
@@ -818,33 +874,41 @@ func fzuRun(t *testing.T, s fzuScenario) {
 			t.Errorf("invariant 5: %s: the team's execute bits %o (generated %o) are now %o", p, e.Mode, gen.Mode, a.Mode)
 		}
 	}
+}
 
-	// 3. The team's own files, that no template has, are untouched.
-	for p, e := range before {
-		if e.Kind == treetest.File && !templatePaths[p] && p != generator.ManifestFile && after[p] != e {
-			t.Errorf("invariant 3: %s, the team's own file, was %v, is now %v", p, e, after[p])
+// checkTeamFiles checks invariant 3 for the team's own files, that no
+// template has: they are untouched.
+func (c *fzuCase) checkTeamFiles(t *testing.T) {
+	for p, e := range c.before {
+		if e.Kind == treetest.File && !c.templatePaths[p] && p != generator.ManifestFile && c.after[p] != e {
+			t.Errorf("invariant 3: %s, the team's own file, was %v, is now %v", p, e, c.after[p])
 		}
 	}
+}
 
-	// 7. Right after, with theirs as the base, nothing is left to do
-	// unless something is unresolved.
-	again := upgPlan(t, root, ".", v2, v2, nil)
+// checkSettled checks invariant 7: right after, with theirs as the base,
+// nothing is left to do unless something is unresolved.
+func (c *fzuCase) checkSettled(t *testing.T) {
+	again := upgPlan(t, c.root, ".", c.v2, c.v2, nil)
 	if again.plan.Behind() && len(again.plan.Unresolved) == 0 {
 		t.Errorf("invariant 7: a second upgrade right after is behind, with nothing unresolved; diff:\n%s", again.plan.Diff())
 	}
+}
 
-	// 3, where both changed a text file: what git merge-file makes of it.
+// checkMerges checks invariant 3 where both changed a text file: the
+// upgrade made of it what git merge-file makes.
+func (c *fzuCase) checkMerges(t *testing.T, merges []fzuMerge) {
 	if len(merges) == 0 {
 		return
 	}
 	t.Logf("%d merges to check against git merge-file", len(merges))
 	git := testtool.Require(t, "git", "apt-get install git")
-	dir := filepath.Join(tmp, "git")
+	dir := filepath.Join(c.tmp, "git")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range merges {
-		want := fzuGitMerge(t, git, dir, m.base, m.ours, m.theirs, upgLabel(v2))
+		want, _ := gittest.MergeFile(t, git, dir, m.base, m.ours, m.theirs, upgLabel(c.v2))
 		got := m.got
 		if m.crlf {
 			got, want = fzuToLF(got), fzuToLF(want)
@@ -891,29 +955,4 @@ func fzuKeepsEdit(got, ours, base []byte, crlf bool) bool {
 		}
 	}
 	return true
-}
-
-// fzuGitMerge is git merge-file -p --diff3 with the labels an upgrade
-// writes.
-func fzuGitMerge(t *testing.T, git, dir string, base, ours, theirs []byte, label string) []byte {
-	t.Helper()
-	for name, data := range map[string][]byte{"base": base, "ours": ours, "theirs": theirs} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := exec.Command(git, "merge-file", "-p", "--diff3", "-L", "ours", "-L", "base", "-L", label, "ours", "base", "theirs")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL="+os.DevNull, "HOME="+dir)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) && exit.ExitCode() > 0 && exit.ExitCode() <= 127 {
-		err = nil // the number of conflicts
-	}
-	if err != nil {
-		t.Fatalf("git merge-file: %v\n%s", err, stderr.Bytes())
-	}
-	return out
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
 	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
@@ -285,6 +286,16 @@ func upgVersions(t testing.TB, rows []upgRow) (v1, v2 *generator.Template) {
 	return upgTemplate(t, "1.0.0", f1), upgTemplate(t, "2.0.0", f2)
 }
 
+// upgPlanRows lays rows out in a project svc on a new MemMapFs, as the team
+// left it after generating v1, and plans its upgrade to v2.
+func upgPlanRows(t testing.TB, rows []upgRow) (afero.Fs, upgUpgrade) {
+	t.Helper()
+	v1, v2 := upgVersions(t, rows)
+	fsys := afero.NewMemMapFs()
+	upgTeam(t, fsys, "svc", v1, rows)
+	return fsys, upgPlan(t, fsys, "svc", v1, v2, nil)
+}
+
 // upgTeam generates v1 at dir and makes the team's changes of rows.
 func upgTeam(t testing.TB, fsys afero.Fs, dir string, v1 *generator.Template, rows []upgRow) {
 	t.Helper()
@@ -428,10 +439,7 @@ func TestUpgradeDecisionTableAlone(t *testing.T) {
 	for _, r := range upgRows {
 		t.Run(r.name, func(t *testing.T) {
 			rows := []upgRow{r}
-			v1, v2 := upgVersions(t, rows)
-			fsys := afero.NewMemMapFs()
-			upgTeam(t, fsys, "svc", v1, rows)
-			u := upgPlan(t, fsys, "svc", v1, v2, nil)
+			fsys, u := upgPlanRows(t, rows)
 			if c := upgChange(t, u.plan, r.path); c.Action != r.action {
 				t.Errorf("action %v, want %v", c.Action, r.action)
 			}
@@ -676,7 +684,7 @@ func TestUpgradeDiff(t *testing.T) {
 	cmd := exec.Command(git, "apply", "--unsafe-paths", "-p1", "-")
 	cmd.Dir = work
 	cmd.Stdin = strings.NewReader(d)
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+t.TempDir())
+	cmd.Env = gittest.Env("HOME=" + t.TempDir())
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("git apply: %v\n%s\ndiff:\n%s", err, out, d)
 	}
@@ -879,10 +887,7 @@ func TestUpgradeEmptyFiles(t *testing.T) {
 	for _, r := range rows {
 		t.Run(r.name, func(t *testing.T) {
 			rows := []upgRow{r}
-			v1, v2 := upgVersions(t, rows)
-			fsys := afero.NewMemMapFs()
-			upgTeam(t, fsys, "svc", v1, rows)
-			u := upgPlan(t, fsys, "svc", v1, v2, nil)
+			fsys, u := upgPlanRows(t, rows)
 			c := upgChange(t, u.plan, r.path)
 			if c.Action != r.action {
 				t.Errorf("action %v, want %v", c.Action, r.action)
@@ -950,10 +955,7 @@ func TestUpgradeBothAddedKeepsTeamMode(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rows := []upgRow{{path: "run.sh", v2: upgF("#!/bin/sh\necho hi\n"), ours: upgContent(tc.ours), chmod: 0o644}}
-			v1, v2 := upgVersions(t, rows)
-			fsys := afero.NewMemMapFs()
-			upgTeam(t, fsys, "svc", v1, rows)
-			u := upgPlan(t, fsys, "svc", v1, v2, nil)
+			_, u := upgPlanRows(t, rows)
 			c := upgChange(t, u.plan, "run.sh")
 			if c.Action != tc.action || c.Mode != 0o644 {
 				t.Errorf("run.sh (0644 in ours, 0755 in theirs, not in base): %v mode %o, want %v mode 644", c.Action, c.Mode, tc.action)

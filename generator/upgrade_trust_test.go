@@ -56,10 +56,7 @@ func TestUpgradeTrustRows(t *testing.T) {
 	for _, r := range upgTrustRows {
 		t.Run(r.name, func(t *testing.T) {
 			rows := []upgRow{r}
-			v1, v2 := upgVersions(t, rows)
-			fsys := afero.NewMemMapFs()
-			upgTeam(t, fsys, "svc", v1, rows)
-			u := upgPlan(t, fsys, "svc", v1, v2, nil)
+			fsys, u := upgPlanRows(t, rows)
 			c := upgChange(t, u.plan, r.path)
 			if c.Action != r.action {
 				t.Fatalf("action %v (%s), want %v", c.Action, c.Why(), r.action)

@@ -80,25 +80,6 @@ func filesystems(t *testing.T) []struct {
 	}
 }
 
-func writeFiles(t *testing.T, fsys afero.Fs, dir string, files map[string]string) {
-	t.Helper()
-	if err := fsys.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for p, data := range files {
-		name := filepath.Join(dir, filepath.FromSlash(p))
-		if err := fsys.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := afero.WriteFile(fsys, name, []byte(data), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := fsys.Chmod(name, 0o600); err != nil { // beat the umask
-			t.Fatal(err)
-		}
-	}
-}
-
 func TestWrite(t *testing.T) {
 	for _, fsys := range filesystems(t) {
 		t.Run(fsys.name, func(t *testing.T) {
@@ -133,7 +114,7 @@ func TestWrite(t *testing.T) {
 
 			t.Run("non-empty without force", func(t *testing.T) {
 				dir := filepath.Join(parent, "busy", "svc")
-				writeFiles(t, fs, dir, map[string]string{"go.mod": "module mine\n", "notes/a.txt": "mine"})
+				treetest.Write(t, fs, dir, map[string]string{"go.mod": "module mine\n", "notes/a.txt": "mine"}, 0o600)
 				before := treetest.Snapshot(t, fs, parent)
 				_, err := generator.Write(context.Background(), fs, dir, tree, generator.WriteOptions{})
 				if !errors.Is(err, generator.ErrNotEmpty) {
@@ -147,12 +128,12 @@ func TestWrite(t *testing.T) {
 
 			t.Run("non-empty with force", func(t *testing.T) {
 				dir := filepath.Join(parent, "forced", "svc")
-				writeFiles(t, fs, dir, map[string]string{
+				treetest.Write(t, fs, dir, map[string]string{
 					"go.mod":           "module mine\n",
 					"scripts/build.sh": "old",
 					"notes/a.txt":      "mine",
 					"scripts/mine.sh":  "mine",
-				})
+				}, 0o600)
 				if _, err := generator.Write(context.Background(), fs, dir, tree, generator.WriteOptions{Force: true}); err != nil {
 					t.Fatal(err)
 				}
@@ -186,7 +167,7 @@ func TestWrite(t *testing.T) {
 
 			t.Run("a directory where the tree writes a file", func(t *testing.T) {
 				dir := filepath.Join(parent, "dirclash", "svc")
-				writeFiles(t, fs, dir, map[string]string{"go.mod/x": "x", "keep": "k"})
+				treetest.Write(t, fs, dir, map[string]string{"go.mod/x": "x", "keep": "k"}, 0o600)
 				before := treetest.Snapshot(t, fs, parent)
 				_, err := generator.Write(context.Background(), fs, dir, tree, generator.WriteOptions{Force: true})
 				if err == nil || !strings.Contains(err.Error(), "go.mod") {
@@ -197,7 +178,7 @@ func TestWrite(t *testing.T) {
 
 			t.Run("a file where the tree needs a directory", func(t *testing.T) {
 				dir := filepath.Join(parent, "fileclash", "svc")
-				writeFiles(t, fs, dir, map[string]string{"scripts": "a file", "go.mod": "module mine\n"})
+				treetest.Write(t, fs, dir, map[string]string{"scripts": "a file", "go.mod": "module mine\n"}, 0o600)
 				before := treetest.Snapshot(t, fs, parent)
 				_, err := generator.Write(context.Background(), fs, dir, tree, generator.WriteOptions{Force: true})
 				if err == nil || !strings.Contains(err.Error(), "scripts") {
@@ -278,7 +259,7 @@ func TestWriteFailureLeavesNothing(t *testing.T) {
 			for n := 1; n <= len(tree.Files); n++ {
 				t.Run(fmt.Sprintf("fresh/fail write %d", n), func(t *testing.T) {
 					parent := filepath.Join(base.parent, fmt.Sprintf("fresh%d", n))
-					writeFiles(t, base.fsys, parent, map[string]string{"other/file": "unrelated"})
+					treetest.Write(t, base.fsys, parent, map[string]string{"other/file": "unrelated"}, 0o600)
 					before := treetest.Snapshot(t, base.fsys, parent)
 					fsys := &failingFs{Fs: base.fsys, n: int64(n)}
 					dir := filepath.Join(parent, "svc")
@@ -306,7 +287,7 @@ func TestWriteFailureLeavesNothing(t *testing.T) {
 					// Files already replaced stay replaced, but no
 					// temporary file is left and none is half written.
 					dir := filepath.Join(base.parent, fmt.Sprintf("force%d", n))
-					writeFiles(t, base.fsys, dir, map[string]string{"keep": "k", "go.mod": "module mine\n"})
+					treetest.Write(t, base.fsys, dir, map[string]string{"keep": "k", "go.mod": "module mine\n"}, 0o600)
 					fsys := &failingFs{Fs: base.fsys, n: int64(n)}
 					if _, err := generator.Write(context.Background(), fsys, dir, tree, generator.WriteOptions{Force: true}); !errors.Is(err, errDiskFull) {
 						t.Fatalf("err = %v, want the injected failure", err)

@@ -128,9 +128,9 @@ func TestWriteCancelled(t *testing.T) {
 				parent := filepath.Join(base.parent, "cancel", strings.Repeat("f", len(base.name))+map[bool]string{true: "force", false: "fresh"}[force])
 				dir := filepath.Join(parent, "svc")
 				if force {
-					writeFiles(t, base.fsys, dir, map[string]string{"go.mod": "module mine\n", "notes.txt": "mine"})
+					treetest.Write(t, base.fsys, dir, map[string]string{"go.mod": "module mine\n", "notes.txt": "mine"}, 0o600)
 				} else {
-					writeFiles(t, base.fsys, parent, map[string]string{"other": "x"})
+					treetest.Write(t, base.fsys, parent, map[string]string{"other": "x"}, 0o600)
 				}
 				before := treetest.Snapshot(t, base.fsys, parent)
 				ctx, cancel := context.WithCancel(context.Background())

@@ -419,53 +419,99 @@ type stepAt struct {
 	ghStep
 }
 
+// ghCheck is a GitHub workflow being checked: what the checks read, what
+// the earlier ones found (the build step, its artifact, the upload step)
+// and the problems so far.
+type ghCheck struct {
+	fsys     fs.FS
+	wf       ghWorkflow
+	steps    []stepAt // every job's, jobs in name order
+	role     string   // the aws_role_arn answer
+	build    string   // the build answer
+	b, u     stepAt   // the build and the upload
+	artifact string   // the name the build's archives are kept under
+	problems []string
+}
+
+func (c *ghCheck) bad(format string, args ...any) {
+	c.problems = append(c.problems, fmt.Sprintf(format, args...))
+}
+
+// find returns the steps that match.
+func (c *ghCheck) find(match func(s stepAt) bool) []stepAt {
+	var out []stepAt
+	for _, s := range c.steps {
+		if match(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// uses matches the steps that use action.
+func uses(action string) func(s stepAt) bool {
+	return func(s stepAt) bool { return s.action() == action }
+}
+
+// ghChecks are the checks of a GitHub workflow, in order. A check that
+// returns false stops the rest: what they would look at is not there.
+var ghChecks = []func(c *ghCheck) bool{
+	ghTriggers,
+	ghActionMajors,
+	ghSetupGo,
+	ghBuild,
+	ghArtifact,
+	ghUpload,
+	ghCredentials,
+}
+
 func githubProblems(fsys fs.FS, data []byte, answers map[string]string) []string {
-	var wf ghWorkflow
-	if err := yaml.Unmarshal(data, &wf); err != nil {
+	c := &ghCheck{fsys: fsys, role: answers["aws_role_arn"], build: answers["build"]}
+	if err := yaml.Unmarshal(data, &c.wf); err != nil {
 		return []string{fmt.Sprintf("YAML: %v", err)}
 	}
-	var problems []string
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	for _, job := range slices.Sorted(maps.Keys(c.wf.Jobs)) {
+		for i, s := range c.wf.Jobs[job].Steps {
+			c.steps = append(c.steps, stepAt{job, i, s})
+		}
+	}
+	for _, check := range ghChecks {
+		if !check(c) {
+			break
+		}
+	}
+	return c.problems
+}
 
+// ghTriggers: the workflow runs on pushes and pull requests, reads the
+// repository and no more, and cancels superseded pull request runs but
+// never a push's.
+func ghTriggers(c *ghCheck) bool {
+	wf := c.wf
 	for _, event := range []string{"push", "pull_request"} {
 		if _, ok := wf.On[event]; !ok {
-			bad("does not run on %s", event)
+			c.bad("does not run on %s", event)
 		}
 	}
 	if wf.Permissions["contents"] != "read" || wf.Permissions["id-token"] != "" {
-		bad("the workflow's permissions are %v, want only contents: read (a job that needs more asks for it)", wf.Permissions)
+		c.bad("the workflow's permissions are %v, want only contents: read (a job that needs more asks for it)", wf.Permissions)
 	}
 	switch cancel := expr(fmt.Sprint(wf.Concurrency.CancelInProgress)); {
 	case !strings.Contains(wf.Concurrency.Group, "github.ref"):
-		bad("no concurrency group per branch or pull request (group: %q)", wf.Concurrency.Group)
+		c.bad("no concurrency group per branch or pull request (group: %q)", wf.Concurrency.Group)
 	case cancel == "true":
-		bad("concurrency cancels runs of pushes too, mid-upload (cancel-in-progress: true)")
+		c.bad("concurrency cancels runs of pushes too, mid-upload (cancel-in-progress: true)")
 	case !strings.Contains(cancel, "pull_request"):
-		bad("concurrency does not cancel superseded pull request runs (cancel-in-progress: %v)", wf.Concurrency.CancelInProgress)
+		c.bad("concurrency does not cancel superseded pull request runs (cancel-in-progress: %v)", wf.Concurrency.CancelInProgress)
 	}
+	return true
+}
 
-	var steps []stepAt
-	for _, job := range slices.Sorted(maps.Keys(wf.Jobs)) {
-		for i, s := range wf.Jobs[job].Steps {
-			steps = append(steps, stepAt{job, i, s})
-		}
-	}
-	find := func(match func(s stepAt) bool) []stepAt {
-		var out []stepAt
-		for _, s := range steps {
-			if match(s) {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	uses := func(action string) func(s stepAt) bool {
-		return func(s stepAt) bool { return s.action() == action }
-	}
-
-	// Action majors.
+// ghActionMajors: every action at a major that runs on Node 24, and each
+// used exactly when the answers call for it.
+func ghActionMajors(c *ghCheck) bool {
 	majorRef := regexp.MustCompile(`^v(\d+)(\.\d+){0,2}$`)
-	for _, s := range steps {
+	for _, s := range c.steps {
 		min, ok := minActionMajors[s.action()]
 		if !ok {
 			continue
@@ -473,150 +519,172 @@ func githubProblems(fsys fs.FS, data []byte, answers map[string]string) []string
 		_, ref, _ := strings.Cut(s.Uses, "@")
 		m := majorRef.FindStringSubmatch(ref)
 		if m == nil {
-			bad("job %s: %s: want a major (vN) of %s", s.job, s.Uses, s.action())
+			c.bad("job %s: %s: want a major (vN) of %s", s.job, s.Uses, s.action())
 			continue
 		}
 		if major, _ := strconv.Atoi(m[1]); major < min {
-			bad("job %s: %s runs on an old Node; want %s@v%d or later", s.job, s.Uses, s.action(), min)
+			c.bad("job %s: %s runs on an old Node; want %s@v%d or later", s.job, s.Uses, s.action(), min)
 		}
 	}
-	role := answers["aws_role_arn"]
-	build := answers["build"]
 	for _, action := range slices.Sorted(maps.Keys(minActionMajors)) {
 		want := true
 		switch action {
 		case "goreleaser/goreleaser-action":
-			want = build == "goreleaser"
+			want = c.build == "goreleaser"
 		case "aws-actions/configure-aws-credentials":
-			want = role != ""
+			want = c.role != ""
 		}
-		if used := len(find(uses(action))) > 0; used != want {
-			bad("uses %s: %v, want %v (build=%s, aws_role_arn=%q)", action, used, want, build, role)
+		if used := len(c.find(uses(action))) > 0; used != want {
+			c.bad("uses %s: %v, want %v (build=%s, aws_role_arn=%q)", action, used, want, c.build, c.role)
 		}
 	}
+	return true
+}
 
-	// Go from go.mod, with the module and build caches.
-	for _, s := range find(uses("actions/setup-go")) {
+// ghSetupGo: Go from go.mod, with the module and build caches.
+func ghSetupGo(c *ghCheck) bool {
+	for _, s := range c.find(uses("actions/setup-go")) {
 		if s.With["go-version-file"] != "go.mod" || s.With["go-version"] != "" {
-			bad("job %s: setup-go must take Go from go.mod (go-version-file: go.mod), has %v", s.job, s.With)
+			c.bad("job %s: setup-go must take Go from go.mod (go-version-file: go.mod), has %v", s.job, s.With)
 		}
 		if s.With["cache"] == "false" {
-			bad("job %s: setup-go's module and build cache is off", s.job)
+			c.bad("job %s: setup-go's module and build cache is off", s.job)
 		}
 		dep := s.With["cache-dependency-path"]
-		if _, err := fs.Stat(fsys, dep); dep == "" || err != nil {
-			bad("job %s: setup-go's cache-dependency-path %q is not a file of the project (the module has no go.sum: use go.mod)", s.job, dep)
+		if _, err := fs.Stat(c.fsys, dep); dep == "" || err != nil {
+			c.bad("job %s: setup-go's cache-dependency-path %q is not a file of the project (the module has no go.sum: use go.mod)", s.job, dep)
 		}
 	}
+	return true
+}
 
-	// The checks, then the build.
+// ghBuild: the checks, then one build step, after the tests.
+func ghBuild(c *ghCheck) bool {
 	var scripts []string
-	for _, s := range steps {
+	for _, s := range c.steps {
 		scripts = append(scripts, s.Run)
 	}
-	problems = append(problems, runProblems(scripts)...)
+	c.problems = append(c.problems, runProblems(scripts)...)
 	var builds []stepAt
-	if build == "script" {
-		builds = find(func(s stepAt) bool { return hasLine(s.Run, "scripts/build.sh", false) })
+	if c.build == "script" {
+		builds = c.find(func(s stepAt) bool { return hasLine(s.Run, "scripts/build.sh", false) })
 	} else {
-		builds = find(func(s stepAt) bool {
+		builds = c.find(func(s stepAt) bool {
 			return s.action() == "goreleaser/goreleaser-action" && strings.HasPrefix(s.With["args"], "release ")
 		})
 	}
 	if len(builds) != 1 {
-		bad("build=%s: %d build steps (scripts/build.sh, or goreleaser-action with args: release ...), want 1", build, len(builds))
-		return problems
+		c.bad("build=%s: %d build steps (scripts/build.sh, or goreleaser-action with args: release ...), want 1", c.build, len(builds))
+		return false
 	}
-	b := builds[0]
-	testJobs := find(func(s stepAt) bool { return hasLine(s.Run, "go test -race ./...", false) })
-	if len(testJobs) > 0 && b.job != testJobs[0].job && !needs(wf.Jobs, b.job, testJobs[0].job) {
-		bad("job %s builds without waiting for the tests (needs: %s)", b.job, testJobs[0].job)
+	c.b = builds[0]
+	testJobs := c.find(func(s stepAt) bool { return hasLine(s.Run, "go test -race ./...", false) })
+	if len(testJobs) > 0 && c.b.job != testJobs[0].job && !needs(c.wf.Jobs, c.b.job, testJobs[0].job) {
+		c.bad("job %s builds without waiting for the tests (needs: %s)", c.b.job, testJobs[0].job)
 	}
-	kept := find(func(s stepAt) bool { return s.job == b.job && s.i > b.i && s.action() == "actions/upload-artifact" })
-	artifact := ""
-	if len(kept) != 1 {
-		bad("job %s: %d upload-artifact steps after the build, want 1", b.job, len(kept))
-	} else {
-		k := kept[0]
-		artifact = k.With["name"]
-		paths := strings.Fields(k.With["path"])
-		for _, want := range []string{"dist/*.tar.gz", "dist/*.zip", "dist/*_checksums.txt"} {
-			if !slices.Contains(paths, want) {
-				bad("job %s: the run's artifact does not keep %s (path: %q)", b.job, want, k.With["path"])
-			}
-		}
-		if k.With["if-no-files-found"] != "error" {
-			bad("job %s: a build without archives must fail the run (if-no-files-found: error), has %q", b.job, k.With["if-no-files-found"])
-		}
-	}
+	return true
+}
 
-	// The upload.
-	uploads := find(func(s stepAt) bool { return strings.Contains(s.Run, "upload.sh") })
-	if len(uploads) != 1 {
-		bad("%d steps run scripts/upload.sh, want 1", len(uploads))
-		return problems
+// ghArtifact: the build's archives and checksums are kept as the run's
+// artifact, and a build without them fails.
+func ghArtifact(c *ghCheck) bool {
+	b := c.b
+	kept := c.find(func(s stepAt) bool { return s.job == b.job && s.i > b.i && s.action() == "actions/upload-artifact" })
+	if len(kept) != 1 {
+		c.bad("job %s: %d upload-artifact steps after the build, want 1", b.job, len(kept))
+		return true
 	}
-	u := uploads[0]
-	job := wf.Jobs[u.job]
+	k := kept[0]
+	c.artifact = k.With["name"]
+	paths := strings.Fields(k.With["path"])
+	for _, want := range []string{"dist/*.tar.gz", "dist/*.zip", "dist/*_checksums.txt"} {
+		if !slices.Contains(paths, want) {
+			c.bad("job %s: the run's artifact does not keep %s (path: %q)", b.job, want, k.With["path"])
+		}
+	}
+	if k.With["if-no-files-found"] != "error" {
+		c.bad("job %s: a build without archives must fail the run (if-no-files-found: error), has %q", b.job, k.With["if-no-files-found"])
+	}
+	return true
+}
+
+// ghUpload: one upload step, on pushes only, in a job after the build that
+// first downloads its artifact, setting only what upload.sh reads.
+func ghUpload(c *ghCheck) bool {
+	uploads := c.find(func(s stepAt) bool { return strings.Contains(s.Run, "upload.sh") })
+	if len(uploads) != 1 {
+		c.bad("%d steps run scripts/upload.sh, want 1", len(uploads))
+		return false
+	}
+	u, b := uploads[0], c.b
+	c.u = u
+	job := c.wf.Jobs[u.job]
 	if strings.TrimSpace(u.Run) != uploadCommand {
-		bad("job %s: the upload runs %q, want %q (no credentials: a notice, not a failure)", u.job, strings.TrimSpace(u.Run), uploadCommand)
+		c.bad("job %s: the upload runs %q, want %q (no credentials: a notice, not a failure)", u.job, strings.TrimSpace(u.Run), uploadCommand)
 	}
 	if expr(job.If) != "github.event_name == 'push'" || u.If != "" {
-		bad("job %s: the upload must run only on pushes (if: github.event_name == 'push'), never for a pull request; has if: %q", u.job, job.If)
+		c.bad("job %s: the upload must run only on pushes (if: github.event_name == 'push'), never for a pull request; has if: %q", u.job, job.If)
 	}
-	if u.job == b.job || !needs(wf.Jobs, u.job, b.job) {
-		bad("job %s: the upload must come after the build, in a job that needs %s", u.job, b.job)
+	if u.job == b.job || !needs(c.wf.Jobs, u.job, b.job) {
+		c.bad("job %s: the upload must come after the build, in a job that needs %s", u.job, b.job)
 	}
-	got := find(func(s stepAt) bool {
+	got := c.find(func(s stepAt) bool {
 		return s.job == u.job && s.i < u.i && s.action() == "actions/download-artifact" &&
-			s.With["name"] == artifact && s.With["path"] == "dist"
+			s.With["name"] == c.artifact && s.With["path"] == "dist"
 	})
 	if len(got) != 1 {
-		bad("job %s: the upload does not first download the artifact %q into dist", u.job, artifact)
+		c.bad("job %s: the upload does not first download the artifact %q into dist", u.job, c.artifact)
 	}
 	for _, k := range slices.Sorted(maps.Keys(u.Env)) {
 		if !slices.Contains(uploadVars, k) {
-			bad("job %s: the upload sets %s, which scripts/upload.sh does not read", u.job, k)
+			c.bad("job %s: the upload sets %s, which scripts/upload.sh does not read", u.job, k)
 		}
 	}
-	oidc := find(uses("aws-actions/configure-aws-credentials"))
+	return true
+}
+
+// ghCredentials: the upload's credentials come from secrets, or with an
+// aws_role_arn answer from that role by OIDC, in the upload job alone.
+func ghCredentials(c *ghCheck) bool {
+	u, role := c.u, c.role
+	oidc := c.find(uses("aws-actions/configure-aws-credentials"))
 	var tokenJobs []string
-	for _, name := range slices.Sorted(maps.Keys(wf.Jobs)) {
-		if wf.Jobs[name].Permissions["id-token"] == "write" {
+	for _, name := range slices.Sorted(maps.Keys(c.wf.Jobs)) {
+		if c.wf.Jobs[name].Permissions["id-token"] == "write" {
 			tokenJobs = append(tokenJobs, name)
 		}
 	}
 	if role == "" {
 		for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
 			if want := "${{ secrets." + k + " }}"; u.Env[k] != want {
-				bad("job %s: the upload's %s is %q, want %s", u.job, k, u.Env[k], want)
+				c.bad("job %s: the upload's %s is %q, want %s", u.job, k, u.Env[k], want)
 			}
 		}
 		if len(oidc) != 0 || len(tokenJobs) != 0 {
-			bad("no aws_role_arn, yet configure-aws-credentials steps %d, jobs with id-token: write %v", len(oidc), tokenJobs)
+			c.bad("no aws_role_arn, yet configure-aws-credentials steps %d, jobs with id-token: write %v", len(oidc), tokenJobs)
 		}
-		return problems
+		return true
 	}
 	if len(oidc) != 1 || oidc[0].job != u.job || oidc[0].i > u.i {
-		bad("aws_role_arn set: want one configure-aws-credentials step before the upload in job %s", u.job)
+		c.bad("aws_role_arn set: want one configure-aws-credentials step before the upload in job %s", u.job)
 	} else {
 		o := oidc[0]
 		if o.With["role-to-assume"] != role {
-			bad("job %s: configure-aws-credentials role-to-assume: %q, want %q", u.job, o.With["role-to-assume"], role)
+			c.bad("job %s: configure-aws-credentials role-to-assume: %q, want %q", u.job, o.With["role-to-assume"], role)
 		}
 		if o.With["aws-region"] == "" {
-			bad("job %s: configure-aws-credentials has no aws-region", u.job)
+			c.bad("job %s: configure-aws-credentials has no aws-region", u.job)
 		}
 	}
 	if !slices.Equal(tokenJobs, []string{u.job}) {
-		bad("aws_role_arn set: want id-token: write on the upload job %s alone, have it on %v", u.job, tokenJobs)
+		c.bad("aws_role_arn set: want id-token: write on the upload job %s alone, have it on %v", u.job, tokenJobs)
 	}
 	for k, v := range u.Env {
 		if strings.Contains(v, "secrets.") {
-			bad("job %s: aws_role_arn set, yet the upload takes stored %s from %s", u.job, k, v)
+			c.bad("job %s: aws_role_arn set, yet the upload takes stored %s from %s", u.job, k, v)
 		}
 	}
-	return problems
+	return true
 }
 
 // needs says whether job waits for other, directly or through other jobs.
@@ -638,10 +706,12 @@ func needs(jobs map[string]ghJob, job, other string) bool {
 	return walk(job)
 }
 
-func circleCIProblems(ctx context.Context, data []byte, answers map[string]string) []string {
-	var problems []string
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	var doc struct {
+// ccCheck is a CircleCI config being checked: what the checks read, the
+// build step the earlier ones found, and the problems so far.
+type ccCheck struct {
+	ctx     context.Context
+	answers map[string]string
+	doc     struct {
 		Executors map[string]struct {
 			Docker []struct {
 				Image string `yaml:"image"`
@@ -651,12 +721,50 @@ func circleCIProblems(ctx context.Context, data []byte, answers map[string]strin
 			Environment map[string]string `yaml:"environment"`
 		} `yaml:"jobs"`
 	}
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	steps    []configcheck.Step // every workflow job's, in order
+	build    int                // the build step's index in steps
+	problems []string
+}
+
+func (c *ccCheck) bad(format string, args ...any) {
+	c.problems = append(c.problems, fmt.Sprintf(format, args...))
+}
+
+// index returns the indexes of the steps that match.
+func (c *ccCheck) index(match func(s configcheck.Step) bool) []int {
+	var out []int
+	for i, s := range c.steps {
+		if match(s) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// command is a run step's command.
+func command(s configcheck.Step) string {
+	c, _ := s.Args["command"].(string)
+	return c
+}
+
+// ccChecks are the checks of a CircleCI config, in order, after its Go
+// image. A check that returns false stops the rest: what they would look
+// at is not there.
+var ccChecks = []func(c *ccCheck) bool{
+	ccRuns,
+	ccCaches,
+	ccBuild,
+	ccUpload,
+}
+
+func circleCIProblems(ctx context.Context, data []byte, answers map[string]string) []string {
+	c := &ccCheck{ctx: ctx, answers: answers}
+	if err := yaml.Unmarshal(data, &c.doc); err != nil {
 		return []string{fmt.Sprintf("YAML: %v", err)}
 	}
 	wantImage := "cimg/go:" + answers["go_version"]
 	var images []string
-	for _, e := range doc.Executors {
+	for _, e := range c.doc.Executors {
 		for _, d := range e.Docker {
 			images = append(images, d.Image)
 		}
@@ -664,109 +772,121 @@ func circleCIProblems(ctx context.Context, data []byte, answers map[string]strin
 	if !slices.Contains(images, wantImage) || slices.ContainsFunc(images, func(i string) bool {
 		return strings.HasPrefix(i, "cimg/go:") && i != wantImage
 	}) {
-		bad("Go images %v, want %s (the go_version answer)", images, wantImage)
+		c.bad("Go images %v, want %s (the go_version answer)", images, wantImage)
 	}
 
 	steps, err := configcheck.CircleCISteps(data)
 	if err != nil {
-		return append(problems, err.Error())
+		return append(c.problems, err.Error())
 	}
-	index := func(match func(s configcheck.Step) bool) []int {
-		var out []int
-		for i, s := range steps {
-			if match(s) {
-				out = append(out, i)
-			}
+	c.steps = steps
+	for _, check := range ccChecks {
+		if !check(c) {
+			break
 		}
-		return out
 	}
-	command := func(s configcheck.Step) string {
-		c, _ := s.Args["command"].(string)
-		return c
-	}
+	return c.problems
+}
+
+// ccRuns: vet, the race detector and the linters, pinned.
+func ccRuns(c *ccCheck) bool {
 	var scripts []string
-	for _, s := range steps {
+	for _, s := range c.steps {
 		scripts = append(scripts, command(s))
 	}
-	problems = append(problems, runProblems(scripts)...)
+	c.problems = append(c.problems, runProblems(scripts)...)
+	return true
+}
 
-	// Module and build caches: keyed on go.mod and on the Go release (the
-	// answer, or a file an earlier step writes the go version to).
-	saves := index(func(s configcheck.Step) bool {
+// ccCaches: module and build caches, keyed on go.mod and on the Go release
+// (the answer, or a file an earlier step writes the go version to).
+func ccCaches(c *ccCheck) bool {
+	steps := c.steps
+	saves := c.index(func(s configcheck.Step) bool {
 		paths, _ := s.Args["paths"].([]any)
 		return s.Type == "save_cache" && (slices.Contains(paths, any("~/.cache/go-build")) || slices.Contains(paths, any("~/go/pkg/mod")))
 	})
 	if len(saves) != 1 {
-		bad("%d save_cache steps of the Go caches (~/.cache/go-build, ~/go/pkg/mod), want 1", len(saves))
+		c.bad("%d save_cache steps of the Go caches (~/.cache/go-build, ~/go/pkg/mod), want 1", len(saves))
+		return true
+	}
+	s := steps[saves[0]]
+	prefix, _, _ := strings.Cut(cacheKey(s), "{{")
+	restores := c.index(func(r configcheck.Step) bool {
+		return r.Type == "restore_cache" && r.Job == s.Job && prefix != "" && strings.HasPrefix(cacheKey(r), prefix)
+	})
+	if len(restores) != 1 || restores[0] > saves[0] {
+		c.bad("no restore_cache of the Go caches saved as %q before they are saved", cacheKey(s))
 	} else {
-		s := steps[saves[0]]
-		prefix, _, _ := strings.Cut(cacheKey(s), "{{")
-		restores := index(func(r configcheck.Step) bool {
-			return r.Type == "restore_cache" && r.Job == s.Job && prefix != "" && strings.HasPrefix(cacheKey(r), prefix)
-		})
-		if len(restores) != 1 || restores[0] > saves[0] {
-			bad("no restore_cache of the Go caches saved as %q before they are saved", cacheKey(s))
-		} else {
-			key := cacheKey(steps[restores[0]])
-			if !strings.Contains(key, `{{ checksum "go.mod" }}`) {
-				bad(`the Go cache key %q is not keyed on go.mod ({{ checksum "go.mod" }})`, key)
-			}
-			if !keyedOnGo(key, answers["go_version"], steps[:restores[0]]) {
-				bad("the Go cache key %q is not keyed on the Go version", key)
-			}
-			if cacheKey(s) != key {
-				bad("the Go caches are restored as %q but saved as %q", key, cacheKey(s))
-			}
+		key := cacheKey(steps[restores[0]])
+		if !strings.Contains(key, `{{ checksum "go.mod" }}`) {
+			c.bad(`the Go cache key %q is not keyed on go.mod ({{ checksum "go.mod" }})`, key)
 		}
-		paths, _ := s.Args["paths"].([]any)
-		for _, want := range []string{"~/.cache/go-build", "~/go/pkg/mod"} {
-			if !slices.Contains(paths, any(want)) {
-				bad("save_cache does not keep %s (paths: %v)", want, paths)
-			}
+		if !keyedOnGo(key, c.answers["go_version"], steps[:restores[0]]) {
+			c.bad("the Go cache key %q is not keyed on the Go version", key)
+		}
+		if cacheKey(s) != key {
+			c.bad("the Go caches are restored as %q but saved as %q", key, cacheKey(s))
 		}
 	}
+	paths, _ := s.Args["paths"].([]any)
+	for _, want := range []string{"~/.cache/go-build", "~/go/pkg/mod"} {
+		if !slices.Contains(paths, any(want)) {
+			c.bad("save_cache does not keep %s (paths: %v)", want, paths)
+		}
+	}
+	return true
+}
 
-	// The build, its artifacts, then the upload.
-	build := answers["build"]
+// ccBuild: one build step, its archives in $CIRCLE_ARTIFACTS, stored.
+func ccBuild(c *ccCheck) bool {
+	build := c.answers["build"]
 	var builds []int
 	if build == "script" {
-		builds = index(func(s configcheck.Step) bool { return hasLine(command(s), "scripts/build.sh", false) })
+		builds = c.index(func(s configcheck.Step) bool { return hasLine(command(s), "scripts/build.sh", false) })
 	} else {
-		builds = index(func(s configcheck.Step) bool { return hasLine(command(s), "goreleaser release", true) })
+		builds = c.index(func(s configcheck.Step) bool { return hasLine(command(s), "goreleaser release", true) })
 	}
 	if len(builds) != 1 {
-		bad("build=%s: %d build steps, want 1", build, len(builds))
-		return problems
+		c.bad("build=%s: %d build steps, want 1", build, len(builds))
+		return false
 	}
-	b := steps[builds[0]]
-	artifacts := doc.Jobs[strings.TrimPrefix(b.Job, "jobs/")].Environment["CIRCLE_ARTIFACTS"]
+	c.build = builds[0]
+	b := c.steps[c.build]
+	artifacts := c.doc.Jobs[strings.TrimPrefix(b.Job, "jobs/")].Environment["CIRCLE_ARTIFACTS"]
 	if artifacts == "" {
-		bad("%s: no CIRCLE_ARTIFACTS environment: where do the archives go?", b.Job)
+		c.bad("%s: no CIRCLE_ARTIFACTS environment: where do the archives go?", b.Job)
 	}
 	if build == "goreleaser" {
 		for _, want := range []string{"dist/*.tar.gz", "dist/*.zip", "dist/*_checksums.txt", "$CIRCLE_ARTIFACTS"} {
 			if !strings.Contains(command(b), want) {
-				bad("%s: the GoReleaser build does not copy %s to $CIRCLE_ARTIFACTS", b.Where, want)
+				c.bad("%s: the GoReleaser build does not copy %s to $CIRCLE_ARTIFACTS", b.Where, want)
 			}
 		}
 	}
-	stored := index(func(s configcheck.Step) bool {
+	stored := c.index(func(s configcheck.Step) bool {
 		return s.Type == "store_artifacts" && s.Job == b.Job && s.Args["path"] == artifacts
 	})
-	if len(stored) != 1 || stored[0] < builds[0] {
-		bad("%s: no store_artifacts of %s after the build", b.Job, artifacts)
+	if len(stored) != 1 || stored[0] < c.build {
+		c.bad("%s: no store_artifacts of %s after the build", b.Job, artifacts)
 	}
-	uploads := index(func(s configcheck.Step) bool { return strings.Contains(command(s), "upload.sh") })
+	return true
+}
+
+// ccUpload: one upload step, after the build in its job (uploadStepProblems
+// checks the step itself).
+func ccUpload(c *ccCheck) bool {
+	uploads := c.index(func(s configcheck.Step) bool { return strings.Contains(command(s), "upload.sh") })
 	if len(uploads) != 1 {
-		bad("%d steps run scripts/upload.sh, want 1", len(uploads))
-		return problems
+		c.bad("%d steps run scripts/upload.sh, want 1", len(uploads))
+		return false
 	}
-	u := steps[uploads[0]]
-	if u.Job != b.Job || uploads[0] < builds[0] {
-		bad("%s: the upload must come after the build (%s)", u.Where, b.Where)
+	u, b := c.steps[uploads[0]], c.steps[c.build]
+	if u.Job != b.Job || uploads[0] < c.build {
+		c.bad("%s: the upload must come after the build (%s)", u.Where, b.Where)
 	}
-	problems = append(problems, uploadStepProblems(ctx, u.Where, command(u))...)
-	return problems
+	c.problems = append(c.problems, uploadStepProblems(c.ctx, u.Where, command(u))...)
+	return true
 }
 
 func cacheKey(s configcheck.Step) string {

@@ -1,7 +1,6 @@
 package templates_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,11 +13,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gomicro/gomicro/internal/testkit/proctest"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
 
@@ -35,7 +34,7 @@ const (
 func checkWeb(ctx context.Context, t *testing.T, bin string, env []string, name, sha6 string) {
 	t.Run("json-logs", func(t *testing.T) {
 		p := start(ctx, t, bin, env, []string{"LOG_FORMAT=json", "SHUTDOWN_DRAIN=50ms"}, "-addr", "127.0.0.1:0")
-		addr := p.stderr.waitFor(t, regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`))[1]
+		addr := p.stderr.WaitFor(t, regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`))[1]
 		for path, want := range map[string]struct {
 			status int
 			body   string
@@ -78,7 +77,7 @@ func checkWeb(ctx context.Context, t *testing.T, bin string, env []string, name,
 	t.Run("drain", func(t *testing.T) {
 		// A drain far longer than the test: only the second signal can end it.
 		p := start(ctx, t, bin, env, nil, "-addr", "127.0.0.1:0", "-drain", "1h")
-		m := p.stderr.waitFor(t, regexp.MustCompile(`msg=listening addr=(\S+) version=(\S+)`))
+		m := p.stderr.WaitFor(t, regexp.MustCompile(`msg=listening addr=(\S+) version=(\S+)`))
 		addr := m[1]
 		if m[2] != sha6 {
 			t.Errorf("start log names version %s, want %s", m[2], sha6)
@@ -100,7 +99,7 @@ func checkWeb(ctx context.Context, t *testing.T, bin string, env []string, name,
 		if code := p.wait(t); code != exitForced {
 			t.Fatalf("exit status %d after a second SIGTERM, want %d; stderr:\n%s", code, exitForced, p.stderr)
 		}
-		p.stderr.mustContain(t, "msg=draining drain=1h0m0s", "second signal")
+		p.stderr.MustContain(t, "msg=draining drain=1h0m0s", "second signal")
 	})
 
 	checkUsageErrors(ctx, t, bin, env, []string{"-addr", "127.0.0.1:0"}, map[string]string{
@@ -116,7 +115,7 @@ func checkWeb(ctx context.Context, t *testing.T, bin string, env []string, name,
 func checkWorker(ctx context.Context, t *testing.T, bin string, env []string, name, sha6 string) {
 	t.Run("json-logs", func(t *testing.T) {
 		p := start(ctx, t, bin, env, []string{"LOG_FORMAT=json", "INTERVAL=20ms"})
-		p.stderr.waitFor(t, regexp.MustCompile(`(?s)"msg":"working".*"msg":"working"`))
+		p.stderr.WaitFor(t, regexp.MustCompile(`(?s)"msg":"working".*"msg":"working"`))
 		p.signal(t, syscall.SIGTERM)
 		if code := p.wait(t); code != 0 {
 			t.Fatalf("exit status %d after SIGTERM, want 0; stderr:\n%s", code, p.stderr)
@@ -143,8 +142,8 @@ func checkWorker(ctx context.Context, t *testing.T, bin string, env []string, na
 		// (real signals to a child process); the round finished after the
 		// first signal is its TestRunFinishesTheRoundWhenCancelled.
 		p := start(ctx, t, bin, env, nil, "-interval", "1h")
-		p.stderr.waitFor(t, regexp.MustCompile(`msg=starting version=`+regexp.QuoteMeta(sha6)+` interval=1h0m0s`))
-		p.stderr.waitFor(t, regexp.MustCompile(`msg=working`))
+		p.stderr.WaitFor(t, regexp.MustCompile(`msg=starting version=`+regexp.QuoteMeta(sha6)+` interval=1h0m0s`))
+		p.stderr.WaitFor(t, regexp.MustCompile(`msg=working`))
 		p.signal(t, syscall.SIGTERM)
 		// The first may have ended it already: then there is no one to
 		// send the second to, which is no failure.
@@ -154,7 +153,7 @@ func checkWorker(ctx context.Context, t *testing.T, bin string, env []string, na
 		if code := p.wait(t); code != 0 && code != exitForced {
 			t.Fatalf("exit status %d after two SIGTERMs, want 0 or %d; stderr:\n%s", code, exitForced, p.stderr)
 		}
-		p.stderr.mustContain(t, "shutdown requested")
+		p.stderr.MustContain(t, "shutdown requested")
 	})
 
 	checkUsageErrors(ctx, t, bin, env, nil, map[string]string{
@@ -212,7 +211,7 @@ func checkVCSVersion(ctx context.Context, t *testing.T, dir string, env []string
 // proc is a running service binary.
 type proc struct {
 	cmd            *exec.Cmd
-	stdout, stderr *syncBuffer
+	stdout, stderr *proctest.Buffer
 	done           chan struct{} // closed once the process has exited and err is set
 	err            error         // cmd.Wait's
 }
@@ -224,7 +223,7 @@ func start(ctx context.Context, t *testing.T, bin string, env, vars []string, ar
 	t.Helper()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(slices.Clone(env), vars...)
-	p := &proc{cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{cmd: cmd, stdout: &proctest.Buffer{}, stderr: &proctest.Buffer{}, done: make(chan struct{})}
 	cmd.Stdout = p.stdout
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
@@ -313,44 +312,4 @@ func isSubsequence(want, got []string) bool {
 		}
 	}
 	return len(want) == 0
-}
-
-// syncBuffer collects a running process's output.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// waitFor polls the output until re matches, up to the test's deadline.
-func (b *syncBuffer) waitFor(t *testing.T, re *regexp.Regexp) []string {
-	t.Helper()
-	for ; testtool.Before(t, time.Now()); time.Sleep(10 * time.Millisecond) {
-		if m := re.FindStringSubmatch(b.String()); m != nil {
-			return m
-		}
-	}
-	t.Fatalf("no %q in the output by the test's deadline:\n%s", re, b)
-	return nil
-}
-
-// mustContain fails the test unless the output holds each of subs.
-func (b *syncBuffer) mustContain(t *testing.T, subs ...string) {
-	t.Helper()
-	for _, s := range subs {
-		if !strings.Contains(b.String(), s) {
-			t.Errorf("output lacks %q:\n%s", s, b)
-		}
-	}
 }

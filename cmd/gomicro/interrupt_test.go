@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
 	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
@@ -26,7 +27,16 @@ type interruptible struct {
 	lines  *bufio.Scanner
 }
 
+// startGomicro starts gomicro args in dir, with env added to a hermetic
+// git's.
 func startGomicro(t *testing.T, dir string, env []string, args ...string) *interruptible {
+	t.Helper()
+	return gomicro(t, dir, env, args...).start(t)
+}
+
+// gomicro is startGomicro's process before it starts, for a test that
+// wants more of it (its stdout) first.
+func gomicro(t *testing.T, dir string, env []string, args ...string) *interruptible {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -34,7 +44,14 @@ func startGomicro(t *testing.T, dir string, env []string, args ...string) *inter
 	}
 	g := &interruptible{cmd: exec.Command(exe, args...)}
 	g.cmd.Dir = dir
-	g.cmd.Env = append(os.Environ(), append([]string{"GOMICRO_TEST_AS_MAIN=1", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1"}, env...)...)
+	g.cmd.Env = gittest.Env(append([]string{"GOMICRO_TEST_AS_MAIN=1"}, env...)...)
+	return g
+}
+
+// start starts g, its stderr read line by line, and kills it when the test
+// ends if it is still running.
+func (g *interruptible) start(t *testing.T) *interruptible {
+	t.Helper()
 	pipe, err := g.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

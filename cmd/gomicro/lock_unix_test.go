@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
 )
 
 // One project, one writer: while an upgrade is writing, a second upgrade
@@ -24,7 +26,7 @@ func TestProjectLock(t *testing.T) {
 			if !git {
 				args = append(args, "--no-git")
 			}
-			made := startGomicro(t, dir, []string{"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t"}, args...)
+			made := startGomicro(t, dir, gittest.Identity, args...)
 			if err := made.cmd.Wait(); err != nil {
 				t.Fatalf("new: %v\n%s", err, made.stderr.String())
 			}

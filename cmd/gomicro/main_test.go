@@ -3,13 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
+	"strings"
 	"testing"
 
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
+	"github.com/gomicro/gomicro/internal/testkit/nettest"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/spf13/afero"
@@ -53,14 +54,17 @@ const hermeticMarker = "GOMICRO_TEST_HERMETIC"
 // hermeticEnv is the environment every gomicro the tests run sees, whatever
 // this machine's git and gomicro configs say.
 func hermeticEnv(userConfig string) map[string]string {
-	return map[string]string{
-		hermeticMarker:        "1",
-		"GIT_CONFIG_NOSYSTEM": "1",
-		"GIT_CONFIG_GLOBAL":   "/dev/null",
+	env := map[string]string{
+		hermeticMarker: "1",
 		// Not XDG_CONFIG_HOME, which the go commands the tests run read
 		// their env file from and write telemetry to.
 		"GOMICRO_CONFIG": userConfig,
 	}
+	for _, kv := range gittest.NoConfig {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	return env
 }
 
 // holdingFs pauses the write after its nth new file until ctx is done.
@@ -95,7 +99,7 @@ func TestScripts(t *testing.T) {
 			}
 			// $HANGADDR: a 127.0.0.1 server that accepts and never
 			// answers, a stalled git server or GOPROXY.
-			addr, stop, err := hangingServer()
+			addr, stop, err := nettest.Hanging()
 			if err != nil {
 				return err
 			}
@@ -104,34 +108,4 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 	})
-}
-
-// hangingServer listens on 127.0.0.1, accepts every connection and never
-// answers; stop closes the listener and the connections.
-func hangingServer() (addr string, stop func(), err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	return ln.Addr().String(), func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	}, nil
 }

@@ -13,7 +13,9 @@ import (
 	"golang.org/x/mod/zip"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
 // A team's template, released twice. v1.1.0 changes the last line of
@@ -33,19 +35,6 @@ func teamFiles(version, readme string) map[string]string {
 		"service/template.yaml":    "name: team\nversion: " + version + "\nquestions:\n  - name: name\n    default: svc\n",
 		"service/README.md":        readme,
 		"service/scripts/build.sh": "#!/bin/sh\necho build\n",
-	}
-}
-
-func writeTree(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for p, data := range files {
-		name := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 
@@ -123,12 +112,7 @@ func readManifest(t *testing.T, project string) *generator.Manifest {
 // isolate keeps the test's caches and git configuration its own.
 func isolate(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	t.Setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
-	for _, kv := range []string{"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t"} {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
+	gittest.Isolate(t)
 }
 
 func TestTeamTemplateFromGit(t *testing.T) {
@@ -149,7 +133,7 @@ func TestTeamTemplateFromGit(t *testing.T) {
 		if version == "" {
 			version = "1.2.0-dev"
 		}
-		writeTree(t, repo, teamFiles(version, r.readme))
+		treetest.WriteDir(t, repo, teamFiles(version, r.readme))
 		os.Chmod(filepath.Join(repo, "service", "scripts", "build.sh"), 0o755)
 		runGit("add", "-A")
 		runGit("commit", "-q", "-m", "release "+version)
@@ -193,9 +177,9 @@ func TestTeamTemplateFromGoModule(t *testing.T) {
 			continue // a module has no untagged commits to pick
 		}
 		src := t.TempDir()
-		writeTree(t, src, teamFiles(strings.TrimPrefix(r.tag, "v"), r.readme))
-		writeTree(t, src, map[string]string{"go.mod": gomod})
-		writeTree(t, at, map[string]string{r.tag + ".mod": gomod, r.tag + ".info": `{"Version":"` + r.tag + `"}`})
+		treetest.WriteDir(t, src, teamFiles(strings.TrimPrefix(r.tag, "v"), r.readme))
+		treetest.WriteDir(t, src, map[string]string{"go.mod": gomod})
+		treetest.WriteDir(t, at, map[string]string{r.tag + ".mod": gomod, r.tag + ".info": `{"Version":"` + r.tag + `"}`})
 		zf, err := os.Create(filepath.Join(at, r.tag+".zip"))
 		if err != nil {
 			t.Fatal(err)
@@ -206,7 +190,7 @@ func TestTeamTemplateFromGoModule(t *testing.T) {
 		zf.Close()
 		list = append(list, r.tag)
 	}
-	writeTree(t, at, map[string]string{"list": strings.Join(list, "\n") + "\n"})
+	treetest.WriteDir(t, at, map[string]string{"list": strings.Join(list, "\n") + "\n"})
 	for k, v := range map[string]string{
 		"GOPROXY": "file://" + filepath.ToSlash(proxy), "GOSUMDB": "off", "GOPRIVATE": "", "GONOPROXY": "",
 		"GOFLAGS": "-modcacherw", "GOMODCACHE": t.TempDir(), "GOTOOLCHAIN": "local", "GOWORK": "off",

@@ -5,8 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
+	"github.com/gomicro/gomicro/internal/testkit/proctest"
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
 // fleetTemplates writes a template directory at 1.0.0 and at 2.0.0: 2.0.0
@@ -19,7 +22,7 @@ func fleetTemplates(t *testing.T, dir string) (v1, v2 string) {
 		if version == "2.0.0" {
 			last = "three (v2)"
 		}
-		writeTree(t, tpl, map[string]string{
+		treetest.WriteDir(t, tpl, map[string]string{
 			"template.yaml": "name: demo\nversion: " + version + "\nquestions:\n  - name: name\n    default: oddjob\n",
 			"shared.txt":    "one\ntwo\n" + last + "\n",
 			"name.txt":      "{{ .name }}\n",
@@ -28,39 +31,13 @@ func fleetTemplates(t *testing.T, dir string) (v1, v2 string) {
 	return v1, v2
 }
 
-// syncBuffer is one writer for stdout and stderr together, so the test sees
-// how the two interleave.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestFleetUpgrade upgrades many projects in one command, side by side (run
 // it with -race): clean ones in git, ones with a conflict, ones without git,
 // and directories that are no project. Each project's lines, stdout and
 // stderr alike, come together and in argument order; then the summaries
 // in the same order and the total; the exit status is the worst.
 func TestFleetUpgrade(t *testing.T) {
-	t.Setenv("GIT_CONFIG_GLOBAL", os.DevNull)
-	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
-	for _, k := range []string{"GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"} {
-		t.Setenv(k, "t")
-	}
-	for _, k := range []string{"GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"} {
-		t.Setenv(k, "t@t")
-	}
+	gittest.Isolate(t)
 	dir := t.TempDir()
 	v1, v2 := fleetTemplates(t, dir)
 	const n = 16
@@ -92,7 +69,7 @@ func TestFleetUpgrade(t *testing.T) {
 			fmt.Fprintf(&want, "%s: base: pristine files from the project's git history (2 files)\n  updated   shared.txt\n", p)
 			fmt.Fprintf(&summaries, "%s: upgraded demo 1.0.0 -> 2.0.0\n", p)
 		case "clash":
-			writeTree(t, p, map[string]string{"shared.txt": "one\ntwo\nthree (" + name + ")\n"})
+			treetest.WriteDir(t, p, map[string]string{"shared.txt": "one\ntwo\nthree (" + name + ")\n"})
 			gitIn(t, p, "commit", "-qam", "team edit")
 			fmt.Fprintf(&want, "%s: base: pristine files from the project's git history (2 files)\n  CONFLICT  shared.txt (both changed the same lines: resolve the markers)\n", p)
 			fmt.Fprintf(&summaries, "%s: upgraded demo 1.0.0 -> 2.0.0 with 1 conflict: shared.txt (resolve, git add, then commit)\n", p)
@@ -104,7 +81,7 @@ func TestFleetUpgrade(t *testing.T) {
 	want.WriteString(summaries.String())
 	fmt.Fprintf(&want, "%d projects: %d upgraded, %d with conflicts, %d failed\n", n, n/2, n/4, n/4)
 
-	var out syncBuffer
+	var out proctest.Buffer
 	status := run(append([]string{"upgrade", "--template", v2}, dirs...), IO{In: strings.NewReader(""), Out: &out, Err: &out})
 	if status != 1 {
 		t.Errorf("exit status %d, want 1", status)

@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -28,27 +27,12 @@ type fleetRun struct {
 
 func startFleet(t *testing.T, dir string, env []string, args ...string) *fleetRun {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := &interruptible{cmd: exec.Command(exe, args...)}
-	g.cmd.Dir = dir
-	g.cmd.Env = append(os.Environ(), append([]string{"GOMICRO_TEST_AS_MAIN=1", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1"}, env...)...)
+	g := gomicro(t, dir, env, args...)
 	stdout, err := g.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr, err := g.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.lines = bufio.NewScanner(io.TeeReader(stderr, &g.stderr))
-	if err := g.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { g.cmd.Process.Kill(); g.cmd.Wait() })
-	return &fleetRun{cmd: g.cmd, out: bufio.NewReader(stdout), stderr: g}
+	return &fleetRun{cmd: g.start(t).cmd, out: bufio.NewReader(stdout), stderr: g}
 }
 
 // waitOut reads stdout until a line starts with prefix (no timeout of its
@@ -95,7 +79,7 @@ func (f *fleetRun) stop(t *testing.T, sig syscall.Signal) (int, string, string) 
 func demoTemplates(t *testing.T, dir string) {
 	t.Helper()
 	for version, body := range map[string]string{"1.0.0": "one\n", "2.0.0": "two\n"} {
-		writeTree(t, filepath.Join(dir, "tpl-"+version), map[string]string{
+		treetest.WriteDir(t, filepath.Join(dir, "tpl-"+version), map[string]string{
 			"template.yaml": "name: demo\nversion: " + version + "\nquestions:\n  - name: name\n",
 			"a.txt":         body, "b/c.txt": body, "d.txt": body,
 		})
@@ -154,7 +138,7 @@ func TestFleetInterruptRender(t *testing.T) {
 	dir := t.TempDir()
 	fleetProjects(t, dir, "loop")
 	// loop's template, as recorded, now never finishes rendering.
-	writeTree(t, filepath.Join(dir, "tpl-1.0.0"), map[string]string{
+	treetest.WriteDir(t, filepath.Join(dir, "tpl-1.0.0"), map[string]string{
 		"template.yaml": "name: demo\nversion: 1.1.0\nquestions:\n  - name: name\n",
 		"a.txt":         "{{ range 100000000000 }}{{ end }}",
 	})

@@ -8,6 +8,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
 )
 
 func TestBuildVersion(t *testing.T) {
@@ -66,8 +68,7 @@ func TestVersionBuilt(t *testing.T) {
 	repo := filepath.Join(t.TempDir(), "gomicro")
 	copyModule(t, src, repo)
 
-	gitEnv := append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
-		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@localhost", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@localhost")
+	gitEnv := gittest.Env(gittest.Identity...)
 	runIn := func(dir string, env []string, name string, args ...string) string {
 		t.Helper()
 		cmd := exec.Command(name, args...)

@@ -2,50 +2,18 @@ package diff3
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"math/rand"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
 
-// gitMerge runs git merge-file --diff3 on the three sides and returns its
-// output and exit status (the number of conflicts, capped by git).
-func gitMerge(t *testing.T, git, dir string, base, ours, theirs []byte) ([]byte, int) {
-	t.Helper()
-	for name, data := range map[string][]byte{"base": base, "ours": ours, "theirs": theirs} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := exec.Command(git, "merge-file", "--diff3", "-p",
-		"-L", "ours", "-L", "base", "-L", "theirs", "ours", "base", "theirs")
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	status := 0
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		status = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("git merge-file: %v", err)
-	}
-	if status < 0 || status > 127 {
-		t.Fatalf("git merge-file failed with status %d: %s", status, stderr.Bytes())
-	}
-	return out, status
-}
-
 func checkAgainstGit(t *testing.T, git, dir, what string, base, ours, theirs []byte) bool {
 	t.Helper()
-	want, status := gitMerge(t, git, dir, base, ours, theirs)
+	want, status := gittest.MergeFile(t, git, dir, base, ours, theirs, "theirs")
 	got := Merge(base, ours, theirs, gitLabels)
 	if bytes.Equal(got.Data, want) && min(got.Conflicts, 127) == status {
 		return true

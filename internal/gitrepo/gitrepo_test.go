@@ -14,13 +14,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
-)
-
-// The identity the tests' own commits are made with.
-const (
-	testName  = "Test Person"
-	testEmail = "test@example.com"
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
 // setup requires git and gives this test a git that depends on nothing of
@@ -32,13 +28,8 @@ func setup(t *testing.T) {
 	t.Setenv("PATH", filepath.Dir(gitPath)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	t.Setenv("HOME", t.TempDir())
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	t.Setenv("GIT_CONFIG_GLOBAL", os.DevNull)
-	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	gittest.Isolate(t)
 	t.Setenv("LC_ALL", "C")
-	t.Setenv("GIT_AUTHOR_NAME", testName)
-	t.Setenv("GIT_AUTHOR_EMAIL", testEmail)
-	t.Setenv("GIT_COMMITTER_NAME", testName)
-	t.Setenv("GIT_COMMITTER_EMAIL", testEmail)
 	for _, k := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_CEILING_DIRECTORIES", "GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS", "SUDO_UID"} {
 		unsetenv(t, k)
 	}
@@ -84,20 +75,6 @@ func runFails(t *testing.T, dir string, args ...string) string {
 	return string(out)
 }
 
-// writeFiles writes files (path -> content) below dir.
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for p, content := range files {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // newRepo makes a repository in a new temporary directory with files
 // committed, and returns its symlink-free top.
 func newRepo(t *testing.T, files map[string]string) string {
@@ -107,7 +84,7 @@ func newRepo(t *testing.T, files map[string]string) string {
 		t.Fatal(err)
 	}
 	run(t, top, "init", "-q")
-	writeFiles(t, top, files)
+	treetest.WriteDir(t, top, files)
 	run(t, top, "add", "-A")
 	run(t, top, "commit", "-q", "--allow-empty", "-m", "first")
 	return top
@@ -208,7 +185,7 @@ func TestFindIgnoresGitDirEnvironment(t *testing.T) {
 	t.Setenv("GIT_DIR", filepath.Join(other, ".git"))
 	t.Setenv("GIT_WORK_TREE", other)
 	t.Setenv("GIT_INDEX_FILE", filepath.Join(other, "no-such-index"))
-	writeFiles(t, project, map[string]string{"main.go": "package main // edited\n"})
+	treetest.WriteDir(t, project, map[string]string{"main.go": "package main // edited\n"})
 
 	r := find(t, project)
 	if r.Top != project {
@@ -242,7 +219,7 @@ func TestFailsClosed(t *testing.T) {
 			name: "gitdir file to nowhere",
 			prepare: func(t *testing.T, top string) {
 				os.RemoveAll(filepath.Join(top, ".git"))
-				writeFiles(t, top, map[string]string{".git": "gitdir: /nonexistent/repo.git\n"})
+				treetest.WriteDir(t, top, map[string]string{".git": "gitdir: /nonexistent/repo.git\n"})
 			},
 			want: "not a git repository",
 		},
@@ -258,7 +235,7 @@ func TestFailsClosed(t *testing.T) {
 		{
 			name: "corrupt index",
 			prepare: func(t *testing.T, top string) {
-				writeFiles(t, top, map[string]string{".git/index": "not an index"})
+				treetest.WriteDir(t, top, map[string]string{".git/index": "not an index"})
 			},
 			want: "index file",
 		},
@@ -327,40 +304,42 @@ func TestUncommitted(t *testing.T) {
 		{
 			name: "changes elsewhere in the repository", project: "svc",
 			change: func(t *testing.T, top string) {
-				writeFiles(t, top, map[string]string{"top.txt": "edited\n", "other/b.txt": "edited\n", "other/new.txt": "new\n"})
+				treetest.WriteDir(t, top, map[string]string{"top.txt": "edited\n", "other/b.txt": "edited\n", "other/new.txt": "new\n"})
 				run(t, top, "add", "other/new.txt")
-				writeFiles(t, top, map[string]string{"svc-sibling/x": "not in svc\n"})
+				treetest.WriteDir(t, top, map[string]string{"svc-sibling/x": "not in svc\n"})
 			},
 			want: "",
 		},
 		{
 			name: "ignored file", project: "svc",
-			change: func(t *testing.T, top string) { writeFiles(t, top, map[string]string{"svc/debug.log": "x\n"}) },
+			change: func(t *testing.T, top string) { treetest.WriteDir(t, top, map[string]string{"svc/debug.log": "x\n"}) },
 			want:   "",
 		},
 		{
 			name: "modified", project: "svc",
-			change: func(t *testing.T, top string) { writeFiles(t, top, map[string]string{"svc/main.go": "edited\n"}) },
-			want:   " M svc/main.go",
+			change: func(t *testing.T, top string) {
+				treetest.WriteDir(t, top, map[string]string{"svc/main.go": "edited\n"})
+			},
+			want: " M svc/main.go",
 		},
 		{
 			name: "staged new file", project: "svc",
 			change: func(t *testing.T, top string) {
-				writeFiles(t, top, map[string]string{"svc/new.go": "package main\n"})
+				treetest.WriteDir(t, top, map[string]string{"svc/new.go": "package main\n"})
 				run(t, top, "add", "svc/new.go")
 			},
 			want: "A  svc/new.go",
 		},
 		{
 			name: "untracked in a subdirectory", project: "svc",
-			change: func(t *testing.T, top string) { writeFiles(t, top, map[string]string{"svc/sub/new.txt": "x\n"}) },
+			change: func(t *testing.T, top string) { treetest.WriteDir(t, top, map[string]string{"svc/sub/new.txt": "x\n"}) },
 			want:   "?? svc/sub/new.txt",
 		},
 		{
 			name: "untracked though the repository hides untracked files", project: "svc",
 			change: func(t *testing.T, top string) {
 				run(t, top, "config", "status.showUntrackedFiles", "no")
-				writeFiles(t, top, map[string]string{"svc/new.txt": "x\n"})
+				treetest.WriteDir(t, top, map[string]string{"svc/new.txt": "x\n"})
 			},
 			want: "?? svc/new.txt",
 		},
@@ -377,24 +356,28 @@ func TestUncommitted(t *testing.T) {
 		{
 			name: "several", project: "svc",
 			change: func(t *testing.T, top string) {
-				writeFiles(t, top, map[string]string{"svc/main.go": "edited\n", "svc/sub/a.txt": "edited\n", "svc/z.txt": "new\n"})
+				treetest.WriteDir(t, top, map[string]string{"svc/main.go": "edited\n", "svc/sub/a.txt": "edited\n", "svc/z.txt": "new\n"})
 			},
 			want: " M svc/main.go and 2 more",
 		},
 		{
 			name: "spaces and unicode", project: "svc",
-			change: func(t *testing.T, top string) { writeFiles(t, top, map[string]string{"svc/ü x.txt": "x\n"}) },
+			change: func(t *testing.T, top string) { treetest.WriteDir(t, top, map[string]string{"svc/ü x.txt": "x\n"}) },
 			want:   "?? svc/ü x.txt",
 		},
 		{
 			name: "quote and newline are quoted", project: "svc",
-			change: func(t *testing.T, top string) { writeFiles(t, top, map[string]string{"svc/a \"b\"\n.txt": "x\n"}) },
-			want:   `?? "svc/a \"b\"\n.txt"`,
+			change: func(t *testing.T, top string) {
+				treetest.WriteDir(t, top, map[string]string{"svc/a \"b\"\n.txt": "x\n"})
+			},
+			want: `?? "svc/a \"b\"\n.txt"`,
 		},
 		{
 			name: "project at the top sees everything", project: ".",
-			change: func(t *testing.T, top string) { writeFiles(t, top, map[string]string{"other/b.txt": "edited\n"}) },
-			want:   " M other/b.txt",
+			change: func(t *testing.T, top string) {
+				treetest.WriteDir(t, top, map[string]string{"other/b.txt": "edited\n"})
+			},
+			want: " M other/b.txt",
 		},
 	}
 	for _, tt := range tests {
@@ -714,7 +697,7 @@ func testMarkConflicts(t *testing.T, project string) {
 	var cs []Conflict
 	for _, c := range conflicts {
 		cs = append(cs, c.Conflict)
-		writeFiles(t, filepath.Join(top, project), map[string]string{c.Path: "<<<<<<< ours\nmarkers\n>>>>>>> theirs\n"})
+		treetest.WriteDir(t, filepath.Join(top, project), map[string]string{c.Path: "<<<<<<< ours\nmarkers\n>>>>>>> theirs\n"})
 	}
 
 	if err := r.MarkConflicts(cs); err != nil {
@@ -801,10 +784,10 @@ func TestUnmergedAfterGitMerge(t *testing.T) {
 	setup(t)
 	top := newRepo(t, map[string]string{"svc/f.txt": "base\n", "g.txt": "base\n"})
 	run(t, top, "checkout", "-q", "-b", "theirs")
-	writeFiles(t, top, map[string]string{"svc/f.txt": "theirs\n", "g.txt": "theirs\n"})
+	treetest.WriteDir(t, top, map[string]string{"svc/f.txt": "theirs\n", "g.txt": "theirs\n"})
 	run(t, top, "commit", "-q", "-am", "theirs")
 	run(t, top, "checkout", "-q", "-")
-	writeFiles(t, top, map[string]string{"svc/f.txt": "ours\n", "g.txt": "ours\n"})
+	treetest.WriteDir(t, top, map[string]string{"svc/f.txt": "ours\n", "g.txt": "ours\n"})
 	run(t, top, "commit", "-q", "-am", "ours")
 	runFails(t, top, "merge", "theirs")
 
@@ -838,7 +821,7 @@ func TestInit(t *testing.T) {
 		{
 			name:       "with an identity",
 			env:        func(t *testing.T) {},
-			wantAuthor: testName + " <" + testEmail + ">",
+			wantAuthor: gittest.Name + " <" + gittest.Email + ">",
 		},
 		{
 			name: "without an identity",
@@ -870,7 +853,7 @@ func TestInit(t *testing.T) {
 			t.Setenv("GIT_CONFIG_PARAMETERS", "'core.hooksPath'='"+hooks+"' 'core.excludesFile'='"+excludes+"'")
 			tt.env(t)
 			dir := t.TempDir()
-			writeFiles(t, dir, files)
+			treetest.WriteDir(t, dir, files)
 
 			done, err := Init(dir, "Generated by gomicro service@1.2.0")
 			if err != nil {
@@ -942,7 +925,7 @@ func TestMarkConflictsSHA256(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(t, top, "init", "-q", "--object-format=sha256")
-	writeFiles(t, top, map[string]string{"f.txt": "ours\n"})
+	treetest.WriteDir(t, top, map[string]string{"f.txt": "ours\n"})
 	run(t, top, "add", "f.txt")
 	run(t, top, "commit", "-q", "-m", "first")
 	r := find(t, top)

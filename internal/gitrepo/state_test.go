@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
 // TestInProgress stops each git operation half-way, as a person's work
@@ -18,10 +20,10 @@ func TestInProgress(t *testing.T) {
 		top := newRepo(t, map[string]string{"f.txt": "one\n"})
 		run(t, top, "branch", "-M", "main")
 		run(t, top, "branch", "side")
-		writeFiles(t, top, map[string]string{"f.txt": "two\n"})
+		treetest.WriteDir(t, top, map[string]string{"f.txt": "two\n"})
 		run(t, top, "commit", "-qam", "second")
 		run(t, top, "checkout", "-q", "side")
-		writeFiles(t, top, map[string]string{"f.txt": "side\n"})
+		treetest.WriteDir(t, top, map[string]string{"f.txt": "side\n"})
 		run(t, top, "commit", "-qam", "side")
 		run(t, top, "checkout", "-q", "main")
 		return top
@@ -58,7 +60,7 @@ func TestInProgress(t *testing.T) {
 			runFails(t, top, "cherry-pick", "side")
 		}, "a cherry-pick", "CHERRY_PICK_HEAD"},
 		{"revert stopped at a conflict", func(t *testing.T, top string) {
-			writeFiles(t, top, map[string]string{"f.txt": "three\n"})
+			treetest.WriteDir(t, top, map[string]string{"f.txt": "three\n"})
 			run(t, top, "commit", "-qam", "third")
 			runFails(t, top, "revert", "--no-edit", "HEAD~1")
 		}, "a revert", "REVERT_HEAD"},
@@ -87,7 +89,7 @@ func TestInProgress(t *testing.T) {
 func TestInProgressLinkedWorktree(t *testing.T) {
 	setup(t)
 	top := newRepo(t, map[string]string{"f.txt": "one\n"})
-	writeFiles(t, top, map[string]string{"f.txt": "two\n"})
+	treetest.WriteDir(t, top, map[string]string{"f.txt": "two\n"})
 	run(t, top, "commit", "-qam", "second")
 	linked := filepath.Join(t.TempDir(), "linked")
 	run(t, top, "worktree", "add", "-q", "--detach", linked)
@@ -109,9 +111,9 @@ func TestIgnored(t *testing.T) {
 		"svc/.gitignore": ".env\n", "svc/tracked.conf": "tracked\n", "svc/app.txt": "app\n",
 	})
 	excludes := filepath.Join(t.TempDir(), "ignore")
-	writeFiles(t, filepath.Dir(excludes), map[string]string{"ignore": "*.conf\n"})
+	treetest.WriteDir(t, filepath.Dir(excludes), map[string]string{"ignore": "*.conf\n"})
 	t.Setenv("GIT_CONFIG_PARAMETERS", "'core.excludesFile'='"+excludes+"'")
-	writeFiles(t, top, map[string]string{
+	treetest.WriteDir(t, top, map[string]string{
 		".git/info/exclude": "local/\n",
 		"svc/.env":          "S3_SECRET=x\n", "svc/a.conf": "x\n", "svc/local/k": "x\n", "svc/new.txt": "x\n",
 	})

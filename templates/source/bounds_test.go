@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
 // TestCappedBufferCopy: io.Copy, which os/exec uses for a command's
@@ -62,7 +63,7 @@ func wantErr(t *testing.T, got, want string) {
 // take 1.5 GiB of memory if it were read.
 func TestBoundsDir(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	treetest.WriteDir(t, dir, map[string]string{
 		ConfigFile:     "name: x\nversion: 1.0.0\n",
 		"a.txt":        strings.Repeat("a", 700),
 		"sub/b.txt":    strings.Repeat("b", 700),
@@ -109,7 +110,7 @@ func TestBoundsGit(t *testing.T) {
 	git := gitTest(t)
 	dir := t.TempDir()
 	git(dir, "init", "--quiet", "--initial-branch=main")
-	writeFiles(t, dir, map[string]string{
+	treetest.WriteDir(t, dir, map[string]string{
 		ConfigFile:  "name: x\nversion: 1.0.0\n",
 		"a.txt":     strings.Repeat("a", 700),
 		"sub/b.txt": strings.Repeat("b", 2000),

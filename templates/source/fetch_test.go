@@ -2,47 +2,15 @@ package source
 
 import (
 	"context"
-	"net"
 	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gomicro/gomicro/internal/testkit/nettest"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
-
-// hangingServer listens on 127.0.0.1, accepts every connection and never
-// answers: a git server or GOPROXY that has stopped. It returns host:port.
-func hangingServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
-}
 
 // stallTest lowers the stall bound to 1s through GOMICRO_FETCH_TIMEOUT,
 // and the notice to at once, and returns Open's error for src with the
@@ -85,7 +53,7 @@ func stallTest(t *testing.T, src string) (errText string, heard []string) {
 // and the progress callback hears what is being fetched.
 func TestFetchStallGit(t *testing.T) {
 	gitTest(t)
-	addr := hangingServer(t)
+	addr := nettest.HangingServer(t)
 	for _, url := range []string{"http://" + addr + "/t.git", "git://" + addr + "/t.git"} {
 		got, heard := stallTest(t, url)
 		wantErr(t, got, "template git "+url+": git clone: no progress for 1s, gave up (GOMICRO_FETCH_TIMEOUT raises the bound)")
@@ -98,7 +66,7 @@ func TestFetchStallGit(t *testing.T) {
 // TestFetchStallModule: the same for a GOPROXY that never answers.
 func TestFetchStallModule(t *testing.T) {
 	testtool.Require(t, "go", "https://go.dev/doc/install")
-	addr := hangingServer(t)
+	addr := nettest.HangingServer(t)
 	moduleProxy(t)
 	t.Setenv("GOPROXY", "http://"+addr)
 	t.Setenv("GOMODCACHE", filepath.Join(t.TempDir(), "modcache"))

@@ -3,6 +3,9 @@ package source
 import (
 	"context"
 	"errors"
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
+	"github.com/spf13/afero"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -25,14 +28,10 @@ func gitTest(t *testing.T) func(dir string, args ...string) string {
 	if err := os.WriteFile(global, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	gittest.Isolate(t)
 	for k, v := range map[string]string{
-		"XDG_CACHE_HOME":      filepath.Join(home, "cache"),
-		"GIT_CONFIG_GLOBAL":   global,
-		"GIT_CONFIG_NOSYSTEM": "1",
-		"GIT_AUTHOR_NAME":     "t",
-		"GIT_AUTHOR_EMAIL":    "t@example.com",
-		"GIT_COMMITTER_NAME":  "t",
-		"GIT_COMMITTER_EMAIL": "t@example.com",
+		"XDG_CACHE_HOME":    filepath.Join(home, "cache"),
+		"GIT_CONFIG_GLOBAL": global,
 		// The mirror's git commands must not see these (gomicro run from
 		// a git hook has them).
 		"GIT_DIR":       "/nonexistent",
@@ -56,23 +55,6 @@ func gitTest(t *testing.T) func(dir string, args ...string) string {
 			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 		return strings.TrimSpace(string(out))
-	}
-}
-
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		mode := os.FileMode(0o644)
-		if strings.HasSuffix(name, ".sh") {
-			mode = 0o755
-		}
-		if err := os.WriteFile(p, []byte(body), mode); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 
@@ -100,31 +82,45 @@ func newTemplateRepo(t *testing.T, git func(string, ...string) string) templateR
 		t.Fatal(err)
 	}
 	git(dir, "init", "--quiet", "--initial-branch=main")
-	writeFiles(t, dir, map[string]string{
-		".gitattributes":       "* export-subst\n*.txt text eol=crlf\nignored.txt export-ignore\n",
-		"tpl/.gitattributes":   "* export-subst\nignored.txt export-ignore\n",
-		"tpl/template.yaml":    "name: t\nversion: 1.0.0\n",
-		"tpl/README.md":        "1.0.0\n",
-		"tpl/scripts/build.sh": "#!/bin/sh\necho build\n",
-		"tpl/subst.txt":        "id $Format:%H$\n",
-		"tpl/ignored.txt":      "kept\n",
-		"other/file":           "not a template\n",
+	treetest.WriteDir(t, dir, map[string]string{
+		".gitattributes":     "* export-subst\n*.txt text eol=crlf\nignored.txt export-ignore\n",
+		"tpl/.gitattributes": "* export-subst\nignored.txt export-ignore\n",
+		"tpl/template.yaml":  "name: t\nversion: 1.0.0\n",
+		"tpl/README.md":      "1.0.0\n",
+		"tpl/subst.txt":      "id $Format:%H$\n",
+		"tpl/ignored.txt":    "kept\n",
+		"other/file":         "not a template\n",
 	})
+	treetest.Write(t, afero.NewOsFs(), dir, map[string]string{"tpl/scripts/build.sh": "#!/bin/sh\necho build\n"}, 0o755)
 	git(dir, "add", ".")
 	git(dir, "commit", "--quiet", "-m", "one")
 	git(dir, "tag", "-a", "-m", "release", "v1.0.0")
 	r := templateRepo{dir: dir, v100: git(dir, "rev-parse", "HEAD")}
-	writeFiles(t, dir, map[string]string{"tpl/README.md": "1.1.0\n"})
+	treetest.WriteDir(t, dir, map[string]string{"tpl/README.md": "1.1.0\n"})
 	git(dir, "commit", "--quiet", "-am", "two")
 	git(dir, "tag", "v1.1.0")
 	git(dir, "tag", "1.0.5")
 	r.v110 = git(dir, "rev-parse", "HEAD")
-	writeFiles(t, dir, map[string]string{"tpl/README.md": "unreleased\n"})
+	treetest.WriteDir(t, dir, map[string]string{"tpl/README.md": "unreleased\n"})
 	git(dir, "commit", "--quiet", "-am", "three")
 	git(dir, "tag", "v2.0.0-rc.1")
 	git(dir, "tag", "v9")
 	r.head = git(dir, "rev-parse", "HEAD")
 	return r
+}
+
+// openTree parses src and opens its tree, failing the test on an error.
+func openTree(t *testing.T, ctx context.Context, src string) Tree {
+	t.Helper()
+	spec, err := Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := Open(ctx, spec)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", src, err)
+	}
+	return tree
 }
 
 func TestGit(t *testing.T) {
@@ -133,22 +129,9 @@ func TestGit(t *testing.T) {
 	ctx := context.Background()
 	url := fileURL(r.dir)
 
-	open := func(src string) Tree {
-		t.Helper()
-		spec, err := Parse(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tree, err := Open(ctx, spec)
-		if err != nil {
-			t.Fatalf("Open(%s): %v", src, err)
-		}
-		return tree
-	}
-
 	// No ref: the highest release tag, not the untagged commit above it nor
 	// its pre-release.
-	tree := open(url + "//tpl")
+	tree := openTree(t, ctx, url+"//tpl")
 	if tree.Revision != r.v110 {
 		t.Errorf("newest release: revision %s, want v1.1.0's %s", tree.Revision, r.v110)
 	}
@@ -157,7 +140,7 @@ func TestGit(t *testing.T) {
 	}
 
 	// A plain path with @REF, and an annotated tag.
-	tree = open(r.dir + "//tpl@v1.0.0")
+	tree = openTree(t, ctx, r.dir+"//tpl@v1.0.0")
 	if tree.Revision != r.v100 {
 		t.Errorf("@v1.0.0: revision %s, want %s", tree.Revision, r.v100)
 	}
@@ -186,13 +169,13 @@ func TestGit(t *testing.T) {
 	}
 
 	// A branch, an abbreviated commit, a full commit id.
-	if tree := open(url + "//tpl@main"); tree.Revision != r.head {
+	if tree := openTree(t, ctx, url+"//tpl@main"); tree.Revision != r.head {
 		t.Errorf("@main: revision %s, want %s", tree.Revision, r.head)
 	}
-	if tree := open(url + "//tpl@" + r.v100[:9]); tree.Revision != r.v100 {
+	if tree := openTree(t, ctx, url+"//tpl@"+r.v100[:9]); tree.Revision != r.v100 {
 		t.Errorf("@%s: revision %s, want %s", r.v100[:9], tree.Revision, r.v100)
 	}
-	if tree := open(url + "//tpl@" + strings.ToUpper(r.v110)); tree.Revision != r.v110 {
+	if tree := openTree(t, ctx, url+"//tpl@"+strings.ToUpper(r.v110)); tree.Revision != r.v110 {
 		t.Errorf("@full id: revision %s, want %s", tree.Revision, r.v110)
 	}
 
@@ -230,7 +213,7 @@ func TestGit(t *testing.T) {
 	if got := readString(t, fsys, "README.md"); got != "1.0.0\n" {
 		t.Errorf("OpenRevision offline: README.md %q", got)
 	}
-	if tree := open(url + "//tpl@" + r.head); tree.Revision != r.head {
+	if tree := openTree(t, ctx, url+"//tpl@"+r.head); tree.Revision != r.head {
 		t.Errorf("Open of a cached full id offline: revision %s", tree.Revision)
 	}
 	for _, s := range []Spec{{Git, url, "tpl", "v1.0.0"}, {Git, url, "tpl", ""}} {
@@ -253,12 +236,12 @@ func TestGitDefaultBranch(t *testing.T) {
 	git := gitTest(t)
 	dir := t.TempDir()
 	git(dir, "init", "--quiet", "--initial-branch=trunk")
-	writeFiles(t, dir, map[string]string{"template.yaml": "name: t\n", "README.md": "trunk\n"})
+	treetest.WriteDir(t, dir, map[string]string{"template.yaml": "name: t\n", "README.md": "trunk\n"})
 	git(dir, "add", ".")
 	git(dir, "commit", "--quiet", "-m", "one")
 	git(dir, "tag", "release-1") // not a version
 	git(dir, "checkout", "--quiet", "-b", "other")
-	writeFiles(t, dir, map[string]string{"README.md": "other\n"})
+	treetest.WriteDir(t, dir, map[string]string{"README.md": "other\n"})
 	git(dir, "commit", "--quiet", "-am", "other")
 	git(dir, "checkout", "--quiet", "trunk")
 	trunk := git(dir, "rev-parse", "HEAD")
@@ -279,7 +262,7 @@ func TestGitDefaultBranch(t *testing.T) {
 	// The default branch is renamed and moves on: the next Open follows it,
 	// though the mirror was cloned when it was trunk.
 	git(dir, "branch", "-m", "trunk", "main")
-	writeFiles(t, dir, map[string]string{"README.md": "main\n"})
+	treetest.WriteDir(t, dir, map[string]string{"README.md": "main\n"})
 	git(dir, "commit", "--quiet", "-am", "two")
 	main := git(dir, "rev-parse", "HEAD")
 	tree, err = Open(context.Background(), spec)

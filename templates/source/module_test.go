@@ -11,6 +11,7 @@ import (
 	"golang.org/x/mod/zip"
 
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
 
 const testModule = "example.com/acme/templates"
@@ -28,7 +29,7 @@ func moduleProxy(t *testing.T, versions ...string) (proxy, modcache string) {
 	gomod := "module " + testModule + "\n\ngo 1.22\n"
 	for _, v := range versions {
 		src := t.TempDir()
-		writeFiles(t, src, map[string]string{
+		treetest.WriteDir(t, src, map[string]string{
 			"go.mod":                   gomod,
 			"service/template.yaml":    "name: service\nversion: " + strings.TrimPrefix(v, "v") + "\n",
 			"service/README.md":        v + "\n",
@@ -44,12 +45,12 @@ func moduleProxy(t *testing.T, versions ...string) (proxy, modcache string) {
 		if err := zf.Close(); err != nil {
 			t.Fatal(err)
 		}
-		writeFiles(t, at, map[string]string{
+		treetest.WriteDir(t, at, map[string]string{
 			v + ".mod":  gomod,
 			v + ".info": `{"Version":"` + v + `","Time":"2024-01-01T00:00:00Z"}` + "\n",
 		})
 	}
-	writeFiles(t, at, map[string]string{"list": strings.Join(versions, "\n") + "\n"})
+	treetest.WriteDir(t, at, map[string]string{"list": strings.Join(versions, "\n") + "\n"})
 
 	modcache = filepath.Join(t.TempDir(), "modcache")
 	for k, v := range map[string]string{
@@ -73,25 +74,13 @@ func TestModule(t *testing.T) {
 	proxy, _ := moduleProxy(t, "v1.0.0", "v1.1.0")
 	ctx := context.Background()
 
-	open := func(src string) Tree {
-		t.Helper()
-		spec, err := Parse(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tree, err := Open(ctx, spec)
-		if err != nil {
-			t.Fatalf("Open(%s): %v", src, err)
-		}
-		return tree
-	}
 	for src, want := range map[string]string{
 		testModule + "//service@v1.0.0": "v1.0.0",
 		testModule + "//service":        "v1.1.0",
 		testModule + "//service@latest": "v1.1.0",
 		testModule + "//service@v1.0":   "v1.0.0", // a query
 	} {
-		tree := open(src)
+		tree := openTree(t, ctx, src)
 		if tree.Revision != want {
 			t.Errorf("Open(%s): revision %s, want %s", src, tree.Revision, want)
 		}
@@ -133,7 +122,7 @@ func TestModule(t *testing.T) {
 	if got := readString(t, fsys, "README.md"); got != "v1.0.0\n" {
 		t.Errorf("OpenRevision: README.md %q", got)
 	}
-	if tree := open(testModule + "//service@v1.1.0"); tree.Revision != "v1.1.0" {
+	if tree := openTree(t, ctx, testModule+"//service@v1.1.0"); tree.Revision != "v1.1.0" {
 		t.Errorf("Open of an exact cached version: revision %s", tree.Revision)
 	}
 	_, err = Open(ctx, spec)

@@ -174,24 +174,56 @@ func reach(e *jsonschema.ValidationError) int {
 	return n
 }
 
+// circleConfig is a CircleCI config as the reference checks read it: the
+// whole of it, and the sections that define names.
+type circleConfig struct {
+	root, jobs, executors, orbs map[string]any
+}
+
+// fromOrb says whether name is orb/name, and from which orb.
+func fromOrb(name string) (string, bool) {
+	orb, _, ok := strings.Cut(name, "/")
+	return orb, ok
+}
+
+// referenceChecks are the checks of the names a config uses against the
+// names it defines, each over the whole config.
+var referenceChecks = []func(c circleConfig) []error{
+	topLevelKeyErrors,
+	executorErrors,
+	workflowErrors,
+}
+
 // references checks the names a config uses against the names it defines.
 func references(root map[string]any) []error {
+	c := circleConfig{root: root}
+	c.jobs, _ = root["jobs"].(map[string]any)
+	c.executors, _ = root["executors"].(map[string]any)
+	c.orbs, _ = root["orbs"].(map[string]any)
 	var errs []error
-	for _, k := range sortedKeys(root) {
+	for _, check := range referenceChecks {
+		errs = append(errs, check(c)...)
+	}
+	return errs
+}
+
+// topLevelKeyErrors: only the keys CircleCI 2.1 knows.
+func topLevelKeyErrors(c circleConfig) []error {
+	var errs []error
+	for _, k := range sortedKeys(c.root) {
 		if !slices.Contains(topLevelKeys, k) {
 			errs = append(errs, fmt.Errorf("unknown top-level key %q (CircleCI 2.1 accepts %s)", k, strings.Join(topLevelKeys, ", ")))
 		}
 	}
-	jobs, _ := root["jobs"].(map[string]any)
-	executors, _ := root["executors"].(map[string]any)
-	orbs, _ := root["orbs"].(map[string]any)
-	fromOrb := func(name string) (string, bool) {
-		orb, _, ok := strings.Cut(name, "/")
-		return orb, ok
-	}
+	return errs
+}
 
-	for _, name := range sortedKeys(jobs) {
-		job, _ := jobs[name].(map[string]any)
+// executorErrors: every executor a job uses is defined, or comes from a
+// declared orb.
+func executorErrors(c circleConfig) []error {
+	var errs []error
+	for _, name := range sortedKeys(c.jobs) {
+		job, _ := c.jobs[name].(map[string]any)
 		var exec string
 		switch e := job["executor"].(type) {
 		case string:
@@ -203,15 +235,22 @@ func references(root map[string]any) []error {
 			continue
 		}
 		if orb, ok := fromOrb(exec); ok {
-			if _, declared := orbs[orb]; !declared {
+			if _, declared := c.orbs[orb]; !declared {
 				errs = append(errs, fmt.Errorf("job %q: executor %q is from orb %q, which orbs does not declare", name, exec, orb))
 			}
-		} else if _, ok := executors[exec]; !ok {
-			errs = append(errs, fmt.Errorf("job %q: executor %q is not defined under executors (have %s)", name, exec, list(executors)))
+		} else if _, ok := c.executors[exec]; !ok {
+			errs = append(errs, fmt.Errorf("job %q: executor %q is not defined under executors (have %s)", name, exec, list(c.executors)))
 		}
 	}
+	return errs
+}
 
-	workflows, _ := root["workflows"].(map[string]any)
+// workflowErrors: every workflow runs jobs that are defined (or come from
+// a declared orb, or are approvals), and each requires only jobs listed
+// before it.
+func workflowErrors(c circleConfig) []error {
+	var errs []error
+	workflows, _ := c.root["workflows"].(map[string]any)
 	for _, wf := range sortedKeys(workflows) {
 		w, ok := workflows[wf].(map[string]any)
 		if !ok {
@@ -241,11 +280,11 @@ func references(root map[string]any) []error {
 				continue
 			}
 			if orb, ok := fromOrb(job); ok {
-				if _, declared := orbs[orb]; !declared {
+				if _, declared := c.orbs[orb]; !declared {
 					errs = append(errs, fmt.Errorf("workflow %q: job %q is from orb %q, which orbs does not declare", wf, job, orb))
 				}
-			} else if _, ok := jobs[job]; !ok && !isApproval(ref) {
-				errs = append(errs, fmt.Errorf("workflow %q: job %q is not defined under jobs (have %s)", wf, job, list(jobs)))
+			} else if _, ok := c.jobs[job]; !ok && !isApproval(ref) {
+				errs = append(errs, fmt.Errorf("workflow %q: job %q is not defined under jobs (have %s)", wf, job, list(c.jobs)))
 			}
 			for _, r := range stringList(ref["requires"]) {
 				if !earlier[r] {

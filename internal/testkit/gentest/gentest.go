@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
 	"github.com/gomicro/gomicro/templates"
 )
 
@@ -139,7 +140,8 @@ func ProjectEnv() []string {
 	if cache := goCache(); cache != "" {
 		env = append(env, "GOCACHE="+cache)
 	}
-	return append(env, "GOTOOLCHAIN=local", "GOWORK=off", "GOGC=400", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
+	env = append(env, "GOTOOLCHAIN=local", "GOWORK=off", "GOGC=400")
+	return append(env, gittest.NoConfig...)
 }
 
 // startEnv is the environment the test binary started with, before any

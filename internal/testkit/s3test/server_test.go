@@ -18,6 +18,9 @@ import (
 	"github.com/gomicro/gomicro/internal/testkit/s3test"
 )
 
+// bucket is the one bucket the tests' servers have.
+const bucket = "team-artifacts"
+
 // A SigV4 signer written from the AWS documentation, independent of both the
 // server and upload.sh, checked against AWS's published example first.
 
@@ -58,11 +61,11 @@ func goSign(secret, amzDate, region, method, uri string, headers map[string]stri
 
 func TestGoSignerKnownVector(t *testing.T) {
 	t.Parallel()
-	_, sig := goSign(awsSecret, awsDate, "us-east-1", "GET", "/test.txt", map[string]string{
-		"host": awsHost, "range": "bytes=0-9", "x-amz-content-sha256": emptySHA256, "x-amz-date": awsDate,
-	}, emptySHA256)
-	if sig != awsGetSig {
-		t.Fatalf("Go signer: GET example signature %s, want %s", sig, awsGetSig)
+	_, sig := goSign(s3test.ExampleSecret, s3test.ExampleDate, "us-east-1", "GET", "/test.txt", map[string]string{
+		"host": s3test.ExampleHost, "range": "bytes=0-9", "x-amz-content-sha256": s3test.EmptySHA256, "x-amz-date": s3test.ExampleDate,
+	}, s3test.EmptySHA256)
+	if sig != s3test.ExampleGetSignature {
+		t.Fatalf("Go signer: GET example signature %s, want %s", sig, s3test.ExampleGetSignature)
 	}
 }
 

@@ -240,3 +240,31 @@ func Equal(t testing.TB, what string, got, want map[string]Entry) bool {
 	}
 	return len(diffs) == 0
 }
+
+// Write writes files (slash path -> content) below dir in fsys, each with
+// mode whatever the umask, making dir and the directories between with
+// 0o755. It is how a test lays out a project or a template before it runs.
+func Write(t testing.TB, fsys afero.Fs, dir string, files map[string]string, mode fs.FileMode) {
+	t.Helper()
+	if err := fsys.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for p, data := range files {
+		name := filepath.Join(dir, filepath.FromSlash(p))
+		if err := fsys.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := afero.WriteFile(fsys, name, []byte(data), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := fsys.Chmod(name, mode); err != nil { // beat the umask
+			t.Fatal(err)
+		}
+	}
+}
+
+// WriteDir is Write on disk with mode 0o644.
+func WriteDir(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	Write(t, afero.NewOsFs(), dir, files, 0o644)
+}

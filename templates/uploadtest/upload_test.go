@@ -1,4 +1,4 @@
-package s3test_test
+package uploadtest_test
 
 import (
 	"bytes"
@@ -48,6 +48,16 @@ func generate(t *testing.T) string {
 	return gentest.Generate(t, "service", map[string]string{"name": service, "github_username": "team", "s3_bucket": bucket}, service)
 }
 
+// uploadScript is the script under test in the project dir.
+func uploadScript(dir string) string { return filepath.Join(dir, "scripts", "upload.sh") }
+
+// project finds what upload.sh needs and generates the service to run it in.
+func project(t *testing.T) string {
+	t.Helper()
+	requireTools(t)
+	return generate(t)
+}
+
 // makeArchives writes fake archives of random bytes (one over 1 MiB, one
 // empty, one .zip) into dir/sub, plus a file that is not an archive, and
 // returns the archives' contents by file name.
@@ -86,7 +96,7 @@ func writeChecksums(t *testing.T, dir, sub, ver string, files map[string][]byte)
 	t.Helper()
 	var b strings.Builder
 	for _, name := range slices.Sorted(maps.Keys(files)) {
-		fmt.Fprintf(&b, "%s  %s\n", sha256Hex(files[name]), name)
+		fmt.Fprintf(&b, "%x  %s\n", sha256.Sum256(files[name]), name)
 	}
 	name := service + "_" + ver + "_checksums.txt"
 	if err := os.WriteFile(filepath.Join(dir, sub, name), []byte(b.String()), 0o644); err != nil {
@@ -108,7 +118,7 @@ func (r result) String() string {
 // in its environment.
 func upload(t *testing.T, dir string, env ...string) result {
 	t.Helper()
-	return runScript(t, dir, []string{filepath.Join(dir, "scripts", "upload.sh")}, env...)
+	return runScript(t, dir, []string{uploadScript(dir)}, env...)
 }
 
 func runScript(t *testing.T, dir string, args []string, env ...string) result {
@@ -154,14 +164,37 @@ func awsEnv(srv *s3test.Server) []string {
 // testToken is a session token shaped like STS's (base64, with / + =).
 var testToken = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJGMEQCIB+" + rand.Text() + "=="
 
+// checkStored checks that each of files (name -> content) is in the bucket
+// under service/version/, byte for byte, with its Content-Type, and returns
+// their keys.
+func checkStored(t *testing.T, srv *s3test.Server, files map[string][]byte) []string {
+	t.Helper()
+	var keys []string
+	for name, data := range files {
+		key := service + "/" + version + "/" + name
+		keys = append(keys, key)
+		got, err := srv.Object(bucket, key)
+		if err != nil {
+			t.Errorf("%s: %v", key, err)
+			continue
+		}
+		if !bytes.Equal(got, data) {
+			t.Errorf("%s: stored %d bytes differ from the %d bytes uploaded", key, len(got), len(data))
+		}
+		if ct := srv.ContentType(bucket, key); ct != configcheck.UploadContentType(name) {
+			t.Errorf("%s: Content-Type %q, want %q", key, ct, configcheck.UploadContentType(name))
+		}
+	}
+	return keys
+}
+
 // The happy path: every archive, and the checksums file last, lands under
 // NAME/VERSION/ with its Content-Type and reads back byte-identical;
 // path-style addressing with the port in the signed host; the secret never
 // reaches stdout, stderr or any command line.
 func TestUploadAll(t *testing.T) {
 	t.Parallel()
-	requireTools(t)
-	dir := generate(t)
+	dir := project(t)
 	archives := makeArchives(t, dir, "dist")
 	sumsName, sums := writeChecksums(t, dir, "dist", version, archives)
 	// A checksums file of another version is not this build's.
@@ -188,21 +221,8 @@ func TestUploadAll(t *testing.T) {
 		t.Fatalf("upload.sh failed\n%s", res)
 	}
 
-	var want []string
-	for name, data := range archives {
-		key := service + "/" + version + "/" + name
-		want = append(want, key)
-		got, err := srv.Object(bucket, key)
-		if err != nil {
-			t.Errorf("%s: %v", key, err)
-			continue
-		}
-		if !bytes.Equal(got, data) {
-			t.Errorf("%s: stored %d bytes differ from the %d bytes uploaded", key, len(got), len(data))
-		}
-		if ct := srv.ContentType(bucket, key); ct != configcheck.UploadContentType(name) {
-			t.Errorf("%s: Content-Type %q, want %q", key, ct, configcheck.UploadContentType(name))
-		}
+	want := checkStored(t, srv, archives)
+	for _, key := range want {
 		if line := "uploaded s3://" + bucket + "/" + key + "\n"; !strings.Contains(res.stdout, line) {
 			t.Errorf("stdout lacks %q\n%s", line, res)
 		}
@@ -256,9 +276,8 @@ func assertNoSecret(t *testing.T, secret string, outputs ...string) {
 // and the artifacts directory can be overridden.
 func TestUploadVersionFromGit(t *testing.T) {
 	t.Parallel()
-	requireTools(t)
+	dir := project(t)
 	git := testtool.Require(t, "git", "apt-get install -y git")
-	dir := generate(t)
 	archives := makeArchives(t, dir, "out")
 	writeChecksums(t, dir, "out", version, archives) // VERSION's, not HEAD's: stays
 	for _, args := range [][]string{
@@ -312,8 +331,7 @@ func oneArchive(t *testing.T) (string, string) {
 // them: the token goes in every request, signed, and everything lands.
 func TestUploadSessionToken(t *testing.T) {
 	t.Parallel()
-	requireTools(t)
-	dir := generate(t)
+	dir := project(t)
 	files := makeArchives(t, dir, "dist")
 	sumsName, sums := writeChecksums(t, dir, "dist", version, files)
 	files[sumsName] = sums
@@ -322,16 +340,7 @@ func TestUploadSessionToken(t *testing.T) {
 	if res.err != nil {
 		t.Fatalf("upload.sh failed\n%s", res)
 	}
-	var want []string
-	for name, data := range files {
-		key := service + "/" + version + "/" + name
-		want = append(want, key)
-		if got, err := srv.Object(bucket, key); err != nil || !bytes.Equal(got, data) {
-			t.Errorf("%s: %v, equal=%v", key, err, bytes.Equal(got, data))
-		} else if ct := srv.ContentType(bucket, key); ct != configcheck.UploadContentType(name) {
-			t.Errorf("%s: Content-Type %q, want %q", key, ct, configcheck.UploadContentType(name))
-		}
-	}
+	want := checkStored(t, srv, files)
 	sort.Strings(want)
 	if got := srv.Keys(bucket); !slices.Equal(got, want) {
 		t.Errorf("bucket holds %q, want %q", got, want)
@@ -349,8 +358,7 @@ func TestUploadSessionToken(t *testing.T) {
 // says so.
 func TestUploadTokenMissing(t *testing.T) {
 	t.Parallel()
-	requireTools(t)
-	dir := generate(t)
+	dir := project(t)
 	makeArchives(t, dir, "dist")
 	srv := s3test.Start(t, s3test.Options{SessionToken: testToken, Buckets: []string{bucket}})
 	var env []string
@@ -369,8 +377,7 @@ func TestUploadTokenMissing(t *testing.T) {
 // knows only the S3_* key, and refuses any token.
 func TestUploadCredentialPrecedence(t *testing.T) {
 	t.Parallel()
-	requireTools(t)
-	dir := generate(t)
+	dir := project(t)
 	artifacts, name := oneArchive(t)
 	srv := s3test.Start(t, s3test.Options{Buckets: []string{bucket}})
 	res := upload(t, dir, append(serverEnv(srv), "CIRCLE_ARTIFACTS="+artifacts,
@@ -387,8 +394,7 @@ func TestUploadCredentialPrecedence(t *testing.T) {
 // answer: TestUploadWrongRegion). The server accepts only eu-west-1.
 func TestUploadRegionPrecedence(t *testing.T) {
 	t.Parallel()
-	requireTools(t)
-	dir := generate(t)
+	dir := project(t)
 	artifacts, name := oneArchive(t)
 	srv := s3test.Start(t, s3test.Options{Region: "eu-west-1", Buckets: []string{bucket}})
 	for i, env := range [][]string{
@@ -413,8 +419,7 @@ func TestUploadRegionPrecedence(t *testing.T) {
 // would be refused, and it must get none.
 func TestUploadEndpointPrecedence(t *testing.T) {
 	t.Parallel()
-	requireTools(t)
-	dir := generate(t)
+	dir := project(t)
 	artifacts, name := oneArchive(t)
 	srv := s3test.Start(t, s3test.Options{Buckets: []string{bucket}})
 	decoy := s3test.Start(t, s3test.Options{AccessKey: "AKIDDECOY", Buckets: []string{bucket}})
@@ -444,9 +449,8 @@ func TestUploadEndpointPrecedence(t *testing.T) {
 // credentials it uploads. Any other argument is a usage error.
 func TestUploadIfConfigured(t *testing.T) {
 	t.Parallel()
-	requireTools(t)
-	dir := generate(t)
-	script := filepath.Join(dir, "scripts", "upload.sh")
+	dir := project(t)
+	script := uploadScript(dir)
 	srv := s3test.Start(t, s3test.Options{SessionToken: testToken, Buckets: []string{bucket}})
 
 	const notice = "upload skipped: no S3 credentials (set S3_KEY and S3_SECRET, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)\n"
@@ -478,9 +482,8 @@ func TestUploadIfConfigured(t *testing.T) {
 // tracing comes back on after each stretch that holds them.
 func TestUploadTraceHidesSecrets(t *testing.T) {
 	t.Parallel()
-	requireTools(t)
-	dir := generate(t)
-	script := filepath.Join(dir, "scripts", "upload.sh")
+	dir := project(t)
+	script := uploadScript(dir)
 	artifacts, name := oneArchive(t)
 	srv := s3test.Start(t, s3test.Options{SessionToken: testToken, Buckets: []string{bucket}})
 	plain := s3test.Start(t, s3test.Options{Buckets: []string{bucket}})
@@ -516,8 +519,7 @@ func TestUploadTraceHidesSecrets(t *testing.T) {
 // parallel with the other tests) and the upload goes through, quietly.
 func TestUploadRetries(t *testing.T) {
 	t.Parallel()
-	requireTools(t)
-	dir := generate(t)
+	dir := project(t)
 	artifacts, name := oneArchive(t)
 	// One 503, so one retry: curl waits a second before it (and doubles the
 	// wait for each further one), time this test spends asleep.
@@ -570,8 +572,7 @@ func failing(t *testing.T, dir, secret string, wantStatus int, wantCode string, 
 
 func TestUploadWrongSecret(t *testing.T) {
 	t.Parallel()
-	requireTools(t)
-	dir := generate(t)
+	dir := project(t)
 	makeArchives(t, dir, "dist")
 	srv := s3test.Start(t, s3test.Options{Buckets: []string{bucket}})
 	wrong := "Wr0ng/" + rand.Text()
@@ -584,8 +585,7 @@ func TestUploadWrongSecret(t *testing.T) {
 
 func TestUploadWrongRegion(t *testing.T) {
 	t.Parallel()
-	requireTools(t)
-	dir := generate(t)
+	dir := project(t)
 	makeArchives(t, dir, "dist")
 	srv := s3test.Start(t, s3test.Options{Region: "eu-west-1", Buckets: []string{bucket}})
 	// S3_REGION unset: the script signs for the answer's default, us-east-1.
@@ -600,8 +600,7 @@ func TestUploadWrongRegion(t *testing.T) {
 
 func TestUploadMissingBucket(t *testing.T) {
 	t.Parallel()
-	requireTools(t)
-	dir := generate(t)
+	dir := project(t)
 	makeArchives(t, dir, "dist")
 	srv := s3test.Start(t, s3test.Options{Buckets: []string{"some-other-bucket"}})
 	failing(t, dir, srv.SecretKey(), http.StatusNotFound, "NoSuchBucket", serverEnv(srv)...)
@@ -609,8 +608,7 @@ func TestUploadMissingBucket(t *testing.T) {
 
 func TestUploadMissingCredentials(t *testing.T) {
 	t.Parallel()
-	requireTools(t)
-	dir := generate(t)
+	dir := project(t)
 	makeArchives(t, dir, "dist")
 	srv := s3test.Start(t, s3test.Options{Buckets: []string{bucket}})
 	for _, tc := range []struct {
@@ -631,7 +629,7 @@ func TestUploadMissingCredentials(t *testing.T) {
 		for _, flag := range []string{"", "--if-configured"} {
 			t.Run(strings.TrimSpace(tc.name+" "+flag), func(t *testing.T) {
 				env := append([]string{"S3_ENDPOINT=" + srv.URL(), "VERSION=" + version}, tc.env...)
-				args := []string{filepath.Join(dir, "scripts", "upload.sh")}
+				args := []string{uploadScript(dir)}
 				if flag != "" {
 					args = append(args, flag)
 				}
@@ -667,8 +665,7 @@ func TestUploadMissingCredentials(t *testing.T) {
 
 func TestUploadNoArchives(t *testing.T) {
 	t.Parallel()
-	requireTools(t)
-	dir := generate(t)
+	dir := project(t)
 	if err := os.MkdirAll(filepath.Join(dir, "dist"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -686,8 +683,7 @@ func TestUploadNoArchives(t *testing.T) {
 // curl tries 3 more times (about 7 s): in parallel with the other tests.
 func TestUploadNoServer(t *testing.T) {
 	t.Parallel()
-	requireTools(t)
-	dir := generate(t)
+	dir := project(t)
 	makeArchives(t, dir, "dist")
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -709,7 +705,7 @@ func TestUploadNoServer(t *testing.T) {
 // then defines its functions and runs nothing), with args as $1...
 func source(t *testing.T, dir, snippet string, args ...string) string {
 	t.Helper()
-	script := "source " + shellQuote(filepath.Join(dir, "scripts", "upload.sh")) + "\n" + snippet
+	script := "source " + shellQuote(uploadScript(dir)) + "\n" + snippet
 	res := runScript(t, dir, append([]string{"bash", "-c", script, "bash"}, args...))
 	if res.err != nil {
 		t.Fatalf("bash failed\n%s\n%s", script, res)
@@ -739,54 +735,37 @@ func checkFields(t *testing.T, out string, want map[string]string) {
 	}
 }
 
-// AWS's published examples, "Signature Calculations for the Authorization
-// Header: Transferring Payload in a Single Chunk (AWS Signature Version 4)".
-const (
-	awsAccessKey   = "AKIAIOSFODNN7EXAMPLE"
-	awsSecret      = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-	awsDate        = "20130524T000000Z"
-	awsScope       = "20130524/us-east-1/s3/aws4_request"
-	awsHost        = "examplebucket.s3.amazonaws.com"
-	emptySHA256    = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-	awsPutBody     = "Welcome to Amazon S3."
-	awsPutSHA256   = "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072"
-	awsGetSig      = "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
-	awsPutSig      = "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd"
-	awsGetCanonSHA = "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972"
-)
-
 // The script's own signing functions reproduce AWS's GET and PUT examples,
 // so a signing bug cannot hide behind a lenient server.
 func TestSigV4KnownVectors(t *testing.T) {
 	t.Parallel()
-	requireTools(t)
-	dir := generate(t)
+	dir := project(t)
 	out := source(t, dir, `
 secret=$1
 # GET /test.txt with Range: bytes=0-9; headers unsorted, mixed case, loose spaces.
-cr=$(sigv4_canonical_request GET /test.txt "" `+emptySHA256+` \
-	"X-Amz-Date:`+awsDate+`" "Host:`+awsHost+`" "x-amz-content-sha256:`+emptySHA256+`" "Range:  bytes=0-9 ")
-sts=$(sigv4_string_to_sign `+awsDate+` `+awsScope+` "$cr")
+cr=$(sigv4_canonical_request GET /test.txt "" `+s3test.EmptySHA256+` \
+	"X-Amz-Date:`+s3test.ExampleDate+`" "Host:`+s3test.ExampleHost+`" "x-amz-content-sha256:`+s3test.EmptySHA256+`" "Range:  bytes=0-9 ")
+sts=$(sigv4_string_to_sign `+s3test.ExampleDate+` `+s3test.ExampleScope+` "$cr")
 printf 'get-canonical-sha256 %s\n' "$(printf '%s' "$cr" | sha256_hex)"
 printf 'get-signed %s\n' "$(sigv4_signed_headers "X-Amz-Date:1" "Host:2" "x-amz-content-sha256:3" "Range:4")"
 printf 'get-signature %s\n' "$(sigv4_signature "$secret" 20130524 us-east-1 s3 "$sts")"
 # PUT /test$file.text with x-amz-storage-class and Date signed.
-ph=$(printf '%s' '`+awsPutBody+`' | sha256_hex)
+ph=$(printf '%s' '`+s3test.ExamplePutBody+`' | sha256_hex)
 printf 'put-payload %s\n' "$ph"
 cr=$(sigv4_canonical_request PUT "/$(uri_encode 'test$file.text')" "" "$ph" \
-	"date:Fri, 24 May 2013 00:00:00 GMT" "host:`+awsHost+`" "x-amz-content-sha256:$ph" \
-	"x-amz-date:`+awsDate+`" "x-amz-storage-class:REDUCED_REDUNDANCY")
+	"date:Fri, 24 May 2013 00:00:00 GMT" "host:`+s3test.ExampleHost+`" "x-amz-content-sha256:$ph" \
+	"x-amz-date:`+s3test.ExampleDate+`" "x-amz-storage-class:REDUCED_REDUNDANCY")
 printf 'put-uri %s\n' "$(uri_encode 'test$file.text')"
-sts=$(sigv4_string_to_sign `+awsDate+` `+awsScope+` "$cr")
+sts=$(sigv4_string_to_sign `+s3test.ExampleDate+` `+s3test.ExampleScope+` "$cr")
 printf 'put-signature %s\n' "$(sigv4_signature "$secret" 20130524 us-east-1 s3 "$sts")"
-`, awsSecret)
+`, s3test.ExampleSecret)
 	checkFields(t, out, map[string]string{
-		"get-canonical-sha256": awsGetCanonSHA,
+		"get-canonical-sha256": s3test.ExampleGetCanonicalSHA256,
 		"get-signed":           "host;range;x-amz-content-sha256;x-amz-date",
-		"get-signature":        awsGetSig,
-		"put-payload":          awsPutSHA256,
+		"get-signature":        s3test.ExampleGetSignature,
+		"put-payload":          s3test.ExamplePutSHA256,
 		"put-uri":              "test%24file.text",
-		"put-signature":        awsPutSig,
+		"put-signature":        s3test.ExamplePutSignature,
 	})
 	if t.Failed() {
 		t.Log(out)
@@ -798,8 +777,7 @@ printf 'put-signature %s\n' "$(sigv4_signature "$secret" 20130524 us-east-1 s3 "
 // the 64-byte block.
 func TestHMACMatchesOpenSSL(t *testing.T) {
 	t.Parallel()
-	requireTools(t)
-	dir := generate(t)
+	dir := project(t)
 	for _, n := range []int{1, 32, 44, 64, 65, 100} {
 		key := make([]byte, n)
 		_, _ = rand.Read(key)
@@ -822,8 +800,7 @@ printf 'openssl %s\n' "${o##* }"
 // prefix kept.
 func TestTargets(t *testing.T) {
 	t.Parallel()
-	requireTools(t)
-	dir := generate(t)
+	dir := project(t)
 	for _, tc := range []struct {
 		bucket, endpoint, region, url, host, uri string
 	}{
@@ -861,7 +838,7 @@ func TestShellcheck(t *testing.T) {
 	t.Parallel()
 	shellcheck := testtool.Require(t, "shellcheck", "apt-get install -y shellcheck")
 	dir := generate(t)
-	script := filepath.Join(dir, "scripts", "upload.sh")
+	script := uploadScript(dir)
 	info, err := os.Stat(script)
 	if err != nil {
 		t.Fatal(err)
