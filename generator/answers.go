@@ -49,15 +49,12 @@ func (ps Problems) Error() string {
 // Resolve answers every question in order: a value from set wins, then the
 // prompter (when not nil and the question's when-condition holds), then the
 // default. It validates each answer and returns all problems together.
-func (t *Template) Resolve(set map[string]string, p Prompter) (Answers, error) {
-	return t.resolveContext(context.Background(), nil, set, p)
-}
-
-// ResolveContext is Resolve within ctx and t.Limits: the defaults and
-// when-conditions it executes share one time and output budget (time spent
-// in the prompter is not counted). A limit or ctx ends it with an error
-// wrapping ErrRenderTimeout, ErrOutputLimit or ctx's error, not Problems.
-func (t *Template) ResolveContext(ctx context.Context, set map[string]string, p Prompter) (Answers, error) {
+//
+// It runs within ctx and t.Limits: the defaults and when-conditions it
+// executes share one time and output budget (time spent in the prompter is
+// not counted). A limit or ctx ends it with an error wrapping
+// ErrRenderTimeout, ErrOutputLimit or ctx's error, not Problems.
+func (t *Template) Resolve(ctx context.Context, set map[string]string, p Prompter) (Answers, error) {
 	return t.resolveContext(ctx, nil, set, p)
 }
 

@@ -1,6 +1,7 @@
 package generator_test
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"slices"
@@ -86,7 +87,7 @@ func TestResolve(t *testing.T) {
 				// The module rule rejects it; use a tree without the rule.
 				tmpl = mustLoad(t, tree(strings.Replace(questions, "validate: module", "", 1), nil))
 			}
-			got, err := tmpl.Resolve(tt.set, nil)
+			got, err := tmpl.Resolve(context.Background(), tt.set, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -127,7 +128,7 @@ func TestResolveParse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
-			got, err := tmpl.Resolve(map[string]string{tt.key: tt.value}, nil)
+			got, err := tmpl.Resolve(context.Background(), map[string]string{tt.key: tt.value}, nil)
 			if tt.rule == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -156,7 +157,7 @@ func TestResolvePrompter(t *testing.T) {
 		p := &fakePrompter{t: t, answers: map[string]string{
 			"name": "billing", "owner": "", "module": "", "kind": "worker", "docker": "",
 		}}
-		got, err := tmpl.Resolve(nil, p)
+		got, err := tmpl.Resolve(context.Background(), nil, p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -180,7 +181,7 @@ func TestResolvePrompter(t *testing.T) {
 		p := &fakePrompter{t: t, answers: map[string]string{
 			"owner": "acme", "module": "", "docker": "true", "image": "", "port": "9090",
 		}}
-		got, err := tmpl.Resolve(map[string]string{"name": "billing", "kind": "web"}, p)
+		got, err := tmpl.Resolve(context.Background(), map[string]string{"name": "billing", "kind": "web"}, p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,7 +201,7 @@ func TestResolvePrompter(t *testing.T) {
 		p := &fakePrompter{t: t, answers: map[string]string{
 			"name": "", "owner": "", "module": "", "kind": "", "docker": "", "port": "",
 		}}
-		if _, err := tmpl.Resolve(nil, p); err != nil {
+		if _, err := tmpl.Resolve(context.Background(), nil, p); err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range []struct {
@@ -219,7 +220,7 @@ func TestResolvePrompter(t *testing.T) {
 
 	t.Run("a prompter error stops resolve", func(t *testing.T) {
 		stop := errors.New("interrupted")
-		_, err := tmpl.Resolve(nil, promptFunc(func(generator.Question, string) (string, error) { return "", stop }))
+		_, err := tmpl.Resolve(context.Background(), nil, promptFunc(func(generator.Question, string) (string, error) { return "", stop }))
 		if !errors.Is(err, stop) {
 			t.Errorf("err = %v, want the prompter's error", err)
 		}
@@ -234,15 +235,16 @@ func (f promptFunc) Ask(q generator.Question, def string, _ func(string) error) 
 
 func TestResolveProblems(t *testing.T) {
 	tmpl := mustLoad(t, tree(questions, nil))
-	_, err := tmpl.Resolve(map[string]string{
+	_, err := tmpl.Resolve(context.Background(), map[string]string{
 		"zeta":   "1",
-		"port":   "80", // fine
+		"port":   "80",
 		"kind":   "cron",
 		"alpha":  "2",
 		"name":   "Bad Name",
 		"docker": "maybe",
 		"owner":  "-acme",
 	}, nil)
+
 	var ps generator.Problems
 	if !errors.As(err, &ps) {
 		t.Fatalf("err = %v, want generator.Problems", err)
@@ -286,7 +288,7 @@ func TestResolveDefaultDoesNotRender(t *testing.T) {
   - name: later
     default: x
 `, nil))
-	_, err := tmpl.Resolve(nil, nil)
+	_, err := tmpl.Resolve(context.Background(), nil, nil)
 	var ps generator.Problems
 	if !errors.As(err, &ps) || len(ps) != 1 || ps[0].Key != "first" || !strings.Contains(ps[0].Rule, "default does not render") {
 		t.Fatalf("err = %#v, want one problem for first's default", err)
@@ -295,7 +297,7 @@ func TestResolveDefaultDoesNotRender(t *testing.T) {
 		t.Errorf("problem is not one line: %q", err)
 	}
 	// Answering first directly needs no default.
-	if _, err := tmpl.Resolve(map[string]string{"first": "y"}, nil); err != nil {
+	if _, err := tmpl.Resolve(context.Background(), map[string]string{"first": "y"}, nil); err != nil {
 		t.Error(err)
 	}
 }
@@ -304,7 +306,7 @@ func TestResolveNotUTF8(t *testing.T) {
 	// .gomicro.yml records answers as YAML text: an answer that is not
 	// UTF-8 is a problem of its question, found before anything is written.
 	tmpl := mustLoad(t, tree(questions, nil))
-	_, err := tmpl.Resolve(map[string]string{"kind": "web\xff", "image": "a\xffb", "docker": "true"}, nil)
+	_, err := tmpl.Resolve(context.Background(), map[string]string{"kind": "web\xff", "image": "a\xffb", "docker": "true"}, nil)
 	var ps generator.Problems
 	if !errors.As(err, &ps) {
 		t.Fatalf("err = %v, want generator.Problems", err)

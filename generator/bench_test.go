@@ -33,13 +33,13 @@ func BenchmarkNew(b *testing.B) {
 // BenchmarkRender is the render alone, in memory, of a loaded template.
 func BenchmarkRender(b *testing.B) {
 	tmpl := gentest.Load(b, "service")
-	answers, err := tmpl.Resolve(nil, nil)
+	answers, err := tmpl.Resolve(context.Background(), nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := generator.Render(tmpl, answers); err != nil {
+		if _, err := generator.Render(context.Background(), tmpl, answers); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -38,7 +38,7 @@ var ErrTooManyCombinations = errors.New("too many combinations")
 // wrapping ErrTooManyCombinations, or one wrapping a render limit: the
 // defaults and whens of the whole walk share one time budget (t.Limits).
 func (t *Template) Combinations(set map[string]string, max int) ([]map[string]string, int, error) {
-	if _, err := t.Resolve(set, nil); err != nil {
+	if _, err := t.Resolve(context.Background(), set, nil); err != nil {
 		return nil, 0, err
 	}
 	c := combiner{t: t, set: set, ex: t.newQuestionRun(), answers: Answers{}}

@@ -1,6 +1,7 @@
 package generator_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -125,7 +126,7 @@ func TestCombinations(t *testing.T) {
 			}
 			// Every set resolves.
 			for _, s := range sets {
-				if _, err := tmpl.Resolve(s, nil); err != nil {
+				if _, err := tmpl.Resolve(context.Background(), s, nil); err != nil {
 					t.Errorf("Resolve(%v): %v", s, err)
 				}
 			}

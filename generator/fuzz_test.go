@@ -1,6 +1,7 @@
 package generator_test
 
 import (
+	"context"
 	"path"
 	"path/filepath"
 	"slices"
@@ -27,7 +28,7 @@ func FuzzRenderPath(f *testing.F) {
 	}
 	root := filepath.Join(f.TempDir(), "project")
 	f.Fuzz(func(t *testing.T, name string) {
-		answers, err := tmpl.Resolve(map[string]string{"name": name}, nil)
+		answers, err := tmpl.Resolve(context.Background(), map[string]string{"name": name}, nil)
 		if !utf8.ValidString(name) {
 			// .gomicro.yml records answers as YAML text.
 			if err == nil || !strings.HasSuffix(err.Error(), "answers must be UTF-8 text") {
@@ -38,7 +39,7 @@ func FuzzRenderPath(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Resolve: %v", err) // no rule: every UTF-8 string is an answer
 		}
-		tr, err := generator.Render(tmpl, answers)
+		tr, err := generator.Render(context.Background(), tmpl, answers)
 		if err != nil {
 			if strings.Contains(err.Error(), "\x00") && !strings.Contains(name, "\x00") {
 				t.Errorf("error holds a NUL: %q", err)

@@ -4,6 +4,7 @@
 package generator_test
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"testing"
@@ -45,11 +46,11 @@ func mustLoad(t testing.TB, fsys fstest.MapFS) *generator.Template {
 // mustRender resolves set (no prompter) and renders.
 func mustRender(t testing.TB, tmpl *generator.Template, set map[string]string) *generator.Tree {
 	t.Helper()
-	answers, err := tmpl.Resolve(set, nil)
+	answers, err := tmpl.Resolve(context.Background(), set, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := generator.Render(tmpl, answers)
+	out, err := generator.Render(context.Background(), tmpl, answers)
 	if err != nil {
 		t.Fatal(err)
 	}

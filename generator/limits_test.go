@@ -41,12 +41,12 @@ func TestDefaultLimits(t *testing.T) {
 // renderLimited renders with the defaults of the only question, timing it.
 func renderLimited(t *testing.T, ctx context.Context, tmpl *generator.Template) (time.Duration, error) {
 	t.Helper()
-	answers, err := tmpl.Resolve(nil, nil)
+	answers, err := tmpl.Resolve(context.Background(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	tr, err := generator.RenderContext(ctx, tmpl, answers)
+	tr, err := generator.Render(ctx, tmpl, answers)
 	if err == nil {
 		t.Fatalf("render succeeded with %d files, want an error", len(tr.Files))
 	}
@@ -100,7 +100,7 @@ func TestRenderTimeoutAbandons(t *testing.T) {
 	}
 }
 
-func TestRenderContextCancelled(t *testing.T) {
+func TestRenderCancelled(t *testing.T) {
 	tmpl := limited(t, generator.Limits{}, "", map[string]string{"loop.txt": spin})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -180,7 +180,7 @@ func TestResolveLimits(t *testing.T) {
 			if strings.Contains(tt.questions, "when:") {
 				p = &fakePrompter{t: t, answers: map[string]string{"name": ""}}
 			}
-			_, err := tmpl.Resolve(nil, p)
+			_, err := tmpl.Resolve(context.Background(), nil, p)
 			if !errors.Is(err, tt.is) {
 				t.Fatalf("err = %v, want %v", err, tt.is)
 			}
@@ -197,12 +197,12 @@ func TestResolveLimits(t *testing.T) {
 		tmpl := limited(t, generator.Limits{}, "  - name: a\n    default: '{{ .name }}'\n", nil)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if _, err := tmpl.ResolveContext(ctx, nil, nil); !errors.Is(err, context.Canceled) {
+		if _, err := tmpl.Resolve(ctx, nil, nil); !errors.Is(err, context.Canceled) {
 			t.Errorf("err = %v, want context.Canceled", err)
 		}
-		answers, err := tmpl.ResolveContext(context.Background(), nil, nil)
+		answers, err := tmpl.Resolve(context.Background(), nil, nil)
 		if err != nil || answers["a"] != "svc" {
-			t.Errorf("ResolveContext = %v, %v", answers, err)
+			t.Errorf("Resolve = %v, %v", answers, err)
 		}
 	})
 }
@@ -343,11 +343,11 @@ func TestLimitedFuncsMatchSprig(t *testing.T) {
 			var want bytes.Buffer
 			wantErr := template.Must(sprigTmpl.New(call).Parse(action)).Execute(&want, nil)
 			tmpl := limited(t, generator.Limits{}, "", map[string]string{"f.txt": action})
-			answers, err := tmpl.Resolve(nil, nil)
+			answers, err := tmpl.Resolve(context.Background(), nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			tr, err := generator.Render(tmpl, answers)
+			tr, err := generator.Render(context.Background(), tmpl, answers)
 			switch {
 			case (err != nil) != (wantErr != nil):
 				t.Errorf("err = %v; Sprig's err = %v", err, wantErr)

@@ -1,6 +1,7 @@
 package generator_test
 
 import (
+	"context"
 	"errors"
 	"runtime"
 	"slices"
@@ -81,7 +82,7 @@ func TestMachineDefaults(t *testing.T) {
 				tmpl.Machine = tt.machine
 			}
 			tmpl.UserDefaults = tt.user
-			got, err := tmpl.Resolve(tt.set, nil)
+			got, err := tmpl.Resolve(context.Background(), tt.set, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -112,7 +113,7 @@ func equalAnswers(a, b generator.Answers) bool {
 func TestNoDefaultNamesTheWayToAnswer(t *testing.T) {
 	tmpl := mustLoad(t, tree(machineQuestions, nil))
 	tmpl.Machine = &fakeMachine{goVer: "1.26"}
-	_, err := tmpl.Resolve(nil, nil)
+	_, err := tmpl.Resolve(context.Background(), nil, nil)
 	var problems generator.Problems
 	if !errors.As(err, &problems) || len(problems) != 1 {
 		t.Fatalf("Resolve = %v, want one problem", err)
@@ -123,7 +124,7 @@ func TestNoDefaultNamesTheWayToAnswer(t *testing.T) {
 	}
 
 	tmpl.UserDefaults = map[string]string{"owner": "Not A Name"}
-	_, err = tmpl.Resolve(nil, nil)
+	_, err = tmpl.Resolve(context.Background(), nil, nil)
 	if err == nil || !strings.Contains(err.Error(), `owner "Not A Name": `) || !strings.HasSuffix(err.Error(), "(the default in gomicro's config file)") {
 		t.Errorf("a bad user default: %v, want the value, its rule and where it came from", err)
 	}
@@ -135,7 +136,7 @@ func TestMachineDefaultPrompted(t *testing.T) {
 	tmpl := mustLoad(t, tree(machineQuestions, nil))
 	tmpl.Machine = &fakeMachine{goVer: "1.26"}
 	p := &fakePrompter{t: t, answers: map[string]string{"owner": "typed", "bucket": "", "go_version": ""}}
-	got, err := tmpl.Resolve(nil, p)
+	got, err := tmpl.Resolve(context.Background(), nil, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +212,7 @@ func TestGitConfigKeys(t *testing.T) {
 		m := &fakeMachine{git: map[string]string{key: "v"}}
 		tmpl := mustLoad(t, tree(minimal+"questions:\n  - name: a\n    default: '{{ gitConfig \""+key+"\" }}'\n", nil))
 		tmpl.Machine = m
-		got, err := tmpl.Resolve(nil, nil)
+		got, err := tmpl.Resolve(context.Background(), nil, nil)
 		if err != nil || got["a"] != "v" {
 			t.Errorf("gitConfig %q: %v, %v; want v", key, got, err)
 		}

@@ -4,12 +4,13 @@ import (
 	"context"
 	"slices"
 
-	"github.com/spf13/afero"
-	"go.yaml.in/yaml/v3"
 	"maps"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/spf13/afero"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/gomicro/gomicro/generator"
 )
@@ -155,7 +156,7 @@ func TestReadManifestAnswersAsWritten(t *testing.T) {
 			if got := m.Answers["note"]; got != tt.want {
 				t.Errorf("note: %s read as %#v, want %q", tt.yaml, got, tt.want)
 			}
-			answers, err := tmpl.ResolveUpgrade(m.Answers, nil, nil)
+			answers, err := tmpl.ResolveUpgrade(context.Background(), m.Answers, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -33,13 +33,7 @@ func (t *Tree) File(p string) (File, bool) {
 	return t.Files[i], true
 }
 
-// Render is RenderContext without a context: the template's Limits still
-// apply.
-func Render(t *Template, answers Answers) (*Tree, error) {
-	return RenderContext(context.Background(), t, answers)
-}
-
-// RenderContext executes every file of the template with the answers. It is
+// Render executes every file of the template with the answers. It is
 // pure: the same template and answers give the same bytes, which golden files
 // and upgrade's base render rely on.
 //
@@ -48,7 +42,7 @@ func Render(t *Template, answers Answers) (*Tree, error) {
 // bytes (or a function is asked to build a larger value) one wrapping
 // ErrOutputLimit, and when ctx is done one wrapping ctx's error. The whole
 // render runs on one goroutine, which a timeout or a cancelled ctx abandons.
-func RenderContext(ctx context.Context, t *Template, answers Answers) (*Tree, error) {
+func Render(ctx context.Context, t *Template, answers Answers) (*Tree, error) {
 	what := "template " + t.Source + ": render"
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", what, ctx.Err())
@@ -58,7 +52,7 @@ func RenderContext(ctx context.Context, t *Template, answers Answers) (*Tree, er
 	return wait(ctx, r, lim.Timeout, what, func() (*Tree, error) { return t.render(r, answers) })
 }
 
-// render is the body of RenderContext, on the render's own goroutine.
+// render is the body of Render, on the render's own goroutine.
 func (t *Template) render(r *run, answers Answers) (*Tree, error) {
 	tree := &Tree{Files: make([]File, 0, len(t.files)+1)}
 	var problems []error

@@ -2,6 +2,7 @@ package generator_test
 
 import (
 	"bytes"
+	"context"
 	"io/fs"
 	"maps"
 	"reflect"
@@ -18,11 +19,11 @@ import (
 // renderErr resolves set and renders, expecting Render to fail.
 func renderErr(t *testing.T, tmpl *generator.Template, set map[string]string) error {
 	t.Helper()
-	answers, err := tmpl.Resolve(set, nil)
+	answers, err := tmpl.Resolve(context.Background(), set, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := generator.Render(tmpl, answers)
+	out, err := generator.Render(context.Background(), tmpl, answers)
 	if err == nil {
 		t.Fatalf("Render succeeded with %d files, want an error", len(out.Files))
 	}
@@ -343,12 +344,12 @@ func TestRenderNoClock(t *testing.T) {
 			if err != nil {
 				return // refused at load: fixed by removing the function
 			}
-			answers, err := tmpl.Resolve(map[string]string{"name": "x"}, nil)
+			answers, err := tmpl.Resolve(context.Background(), map[string]string{"name": "x"}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			render := func() string {
-				tr, err := generator.Render(tmpl, answers)
+				tr, err := generator.Render(context.Background(), tmpl, answers)
 				if err != nil {
 					return "error"
 				}
@@ -409,11 +410,11 @@ func TestConditions(t *testing.T) {
 		"circleci": ".circleci/config.yml .githubber/x .gomicro.yml README.md",
 		"github":   ".github/workflows/ci.yml .githubber/x .gomicro.yml README.md",
 	} {
-		answers, err := tmpl.Resolve(map[string]string{"ci": ci}, nil)
+		answers, err := tmpl.Resolve(context.Background(), map[string]string{"ci": ci}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		tree, err := generator.Render(tmpl, answers)
+		tree, err := generator.Render(context.Background(), tmpl, answers)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package generator_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -365,7 +366,7 @@ func TestLoadSkipsVCS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := generator.Render(tmpl, generator.Answers{})
+	tr, err := generator.Render(context.Background(), tmpl, generator.Answers{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,11 +64,11 @@ func Upgrade(ctx context.Context, req UpgradeRequest) (*Upgraded, error) {
 	if semver.Compare("v"+tmpl.Version, "v"+old.Version) < 0 {
 		return nil, fmt.Errorf("template %s %s is older than the project's %s: use a newer gomicro or --template", tmpl.Name, tmpl.Version, old.Version)
 	}
-	answers, err := tmpl.ResolveUpgradeContext(ctx, old.Answers, req.Set, req.Prompter)
+	answers, err := tmpl.ResolveUpgrade(ctx, old.Answers, req.Set, req.Prompter)
 	if err != nil {
 		return nil, err
 	}
-	theirs, err := RenderContext(ctx, tmpl, answers)
+	theirs, err := Render(ctx, tmpl, answers)
 	if err != nil {
 		return nil, err
 	}
@@ -138,15 +138,11 @@ func RenderedBase(name string, load func() (*Template, error), old *Manifest) Ba
 	}}
 }
 
-// ResolveUpgrade answers the questions for an upgrade: the project's recorded
-// answers stand, --set values change them, and only questions new since then
-// go to the prompter (nil: they take their defaults).
-func (t *Template) ResolveUpgrade(recorded Answers, set map[string]string, p Prompter) (Answers, error) {
-	return t.resolve(recorded, set, p)
-}
-
-// ResolveUpgradeContext is ResolveUpgrade within ctx and t.Limits.
-func (t *Template) ResolveUpgradeContext(ctx context.Context, recorded Answers, set map[string]string, p Prompter) (Answers, error) {
+// ResolveUpgrade answers the questions for an upgrade, within ctx and
+// t.Limits: the project's recorded answers stand, --set values change them,
+// and only questions new since then go to the prompter (nil: they take
+// their defaults).
+func (t *Template) ResolveUpgrade(ctx context.Context, recorded Answers, set map[string]string, p Prompter) (Answers, error) {
 	return t.resolveContext(ctx, recorded, set, p)
 }
 
@@ -157,7 +153,7 @@ func BaseFiles(t *Template, recorded Answers) (map[string]File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recorded answers no longer valid for %s %s: %w", t.Name, t.Version, err)
 	}
-	tree, err := Render(t, answers)
+	tree, err := Render(context.Background(), t, answers)
 	if err != nil {
 		return nil, err
 	}

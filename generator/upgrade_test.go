@@ -62,11 +62,11 @@ func upgTemplate(t testing.TB, version string, files map[string]upgFile) *genera
 // upgGenerate renders tmpl with set and writes it at dir, as gomicro new.
 func upgGenerate(t testing.TB, fsys afero.Fs, dir string, tmpl *generator.Template, set map[string]string) *generator.Tree {
 	t.Helper()
-	answers, err := tmpl.Resolve(set, nil)
+	answers, err := tmpl.Resolve(context.Background(), set, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tree, err := generator.Render(tmpl, answers)
+	tree, err := generator.Render(context.Background(), tmpl, answers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,11 +119,11 @@ func upgPrepare(t testing.TB, old *generator.Manifest, base, theirs *generator.T
 			t.Fatal(err)
 		}
 	}
-	answers, err := theirs.ResolveUpgrade(old.Answers, set, nil)
+	answers, err := theirs.ResolveUpgrade(context.Background(), old.Answers, set, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.theirs, err = generator.Render(theirs, answers); err != nil {
+	if in.theirs, err = generator.Render(context.Background(), theirs, answers); err != nil {
 		t.Fatal(err)
 	}
 	return in

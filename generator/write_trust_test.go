@@ -168,18 +168,18 @@ func TestCheckProjectName(t *testing.T) {
 func TestRenderNeverWritesVCSDirectories(t *testing.T) {
 	for _, name := range []string{`{{ ".git" }}/hooks/post-commit`, `sub/{{ ".hg" }}/hgrc`, `{{ ".GIT" }}/config`} {
 		tmpl := upgTemplate(t, "1.0.0", map[string]upgFile{name: {data: "#!/bin/sh\n"}})
-		answers, err := tmpl.Resolve(nil, nil)
+		answers, err := tmpl.Resolve(context.Background(), nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := generator.Render(tmpl, answers); err == nil || !strings.Contains(err.Error(), "version-control") {
+		if _, err := generator.Render(context.Background(), tmpl, answers); err == nil || !strings.Contains(err.Error(), "version-control") {
 			t.Errorf("%s: err = %v, want a refusal naming version control", name, err)
 		}
 	}
 	// In the tree itself, in any case, such a directory is not part of the template.
 	tmpl := upgTemplate(t, "1.0.0", map[string]upgFile{".GIT/config": {data: "x"}, "a.txt": {data: "a"}})
-	answers, _ := tmpl.Resolve(nil, nil)
-	tree, err := generator.Render(tmpl, answers)
+	answers, _ := tmpl.Resolve(context.Background(), nil, nil)
+	tree, err := generator.Render(context.Background(), tmpl, answers)
 	if err != nil {
 		t.Fatal(err)
 	}

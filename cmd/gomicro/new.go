@@ -96,7 +96,7 @@ func runNew(opts *newOptions) error {
 	prompter := newPrompter(opts.io, opts.nonInteractive)
 	opts.io.interrupts.atExit(func() { closePrompter(prompter) })
 	ctx := opts.io.interrupts.context()
-	answers, err := tmpl.ResolveContext(ctx, set, prompter)
+	answers, err := tmpl.Resolve(ctx, set, prompter)
 	closePrompter(prompter)
 	if err != nil {
 		return renderError(err)
@@ -120,7 +120,7 @@ func runNew(opts *newOptions) error {
 	if err != nil {
 		return err
 	}
-	tree, err := generator.RenderContext(ctx, tmpl, answers)
+	tree, err := generator.Render(ctx, tmpl, answers)
 	if err != nil {
 		return renderError(err)
 	}
@@ -191,7 +191,7 @@ func newAnswersGiven(opts *newOptions, tmpl *generator.Template) (map[string]str
 	}
 	if len(usage) > 0 {
 		var problems generator.Problems
-		if _, err := tmpl.Resolve(set, nil); errors.As(err, &problems) {
+		if _, err := tmpl.Resolve(opts.io.interrupts.context(), set, nil); errors.As(err, &problems) {
 			for _, p := range problems {
 				usage = append(usage, p.String())
 			}

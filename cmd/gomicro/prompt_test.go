@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"strings"
@@ -25,7 +26,7 @@ func resolveAccessible(t *testing.T, input string) (generator.Answers, string, e
 	}
 	var out bytes.Buffer
 	p := accessible(strings.NewReader(input), &out)
-	answers, err := tmpl.Resolve(map[string]string{"name": "svc"}, p)
+	answers, err := tmpl.Resolve(context.Background(), map[string]string{"name": "svc"}, p)
 	closePrompter(p)
 	return answers, out.String(), err
 }

@@ -156,11 +156,11 @@ func (rn *Runner) testCombination(ctx context.Context, set map[string]string, di
 		return fail(StepStopped, ctx.Err())
 	}
 	tmpl := rn.Template
-	answers, err := tmpl.ResolveContext(ctx, set, nil)
+	answers, err := tmpl.Resolve(ctx, set, nil)
 	if err != nil {
 		return fail(StepAnswers, err)
 	}
-	tree, err := generator.RenderContext(ctx, tmpl, answers)
+	tree, err := generator.Render(ctx, tmpl, answers)
 	if err != nil {
 		return fail(StepRender, err)
 	}

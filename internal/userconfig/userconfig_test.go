@@ -30,7 +30,7 @@ func TestParse(t *testing.T) {
 	}
 	for data, want := range map[string]string{
 		"colour: red\n":                    "c.yaml: line 1: field colour not found",
-		"defaults:\n  owner: [a, b]\n":      "c.yaml: defaults.owner: want one value",
+		"defaults:\n  owner: [a, b]\n":     "c.yaml: defaults.owner: want one value",
 		"trusted:\n  - ''\n":               "c.yaml: trusted: an empty entry would trust every source",
 		"defaults: {a: 1}\ndefaults: {}\n": "c.yaml:",
 	} {

@@ -3,9 +3,6 @@ package source
 import (
 	"context"
 	"errors"
-	"github.com/gomicro/gomicro/internal/testkit/gittest"
-	"github.com/gomicro/gomicro/internal/testkit/treetest"
-	"github.com/spf13/afero"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -13,6 +10,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gomicro/gomicro/internal/testkit/gittest"
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
+	"github.com/spf13/afero"
 
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )

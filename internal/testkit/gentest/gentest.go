@@ -80,11 +80,11 @@ func Render(t testing.TB, name string, set map[string]string) *generator.Tree {
 // the rest.
 func RenderTemplate(t testing.TB, tmpl *generator.Template, set map[string]string) *generator.Tree {
 	t.Helper()
-	answers, err := tmpl.Resolve(set, nil)
+	answers, err := tmpl.Resolve(context.Background(), set, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tree, err := generator.Render(tmpl, answers)
+	tree, err := generator.Render(context.Background(), tmpl, answers)
 	if err != nil {
 		t.Fatal(err)
 	}
