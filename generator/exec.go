@@ -8,6 +8,8 @@ import (
 	"text/template"
 	"text/template/parse"
 	"time"
+
+	"github.com/gomicro/gomicro/internal/bytesize"
 )
 
 // errStopped fails the writes of a render the caller no longer waits for, so
@@ -46,7 +48,7 @@ func (w *limitedBuffer) Write(p []byte) (int, error) {
 	}
 	if int64(len(p)) > w.r.left {
 		w.r.left = -1
-		return 0, outputError("output exceeds %s (the limit)", size(w.r.max))
+		return 0, outputError("output exceeds %s (the limit)", bytesize.String(w.r.max))
 	}
 	w.r.left -= int64(len(p))
 	w.buf = append(w.buf, p...)

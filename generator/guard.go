@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gomicro/gomicro/internal/bytesize"
 )
 
 // Every function a tree calls is wrapped by guard (see newNamespace), so that
@@ -47,7 +49,7 @@ func guard(name string, f any, maxOutput func() int64) any {
 	return reflect.MakeFunc(reflect.FuncOf(ins, outs, variadic), func(args []reflect.Value) []reflect.Value {
 		limit := maxOutput()
 		refuse := func() []reflect.Value {
-			err := outputError("%s: the result would exceed the %s output limit", name, size(limit))
+			err := outputError("%s: the result would exceed the %s output limit", name, bytesize.String(limit))
 			return []reflect.Value{reflect.Zero(outs[0]), reflect.ValueOf(&err).Elem()}
 		}
 		var total int64

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/gomicro/gomicro/internal/bytesize"
 )
 
 // Limits bounds every execution of a template's text: file bodies, file-name
@@ -63,17 +65,6 @@ func timeoutError(format string, args ...any) error {
 	return &limitError{ErrRenderTimeout, fmt.Sprintf(format, args...)}
 }
 
-// size writes a byte count the way a person sets a limit.
-func size(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
-
 // Functions whose integer argument sets the size of what they allocate refuse
 // sizes beyond the output limit, before allocating: a repeat or until with a
 // count of 10^10 would otherwise end gomicro with an out-of-memory crash,
@@ -110,9 +101,9 @@ type limited struct {
 // more than can be counted).
 func (l limited) refuse(fn string, bytes uint64) error {
 	if bytes == math.MaxUint64 {
-		return outputError("%s: the result would exceed the %s output limit", fn, size(l.maxOutput()))
+		return outputError("%s: the result would exceed the %s output limit", fn, bytesize.String(l.maxOutput()))
 	}
-	return outputError("%s: %d bytes exceeds the %s output limit", fn, bytes, size(l.maxOutput()))
+	return outputError("%s: %d bytes exceeds the %s output limit", fn, bytes, bytesize.String(l.maxOutput()))
 }
 
 func (l limited) tooBig(n uint64) bool { return n > uint64(l.maxOutput()) }
@@ -151,7 +142,7 @@ func (l limited) list(fn string, start, stop, step int) ([]int, error) {
 		n = ceilDiv(uint64(stop)-uint64(start), uint64(step))
 	}
 	if n > math.MaxInt64/8 || l.tooBig(8*n) {
-		return nil, outputError("%s: a list of %d numbers exceeds the %s output limit", fn, n, size(l.maxOutput()))
+		return nil, outputError("%s: a list of %d numbers exceeds the %s output limit", fn, n, bytesize.String(l.maxOutput()))
 	}
 	v := make([]int, n)
 	for i := range v {

@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/mod/semver"
 
+	"github.com/gomicro/gomicro/internal/bytesize"
 	"github.com/gomicro/gomicro/internal/gitrepo"
 	"github.com/gomicro/gomicro/internal/lockfile"
 )
@@ -611,7 +612,7 @@ type cappedBuffer struct {
 
 func (b *cappedBuffer) Write(p []byte) (int, error) {
 	if int64(b.buf.Len())+int64(len(p)) > b.limit {
-		return 0, fmt.Errorf("git wrote more than %s", sizeString(b.limit))
+		return 0, fmt.Errorf("git wrote more than %s", bytesize.String(b.limit))
 	}
 	return b.buf.Write(p)
 }

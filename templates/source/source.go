@@ -25,6 +25,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/gomicro/gomicro/internal/bytesize"
 )
 
 // Kind names a kind of template source.
@@ -89,11 +91,11 @@ func (e *tooLarge) Error() string { return e.msg }
 // add counts a file of size bytes at name, or says which bound it breaks.
 func (b *budget) add(name string, size int64) error {
 	if size > maxFileBytes {
-		return &tooLarge{fmt.Sprintf("%s: larger than %s, the most one template file may hold", name, sizeString(maxFileBytes))}
+		return &tooLarge{fmt.Sprintf("%s: larger than %s, the most one template file may hold", name, bytesize.String(maxFileBytes))}
 	}
 	b.total += size
 	if b.total > maxTemplateBytes {
-		return &tooLarge{fmt.Sprintf("%s: with it the template's files add up to more than %s, the most a template may hold", name, sizeString(maxTemplateBytes))}
+		return &tooLarge{fmt.Sprintf("%s: with it the template's files add up to more than %s, the most a template may hold", name, bytesize.String(maxTemplateBytes))}
 	}
 	return nil
 }
@@ -386,16 +388,4 @@ func fileURL(p string) string {
 		slash = "/" + slash // C:/x -> /C:/x
 	}
 	return "file://" + path.Clean(slash)
-}
-
-// sizeString writes a byte count for a message: in MiB or KiB when it is a
-// whole number of them, else in bytes.
-func sizeString(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
