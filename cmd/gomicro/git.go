@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -42,13 +41,4 @@ func commitProject(stdio IO, dir, message string, force bool) bool {
 		fmt.Fprintln(stdio.Err, "gomicro: note: git has no user.name/user.email here; the first commit is by gomicro <gomicro@localhost> (git commit --amend --reset-author to change it)")
 	}
 	return true
-}
-
-// gitMessage is git's own words for a failure, without our wrapping.
-func gitMessage(err error) string {
-	var ge *gitrepo.Error
-	if errors.As(err, &ge) {
-		return ge.Msg
-	}
-	return err.Error()
 }

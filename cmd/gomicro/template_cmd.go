@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/gitrepo"
 	"github.com/gomicro/gomicro/internal/templatetest"
 )
 
@@ -200,7 +201,7 @@ func failure(r templatetest.Result) (what string, lines []string) {
 	case templatetest.StepAnswers, templatetest.StepRender:
 		return string(r.Failed), strings.Split(renderError(r.Err).Error(), "\n")
 	case templatetest.StepGitInit:
-		return string(r.Failed), []string{gitMessage(r.Err)}
+		return string(r.Failed), []string{gitrepo.Message(r.Err)}
 	case templatetest.StepStopped:
 		return string(r.Failed), nil
 	}

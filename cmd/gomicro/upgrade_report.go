@@ -8,6 +8,7 @@ import (
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/fleet"
+	"github.com/gomicro/gomicro/internal/gitrepo"
 )
 
 // projectReport is what upgrade says about one project, on the project's
@@ -145,10 +146,10 @@ func (r *projectReport) apply(p *fleet.Project, job fleet.Job) (fleet.Outcome, s
 		return r.refuse(err)
 	}
 	if err := p.KeepPristine(); err != nil {
-		fmt.Fprintf(r.err, "gomicro: %s: note: could not store the pristine files for the next upgrade: %s\n", r.dir, gitMessage(err))
+		fmt.Fprintf(r.err, "gomicro: %s: note: could not store the pristine files for the next upgrade: %s\n", r.dir, gitrepo.Message(err))
 	}
 	if err := p.MarkConflicts(); err != nil {
-		fmt.Fprintf(r.err, "gomicro: %s: note: could not record the conflicts in git's index (git status will show them as modified): %s\n", r.dir, gitMessage(err))
+		fmt.Fprintf(r.err, "gomicro: %s: note: could not record the conflicts in git's index (git status will show them as modified): %s\n", r.dir, gitrepo.Message(err))
 	}
 	r.show(p, p.Plan)
 	_, did := r.move(p)

@@ -229,7 +229,7 @@ func gitWorkTree(dir string, writes, force bool) (*gitrepo.Repo, error) {
 	}
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("git cannot say whether the project has uncommitted changes: %s (fix that, or pass --force)", gitMessage(err))
+		return nil, fmt.Errorf("git cannot say whether the project has uncommitted changes: %s (fix that, or pass --force)", gitrepo.Message(err))
 	case op != nil:
 		return nil, fmt.Errorf("%s is in progress (git's %s is there); finish it first: %s", op.Name, op.Marker, op.Next)
 	case dirty != "":
@@ -248,7 +248,7 @@ func outsideSparse(repo *gitrepo.Repo, plan *generator.Plan) error {
 	}
 	skipped, err := repo.SkipWorktree()
 	if err != nil {
-		return fmt.Errorf("git cannot say which files are outside the sparse checkout: %s", gitMessage(err))
+		return fmt.Errorf("git cannot say which files are outside the sparse checkout: %s", gitrepo.Message(err))
 	}
 	var hit []string
 	for _, c := range plan.Changes {
@@ -286,15 +286,6 @@ func gitConflicts(plan *generator.Plan) []gitrepo.Conflict {
 		}
 	}
 	return cs
-}
-
-// gitMessage is git's own words for a failure, without our wrapping.
-func gitMessage(err error) string {
-	var ge *gitrepo.Error
-	if errors.As(err, &ge) {
-		return ge.Msg
-	}
-	return err.Error()
 }
 
 func unwrapPathErr(err error) error {

@@ -205,3 +205,13 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 }
 
 func (t *tailBuffer) Bytes() []byte { return t.b }
+
+// Message is git's own words for a failure, without the wrapping of the
+// command that ran: for a person who can act on what git said.
+func Message(err error) string {
+	var ge *Error
+	if errors.As(err, &ge) {
+		return ge.Msg
+	}
+	return err.Error()
+}
