@@ -10,6 +10,7 @@ import (
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/lockfile"
+	"github.com/gomicro/gomicro/internal/prompt"
 	"github.com/gomicro/gomicro/internal/rules"
 )
 
@@ -94,10 +95,10 @@ func runNew(opts *newOptions) error {
 		}
 	}
 	prompter := newPrompter(opts.io, opts.nonInteractive)
-	opts.io.interrupts.atExit(func() { closePrompter(prompter) })
+	opts.io.interrupts.atExit(func() { prompt.Close(prompter) })
 	ctx := opts.io.interrupts.context()
 	answers, err := tmpl.Resolve(ctx, set, prompter)
-	closePrompter(prompter)
+	prompt.Close(prompter)
 	if err != nil {
 		return renderError(err)
 	}
