@@ -11,6 +11,7 @@ import (
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/lockfile"
 	"github.com/gomicro/gomicro/internal/prompt"
+	textquote "github.com/gomicro/gomicro/internal/quote"
 	"github.com/gomicro/gomicro/internal/rules"
 	"github.com/gomicro/gomicro/internal/target"
 )
@@ -282,7 +283,7 @@ func parseSet(pairs []string) (map[string]string, []string) {
 // next_steps. What a project needs beyond that is the template's to say:
 // gomicro knows no template's keys.
 func nextSteps(dir string, answers generator.Answers, madeRepo bool, templateSteps []string) []string {
-	steps := []string{"cd " + shellQuote(dir)}
+	steps := []string{"cd " + textquote.Shell(dir)}
 	if owner, _ := answers["github_username"].(string); owner != "" && madeRepo {
 		steps = append(steps, fmt.Sprintf("git remote add origin git@github.com:%s/%s.git", owner, filepath.Base(dir)))
 	}
@@ -291,14 +292,4 @@ func nextSteps(dir string, answers generator.Answers, madeRepo bool, templateSte
 		return nil // cd alone is no news
 	}
 	return steps
-}
-
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./+@%:,", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
