@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/gomicro/gomicro/internal/gitrepo"
+	"github.com/gomicro/gomicro/internal/target"
 )
 
 // commitProject makes dir a git repository whose first commit holds every
@@ -23,7 +24,7 @@ func commitProject(stdio IO, dir, message string, force bool) bool {
 	}
 	if !force {
 		if outer, err := gitrepo.Find(dir); err == nil && outer != nil {
-			fmt.Fprintf(stdio.Err, "gomicro: note: %s is inside the git work tree %s, so no repository was made for it (add and commit it there, or pass --git for one of its own)\n", displayPath(dir), quote(outer.Top))
+			fmt.Fprintf(stdio.Err, "gomicro: note: %s is inside the git work tree %s, so no repository was made for it (add and commit it there, or pass --git for one of its own)\n", target.Display(dir), quote(outer.Top))
 			return false
 		}
 	}

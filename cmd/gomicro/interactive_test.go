@@ -23,7 +23,7 @@ import (
 // pseudo-terminal, as a person would: it waits for each question to appear,
 // types an answer or takes the default with Enter, and picks a choice with
 // the arrow key. It types as soon as a question is drawn, which lost keys
-// while each form read the terminal itself (see terminalInput).
+// while each form read the terminal itself (see internal/prompt's terminalInput).
 func TestInteractiveTerminal(t *testing.T) {
 	s := startTerminal(t, sized, "TERM=xterm-256color", "ACCESSIBLE=")
 	steps := []struct{ question, keys string }{

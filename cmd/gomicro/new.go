@@ -10,7 +10,10 @@ import (
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/lockfile"
+	"github.com/gomicro/gomicro/internal/prompt"
+	textquote "github.com/gomicro/gomicro/internal/quote"
 	"github.com/gomicro/gomicro/internal/rules"
+	"github.com/gomicro/gomicro/internal/target"
 )
 
 type newOptions struct {
@@ -71,33 +74,15 @@ func newNewCmd(stdio IO) *cobra.Command {
 }
 
 func runNew(opts *newOptions) error {
-	tmpl, err := loadTemplate(opts.template)
+	tmpl, set, err := prepareNew(opts)
 	if err != nil {
 		return err
-	}
-	if tmpl.Limits, err = renderLimits(); err != nil {
-		return err
-	}
-	set, err := newAnswersGiven(opts, tmpl)
-	if err != nil {
-		return err
-	}
-	if opts.nameGiven {
-		// Refuse before asking anything, not after a person typed answers.
-		if err := generator.CheckProjectName(opts.name); err != nil {
-			return err
-		}
-		if rules.Name(opts.name) == nil {
-			if _, err := inspectTarget(opts.output, opts.name, opts.force); err != nil {
-				return err
-			}
-		}
 	}
 	prompter := newPrompter(opts.io, opts.nonInteractive)
-	opts.io.interrupts.atExit(func() { closePrompter(prompter) })
+	opts.io.interrupts.atExit(func() { prompt.Close(prompter) })
 	ctx := opts.io.interrupts.context()
 	answers, err := tmpl.Resolve(ctx, set, prompter)
-	closePrompter(prompter)
+	prompt.Close(prompter)
 	if err != nil {
 		return renderError(err)
 	}
@@ -112,11 +97,11 @@ func runNew(opts *newOptions) error {
 	if !opts.dryRun {
 		release, err := lockfile.Project(ctx, dir, lockfile.Wait)
 		if err != nil {
-			return fmt.Errorf("%s: %w", displayPath(dir), err)
+			return fmt.Errorf("%s: %w", target.Display(dir), err)
 		}
 		defer release()
 	}
-	target, err := inspectTarget(opts.output, name, opts.force)
+	state, err := target.Inspect(opts.output, name, opts.force)
 	if err != nil {
 		return err
 	}
@@ -129,24 +114,71 @@ func runNew(opts *newOptions) error {
 		return renderError(err)
 	}
 	if opts.dryRun {
-		plan, err := dryRunWrite(target, dir, tree, opts.force)
-		if err != nil {
-			return writeError(dir, err)
-		}
-		for _, w := range plan {
-			fmt.Fprintf(opts.io.Out, "would %s %s\n", dryRunVerb(w.Action), quote(displayPath(filepath.Join(dir, w.Path))))
-		}
-		fmt.Fprintf(opts.io.Out, "Dry run: %d files, nothing written\n", len(tree.Files))
-		return nil
+		return printDryRun(opts, state, dir, tree)
 	}
+	return writeNew(opts, tmpl, answers, newProject{state: state, dir: dir, tree: tree, nextSteps: templateSteps})
+}
+
+// prepareNew loads the template and takes the answers on the command line.
+// Given NAME, it refuses a bad name or target before asking anything, not
+// after a person typed answers.
+func prepareNew(opts *newOptions) (*generator.Template, map[string]string, error) {
+	tmpl, err := loadTemplate(opts.template)
+	if err != nil {
+		return nil, nil, err
+	}
+	if tmpl.Limits, err = renderLimits(); err != nil {
+		return nil, nil, err
+	}
+	set, err := newAnswersGiven(opts, tmpl)
+	if err != nil {
+		return nil, nil, err
+	}
+	if opts.nameGiven {
+		if err := generator.CheckProjectName(opts.name); err != nil {
+			return nil, nil, err
+		}
+		if rules.Name(opts.name) == nil {
+			if _, err := target.Inspect(opts.output, opts.name, opts.force); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return tmpl, set, nil
+}
+
+// newProject is a rendered project and where it goes.
+type newProject struct {
+	state     target.State
+	dir       string
+	tree      *generator.Tree
+	nextSteps []string // the template's own
+}
+
+// printDryRun lists what new would write, writing nothing.
+func printDryRun(opts *newOptions, state target.State, dir string, tree *generator.Tree) error {
+	plan, err := target.DryRun(state, dir, tree, opts.force)
+	if err != nil {
+		return writeError(dir, err)
+	}
+	for _, w := range plan {
+		fmt.Fprintf(opts.io.Out, "would %s %s\n", dryRunVerb(w.Action), quote(target.Display(filepath.Join(dir, w.Path))))
+	}
+	fmt.Fprintf(opts.io.Out, "Dry run: %d files, nothing written\n", len(tree.Files))
+	return nil
+}
+
+// writeNew writes the project (a signal rolls it back), makes its first
+// commit and prints what was done and what to do next.
+func writeNew(opts *newOptions, tmpl *generator.Template, answers generator.Answers, p newProject) error {
 	leave := opts.io.interrupts.enter()
 	defer leave()
-	written, err := writeProject(ctx, target, dir, tree, opts.force)
+	written, err := target.Write(opts.io.interrupts.context(), p.state, p.dir, p.tree, opts.force, projectFs)
 	if err != nil {
 		if stop := opts.io.interrupts.stopped(); stop != nil {
 			return stop
 		}
-		return writeError(dir, err)
+		return writeError(p.dir, err)
 	}
 	for _, w := range written {
 		switch w.Action {
@@ -159,16 +191,16 @@ func runNew(opts *newOptions) error {
 	// Only a project that is all gomicro's gets a first commit; with --force
 	// into a directory of the team's, what to commit is theirs to say.
 	madeRepo := false
-	if !opts.noGit && target != targetNonEmpty {
-		madeRepo = commitProject(opts.io, dir, fmt.Sprintf("Generated by gomicro %s@%s", tmpl.Name, tmpl.Version), opts.git)
+	if !opts.noGit && p.state != target.NonEmpty {
+		madeRepo = commitProject(opts.io, p.dir, fmt.Sprintf("Generated by gomicro %s@%s", tmpl.Name, tmpl.Version), opts.git)
 	}
-	if steps := nextSteps(dir, answers, madeRepo, templateSteps); len(steps) > 0 {
+	if steps := nextSteps(p.dir, answers, madeRepo, p.nextSteps); len(steps) > 0 {
 		fmt.Fprintln(opts.io.Out, "Next steps:")
 		for _, s := range steps {
 			fmt.Fprintln(opts.io.Out, "  "+quote(s))
 		}
 	}
-	fmt.Fprintf(opts.io.Out, "Template applied in %s\n", quote(displayPath(dir)))
+	fmt.Fprintf(opts.io.Out, "Template applied in %s\n", quote(target.Display(p.dir)))
 	return nil
 }
 
@@ -220,7 +252,7 @@ func dryRunVerb(a generator.WriteAction) string {
 // CLI uses for the common cases.
 func writeError(dir string, err error) error {
 	if errors.Is(err, generator.ErrNotEmpty) {
-		return notEmpty(dir)
+		return target.NotEmpty(dir)
 	}
 	return err
 }
@@ -245,25 +277,13 @@ func parseSet(pairs []string) (map[string]string, []string) {
 	return set, problems
 }
 
-func notEmpty(dir string) error {
-	return fmt.Errorf("%s already exists and is not empty; choose another NAME or --output, or pass --force to write into it", displayPath(dir))
-}
-
-// displayPath writes a relative path the way a person types it: ./oddjob.
-func displayPath(p string) string {
-	if filepath.IsAbs(p) || strings.HasPrefix(p, ".") {
-		return p
-	}
-	return "." + string(filepath.Separator) + p
-}
-
 // nextSteps are the commands that take a new project to its first build in
 // CI, as lines to paste into a shell: cd, the remote from github_username
 // (when gomicro made the git repository), then the template's own
 // next_steps. What a project needs beyond that is the template's to say:
 // gomicro knows no template's keys.
 func nextSteps(dir string, answers generator.Answers, madeRepo bool, templateSteps []string) []string {
-	steps := []string{"cd " + shellQuote(dir)}
+	steps := []string{"cd " + textquote.Shell(dir)}
 	if owner, _ := answers["github_username"].(string); owner != "" && madeRepo {
 		steps = append(steps, fmt.Sprintf("git remote add origin git@github.com:%s/%s.git", owner, filepath.Base(dir)))
 	}
@@ -272,14 +292,4 @@ func nextSteps(dir string, answers generator.Answers, madeRepo bool, templateSte
 		return nil // cd alone is no news
 	}
 	return steps
-}
-
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./+@%:,", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

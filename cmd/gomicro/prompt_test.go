@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/prompt"
 )
 
 // accessible is the prompter ACCESSIBLE=1 gets, reading in and writing out.
@@ -27,57 +28,8 @@ func resolveAccessible(t *testing.T, input string) (generator.Answers, string, e
 	var out bytes.Buffer
 	p := accessible(strings.NewReader(input), &out)
 	answers, err := tmpl.Resolve(context.Background(), map[string]string{"name": "svc"}, p)
-	closePrompter(p)
+	prompt.Close(p)
 	return answers, out.String(), err
-}
-
-// watchedReader records what had been written when it was first read.
-type watchedReader struct {
-	r         io.Reader
-	out       *bytes.Buffer
-	firstRead *string
-}
-
-func (w watchedReader) Read(b []byte) (int, error) {
-	if *w.firstRead == "" {
-		*w.firstRead = w.out.String() + "\x00" // read at least once
-	}
-	return w.r.Read(b)
-}
-
-func TestAccessibleAsksBeforeReading(t *testing.T) {
-	var out bytes.Buffer
-	var before string
-	p := accessible(watchedReader{strings.NewReader("acme\n"), &out, &before}, &out)
-	defer closePrompter(p)
-	q := generator.Question{Name: "github_username", Prompt: "GitHub owner", Help: "the account that hosts it"}
-	got, err := p.Ask(q, "launchdarkly", func(string) error { return nil })
-	if err != nil || got != "acme" {
-		t.Fatalf("Ask = %q, %v; want acme", got, err)
-	}
-	want := "GitHub owner (the account that hosts it) [launchdarkly]:"
-	if !strings.Contains(before, want) {
-		t.Errorf("before the first read the output was %q; want the whole question, %q", before, want)
-	}
-	if strings.Contains(out.String(), "\x1b") {
-		t.Errorf("output holds escape sequences: %q", out.String())
-	}
-}
-
-// TestAccessibleReadsOneLine: each question takes its line and no more, so a
-// pipe's next lines are there for the next questions, and for whatever reads
-// stdin after gomicro's questions.
-func TestAccessibleReadsOneLine(t *testing.T) {
-	in := strings.NewReader("acme\r\nrest\nmore\n")
-	p := accessible(in, io.Discard)
-	defer closePrompter(p)
-	got, err := p.Ask(generator.Question{Name: "a", Prompt: "A"}, "", func(string) error { return nil })
-	if err != nil || got != "acme" {
-		t.Fatalf("Ask = %q, %v; want acme", got, err)
-	}
-	if rest, _ := io.ReadAll(in); string(rest) != "rest\nmore\n" {
-		t.Errorf("after one question the input left is %q; want %q", rest, "rest\nmore\n")
-	}
 }
 
 func TestAccessibleAnswers(t *testing.T) {
@@ -168,17 +120,5 @@ func TestAccessibleLongLine(t *testing.T) {
 				t.Errorf("the output echoes the long line: %.200q", out)
 			}
 		})
-	}
-	// A line of the bound is an answer, and the next line is the next one's.
-	in := strings.NewReader(strings.Repeat("b", maxAnswerLine) + "\nnext\n")
-	p := accessible(in, io.Discard)
-	defer closePrompter(p)
-	accept := func(string) error { return nil }
-	got, err := p.Ask(generator.Question{Name: "a", Prompt: "A"}, "", accept)
-	if err != nil || len(got) != maxAnswerLine {
-		t.Errorf("a line of %d bytes: %d bytes, %.200v", maxAnswerLine, len(got), err)
-	}
-	if got, err := p.Ask(generator.Question{Name: "b", Prompt: "B"}, "", accept); got != "next" || err != nil {
-		t.Errorf("the line after: %.200q, %.200v; want next", got, err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/fleet"
+	"github.com/gomicro/gomicro/internal/prompt"
 )
 
 type upgradeOptions struct {
@@ -88,8 +89,8 @@ func runUpgrade(opts *upgradeOptions) error {
 	var prompter generator.Prompter
 	if !opts.nonInteractive && (opts.io.Terminal || opts.io.Accessible) {
 		prompter = newPrompter(opts.io, false)
-		opts.io.interrupts.atExit(func() { closePrompter(prompter) })
-		defer closePrompter(prompter)
+		opts.io.interrupts.atExit(func() { prompt.Close(prompter) })
+		defer prompt.Close(prompter)
 	}
 	u := fleet.NewUpgrader(fleet.Options{
 		Template: opts.template, Set: set, Prompter: prompter, Limits: limits,

@@ -9,6 +9,7 @@ import (
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/fleet"
 	"github.com/gomicro/gomicro/internal/gitrepo"
+	"github.com/gomicro/gomicro/internal/prompt"
 )
 
 // projectReport is what upgrade says about one project, on the project's
@@ -27,7 +28,7 @@ func upgradeProject(opts *upgradeOptions, u *fleet.Upgrader, job fleet.Job) (fle
 	p, err := u.Plan(opts.io.interrupts.context(), job.Dir)
 	// The terminal goes back to normal while the upgrade works (Ctrl-C is
 	// a signal again); the next project's question puts it in raw mode.
-	closePrompter(u.Prompter)
+	prompt.Close(u.Prompter)
 	if errors.As(err, new(cancelled)) {
 		return fleet.Stopped, ""
 	}

@@ -85,3 +85,15 @@ func All(names []string) string {
 	}
 	return strings.Join(q, ", ")
 }
+
+// Shell quotes s for a POSIX shell when it needs it: in single quotes,
+// unless it is made only of letters, digits and -_./+@%:, (new's next
+// steps, lines to paste into a shell).
+func Shell(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./+@%:,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -40,32 +40,11 @@ var gitSchemes = map[string]bool{"https": true, "http": true, "ssh": true, "git"
 
 var urlScheme = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`) })
 
+// parse reads s as a git source in one of its three forms: a URL, scp-like
+// user@host:path, or a local repository at a ref.
 func (gitKind) parse(s string) (Spec, bool, error) {
 	if m := urlScheme().FindStringSubmatch(s); m != nil {
-		scheme := strings.ToLower(m[1])
-		if !gitSchemes[scheme] {
-			return Spec{}, false, fmt.Errorf("unsupported URL scheme %q (git sources use https, http, ssh, git or file)", m[1])
-		}
-		rest := s[len(m[0]):]
-		slash := strings.IndexByte(rest, '/')
-		if slash < 0 {
-			return Spec{}, false, errors.New("no repository path after the host")
-		}
-		authority := rest[:slash]
-		if authority == "" && scheme != "file" {
-			return Spec{}, false, errors.New("no host in the URL")
-		}
-		if strings.HasPrefix(authority, "-") {
-			return Spec{}, false, errors.New("the host starts with -") // ssh would take it for an option
-		}
-		repo, subdir, ref, err := splitGitPath(rest[slash:])
-		if err != nil {
-			return Spec{}, false, err
-		}
-		if repo == "" || repo == "/" {
-			return Spec{}, false, errors.New("no repository path after the host")
-		}
-		return Spec{Location: m[0] + authority + repo, Subdir: subdir, Ref: ref}, true, nil
+		return parseGitURL(s, m)
 	}
 	if _, err := os.Lstat(s); err == nil {
 		return Spec{}, false, nil // an existing path is the directory kind's
@@ -77,26 +56,67 @@ func (gitKind) parse(s string) (Spec, bool, error) {
 	at := strings.IndexByte(s, '@')
 	sep := strings.IndexAny(s, `/\`)
 	if colon > 0 && at >= 0 && at < colon && (sep < 0 || colon < sep) {
-		userHost := s[:colon]
-		if at == 0 {
-			return Spec{}, false, fmt.Errorf("no user before @ in %q", userHost)
-		}
-		if at == len(userHost)-1 {
-			return Spec{}, false, fmt.Errorf("no host after @ in %q", userHost)
-		}
-		if strings.HasPrefix(userHost, "-") || userHost[at+1] == '-' {
-			return Spec{}, false, fmt.Errorf("%q: a user or host starts with -", userHost) // ssh would take it for an option
-		}
-		repo, subdir, ref, err := splitGitPath(s[colon+1:])
-		if err != nil {
-			return Spec{}, false, err
-		}
-		if repo == "" {
-			return Spec{}, false, fmt.Errorf("no repository path after %q", userHost+":")
-		}
-		return Spec{Location: userHost + ":" + repo, Subdir: subdir, Ref: ref}, true, nil
+		return parseSCPLike(s, colon, at)
 	}
+	return parseLocalRepo(s)
+}
 
+// parseGitURL reads SCHEME://HOST/PATH[//SUBDIR][@REF]; m is urlScheme's
+// match.
+func parseGitURL(s string, m []string) (Spec, bool, error) {
+	scheme := strings.ToLower(m[1])
+	if !gitSchemes[scheme] {
+		return Spec{}, false, fmt.Errorf("unsupported URL scheme %q (git sources use https, http, ssh, git or file)", m[1])
+	}
+	rest := s[len(m[0]):]
+	slash := strings.IndexByte(rest, '/')
+	if slash < 0 {
+		return Spec{}, false, errors.New("no repository path after the host")
+	}
+	authority := rest[:slash]
+	if authority == "" && scheme != "file" {
+		return Spec{}, false, errors.New("no host in the URL")
+	}
+	if strings.HasPrefix(authority, "-") {
+		return Spec{}, false, errors.New("the host starts with -") // ssh would take it for an option
+	}
+	repo, subdir, ref, err := splitGitPath(rest[slash:])
+	if err != nil {
+		return Spec{}, false, err
+	}
+	if repo == "" || repo == "/" {
+		return Spec{}, false, errors.New("no repository path after the host")
+	}
+	return Spec{Location: m[0] + authority + repo, Subdir: subdir, Ref: ref}, true, nil
+}
+
+// parseSCPLike reads user@host:path[//SUBDIR][@REF], the first colon at
+// colon and the first @ at at.
+func parseSCPLike(s string, colon, at int) (Spec, bool, error) {
+	userHost := s[:colon]
+	if at == 0 {
+		return Spec{}, false, fmt.Errorf("no user before @ in %q", userHost)
+	}
+	if at == len(userHost)-1 {
+		return Spec{}, false, fmt.Errorf("no host after @ in %q", userHost)
+	}
+	if strings.HasPrefix(userHost, "-") || userHost[at+1] == '-' {
+		return Spec{}, false, fmt.Errorf("%q: a user or host starts with -", userHost) // ssh would take it for an option
+	}
+	repo, subdir, ref, err := splitGitPath(s[colon+1:])
+	if err != nil {
+		return Spec{}, false, err
+	}
+	if repo == "" {
+		return Spec{}, false, fmt.Errorf("no repository path after %q", userHost+":")
+	}
+	return Spec{Location: userHost + ":" + repo, Subdir: subdir, Ref: ref}, true, nil
+}
+
+// parseLocalRepo reads PATH[//SUBDIR]@REF: a local repository at a ref.
+// Anything else is not a git source (false, nil), unless it is written as
+// a path and is malformed.
+func parseLocalRepo(s string) (Spec, bool, error) {
 	// A local repository needs @REF: without it the path is a directory,
 	// read as it is on disk.
 	if !strings.Contains(s, "@") {

@@ -155,19 +155,38 @@ type Archives struct {
 // machine (nil when no target is this machine) and the checksums file.
 func CheckArchives(t testing.TB, want Archives) (hostBinary, checksums []byte) {
 	t.Helper()
+	confNames, confData := projectConfs(t, want)
+	checksums = checkArchiveList(t, want)
+	for _, p := range want.Targets {
+		if bin, ok := checkArchive(t, want, p, confNames, confData); ok {
+			hostBinary = bin
+		}
+	}
+	return hostBinary, checksums
+}
+
+// projectConfs are the project's NAME.*.conf files, by name, and their
+// bytes.
+func projectConfs(t testing.TB, want Archives) (names []string, data map[string][]byte) {
+	t.Helper()
 	confs, _ := filepath.Glob(filepath.Join(want.Project, want.Name+".*.conf"))
-	confData := map[string][]byte{}
-	var confNames []string
+	data = map[string][]byte{}
 	for _, c := range confs {
-		data, err := os.ReadFile(c)
+		b, err := os.ReadFile(c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		confNames = append(confNames, filepath.Base(c))
-		confData[filepath.Base(c)] = data
+		names = append(names, filepath.Base(c))
+		data[filepath.Base(c)] = b
 	}
-	slices.Sort(confNames)
+	slices.Sort(names)
+	return names, data
+}
 
+// checkArchiveList checks that Dir holds exactly one archive per target and
+// a checksums file listing exactly those, and returns that file.
+func checkArchiveList(t testing.TB, want Archives) (checksums []byte) {
+	t.Helper()
 	var names []string
 	for _, p := range want.Targets {
 		names = append(names, ArchiveName(want.Name, want.Version, p))
@@ -192,52 +211,63 @@ func CheckArchives(t testing.TB, want Archives) (hostBinary, checksums []byte) {
 	} else if listed := VerifyChecksums(t, want.Dir, sumsName); !slices.Equal(listed, names) {
 		t.Errorf("%s lists\n  %s\nwant exactly the archives, by name\n  %s", sumsName, strings.Join(listed, "\n  "), strings.Join(names, "\n  "))
 	}
+	return checksums
+}
 
-	for _, p := range want.Targets {
-		archive := ArchiveName(want.Name, want.Version, p)
-		entries, err := ReadArchive(filepath.Join(want.Dir, archive))
-		if err != nil {
-			t.Errorf("archive for %s: %v", p, err)
-			continue
-		}
-		bin := BinaryName(want.Name, p.OS)
-		order := slices.Sorted(slices.Values(append([]string{bin}, confNames...)))
-		if want.BinaryLast {
-			order = append(slices.Clone(confNames), bin)
-		}
-		var gotOrder []string
-		for _, e := range entries {
-			gotOrder = append(gotOrder, e.Name)
-		}
-		if !slices.Equal(gotOrder, order) {
-			t.Errorf("%s holds %v, want %v in that order (the binary and the %s.*.conf files, at the root)", archive, gotOrder, order, want.Name)
-			continue
-		}
-		for _, e := range entries {
-			wantMode := fs.FileMode(0o644)
-			if e.Name == bin {
-				wantMode = 0o755
-				if p.OS == runtime.GOOS && p.Arch == runtime.GOARCH {
-					hostBinary = e.Data
-				}
-			} else if !bytes.Equal(e.Data, confData[e.Name]) {
-				t.Errorf("%s: %s differs from the project's", archive, e.Name)
-			}
-			if e.Mode != wantMode {
-				t.Errorf("%s: %s has mode %v, want %v", archive, e.Name, e.Mode, wantMode)
-			}
-			if e.UID != -1 && (e.UID != 0 || e.GID != 0) {
-				t.Errorf("%s: %s is owned by %d:%d, want 0:0", archive, e.Name, e.UID, e.GID)
-			}
-			// A zip's MS-DOS date has 2-second steps (Info-ZIP rounds up,
-			// Go down); GoReleaser's zips also hold the exact time.
-			diff := e.ModTime.Sub(want.ModTime).Abs()
-			if diff != 0 && (e.UID != -1 || diff > time.Second) {
-				t.Errorf("%s: %s is dated %v, want the commit's time %v", archive, e.Name, e.ModTime.UTC(), want.ModTime.UTC())
-			}
-		}
+// checkArchive checks target p's archive: its entries, their order, bytes,
+// modes, owners and dates. When p is this machine it returns the binary,
+// and true.
+func checkArchive(t testing.TB, want Archives, p rules.Platform, confNames []string, confData map[string][]byte) (hostBinary []byte, isHost bool) {
+	t.Helper()
+	archive := ArchiveName(want.Name, want.Version, p)
+	entries, err := ReadArchive(filepath.Join(want.Dir, archive))
+	if err != nil {
+		t.Errorf("archive for %s: %v", p, err)
+		return nil, false
 	}
-	return hostBinary, checksums
+	bin := BinaryName(want.Name, p.OS)
+	order := slices.Sorted(slices.Values(append([]string{bin}, confNames...)))
+	if want.BinaryLast {
+		order = append(slices.Clone(confNames), bin)
+	}
+	var gotOrder []string
+	for _, e := range entries {
+		gotOrder = append(gotOrder, e.Name)
+	}
+	if !slices.Equal(gotOrder, order) {
+		t.Errorf("%s holds %v, want %v in that order (the binary and the %s.*.conf files, at the root)", archive, gotOrder, order, want.Name)
+		return nil, false
+	}
+	for _, e := range entries {
+		wantMode := fs.FileMode(0o644)
+		if e.Name == bin {
+			wantMode = 0o755
+			if p.OS == runtime.GOOS && p.Arch == runtime.GOARCH {
+				hostBinary, isHost = e.Data, true
+			}
+		} else if !bytes.Equal(e.Data, confData[e.Name]) {
+			t.Errorf("%s: %s differs from the project's", archive, e.Name)
+		}
+		checkEntry(t, want, archive, e, wantMode)
+	}
+	return hostBinary, isHost
+}
+
+// checkEntry checks an archive entry's mode, owner and date.
+func checkEntry(t testing.TB, want Archives, archive string, e Entry, wantMode fs.FileMode) {
+	t.Helper()
+	if e.Mode != wantMode {
+		t.Errorf("%s: %s has mode %v, want %v", archive, e.Name, e.Mode, wantMode)
+	}
+	if e.UID != -1 && (e.UID != 0 || e.GID != 0) {
+		t.Errorf("%s: %s is owned by %d:%d, want 0:0", archive, e.Name, e.UID, e.GID)
+	}
+	// A zip's MS-DOS date has 2-second steps (Info-ZIP rounds up, Go
+	// down); GoReleaser's zips also hold the exact time.
+	diff := e.ModTime.Sub(want.ModTime).Abs()
+	if diff != 0 && (e.UID != -1 || diff > time.Second) {
+		t.Errorf("%s: %s is dated %v, want the commit's time %v", archive, e.Name, e.ModTime.UTC(), want.ModTime.UTC())
+	}
 }
 
 // VerifyChecksums checks the checksums file sums in dir as sha256sum -c

@@ -129,22 +129,7 @@ func GoReleaserCheck(t testing.TB, dir string, again bool) string {
 	ctx := testtool.Context(t)
 
 	name, owner, targets := projectTargets(t, dir)
-	if _, err := os.Stat(filepath.Join(dir, ".git")); err != nil {
-		GitCommit(t, dir, env)
-	}
-	// GoReleaser reads the commit only from a repository with a remote, as
-	// every CI checkout is; give a fresh one the origin it would have.
-	if remotes, err := runTool(ctx, dir, env, "git", "remote"); err == nil && strings.TrimSpace(remotes) == "" {
-		url := "https://github.com/" + owner + "/" + name + ".git"
-		if out, err := runTool(ctx, dir, env, "git", "remote", "add", "origin", url); err != nil {
-			t.Fatalf("git remote add origin %s: %v\n%s", url, err, out)
-		}
-	}
-	sha, err := runTool(ctx, dir, env, "git", "rev-parse", "HEAD")
-	if err != nil {
-		t.Fatalf("git rev-parse HEAD: %v\n%s", err, sha)
-	}
-	sha6 := strings.TrimSpace(sha)[:6]
+	sha6 := releaseCommit(ctx, t, dir, env, owner, name)
 	commitTime := CommitTime(t, dir, env)
 
 	if v, err := runTool(ctx, dir, env, goreleaser, "--version"); err == nil && !strings.Contains(v, GoReleaserVersion) {
@@ -186,12 +171,44 @@ func GoReleaserCheck(t testing.TB, dir string, again bool) string {
 			t.Logf("a second snapshot made the same archives: %s", sums)
 		}
 	}
+	if checkBuiltVersion(ctx, t, dir, env, name, sha6, targets, hostBinary) {
+		t.Logf("goreleaser: %s/%s and one archive per target %v, each holding %s and its configs; %s -version = %s", dist, sums, targets, name, name, sha6)
+	}
+	return sha6
+}
 
+// releaseCommit makes dir a git repository with one commit when it is not
+// one yet, gives it the origin remote a CI checkout has (GoReleaser reads
+// the commit only from a repository with a remote) and returns the first 6
+// characters of its HEAD.
+func releaseCommit(ctx context.Context, t testing.TB, dir string, env []string, owner, name string) string {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(dir, ".git")); err != nil {
+		GitCommit(t, dir, env)
+	}
+	if remotes, err := runTool(ctx, dir, env, "git", "remote"); err == nil && strings.TrimSpace(remotes) == "" {
+		url := "https://github.com/" + owner + "/" + name + ".git"
+		if out, err := runTool(ctx, dir, env, "git", "remote", "add", "origin", url); err != nil {
+			t.Fatalf("git remote add origin %s: %v\n%s", url, err, out)
+		}
+	}
+	sha, err := runTool(ctx, dir, env, "git", "rev-parse", "HEAD")
+	if err != nil {
+		t.Fatalf("git rev-parse HEAD: %v\n%s", err, sha)
+	}
+	return strings.TrimSpace(sha)[:6]
+}
+
+// checkBuiltVersion runs the binary built for this machine (hostBinary,
+// nil when no target is this machine) with -version, which must print
+// sha6. It reports whether it did, with the test not failed so far.
+func checkBuiltVersion(ctx context.Context, t testing.TB, dir string, env []string, name, sha6 string, targets []rules.Platform, hostBinary []byte) bool {
+	t.Helper()
 	if hostBinary == nil {
 		if !slices.ContainsFunc(targets, func(p rules.Platform) bool { return p.OS == runtime.GOOS && p.Arch == runtime.GOARCH }) {
 			t.Logf("no target for this machine (%s/%s): the binary's -version is not run", runtime.GOOS, runtime.GOARCH)
 		}
-		return sha6
+		return false
 	}
 	bin := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(bin, hostBinary, 0o755); err != nil {
@@ -203,9 +220,9 @@ func GoReleaserCheck(t testing.TB, dir string, again bool) string {
 	} else if got := strings.TrimSpace(out); got != sha6 {
 		t.Errorf("the goreleaser-built %s -version = %q, want the commit's short SHA %q", name, got, sha6)
 	} else if !t.Failed() {
-		t.Logf("goreleaser: %s/%s and one archive per target %v, each holding %s and its configs; %s -version = %s", dist, sums, targets, name, name, got)
+		return true
 	}
-	return sha6
+	return false
 }
 
 // CommitTime is the committer date of dir's HEAD, the date every archive

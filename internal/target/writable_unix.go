@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package target
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 // access(2) answers for this user, root and read-only mounts included.
 func writable(dir string) error {
 	if err := unix.Access(dir, unix.W_OK|unix.X_OK); err != nil {
-		return fmt.Errorf("cannot write in %s: %v", displayPath(dir), err)
+		return fmt.Errorf("cannot write in %s: %v", Display(dir), err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package main
+package prompt
 
 import (
 	"fmt"
@@ -11,12 +11,12 @@ import (
 	"golang.org/x/term"
 )
 
-// drawsForms reports whether the terminal out can show huh's forms. A dumb
+// DrawsForms reports whether the terminal out can show huh's forms. A dumb
 // terminal (Emacs's shell, say) cannot, and huh turns a form accessible there
 // by itself, to read lines from a terminal put in raw mode for keys, where
 // Enter never ends one. A terminal of unknown size (0 columns: a pty nobody
 // sized) makes the forms panic.
-func drawsForms(out io.Writer) bool {
+func DrawsForms(out io.Writer) bool {
 	if os.Getenv("TERM") == "dumb" {
 		return false
 	}

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package main
+package target
 
 // writable cannot be asked ahead of the write here; the write itself
 // reports a directory it cannot write in.

@@ -1,4 +1,4 @@
-package main
+package prompt
 
 import "golang.org/x/sys/unix"
 
