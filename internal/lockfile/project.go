@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gomicro/gomicro/internal/gitrepo"
 )
 
 // Wait is how long Project waits for another gomicro to finish with the
@@ -106,12 +108,9 @@ func projectPath(dir string) (path string, inGit bool, err error) {
 	if err != nil {
 		return "", false, err
 	}
-	for d := abs; ; d = filepath.Dir(d) {
-		if gitDir, ok := gitDir(d); ok {
+	if top, ok := gitrepo.Top(abs); ok {
+		if gitDir, ok := gitDir(top); ok {
 			return filepath.Join(gitDir, "gomicro.lock"), true, nil
-		}
-		if filepath.Dir(d) == d {
-			break
 		}
 	}
 	cache, err := os.UserCacheDir()
