@@ -360,9 +360,7 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 			t.Skipf("the build made no binary for this machine (%s)", host)
 		}
 		bin := filepath.Join(t.TempDir(), binName)
-		if err := os.WriteFile(bin, hostBinary, 0o755); err != nil {
-			t.Fatal(err)
-		}
+		testtool.WriteExecutable(t, bin, hostBinary)
 		if got := strings.TrimSpace(run(ctx, t, dir, env, bin, "-version")); got != sha6 {
 			t.Errorf("%s -version = %q, want the commit's short SHA %q", binName, got, sha6)
 		}

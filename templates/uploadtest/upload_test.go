@@ -211,9 +211,7 @@ func TestUploadAll(t *testing.T) {
 			t.Fatal(err)
 		}
 		shim := fmt.Sprintf("#!/bin/sh\nprintf '%%s\\n' \"%s $*\" >>'%s'\nexec '%s' \"$@\"\n", tool, argvLog, real)
-		if err := os.WriteFile(filepath.Join(shims, tool), []byte(shim), 0o755); err != nil {
-			t.Fatal(err)
-		}
+		testtool.WriteExecutable(t, filepath.Join(shims, tool), []byte(shim))
 	}
 	env := append(serverEnv(srv), "PATH="+shims+string(os.PathListSeparator)+os.Getenv("PATH"))
 	res := upload(t, dir, env...)

@@ -24,6 +24,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -248,5 +249,22 @@ func RequireRace(t testing.TB) {
 	t.Helper()
 	if cc, ok := CCompiler(); !ok {
 		missing(t, cc, cc+" not on PATH, which the race detector needs", "apt-get install -y gcc")
+	}
+}
+
+// WriteExecutable writes data to path, mode 0755, for the test to run.
+// Written plainly, a process that another goroutine of the test binary
+// forks while the file is open for writing inherits the descriptor until
+// it execs, and running the file in that moment fails with ETXTBSY, "text
+// file busy" (go.dev/issue/22315; seen in the matrix under load). Holding
+// syscall.ForkLock for reading, as code that opens descriptors must to keep
+// them out of children, lets no fork happen while the file is open.
+func WriteExecutable(t testing.TB, path string, data []byte) {
+	t.Helper()
+	syscall.ForkLock.RLock()
+	err := os.WriteFile(path, data, 0o755)
+	syscall.ForkLock.RUnlock()
+	if err != nil {
+		t.Fatal(err)
 	}
 }
