@@ -42,6 +42,9 @@ type Upgraded struct {
 	Theirs   *Tree  // the new render, for the pristine record
 	Label    string // names theirs in conflict markers: "gomicro service@1.3.0"
 	BaseFrom string // where the base came from, for the report
+	// Answers are the answers theirs was rendered with, which the new
+	// .gomicro.yml records.
+	Answers Answers
 	// Dropped lists, sorted, the recorded answers to questions the template
 	// does not ask: the new .gomicro.yml leaves them out (as copier's
 	// answers file does), and the report says so.
@@ -84,7 +87,7 @@ func Upgrade(ctx context.Context, req UpgradeRequest) (*Upgraded, error) {
 			dropped = append(dropped, key)
 		}
 	}
-	return &Upgraded{Plan: plan, Theirs: theirs, Label: label, BaseFrom: from, Dropped: dropped,
+	return &Upgraded{Plan: plan, Theirs: theirs, Label: label, BaseFrom: from, Answers: answers, Dropped: dropped,
 		BaseMissing: len(old.Files) - len(base)}, nil
 }
 

@@ -112,7 +112,7 @@ func (u *Upgrader) Plan(ctx context.Context, dir string) (p *Project, err error)
 	if err = outsideSparse(p.repo, p.Plan); err != nil {
 		return p, err
 	}
-	p.Changed = changedAnswers(p.Old, p.Plan, p.Template)
+	p.Changed = changedAnswers(p.Old, p.Answers, p.Template)
 	return p, nil
 }
 
@@ -183,14 +183,10 @@ func readManifest(root afero.Fs) (*generator.Manifest, error) {
 }
 
 // changedAnswers lists the answers the upgrade changes, in question order.
-func changedAnswers(old *generator.Manifest, plan *generator.Plan, tmpl *generator.Template) []Answer {
-	next, err := generator.ReadManifest(plan.Manifest.Data)
-	if err != nil {
-		return nil
-	}
+func changedAnswers(old *generator.Manifest, answers generator.Answers, tmpl *generator.Template) []Answer {
 	var changed []Answer
 	for _, q := range tmpl.Questions {
-		v, ok := next.Answers[q.Name]
+		v, ok := answers[q.Name]
 		if !ok {
 			continue
 		}
