@@ -34,13 +34,15 @@ func (o Opener) Load(ctx context.Context, src string) (*generator.Template, erro
 	if err != nil {
 		return nil, err
 	}
-	return o.Open(o.withProgress(ctx), spec, spec.String())
+	return o.Open(ctx, spec, spec.String())
 }
 
 // Open loads spec's tree (its Ref, or its newest release) and records
-// recordAs as the template's source.
+// recordAs as the template's source. A slow fetch says so through Progress,
+// whichever way the source was named (--template, or the source a project
+// recorded).
 func (o Opener) Open(ctx context.Context, spec source.Spec, recordAs string) (*generator.Template, error) {
-	tree, err := source.Open(ctx, spec)
+	tree, err := source.Open(o.withProgress(ctx), spec)
 	if err != nil {
 		return nil, err
 	}
