@@ -180,3 +180,13 @@ func TestReadTarBounds(t *testing.T) {
 		t.Errorf("read %d MiB of the tar before refusing it", r.n>>20)
 	}
 }
+
+// A file named to move the cursor is named quoted, as gomicro names every
+// path a template gives.
+func TestBoundsQuoteName(t *testing.T) {
+	var b budget
+	err := b.add("x\x1b[2J.bin", maxFileBytes+1)
+	if err == nil || !strings.HasPrefix(err.Error(), `"x\033[2J.bin": larger than`) {
+		t.Fatalf("add = %v, want the name quoted", err)
+	}
+}

@@ -27,6 +27,7 @@ import (
 	"strings"
 
 	"github.com/gomicro/gomicro/internal/bytesize"
+	"github.com/gomicro/gomicro/internal/quote"
 )
 
 // Kind names a kind of template source.
@@ -91,11 +92,11 @@ func (e *tooLarge) Error() string { return e.msg }
 // add counts a file of size bytes at name, or says which bound it breaks.
 func (b *budget) add(name string, size int64) error {
 	if size > maxFileBytes {
-		return &tooLarge{fmt.Sprintf("%s: larger than %s, the most one template file may hold", name, bytesize.String(maxFileBytes))}
+		return &tooLarge{fmt.Sprintf("%s: larger than %s, the most one template file may hold", quote.Name(name), bytesize.String(maxFileBytes))}
 	}
 	b.total += size
 	if b.total > maxTemplateBytes {
-		return &tooLarge{fmt.Sprintf("%s: with it the template's files add up to more than %s, the most a template may hold", name, bytesize.String(maxTemplateBytes))}
+		return &tooLarge{fmt.Sprintf("%s: with it the template's files add up to more than %s, the most a template may hold", quote.Name(name), bytesize.String(maxTemplateBytes))}
 	}
 	return nil
 }
