@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strings"
 
 	"github.com/gomicro/gomicro/internal/gitrepo"
@@ -96,15 +97,21 @@ func checkout(ctx context.Context, req Request, commit string) error {
 	return nil
 }
 
+// noHooks keeps the person's hooks out: plumbing runs none of the commit
+// hooks, but writing a ref runs reference-transaction, and writing the
+// index post-index-change.
+var noHooks = []string{"-c", "core.hooksPath=/dev/null"}
+
 // git runs git in the top of the request's work tree, with extra
-// environment variables, and returns its standard output.
+// environment variables and no hooks, and returns its standard output.
 func git(ctx context.Context, req Request, env []string, args ...string) ([]byte, error) {
-	return gitrepo.Run(ctx, gitrepo.Command{Dir: req.Repo.Top, Args: args, Env: env})
+	return gitrepo.Run(ctx, gitrepo.Command{Dir: req.Repo.Top, Args: slices.Concat(noHooks, args), Env: env})
 }
 
 // gitStdin is git with stdin as git's standard input.
 func gitStdin(ctx context.Context, req Request, env []string, stdin string, args ...string) ([]byte, error) {
-	return gitrepo.Run(ctx, gitrepo.Command{Dir: req.Repo.Top, Args: args, Env: env, Stdin: strings.NewReader(stdin)})
+	c := gitrepo.Command{Dir: req.Repo.Top, Args: slices.Concat(noHooks, args), Env: env, Stdin: strings.NewReader(stdin)}
+	return gitrepo.Run(ctx, c)
 }
 
 // exitCode reports whether err is git exiting with status code.

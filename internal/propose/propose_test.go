@@ -144,6 +144,18 @@ func TestCommit(t *testing.T) {
 		paths: []string{"main.go"},
 		want:  baseWith(map[string]string{"main.go": "100644 package main // 2\n"}),
 	}, {
+		name: "no hook runs",
+		before: func(t *testing.T, top, _ string) {
+			hook := "#!/bin/sh\necho \"$0\" >>\"$GIT_DIR/hooks-ran\"\nexit 1\n"
+			for _, name := range []string{"reference-transaction", "post-index-change", "pre-commit", "commit-msg", "post-commit", "post-checkout"} {
+				testtool.WriteExecutable(t, filepath.Join(top, ".git", "hooks", name), []byte(hook))
+			}
+			run(t, top, "config", "core.hooksPath", filepath.Join(top, ".git", "hooks"))
+		},
+		up:    upgrade{write: map[string]string{"main.go": "package main // 2\n"}},
+		paths: []string{"main.go"},
+		want:  baseWith(map[string]string{"main.go": "100644 package main // 2\n"}),
+	}, {
 		name:  "a project in a subdirectory",
 		dir:   "svc",
 		up:    upgrade{write: map[string]string{"svc/go.mod": "module svc // 2\n", "svc/.gomicro.yml": "version: 2.0.0\n"}},
@@ -180,6 +192,9 @@ func TestCommit(t *testing.T) {
 				t.Errorf("author and committer: %s", got)
 			}
 			checkOnBranch(t, top, start, res.Commit, tt.wantStatus)
+			if _, err := os.Stat(filepath.Join(top, ".git", "hooks-ran")); err == nil {
+				t.Errorf("hooks ran:\n%s", readFile(t, filepath.Join(top, ".git", "hooks-ran")))
+			}
 		})
 	}
 }
