@@ -141,12 +141,14 @@ func checkBranch(ctx context.Context, req Request) error {
 	if strings.TrimSpace(string(own)) == ref {
 		return nil
 	}
-	out, err = git(ctx, req, nil, "worktree", "list", "--porcelain", "-z")
+	// No -z, which git before 2.36 does not know: a line is a field, and
+	// a work tree path holding a newline could at worst cause a refusal.
+	out, err = git(ctx, req, nil, "worktree", "list", "--porcelain")
 	if err != nil {
 		return fmt.Errorf("propose: %w", err)
 	}
 	var worktree string
-	for _, field := range strings.Split(string(out), "\x00") {
+	for _, field := range strings.Split(string(out), "\n") {
 		if p, ok := strings.CutPrefix(field, "worktree "); ok {
 			worktree = p
 		}
