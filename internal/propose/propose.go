@@ -130,6 +130,9 @@ func checkPath(p string) error {
 // in another work tree, which git checkout -B refuses too.
 func checkBranch(ctx context.Context, req Request) error {
 	out, err := git(ctx, req, nil, "check-ref-format", "--branch", req.Branch)
+	if err != nil && !exitCode(err, 128) {
+		return fmt.Errorf("propose: %w", err) // no git, a broken repository, ...
+	}
 	if err != nil || strings.TrimSuffix(string(out), "\n") != req.Branch {
 		return fmt.Errorf("propose: %q is not a valid branch name (git check-ref-format --branch)", req.Branch)
 	}
