@@ -1,5 +1,5 @@
 // Package gitrepo is gomicro's git plumbing: it finds the repository that
-// holds a project, reads its status, blobs and unmerged entries, stores the
+// holds a project, reads its status, HEAD, blobs and unmerged entries, stores the
 // pristine render of each project under a private ref, records conflicts as
 // index stages, and makes a new project's first commit.
 //
