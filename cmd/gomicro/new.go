@@ -36,9 +36,9 @@ func newNewCmd(stdio IO) *cobra.Command {
 		Use:   "new NAME",
 		Short: "Create a new service repository from a template",
 		Long: "Create ./NAME from a template: ask the template's questions (defaults shown in\n" +
-			"brackets; NAME answers \"name\"), render every file, write the project and make\n" +
-			"its first git commit (inside an existing git work tree, such as a monorepo, no\n" +
-			"repository is made unless --git).",
+			"brackets; NAME answers \"name\" and is required with --non-interactive), render\n" +
+			"every file, write the project and make its first git commit (inside an existing\n" +
+			"git work tree, such as a monorepo, no repository is made unless --git).",
 		Example: "  gomicro new billing\n" +
 			"  gomicro new billing --non-interactive --set github_username=acme --set kind=worker\n" +
 			"  printf 'acme\\n\\n' | ACCESSIBLE=1 gomicro new billing",
@@ -222,6 +222,10 @@ func newAnswersGiven(opts *newOptions, tmpl *generator.Template) (map[string]str
 			usage = append(usage, fmt.Sprintf("template %s has no name question: give NAME", tmpl.Name))
 		}
 		delete(set, "name")
+	} else if _, named := set["name"]; opts.nonInteractive && !named {
+		// A script that forgot NAME would otherwise get the template's
+		// default name, ./oddjob, without a word.
+		usage = append(usage, "--non-interactive needs NAME: gomicro new NAME --non-interactive (or --set name=NAME)")
 	}
 	if len(usage) > 0 {
 		var problems generator.Problems
