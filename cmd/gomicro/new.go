@@ -81,6 +81,11 @@ func runNew(opts *newOptions) error {
 		return err
 	}
 	prompter := newPrompter(opts.io, opts.nonInteractive)
+	if refuse, ok := prompter.(noTerminal); ok {
+		_, named := set["name"]
+		refuse.needsName = !named && !opts.nameGiven
+		prompter = refuse
+	}
 	opts.io.interrupts.atExit(func() { prompt.Close(prompter) })
 	ctx := opts.io.interrupts.context()
 	answers, err := tmpl.Resolve(ctx, set, prompter)

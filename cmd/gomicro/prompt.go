@@ -27,11 +27,24 @@ func newPrompter(stdio IO, nonInteractive bool) generator.Prompter {
 
 // noTerminal refuses every question: gomicro prompts only when both stdin
 // and stdout are terminals (gomicro new x | cat has a terminal to read
-// from, but the form would be drawn into the pipe).
-type noTerminal struct{ why string }
+// from, but the form would be drawn into the pipe). Its refusal says what
+// to pass instead, so that taking the advice works the first time.
+type noTerminal struct {
+	why string
+	// needsName: new without NAME, which --non-interactive alone refuses.
+	needsName bool
+}
 
-func (p noTerminal) Ask(q generator.Question, _ string, _ func(string) error) (string, error) {
-	return "", usagef("%s needs an answer and %s: pass --non-interactive to take defaults and --set values, or set ACCESSIBLE=1 to answer line by line", q.Name, p.why)
+func (p noTerminal) Ask(q generator.Question, def string, check func(string) error) (string, error) {
+	pass := "--non-interactive"
+	if p.needsName {
+		pass = "NAME and --non-interactive"
+	}
+	if check != nil && check(def) != nil {
+		// Taking the defaults would fail on this question: name its --set.
+		return "", usagef("%s needs an answer, has no default here, and %s: pass %s with --set %s=VALUE, or set ACCESSIBLE=1 to answer line by line", quote(q.Name), p.why, pass, quote(q.Name))
+	}
+	return "", usagef("%s needs an answer and %s: pass %s to take defaults and --set values, or set ACCESSIBLE=1 to answer line by line", quote(q.Name), p.why, pass)
 }
 
 // notTerminal says which of stdin and stdout is not a terminal.
