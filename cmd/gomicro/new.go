@@ -63,7 +63,7 @@ func newNewCmd(stdio IO) *cobra.Command {
 	f.StringArrayVar(&opts.set, "set", nil, "answer a question: key=value (repeatable)")
 	f.StringVar(&opts.template, "template", "", "an embedded template's name (default \"service\"), a directory,\n"+
 		"a git URL or user@host:path with [//SUBDIR][@REF], a local git repository as\n"+
-		"PATH@REF, or a Go module as MODULE[//SUBDIR][@VERSION]")
+		"PATH//SUBDIR[@REF] or PATH@REF, or a Go module as MODULE[//SUBDIR][@VERSION]")
 	f.StringVarP(&opts.output, "output", "o", ".", "directory to create the project in")
 	f.BoolVar(&opts.force, "force", false, "write into an existing non-empty directory")
 	f.BoolVar(&opts.dryRun, "dry-run", false, "list the files that would be written and write nothing")

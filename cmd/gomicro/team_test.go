@@ -156,6 +156,22 @@ func TestTeamTemplateFromGit(t *testing.T) {
 			t.Errorf("recorded source %q revision %q", m.Source, m.Revision)
 		}
 	})
+	t.Run("local path with SUBDIR and no ref", func(t *testing.T) {
+		// //SUBDIR says git, as after a URL: the highest tag, not the
+		// work tree (which holds the untagged work in progress).
+		out := t.TempDir()
+		if status, stdout, stderr := gomicroIn(t, "new", "svc", "--output", out, "--template", repo+"//service", "--non-interactive", "--no-git"); status != 0 {
+			t.Fatalf("new from %s//service: exit %d\n%s%s", repo, status, stdout, stderr)
+		}
+		project := filepath.Join(out, "svc")
+		m := readManifest(t, project)
+		if m.Source != "file://"+filepath.ToSlash(repo)+"//service" || !commit.MatchString(m.Revision) || m.Version != "1.1.0" {
+			t.Errorf("recorded source %q revision %q version %s, want the git source at v1.1.0", m.Source, m.Revision, m.Version)
+		}
+		if got := readFile(t, filepath.Join(project, "README.md")); strings.Contains(got, "work in progress") {
+			t.Errorf("README.md is the work tree's, not v1.1.0's:\n%s", got)
+		}
+	})
 	t.Run("unknown ref", func(t *testing.T) {
 		status, _, stderr := gomicroIn(t, "new", "svc", "--output", t.TempDir(), "--template", repo+"//service@v9", "--non-interactive", "--no-git")
 		if status != 1 || !strings.Contains(stderr, `"v9"`) || strings.Count(stderr, "\n") != 1 {
