@@ -196,7 +196,7 @@ func Parse(s string) (Spec, error) {
 			return spec, nil
 		}
 	}
-	return Spec{}, fmt.Errorf("template %s: not a directory, git repository (URL, user@host:path or PATH@REF), Go module (a path whose first element has a dot) nor an embedded template (embedded: %s)", quoteSource(s), embeddedNames())
+	return Spec{}, fmt.Errorf("template %s: not a directory, git repository (URL, user@host:path, PATH//SUBDIR or PATH@REF), Go module (a path whose first element has a dot) nor an embedded template (embedded: %s)", quoteSource(s), embeddedNames())
 }
 
 // quoteSource quotes s for an error message when it would not read as one
