@@ -34,9 +34,7 @@ func newTemplatesCmd(stdio IO) *cobra.Command {
 				if i > 0 {
 					fmt.Fprintln(w)
 				}
-				if err := listTemplate(w, tmpl, verbose); err != nil {
-					return err
-				}
+				listTemplate(w, tmpl, verbose)
 			}
 			return w.Flush()
 		},
@@ -52,13 +50,10 @@ func newTemplatesCmd(stdio IO) *cobra.Command {
 // with its help text on the next line when verbose. A default that is this
 // user's own, or that reads this machine, shows its value here and where it
 // comes from: [acme] (from git config github.user).
-func listTemplate(w io.Writer, tmpl *generator.Template, verbose bool) error {
+func listTemplate(w io.Writer, tmpl *generator.Template, verbose bool) {
 	fmt.Fprintf(w, "%s %s\t%s\n", tmpl.Name, tmpl.Version, tmpl.Description)
 	for _, q := range tmpl.Questions {
-		from, err := defaultHere(tmpl, &q)
-		if err != nil {
-			return err
-		}
+		from := defaultHere(tmpl, &q)
 		line := q.Prompt + " " + questionDefault(q) + from
 		if q.When != "" {
 			line += " when " + q.When
@@ -68,27 +63,27 @@ func listTemplate(w io.Writer, tmpl *generator.Template, verbose bool) error {
 			fmt.Fprintf(w, "  \t  %s\n", q.Help)
 		}
 	}
-	return nil
 }
 
 // defaultHere sets q.Default to what this user gets where that is not the
 // template's text (their config file's default, or a default read from
 // this machine, quoted) and returns where it comes from, " (from …)"; ""
-// for a default shown as the template writes it.
-func defaultHere(tmpl *generator.Template, q *generator.Question) (string, error) {
+// for a default shown as the template writes it (or one that does not
+// render here: new says why, when it needs it).
+func defaultHere(tmpl *generator.Template, q *generator.Question) string {
 	if ud, ok := tmpl.UserDefaults[q.Name]; ok {
 		q.Default = ud
-		return " (from gomicro's config file)", nil
+		return " (from gomicro's config file)"
 	}
 	value, from, ok, err := tmpl.MachineDefault(context.Background(), q.Name)
 	if err != nil || !ok {
-		return "", err
+		return ""
 	}
 	q.Default = quote(value)
 	if value == "" {
-		return " (from " + from + ": not set here)", nil
+		return " (from " + from + ": not set here)"
 	}
-	return " (from " + from + ")", nil
+	return " (from " + from + ")"
 }
 
 // questionDefault shows a question's answers and default: [oddjob] for a
