@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -80,14 +81,16 @@ func runNew(opts *newOptions) error {
 	if err != nil {
 		return err
 	}
+	ctx := opts.io.interrupts.context()
 	prompter := newPrompter(opts.io, opts.nonInteractive)
 	if refuse, ok := prompter.(noTerminal); ok {
+		// Its advice names what --non-interactive would need besides.
 		_, named := set["name"]
 		refuse.needsName = !named && !opts.nameGiven
+		refuse.unanswered = unanswered(ctx, tmpl, set)
 		prompter = refuse
 	}
 	opts.io.interrupts.atExit(func() { prompt.Close(prompter) })
-	ctx := opts.io.interrupts.context()
 	answers, err := tmpl.Resolve(ctx, set, prompter)
 	prompt.Close(prompter)
 	if err != nil {
@@ -247,6 +250,22 @@ func newAnswersGiven(opts *newOptions, tmpl *generator.Template) (map[string]str
 		return nil, usageError{errors.New(strings.Join(usage, "\n"))}
 	}
 	return set, nil
+}
+
+// unanswered are the questions neither set nor their defaults answer
+// validly: those --non-interactive would refuse for want of a --set.
+func unanswered(ctx context.Context, tmpl *generator.Template, set map[string]string) []string {
+	var problems generator.Problems
+	if _, err := tmpl.Resolve(ctx, set, nil); !errors.As(err, &problems) {
+		return nil
+	}
+	var keys []string
+	for _, p := range problems {
+		if _, given := set[p.Key]; !given {
+			keys = append(keys, p.Key)
+		}
+	}
+	return keys
 }
 
 func dryRunVerb(a generator.WriteAction) string {
