@@ -122,7 +122,11 @@ func (t *Template) unknownSet(set map[string]string) Problems {
 	var problems Problems
 	for _, key := range sortedKeys(set) {
 		if _, ok := t.Question(key); !ok {
-			problems = append(problems, Problem{key, set[key], "no such question in template " + t.Name + " (it asks " + strings.Join(t.questionNames(), ", ") + ")"})
+			rule := "no such question in template " + t.Name
+			if near := rules.Nearest(key, t.questionNames()); near != "" {
+				rule += "; did you mean " + near + "?"
+			}
+			problems = append(problems, Problem{key, set[key], rule + " (it asks " + strings.Join(t.questionNames(), ", ") + ")"})
 		}
 	}
 	return problems

@@ -278,6 +278,20 @@ func TestResolveProblems(t *testing.T) {
 	}
 }
 
+func TestResolveUnknownKeySuggests(t *testing.T) {
+	tmpl := mustLoad(t, tree(minimal+`questions:
+  - name: name
+  - name: kind
+    choices: [web, worker]
+`, nil))
+	_, err := tmpl.Resolve(context.Background(), map[string]string{"knd": "web", "zzzzzz": "1", "name": "x", "kind": "web"}, nil)
+	want := "knd \"web\": no such question in template t; did you mean kind? (it asks name, kind)\n" +
+		"zzzzzz \"1\": no such question in template t (it asks name, kind)"
+	if err == nil || err.Error() != want {
+		t.Errorf("err =\n%v\nwant\n%s", err, want)
+	}
+}
+
 func TestResolveDefaultDoesNotRender(t *testing.T) {
 	// A default that names a later question is refused at Load (see
 	// TestLoadRefs); one that fails only when executed is a problem of its

@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"slices"
@@ -141,4 +142,57 @@ func LanguageVersion(v string) string {
 		return "1." + minor + tail
 	}
 	return "1." + minor
+}
+
+// MachineDefault is the default of question key as it is on this machine,
+// for a default that reads the machine and no answer ({{ gitConfig
+// "github.user" }}, {{ goVersion }}): the value, and where it comes from
+// ("git config github.user", "the local go"), so that a listing shows what
+// a person would get rather than template text. ok is false for a default
+// that reads no machine, or reads answers too (its value depends on them).
+// A user default does not count: the caller knows it already.
+func (t *Template) MachineDefault(ctx context.Context, key string) (value, from string, ok bool, err error) {
+	q, found := t.Question(key)
+	if !found || q.defaultTmpl == nil || q.defaultTmpl.Tree == nil {
+		return "", "", false, nil
+	}
+	reads, answers := machineReads(q.defaultTmpl.Tree)
+	if len(reads) == 0 || answers {
+		return "", "", false, nil
+	}
+	value, err = t.newQuestionRun().exec(ctx, "default", &q, q.defaultTmpl, Answers{})
+	if err != nil {
+		return "", "", false, err
+	}
+	return value, strings.Join(reads, " and "), true, nil
+}
+
+// machineReads names what a parsed default reads of the machine, once each
+// in order ("git config KEY" for gitConfig "KEY", "the local go" for
+// goVersion), and whether it reads answers, or calls a template that might.
+func machineReads(tree *parse.Tree) (reads []string, answers bool) {
+	add := func(r string) {
+		if !slices.Contains(reads, r) {
+			reads = append(reads, r)
+		}
+	}
+	walkTree(tree.Root, true, func(node parse.Node, _ bool) {
+		switch n := node.(type) {
+		case *parse.CommandNode:
+			id, isID := n.Args[0].(*parse.IdentifierNode)
+			if isID && id.Ident == "gitConfig" && len(n.Args) == 2 {
+				if key, isConst := n.Args[1].(*parse.StringNode); isConst {
+					add("git config " + key.Text) // Load allows only constants
+				}
+			}
+		case *parse.IdentifierNode:
+			if n.Ident == "goVersion" {
+				add("the local go")
+			}
+		case *parse.TemplateNode:
+			answers = true
+		}
+	})
+	answerRefs(tree.Root, true, func(string) { answers = true })
+	return reads, answers
 }

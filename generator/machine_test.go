@@ -218,3 +218,42 @@ func TestGitConfigKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestMachineDefault: what gomicro templates shows for a default that reads
+// the machine: its value here and where it comes from; a default that
+// reads answers, or no machine, is left as the template writes it.
+func TestMachineDefault(t *testing.T) {
+	tmpl := mustLoad(t, tree(machineQuestions+`  - name: author
+    default: '{{ gitConfig "user.name" }} <{{ gitConfig "user.email" }}>'
+  - name: branch
+    default: '{{ gitConfig "init.defaultBranch" | default "main" }}'
+  - name: plain
+    default: x
+  - name: mixed
+    default: '{{ .owner }}@{{ goVersion }}'
+`, nil))
+	m := &fakeMachine{git: map[string]string{"github.user": "octo", "user.name": "Octo Cat", "user.email": "o@example.com"}, goVer: "1.27"}
+	tmpl.Machine = m
+	for _, c := range []struct {
+		key, value, from string
+		ok               bool
+	}{
+		{"owner", "octo", "git config github.user", true},
+		{"go_version", "1.27", "the local go", true},
+		{"author", "Octo Cat <o@example.com>", "git config user.name and git config user.email", true},
+		{"branch", "main", "git config init.defaultBranch", true},
+		{"bucket", "", "", false}, // reads an answer
+		{"plain", "", "", false},
+		{"mixed", "", "", false},
+		{"nosuch", "", "", false},
+	} {
+		value, from, ok, err := tmpl.MachineDefault(context.Background(), c.key)
+		if err != nil || value != c.value || from != c.from || ok != c.ok {
+			t.Errorf("MachineDefault(%s) = %q, %q, %v, %v; want %q, %q, %v", c.key, value, from, ok, err, c.value, c.from, c.ok)
+		}
+	}
+	m.git = nil
+	if value, from, ok, _ := tmpl.MachineDefault(context.Background(), "owner"); value != "" || from != "git config github.user" || !ok {
+		t.Errorf("unset github.user: %q, %q, %v", value, from, ok)
+	}
+}

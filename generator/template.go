@@ -45,6 +45,7 @@ import (
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/mod/semver"
 
+	"github.com/gomicro/gomicro/internal/quote"
 	"github.com/gomicro/gomicro/internal/rules"
 )
 
@@ -351,9 +352,12 @@ func (t *Template) checkConfig(ld *loading) []string {
 	}
 	t.nextSteps = make([]*template.Template, len(t.NextSteps))
 	for i, step := range t.NextSteps {
-		if _, err := ld.parse(fmt.Sprintf("next_steps[%d]", i), step, func(s *template.Template) { t.nextSteps[i] = s }); err != nil {
+		tree, err := ld.parse(fmt.Sprintf("next_steps[%d]", i), step, func(s *template.Template) { t.nextSteps[i] = s })
+		if err != nil {
 			bad("next_steps[%d]: %v", i, err)
+			continue
 		}
+		problems = append(problems, t.undefinedRefs(fmt.Sprintf("%s: next_steps[%d]", ConfigFile, i), tree)...)
 	}
 	for _, g := range t.Verbatim {
 		if _, err := path.Match(strings.ReplaceAll(g, "**", "*"), ""); err != nil {
@@ -470,12 +474,15 @@ func (t *Template) loadFiles(ld *loading, fsys fs.FS) []string {
 				problems = append(problems, fmt.Sprintf("%s: file name %q %s", p, seg, why))
 				return nil
 			}
+			problems = append(problems, t.undefinedRefs(quote.Name(p)+": file name", tree)...)
 		}
 		if !t.isVerbatim(p) {
-			if _, err := ld.parse(p, string(raw), func(b *template.Template) { t.files[k].body = b }); err != nil {
+			tree, err := ld.parse(p, string(raw), func(b *template.Template) { t.files[k].body = b })
+			if err != nil {
 				problems = append(problems, err.Error())
 				return nil
 			}
+			problems = append(problems, t.undefinedRefs(quote.Name(p), tree)...)
 		}
 		t.files = append(t.files, f)
 		return nil
@@ -503,10 +510,12 @@ func (t *Template) loadConditions(ld *loading) []string {
 			continue
 		}
 		k := len(t.conditions)
-		if _, err := ld.parse("condition "+p, t.Conditions[p], func(e *template.Template) { t.conditions[k].expr = e }); err != nil {
+		tree, err := ld.parse("condition "+p, t.Conditions[p], func(e *template.Template) { t.conditions[k].expr = e })
+		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: condition for %s: %v", ConfigFile, p, err))
 			continue
 		}
+		problems = append(problems, t.undefinedRefs(ConfigFile+": condition for "+quote.Name(p), tree)...)
 		t.conditions = append(t.conditions, condition{path: p, label: "condition for " + p})
 	}
 	return problems
@@ -557,6 +566,33 @@ func (t *Template) Question(key string) (Question, bool) {
 		}
 	}
 	return Question{}, false
+}
+
+// undefinedRefs reports each answer tree reads (as walkRefs finds them)
+// that no question defines: rendering stops at such a reference
+// (missingkey=error) whenever it is reached, so a template that holds one
+// fails some or all of its renders. where names the text.
+func (t *Template) undefinedRefs(where string, tree *parse.Tree) []string {
+	if tree == nil {
+		return nil
+	}
+	var problems []string
+	seen := map[string]bool{}
+	walkRefs(tree.Root, true, func(ref, key string) {
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		if _, ok := t.Question(key); ok {
+			return
+		}
+		why := "which is not a question"
+		if near := rules.Nearest(key, t.questionNames()); near != "" {
+			why += "; did you mean ." + near + "?"
+		}
+		problems = append(problems, fmt.Sprintf("%s: refers to %s, %s", where, quote.Name(ref), why))
+	})
+	return problems
 }
 
 // checkRefs reports each answer a default or when-condition reads that it

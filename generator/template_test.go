@@ -477,6 +477,46 @@ func TestLoadRefs(t *testing.T) {
 	}
 }
 
+// TestLoadUndefinedRefs: a file body, file name, condition or next step
+// that reads an answer no question defines would stop its render whenever
+// it is reached; Load refuses it (template lint says so), naming the key and
+// the nearest question, every one at once.
+func TestLoadUndefinedRefs(t *testing.T) {
+	config := minimal + `questions:
+  - name: name
+  - name: kind
+    choices: [web, worker]
+verbatim: ['assets/**']
+conditions:
+  docs: '{{ eq .knd "web" }}'
+next_steps:
+  - 'cd {{ .name }} && deploy {{ $.zone }}'
+`
+	_, err := generator.Load(tree(config, map[string]string{
+		"README.md":              "{{ .name }} in {{ .region }}, {{ .region }} again\n",
+		"{{ .nme }}.conf":        "x\n",
+		"docs/guide.md":          "{{ if .name }}{{ .kind }}{{ else }}{{ .nope }}{{ end }}\n",
+		"assets/logo.txt":        "{{ .verbatim_is_not_read }}\n",
+		"ranged.txt":             "{{ range list 1 }}{{ .inner }}{{ $.outer }}{{ end }}\n",
+		"\x1b[2J{{ .name }}.txt": "{{ .esc }}\n",
+	}), source)
+	if err == nil {
+		t.Fatal("Load succeeded")
+	}
+	want := []string{
+		`template test: template.yaml: next_steps[0]: refers to $.zone, which is not a question`,
+		`template test: "\033[2J{{ .name }}.txt": refers to .esc, which is not a question`,
+		`template test: README.md: refers to .region, which is not a question`,
+		`template test: docs/guide.md: refers to .nope, which is not a question; did you mean .name?`,
+		`template test: ranged.txt: refers to $.outer, which is not a question`,
+		`template test: {{ .nme }}.conf: file name: refers to .nme, which is not a question; did you mean .name?`,
+		`template test: template.yaml: condition for docs: refers to .knd, which is not a question; did you mean .kind?`,
+	}
+	if got := strings.Split(err.Error(), "\n"); !slices.Equal(got, want) {
+		t.Errorf("Load:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 func TestConditionErrors(t *testing.T) {
 	for name, cond := range map[string]string{
 		"names no file":  "  nosuch: 'true'\n",

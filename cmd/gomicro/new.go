@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -36,9 +37,9 @@ func newNewCmd(stdio IO) *cobra.Command {
 		Use:   "new NAME",
 		Short: "Create a new service repository from a template",
 		Long: "Create ./NAME from a template: ask the template's questions (defaults shown in\n" +
-			"brackets; NAME answers \"name\"), render every file, write the project and make\n" +
-			"its first git commit (inside an existing git work tree, such as a monorepo, no\n" +
-			"repository is made unless --git).",
+			"brackets; NAME answers \"name\" and is required with --non-interactive), render\n" +
+			"every file, write the project and make its first git commit (inside an existing\n" +
+			"git work tree, such as a monorepo, no repository is made unless --git).",
 		Example: "  gomicro new billing\n" +
 			"  gomicro new billing --non-interactive --set github_username=acme --set kind=worker\n" +
 			"  printf 'acme\\n\\n' | ACCESSIBLE=1 gomicro new billing",
@@ -61,7 +62,9 @@ func newNewCmd(stdio IO) *cobra.Command {
 	f := cmd.Flags()
 	f.BoolVar(&opts.nonInteractive, "non-interactive", false, "never prompt: take defaults and --set values")
 	f.StringArrayVar(&opts.set, "set", nil, "answer a question: key=value (repeatable)")
-	f.StringVar(&opts.template, "template", "", "template directory or embedded template name (default \"service\")")
+	f.StringVar(&opts.template, "template", "", "an embedded template's name (default \"service\"), a directory,\n"+
+		"a git URL or user@host:path with [//SUBDIR][@REF], a local git repository as\n"+
+		"PATH//SUBDIR[@REF] or PATH@REF, or a Go module as MODULE[//SUBDIR][@VERSION]")
 	f.StringVarP(&opts.output, "output", "o", ".", "directory to create the project in")
 	f.BoolVar(&opts.force, "force", false, "write into an existing non-empty directory")
 	f.BoolVar(&opts.dryRun, "dry-run", false, "list the files that would be written and write nothing")
@@ -78,9 +81,16 @@ func runNew(opts *newOptions) error {
 	if err != nil {
 		return err
 	}
-	prompter := newPrompter(opts.io, opts.nonInteractive)
-	opts.io.interrupts.atExit(func() { prompt.Close(prompter) })
 	ctx := opts.io.interrupts.context()
+	prompter := newPrompter(opts.io, opts.nonInteractive)
+	if refuse, ok := prompter.(noTerminal); ok {
+		// Its advice names what --non-interactive would need besides.
+		_, named := set["name"]
+		refuse.needsName = !named && !opts.nameGiven
+		refuse.unanswered = unanswered(ctx, tmpl, set)
+		prompter = refuse
+	}
+	opts.io.interrupts.atExit(func() { prompt.Close(prompter) })
 	answers, err := tmpl.Resolve(ctx, set, prompter)
 	prompt.Close(prompter)
 	if err != nil {
@@ -220,6 +230,10 @@ func newAnswersGiven(opts *newOptions, tmpl *generator.Template) (map[string]str
 			usage = append(usage, fmt.Sprintf("template %s has no name question: give NAME", tmpl.Name))
 		}
 		delete(set, "name")
+	} else if _, named := set["name"]; opts.nonInteractive && !named {
+		// A script that forgot NAME would otherwise get the template's
+		// default name, ./oddjob, without a word.
+		usage = append(usage, "--non-interactive needs NAME: gomicro new NAME --non-interactive (or --set name=NAME)")
 	}
 	if len(usage) > 0 {
 		var problems generator.Problems
@@ -236,6 +250,22 @@ func newAnswersGiven(opts *newOptions, tmpl *generator.Template) (map[string]str
 		return nil, usageError{errors.New(strings.Join(usage, "\n"))}
 	}
 	return set, nil
+}
+
+// unanswered are the questions neither set nor their defaults answer
+// validly: those --non-interactive would refuse for want of a --set.
+func unanswered(ctx context.Context, tmpl *generator.Template, set map[string]string) []string {
+	var problems generator.Problems
+	if _, err := tmpl.Resolve(ctx, set, nil); !errors.As(err, &problems) {
+		return nil
+	}
+	var keys []string
+	for _, p := range problems {
+		if _, given := set[p.Key]; !given {
+			keys = append(keys, p.Key)
+		}
+	}
+	return keys
 }
 
 func dryRunVerb(a generator.WriteAction) string {

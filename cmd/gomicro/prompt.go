@@ -1,6 +1,9 @@
 package main
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/prompt"
 )
@@ -27,11 +30,43 @@ func newPrompter(stdio IO, nonInteractive bool) generator.Prompter {
 
 // noTerminal refuses every question: gomicro prompts only when both stdin
 // and stdout are terminals (gomicro new x | cat has a terminal to read
-// from, but the form would be drawn into the pipe).
-type noTerminal struct{ why string }
+// from, but the form would be drawn into the pipe). Its refusal says what
+// to pass instead, so that taking the advice works the first time.
+type noTerminal struct {
+	why string
+	// needsName: new without NAME, which --non-interactive alone refuses.
+	needsName bool
+	// unanswered are the questions that the defaults do not answer (new
+	// works them out before asking): each needs a --set.
+	unanswered []string
+}
 
-func (p noTerminal) Ask(q generator.Question, _ string, _ func(string) error) (string, error) {
-	return "", usagef("%s needs an answer and %s: pass --non-interactive to take defaults and --set values, or set ACCESSIBLE=1 to answer line by line", q.Name, p.why)
+func (p noTerminal) Ask(q generator.Question, def string, check func(string) error) (string, error) {
+	pass := "--non-interactive"
+	if p.needsName {
+		pass = "NAME and --non-interactive"
+	}
+	keys := p.unanswered
+	if check != nil && check(def) != nil && !slices.Contains(keys, q.Name) {
+		keys = append([]string{q.Name}, keys...)
+	}
+	switch {
+	case len(keys) == 1 && keys[0] == q.Name:
+		return "", usagef("%s needs an answer, has no default here, and %s: pass %s with %s, or set ACCESSIBLE=1 to answer line by line", quote(q.Name), p.why, pass, setFlags(keys))
+	case len(keys) > 0:
+		// Taking the defaults would fail on these: name their --set.
+		return "", usagef("%s needs an answer and %s, and the defaults do not answer %s: pass %s with %s, or set ACCESSIBLE=1 to answer line by line", quote(q.Name), p.why, quoteAll(keys), pass, setFlags(keys))
+	}
+	return "", usagef("%s needs an answer and %s: pass %s to take defaults and --set values, or set ACCESSIBLE=1 to answer line by line", quote(q.Name), p.why, pass)
+}
+
+// setFlags is "--set KEY=VALUE" for each of keys, quoted.
+func setFlags(keys []string) string {
+	flags := make([]string, len(keys))
+	for i, k := range keys {
+		flags[i] = "--set " + quote(k) + "=VALUE"
+	}
+	return strings.Join(flags, " ")
 }
 
 // notTerminal says which of stdin and stdout is not a terminal.

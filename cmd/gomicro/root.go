@@ -80,7 +80,7 @@ func run(args []string, stdio IO) int {
 		fmt.Fprintln(stdio.Err, "gomicro: "+stop.Error())
 		return stop.status
 	}
-	for _, line := range strings.Split(err.Error(), "\n") {
+	for _, line := range strings.Split(suggestionLine(err.Error()), "\n") {
 		fmt.Fprintln(stdio.Err, "gomicro: "+line)
 	}
 	var usage usageError
@@ -94,6 +94,38 @@ func run(args []string, stdio IO) int {
 		return exitUsage
 	}
 	return exitFailure
+}
+
+// suggestionLine folds the block cobra appends to an unknown command's
+// error ("\n\nDid you mean this?\n\tnew\n") into the line it follows, so
+// that every line gomicro prints is one "gomicro: " line.
+func suggestionLine(msg string) string {
+	first, block, found := strings.Cut(msg, "\n\nDid you mean this?\n")
+	if !found {
+		return msg
+	}
+	return first + didYouMean(strings.Fields(block))
+}
+
+// didYouMean is "; did you mean a or b?", or "" for no names.
+func didYouMean(names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	return "; did you mean " + strings.Join(names, " or ") + "?"
+}
+
+// subcommandsOnly is the Args of a command that only groups others
+// (gomicro template): an argument is an unknown subcommand, named with the
+// nearest ones, as cobra does for gomicro's own.
+func subcommandsOnly(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2 // cobra's own default, set only where it suggests
+	}
+	return usagef("unknown command %q for %q%s", args[0], cmd.CommandPath(), didYouMean(cmd.SuggestionsFor(args[0])))
 }
 
 // exitStatus is an error that carries its own exit status, for commands whose

@@ -48,7 +48,9 @@ func gomicroIn(t *testing.T, args ...string) (int, string, string) {
 // teamStory is the two-release story every team template source must
 // tell: new at v1.0.0, the team edits README.md, v1.1.0 is released (and
 // a later commit is not), upgrade merges both changes with no git history
-// in the project: the base comes from the recorded revision.
+// in the project: the base comes from the recorded revision. The source is
+// recorded without the @v1.0.0 that fixed only the first render: the
+// revision and version say which release the project is at.
 func teamStory(t *testing.T, srcAtV1 string, wantRevision *regexp.Regexp) {
 	t.Helper()
 	out := t.TempDir()
@@ -57,9 +59,11 @@ func teamStory(t *testing.T, srcAtV1 string, wantRevision *regexp.Regexp) {
 	}
 	project := filepath.Join(out, "svc")
 	manifest := readManifest(t, project)
-	if manifest.Source != srcAtV1 || !wantRevision.MatchString(manifest.Revision) || manifest.Version != "1.0.0" {
-		t.Fatalf(".gomicro.yml: source %q revision %q version %s", manifest.Source, manifest.Revision, manifest.Version)
+	src := strings.TrimSuffix(srcAtV1, "@v1.0.0")
+	if manifest.Source != src || !wantRevision.MatchString(manifest.Revision) || manifest.Version != "1.0.0" {
+		t.Fatalf(".gomicro.yml: source %q revision %q version %s, want source %q", manifest.Source, manifest.Revision, manifest.Version, src)
 	}
+	teamEarlierProject(t, project, srcAtV1)
 	if info, err := os.Stat(filepath.Join(project, "scripts", "build.sh")); err != nil || info.Mode()&0o100 == 0 {
 		t.Errorf("scripts/build.sh is not executable: %v", err)
 	}
@@ -83,11 +87,41 @@ func teamStory(t *testing.T, srcAtV1 string, wantRevision *regexp.Regexp) {
 		t.Errorf("README.md after the upgrade:\n%s\nwant:\n%s", got, want)
 	}
 	upgraded := readManifest(t, project)
-	if upgraded.Version != "1.1.0" || upgraded.Revision == manifest.Revision || upgraded.Source != srcAtV1 {
+	if upgraded.Version != "1.1.0" || upgraded.Revision == manifest.Revision || upgraded.Source != src {
 		t.Errorf("after the upgrade: source %q revision %q version %s", upgraded.Source, upgraded.Revision, upgraded.Version)
 	}
 	if status, stdout, stderr := gomicroIn(t, "upgrade", "--check", project); status != 0 {
 		t.Errorf("--check after the upgrade: exit %d\n%s%s", status, stdout, stderr)
+	}
+}
+
+// teamEarlierProject is project as a gomicro that recorded the first
+// render's @REF in the source left it: a copy whose source is srcAtV1.
+// Upgrade and --check still read it, by its revision and version.
+func teamEarlierProject(t *testing.T, project, srcAtV1 string) {
+	t.Helper()
+	earlier := filepath.Join(t.TempDir(), "svc")
+	if err := os.CopyFS(earlier, os.DirFS(project)); err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(earlier, generator.ManifestFile)
+	data := readFile(t, name)
+	withRef := strings.Replace(data, "\nsource: "+strings.TrimSuffix(srcAtV1, "@v1.0.0")+"\n", "\nsource: "+srcAtV1+"\n", 1)
+	if withRef == data {
+		t.Fatalf("no source line to give a ref in:\n%s", data)
+	}
+	if err := os.WriteFile(name, []byte(withRef), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if status, stdout, stderr := gomicroIn(t, "upgrade", "--check", earlier); status != 1 {
+		t.Errorf("--check on an earlier project at v1.0.0: exit %d, want 1 (behind)\n%s%s", status, stdout, stderr)
+	}
+	status, stdout, stderr := gomicroIn(t, "upgrade", earlier)
+	if status != 0 || !strings.Contains(stdout, "base: team 1.0.0 at ") || !strings.Contains(stdout, "upgraded team 1.0.0 -> 1.1.0") {
+		t.Errorf("upgrade of an earlier project: exit %d\n%s%s", status, stdout, stderr)
+	}
+	if m := readManifest(t, earlier); m.Version != "1.1.0" {
+		t.Errorf("earlier project after the upgrade: version %s, want 1.1.0", m.Version)
 	}
 }
 
@@ -152,8 +186,24 @@ func TestTeamTemplateFromGit(t *testing.T) {
 		if status, stdout, stderr := gomicroIn(t, "new", "svc", "--output", out, "--template", repo+"//service@v1.0.0", "--non-interactive", "--no-git"); status != 0 {
 			t.Fatalf("new from %s//service@v1.0.0: exit %d\n%s%s", repo, status, stdout, stderr)
 		}
-		if m := readManifest(t, filepath.Join(out, "svc")); m.Source != "file://"+filepath.ToSlash(repo)+"//service@v1.0.0" || !commit.MatchString(m.Revision) {
+		if m := readManifest(t, filepath.Join(out, "svc")); m.Source != "file://"+filepath.ToSlash(repo)+"//service" || !commit.MatchString(m.Revision) || m.Version != "1.0.0" {
 			t.Errorf("recorded source %q revision %q", m.Source, m.Revision)
+		}
+	})
+	t.Run("local path with SUBDIR and no ref", func(t *testing.T) {
+		// //SUBDIR says git, as after a URL: the highest tag, not the
+		// work tree (which holds the untagged work in progress).
+		out := t.TempDir()
+		if status, stdout, stderr := gomicroIn(t, "new", "svc", "--output", out, "--template", repo+"//service", "--non-interactive", "--no-git"); status != 0 {
+			t.Fatalf("new from %s//service: exit %d\n%s%s", repo, status, stdout, stderr)
+		}
+		project := filepath.Join(out, "svc")
+		m := readManifest(t, project)
+		if m.Source != "file://"+filepath.ToSlash(repo)+"//service" || !commit.MatchString(m.Revision) || m.Version != "1.1.0" {
+			t.Errorf("recorded source %q revision %q version %s, want the git source at v1.1.0", m.Source, m.Revision, m.Version)
+		}
+		if got := readFile(t, filepath.Join(project, "README.md")); strings.Contains(got, "work in progress") {
+			t.Errorf("README.md is the work tree's, not v1.1.0's:\n%s", got)
 		}
 	})
 	t.Run("unknown ref", func(t *testing.T) {

@@ -19,7 +19,7 @@ func newTemplateCmd(stdio IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "template",
 		Short: "Test and lint a template (for template authors)",
-		Args:  cobra.NoArgs, // an unknown subcommand is a usage error, not help
+		Args:  subcommandsOnly, // an unknown subcommand is a usage error, not help
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newTemplateTestCmd(stdio), newTemplateLintCmd(stdio))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -19,7 +20,9 @@ func newTemplatesCmd(stdio IO) *cobra.Command {
 		Short: "List the embedded templates and their questions",
 		Long: "List the templates built into gomicro, each with its questions: the key --set\n" +
 			"takes, the prompt, and the default in brackets (for a choice, the choices with\n" +
-			"the default marked *: [web*|worker]). With -v, each question's help too.",
+			"the default marked *: [web*|worker]; a default from your config file or read\n" +
+			"from this machine shows its value here and where it comes from). With -v, each\n" +
+			"question's help too.",
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			w := tabwriter.NewWriter(stdio.Out, 0, 4, 2, ' ', 0)
@@ -44,14 +47,14 @@ func newTemplatesCmd(stdio IO) *cobra.Command {
 //
 //	kind  What kind of service [web*|worker]
 //
-// with its help text on the next line when verbose.
+// with its help text on the next line when verbose. A default that is this
+// user's own, or that reads this machine, shows its value here and where it
+// comes from: [acme] (from git config github.user).
 func listTemplate(w io.Writer, tmpl *generator.Template, verbose bool) {
 	fmt.Fprintf(w, "%s %s\t%s\n", tmpl.Name, tmpl.Version, tmpl.Description)
 	for _, q := range tmpl.Questions {
-		if ud, ok := tmpl.UserDefaults[q.Name]; ok {
-			q.Default = ud // what this user gets, from their config file
-		}
-		line := q.Prompt + " " + questionDefault(q)
+		from := defaultHere(tmpl, &q)
+		line := q.Prompt + " " + questionDefault(q) + from
 		if q.When != "" {
 			line += " when " + q.When
 		}
@@ -60,6 +63,27 @@ func listTemplate(w io.Writer, tmpl *generator.Template, verbose bool) {
 			fmt.Fprintf(w, "  \t  %s\n", q.Help)
 		}
 	}
+}
+
+// defaultHere sets q.Default to what this user gets where that is not the
+// template's text (their config file's default, or a default read from
+// this machine, quoted) and returns where it comes from, " (from …)"; ""
+// for a default shown as the template writes it (or one that does not
+// render here: new says why, when it needs it).
+func defaultHere(tmpl *generator.Template, q *generator.Question) string {
+	if ud, ok := tmpl.UserDefaults[q.Name]; ok {
+		q.Default = ud
+		return " (from gomicro's config file)"
+	}
+	value, from, ok, err := tmpl.MachineDefault(context.Background(), q.Name)
+	if err != nil || !ok {
+		return ""
+	}
+	q.Default = quote(value)
+	if value == "" {
+		return " (from " + from + ": not set here)"
+	}
+	return " (from " + from + ")"
 }
 
 // questionDefault shows a question's answers and default: [oddjob] for a

@@ -24,6 +24,7 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/quote"
 	"github.com/gomicro/gomicro/internal/rootfs"
 )
 
@@ -149,8 +150,14 @@ func unwrapPathErr(err error) error {
 	return err
 }
 
-// NotEmpty is new's refusal of a directory that holds files, without --force.
+// NotEmpty is new's refusal of a directory that holds files, without
+// --force. A directory that is a gomicro project already (it holds
+// .gomicro.yml) is pointed to gomicro upgrade, which is what a person
+// running new on it most likely wants.
 func NotEmpty(dir string) error {
+	if info, err := os.Lstat(filepath.Join(dir, generator.ManifestFile)); err == nil && info.Mode().IsRegular() {
+		return fmt.Errorf("%s is a gomicro project already (it has %s): to move it to its template's newest release, run gomicro upgrade %s; or choose another NAME or --output", Display(dir), generator.ManifestFile, quote.Shell(Display(dir)))
+	}
 	return fmt.Errorf("%s already exists and is not empty; choose another NAME or --output, or pass --force to write into it", Display(dir))
 }
 

@@ -26,7 +26,7 @@ import (
 )
 
 // gitKind is a git repository: URL[//SUBDIR][@REF], user@host:path[//SUBDIR][@REF]
-// or a local repository PATH[//SUBDIR]@REF.
+// or a local repository PATH//SUBDIR[@REF] or PATH@REF.
 //
 // Repositories are fetched with the git binary, so the person's credentials,
 // SSH config, proxies and insteadOf rules apply, into bare mirrors in the
@@ -45,6 +45,9 @@ var urlScheme = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile
 func (gitKind) parse(s string) (Spec, bool, error) {
 	if m := urlScheme().FindStringSubmatch(s); m != nil {
 		return parseGitURL(s, m)
+	}
+	if spec, ok, err := parseLocalSubdir(s); ok || err != nil {
+		return spec, ok, err
 	}
 	if _, err := os.Lstat(s); err == nil {
 		return Spec{}, false, nil // an existing path is the directory kind's
@@ -113,12 +116,34 @@ func parseSCPLike(s string, colon, at int) (Spec, bool, error) {
 	return Spec{Location: userHost + ":" + repo, Subdir: subdir, Ref: ref}, true, nil
 }
 
+// parseLocalSubdir reads PATH//SUBDIR, without @REF, where PATH holds a git
+// repository: that repository, at its newest release as for a URL. The
+// //SUBDIR says git, as it does after a URL or a module path: the same text
+// with @v1.0.0 is read from the repository's commits, and without it must
+// not be read as whatever the work tree holds. A PATH that holds no
+// repository is left to the other kinds (a directory reads // as /).
+func parseLocalSubdir(s string) (Spec, bool, error) {
+	i := strings.Index(s, "//")
+	if i <= 0 || strings.Contains(s[i:], "@") || !looksLikeRepo(s[:i]) {
+		return Spec{}, false, nil // with @REF: parseLocalRepo's
+	}
+	local, subdir, err := splitSubdir(s)
+	if err != nil {
+		return Spec{}, false, err
+	}
+	abs, err := filepath.Abs(local)
+	if err != nil {
+		return Spec{}, false, err
+	}
+	return Spec{Location: fileURL(abs), Subdir: subdir}, true, nil
+}
+
 // parseLocalRepo reads PATH[//SUBDIR]@REF: a local repository at a ref.
 // Anything else is not a git source (false, nil), unless it is written as
 // a path and is malformed.
 func parseLocalRepo(s string) (Spec, bool, error) {
-	// A local repository needs @REF: without it the path is a directory,
-	// read as it is on disk.
+	// A local repository needs @REF (or //SUBDIR, parseLocalSubdir's):
+	// without either the path is a directory, read as it is on disk.
 	if !strings.Contains(s, "@") {
 		return Spec{}, false, nil
 	}

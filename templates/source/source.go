@@ -155,10 +155,10 @@ type kind interface {
 }
 
 // kinds in the order Parse tries them. The order settles the overlaps of the
-// syntax: "embedded:" first; a URL scheme is always git; a string naming an
-// existing directory is that directory (before user@host:path, local
-// repositories with @REF and module paths); a bare word that is not a
-// directory is an embedded template name.
+// syntax: "embedded:" first; a URL scheme is always git, and so is a local
+// repository with //SUBDIR; a string naming an existing directory is that
+// directory (before user@host:path, local repositories with @REF and module
+// paths); a bare word that is not a directory is an embedded template name.
 var kinds = []struct {
 	name Kind
 	impl kind
@@ -179,9 +179,9 @@ func lookup(k Kind) (kind, error) {
 }
 
 // Parse reads a --template value: NAME or embedded:NAME, a directory,
-// URL[//SUBDIR][@REF] or a local git repository PATH[//SUBDIR]@REF, or
-// MODULE[//SUBDIR][@VERSION]. A relative directory or local repository is
-// made absolute against the working directory.
+// URL[//SUBDIR][@REF] or a local git repository PATH//SUBDIR[@REF] or
+// PATH@REF, or MODULE[//SUBDIR][@VERSION]. A relative directory or local
+// repository is made absolute against the working directory.
 func Parse(s string) (Spec, error) {
 	if s == "" {
 		return Spec{}, errors.New("template source: empty")
@@ -196,7 +196,7 @@ func Parse(s string) (Spec, error) {
 			return spec, nil
 		}
 	}
-	return Spec{}, fmt.Errorf("template %s: not a directory, git repository (URL, user@host:path or PATH@REF), Go module (a path whose first element has a dot) nor an embedded template (embedded: %s)", quoteSource(s), embeddedNames())
+	return Spec{}, fmt.Errorf("template %s: not a directory, git repository (URL, user@host:path, PATH//SUBDIR or PATH@REF), Go module (a path whose first element has a dot) nor an embedded template (embedded: %s)", quoteSource(s), embeddedNames())
 }
 
 // quoteSource quotes s for an error message when it would not read as one

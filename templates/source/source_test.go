@@ -52,6 +52,14 @@ func TestParse(t *testing.T) {
 		{"../x//a/b@main", Spec{Git, x, "a/b", "main"}},
 		{filepath.Join(tmp, "x") + "//sub@v1.0.0", Spec{Git, x, "sub", "v1.0.0"}},
 		{"repo@v2", Spec{Git, fileURL(filepath.Join(tmp, "work", "repo")), "", "v2"}}, // a repository is here
+		// //SUBDIR on a local repository says git even without @REF (and
+		// whether or not the work tree holds SUBDIR): its newest release.
+		{"repo//service", Spec{Git, fileURL(filepath.Join(tmp, "work", "repo")), "service", ""}},
+		{"../x//a/b", Spec{Git, x, "a/b", ""}},
+		{filepath.Join(tmp, "x") + "//sub", Spec{Git, x, "sub", ""}},
+		// A directory that holds no repository reads // as /.
+		{"./tpl//", Spec{Dir, filepath.Join(tmp, "work", "tpl"), "", ""}},
+		{abs + "//", Spec{Dir, abs, "", ""}},
 		{"service", Spec{Embedded, "service", "", ""}},
 		{"embedded:service", Spec{Embedded, "service", "", ""}},
 	}
@@ -101,6 +109,8 @@ func TestParse(t *testing.T) {
 		{"embedded:service@1.0.0", "an embedded template takes no @REF"},
 		{"./missing", "template ./missing: no such directory"},
 		{"../missing@v1", `no such directory "../missing"`},
+		{"../x//", `empty SUBDIR after "//"`},
+		{"../x//a/../b", `SUBDIR "a/../b"`},
 		{"file", "not a directory"},
 		{"some/where", "not a directory, git repository"},
 	}
