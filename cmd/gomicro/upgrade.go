@@ -93,7 +93,7 @@ func runUpgrade(opts *upgradeOptions) error {
 		defer prompt.Close(prompter)
 	}
 	u := fleet.NewUpgrader(fleet.Options{
-		Template: opts.template, Set: set, Prompter: prompter, Limits: limits,
+		Template: opts.template, Set: set, Prompter: prompter, Interrupted: errInterrupted, Limits: limits,
 		DryRun: opts.dryRun, Check: opts.check, Force: opts.force,
 		Opener: opener(), WriteFs: projectFs,
 	})
@@ -105,7 +105,8 @@ func runUpgrade(opts *upgradeOptions) error {
 		// upgraded one after another, printing as they go, as a person
 		// answering expects.
 		Sequential: prompter != nil,
-		Work:       func(job fleet.Job) (fleet.Outcome, string) { return upgradeProject(opts, u, job) },
+		Work:       func(job fleet.Job) *fleet.Report { return u.Upgrade(in.context(), job) },
+		Render:     fleet.Text{},
 		Exit:       func(said bool) { lastWords(opts.io, said) },
 	})
 	if res.Halted {
@@ -185,11 +186,4 @@ func findProject() (string, error) {
 		return "", err
 	}
 	return fleet.Find(wd)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
