@@ -23,6 +23,7 @@ type upgradeOptions struct {
 	check          bool
 	force          bool
 	nonInteractive bool
+	json           bool
 }
 
 func newUpgradeCmd(stdio IO) *cobra.Command {
@@ -42,7 +43,8 @@ func newUpgradeCmd(stdio IO) *cobra.Command {
 		Example: "  gomicro upgrade\n" +
 			"  gomicro upgrade --check             # exit 1 when behind, 2 when it cannot tell (for CI)\n" +
 			"  gomicro upgrade --dry-run           # show the diff, change nothing\n" +
-			"  gomicro upgrade svc-a svc-b --set s3_region=eu-west-1",
+			"  gomicro upgrade svc-a svc-b --set s3_region=eu-west-1\n" +
+			"  gomicro upgrade --check --json */    # one JSON document: each project's versions and status",
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.dirs = args
 			return runUpgrade(opts)
@@ -55,6 +57,7 @@ func newUpgradeCmd(stdio IO) *cobra.Command {
 	f.StringVar(&opts.template, "template", "", "template directory or embedded template name (default: the one in .gomicro.yml)")
 	f.BoolVar(&opts.force, "force", false, "upgrade even with uncommitted changes in the git work tree")
 	f.BoolVar(&opts.nonInteractive, "non-interactive", false, "never prompt: questions new since the project was made take their defaults")
+	f.BoolVar(&opts.json, "json", false, "print one JSON document on stdout instead of the report (see docs/json.md)")
 	_ = cmd.MarkFlagDirname("template")
 	_ = cmd.RegisterFlagCompletionFunc("set", completeSet)
 	return cmd
@@ -85,10 +88,15 @@ func runUpgrade(opts *upgradeOptions) error {
 	}
 	// Questions new since a project was made are asked only of a person;
 	// otherwise they take their defaults (upgrade never refuses for want of
-	// a terminal).
+	// a terminal). With --json they are asked on stderr: stdout holds the
+	// document alone.
 	var prompter generator.Prompter
 	if !opts.nonInteractive && (opts.io.Terminal || opts.io.Accessible) {
-		prompter = newPrompter(opts.io, false)
+		asking := opts.io
+		if opts.json {
+			asking.Out = asking.Err
+		}
+		prompter = newPrompter(asking, false)
 		opts.io.interrupts.atExit(func() { prompt.Close(prompter) })
 		defer prompt.Close(prompter)
 	}
@@ -97,6 +105,10 @@ func runUpgrade(opts *upgradeOptions) error {
 		DryRun: opts.dryRun, Check: opts.check, Force: opts.force,
 		Opener: opener(), WriteFs: projectFs,
 	})
+	var render fleet.Renderer = fleet.Text{}
+	if opts.json {
+		render = fleet.JSON{}
+	}
 	in := opts.io.interrupts
 	res := fleet.Run(dirs, fleet.Config{
 		Out: opts.io.Out, Err: opts.io.Err, Signals: signals{in},
@@ -106,7 +118,7 @@ func runUpgrade(opts *upgradeOptions) error {
 		// answering expects.
 		Sequential: prompter != nil,
 		Work:       func(job fleet.Job) *fleet.Report { return u.Upgrade(in.context(), job) },
-		Render:     fleet.Text{},
+		Render:     render,
 		Exit:       func(said bool) { lastWords(opts.io, said) },
 	})
 	if res.Halted {
