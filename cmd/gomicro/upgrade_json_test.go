@@ -235,6 +235,9 @@ func TestUpgradeCheckJSONFleet(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(clones, "notes"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	if doc := readFile(t, filepath.Join("..", "..", "docs", "json.md")); !strings.Contains(doc, "jq -r '"+jqTable+"'") {
+		t.Errorf("docs/json.md does not give the jq line %q", jqTable)
+	}
 	t.Chdir(clones)
 	args := []string{"upgrade", "--check", "--json", "notes/", "svc-a/", "svc-b/", "svc-c/"}
 	status, doc, stderr := upgradeJSON(t, args...)
