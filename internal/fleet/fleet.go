@@ -59,7 +59,7 @@ type Config struct {
 	// go: a person answering questions expects it.
 	Sequential bool
 	Work       Work
-	Render     Renderer
+	Render     Renderer // Text when nil
 	// Exit runs when a signal ends the program outside any apply, after
 	// what had finished was printed (said: some project's outcome was); it
 	// does not return.
@@ -121,6 +121,9 @@ const (
 // output in the order given, then one summary line each and, unless
 // halted, a total when there is more than one.
 func Run(dirs []string, cfg Config) Result {
+	if cfg.Render == nil {
+		cfg.Render = Text{}
+	}
 	f := &fleet{cfg: cfg}
 	for _, dir := range dirs {
 		p := &projectRun{dir: dir, done: make(chan struct{})}
