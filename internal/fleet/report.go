@@ -85,7 +85,7 @@ type Report struct {
 	DryRun     bool     `json:"-"`
 	Diff       string   `json:"-"` // --dry-run's unified diff
 	Notes      []string `json:"-"` // what went wrong after the apply (the upgrade stands)
-	Next       string   `json:"-"` // what to do about the conflicts
+	Next       string   `json:"-"` // what to do next: review and commit, or resolve the conflicts
 }
 
 // Answer is one answer as .gomicro.yml records it.

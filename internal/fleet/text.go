@@ -111,6 +111,9 @@ func summary(r *Report) string {
 		line = "refused"
 	case Upgraded:
 		line = did
+		if r.Next != "" {
+			line += " (" + r.Next + ")"
+		}
 	case Conflicts:
 		with := " with "
 		if strings.Contains(did, " with ") {

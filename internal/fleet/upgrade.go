@@ -111,7 +111,8 @@ func (r *Report) unresolved(ctx context.Context, left []string) *Report {
 	return r.end(Unresolved)
 }
 
-// apply writes the plan, records it in git, and says what to do next.
+// apply writes the plan, records it in git, and says what to do next:
+// review and commit it, or resolve its conflicts.
 func (r *Report) apply(ctx context.Context, p *Project, job Job) *Report {
 	leave, ok := job.Enter()
 	if !ok {
@@ -132,6 +133,9 @@ func (r *Report) apply(ctx context.Context, p *Project, job Job) *Report {
 		r.Notes = append(r.Notes, "note: could not record the conflicts in git's index (git status will show them as modified): "+gitrepo.Message(err))
 	}
 	if len(r.Conflicts()) == 0 {
+		if p.InGit() {
+			r.Next = "review with git diff, then commit"
+		}
 		return r.end(Upgraded)
 	}
 	r.Next = "resolve, then commit"
