@@ -55,7 +55,7 @@ func newUpgradeCmd(stdio IO) *cobra.Command {
 	f.BoolVar(&opts.check, "check", false, "change nothing; exit 0 when current, 1 when behind or unresolved, 2 when it could not check")
 	f.StringArrayVar(&opts.set, "set", nil, "change an answer: key=value (repeatable)")
 	f.StringVar(&opts.template, "template", "", "template directory or embedded template name (default: the one in .gomicro.yml)")
-	f.BoolVar(&opts.force, "force", false, "upgrade even with uncommitted changes in the git work tree")
+	f.BoolVar(&opts.force, "force", false, "upgrade even with uncommitted changes in the git work tree, or over unresolved conflicts an earlier upgrade left")
 	f.BoolVar(&opts.nonInteractive, "non-interactive", false, "never prompt: questions new since the project was made take their defaults")
 	f.BoolVar(&opts.json, "json", false, "print one JSON document on stdout instead of the report (see docs/json.md)")
 	_ = cmd.MarkFlagDirname("template")
