@@ -325,7 +325,7 @@ func (f *fleet) finish(total bool) (Outcome, bool) {
 		}
 	}
 	f.said = len(done) > 0
-	f.cfg.Render.End(f.cfg.Out, done, len(f.projects), total)
+	f.cfg.Render.End(f.cfg.Out, f.cfg.Err, done, len(f.projects), total)
 	return worst, f.said
 }
 

@@ -20,7 +20,7 @@ type Document struct {
 func (JSON) Project(*Report, io.Writer, io.Writer) {}
 
 // End writes the document of the finished projects, halted or not.
-func (JSON) End(out io.Writer, done []*Report, _ int, _ bool) {
+func (JSON) End(out, _ io.Writer, done []*Report, _ int, _ bool) {
 	doc := Document{Status: Current, Projects: []*Report{}}
 	for _, r := range done {
 		doc.Status = max(doc.Status, r.Status.public())

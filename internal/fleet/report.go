@@ -194,5 +194,5 @@ type Renderer interface {
 	// End writes what follows the projects' own lines: done are the
 	// finished projects, in the order given, of n; total is false when
 	// the fleet was halted.
-	End(out io.Writer, done []*Report, n int, total bool)
+	End(out, errw io.Writer, done []*Report, n int, total bool)
 }

@@ -30,7 +30,7 @@ func TestRenderersRank(t *testing.T) {
 			done = append(done, &Report{Path: "p", Status: o, Answers: []Answer{}, Files: []File{}, Error: "e"})
 		}
 		var out bytes.Buffer
-		JSON{}.End(&out, done, 2, true)
+		JSON{}.End(&out, &out, done, 2, true)
 		var doc struct {
 			Status   string
 			Projects []struct{ Status string }
@@ -42,7 +42,7 @@ func TestRenderersRank(t *testing.T) {
 			t.Errorf("%v: document %s", tt.outcomes, out.String())
 		}
 		out.Reset()
-		Text{}.End(&out, done, 2, true)
+		Text{}.End(&out, &out, done, 2, true)
 		if lines := bytes.Split(bytes.TrimSpace(out.Bytes()), []byte("\n")); string(lines[len(lines)-1]) != tt.total {
 			t.Errorf("%v: total %q, want %q", tt.outcomes, lines[len(lines)-1], tt.total)
 		}

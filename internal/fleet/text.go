@@ -79,11 +79,16 @@ func sayError(errw io.Writer, r *Report) {
 }
 
 // End writes one summary line per finished project and, when total and
-// there is more than one project, the total.
-func (Text) End(out io.Writer, done []*Report, n int, total bool) {
+// there is more than one project, the total. A refused or failed
+// project's line goes to errw, where its reason went.
+func (Text) End(out, errw io.Writer, done []*Report, n int, total bool) {
 	count := map[Outcome]int{}
 	for _, r := range done {
-		fmt.Fprintln(out, summary(r))
+		w := out
+		if r.Status == Refused || r.Status == Failed {
+			w = errw
+		}
+		fmt.Fprintln(w, summary(r))
 		count[r.Status]++
 	}
 	if total && n > 1 {
