@@ -86,20 +86,8 @@ func runUpgrade(opts *upgradeOptions) error {
 		}
 		dirs = []string{dir}
 	}
-	// Questions new since a project was made are asked only of a person;
-	// otherwise they take their defaults (upgrade never refuses for want of
-	// a terminal). With --json they are asked on stderr: stdout holds the
-	// document alone.
-	var prompter generator.Prompter
-	if !opts.nonInteractive && (opts.io.Terminal || opts.io.Accessible) {
-		asking := opts.io
-		if opts.json {
-			asking.Out = asking.Err
-		}
-		prompter = newPrompter(asking, false)
-		opts.io.interrupts.atExit(func() { prompt.Close(prompter) })
-		defer prompt.Close(prompter)
-	}
+	prompter := upgradePrompter(opts)
+	defer prompt.Close(prompter)
 	u := fleet.NewUpgrader(fleet.Options{
 		Template: opts.template, Set: set, Prompter: prompter, Interrupted: errInterrupted, Limits: limits,
 		DryRun: opts.dryRun, Check: opts.check, Force: opts.force,
@@ -121,8 +109,31 @@ func runUpgrade(opts *upgradeOptions) error {
 		Render:     render,
 		Exit:       func(said bool) { lastWords(opts.io, said) },
 	})
+	return upgradeStatus(opts, res)
+}
+
+// upgradePrompter asks questions new since a project was made of a person
+// only; otherwise (nil) they take their defaults: upgrade never refuses for
+// want of a terminal. With --json they are asked on stderr: stdout holds
+// the document alone.
+func upgradePrompter(opts *upgradeOptions) generator.Prompter {
+	if opts.nonInteractive || !opts.io.Terminal && !opts.io.Accessible {
+		return nil
+	}
+	asking := opts.io
+	if opts.json {
+		asking.Out = asking.Err
+	}
+	prompter := newPrompter(asking, false)
+	opts.io.interrupts.atExit(func() { prompt.Close(prompter) })
+	return prompter
+}
+
+// upgradeStatus is how the command ends once the fleet has: the signal's
+// or Ctrl-C's status when halted, else the worst outcome's.
+func upgradeStatus(opts *upgradeOptions, res fleet.Result) error {
 	if res.Halted {
-		stop, ok := in.stopped().(cancelled)
+		stop, ok := opts.io.interrupts.stopped().(cancelled)
 		if !ok {
 			stop = errInterrupted // Ctrl-C at a form: a key, not a signal
 		}
