@@ -56,13 +56,14 @@ func (u *Upgrader) Upgrade(ctx context.Context, job Job) *Report {
 }
 
 // describe says what is known of the project's template, recorded and
-// newest, however far planning went.
+// newest, however far planning went. A --template that names another
+// template than the project's (a failure) has no newest version of it.
 func (r *Report) describe(p *Project) {
 	if p.Old != nil {
 		r.Template, r.Source, r.Version, r.Revision = p.Old.Template, p.Old.Source, p.Old.Version, p.Old.Revision
 	}
-	if p.Template != nil {
-		r.Template, r.Newest, r.NewestRevision = p.Template.Name, p.Template.Version, p.Template.Revision
+	if p.Template != nil && p.Template.Name == r.Template {
+		r.Newest, r.NewestRevision = p.Template.Version, p.Template.Revision
 	}
 }
 
