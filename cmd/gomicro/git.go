@@ -43,3 +43,10 @@ func commitProject(stdio IO, dir, message string, force bool) bool {
 	}
 	return true
 }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

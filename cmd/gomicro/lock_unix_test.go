@@ -39,7 +39,7 @@ func TestProjectLock(t *testing.T) {
 			if status := second.finish(t); status != 1 {
 				t.Errorf("second upgrade: exit status %d, want 1; stderr:\n%s", status, second.stderr.String())
 			}
-			if got, want := second.stderr.String(), "gomicro: .: "+busy+"\n"; got != want {
+			if got, want := second.stderr.String(), "gomicro: .: "+busy+"\n.: refused\n"; got != want {
 				t.Errorf("second upgrade: stderr %q, want %q", got, want)
 			}
 			again := startGomicro(t, dir, nil, "new", "svc", "--non-interactive", "--force", "--no-git", "--template", "./tpl-2.0.0")

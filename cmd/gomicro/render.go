@@ -2,14 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"time"
 
 	"github.com/spf13/afero"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/fleet"
 )
 
 // projectFs is the file system new and upgrade write a project through:
@@ -31,9 +30,4 @@ func renderLimits() (generator.Limits, error) {
 }
 
 // renderError adds what a person can do about a limit.
-func renderError(err error) error {
-	if errors.Is(err, generator.ErrRenderTimeout) {
-		return fmt.Errorf("%w (a loop that never ends? GOMICRO_RENDER_TIMEOUT=30s allows longer)", err)
-	}
-	return err
-}
+func renderError(err error) error { return fleet.RenderError(err) }

@@ -23,6 +23,7 @@ type upgradeOptions struct {
 	check          bool
 	force          bool
 	nonInteractive bool
+	json           bool
 }
 
 func newUpgradeCmd(stdio IO) *cobra.Command {
@@ -42,7 +43,8 @@ func newUpgradeCmd(stdio IO) *cobra.Command {
 		Example: "  gomicro upgrade\n" +
 			"  gomicro upgrade --check             # exit 1 when behind, 2 when it cannot tell (for CI)\n" +
 			"  gomicro upgrade --dry-run           # show the diff, change nothing\n" +
-			"  gomicro upgrade svc-a svc-b --set s3_region=eu-west-1",
+			"  gomicro upgrade svc-a svc-b --set s3_region=eu-west-1\n" +
+			"  gomicro upgrade --check --json */    # one JSON document: each project's versions and status",
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.dirs = args
 			return runUpgrade(opts)
@@ -53,8 +55,9 @@ func newUpgradeCmd(stdio IO) *cobra.Command {
 	f.BoolVar(&opts.check, "check", false, "change nothing; exit 0 when current, 1 when behind or unresolved, 2 when it could not check")
 	f.StringArrayVar(&opts.set, "set", nil, "change an answer: key=value (repeatable)")
 	f.StringVar(&opts.template, "template", "", "template directory or embedded template name (default: the one in .gomicro.yml)")
-	f.BoolVar(&opts.force, "force", false, "upgrade even with uncommitted changes in the git work tree")
+	f.BoolVar(&opts.force, "force", false, "upgrade even with uncommitted changes in the git work tree, or over unresolved conflicts an earlier upgrade left")
 	f.BoolVar(&opts.nonInteractive, "non-interactive", false, "never prompt: questions new since the project was made take their defaults")
+	f.BoolVar(&opts.json, "json", false, "print one JSON document on stdout instead of the report (see docs/json.md)")
 	_ = cmd.MarkFlagDirname("template")
 	_ = cmd.RegisterFlagCompletionFunc("set", completeSet)
 	return cmd
@@ -83,20 +86,17 @@ func runUpgrade(opts *upgradeOptions) error {
 		}
 		dirs = []string{dir}
 	}
-	// Questions new since a project was made are asked only of a person;
-	// otherwise they take their defaults (upgrade never refuses for want of
-	// a terminal).
-	var prompter generator.Prompter
-	if !opts.nonInteractive && (opts.io.Terminal || opts.io.Accessible) {
-		prompter = newPrompter(opts.io, false)
-		opts.io.interrupts.atExit(func() { prompt.Close(prompter) })
-		defer prompt.Close(prompter)
-	}
+	prompter := upgradePrompter(opts)
+	defer prompt.Close(prompter)
 	u := fleet.NewUpgrader(fleet.Options{
-		Template: opts.template, Set: set, Prompter: prompter, Limits: limits,
+		Template: opts.template, Set: set, Prompter: prompter, Interrupted: errInterrupted, Limits: limits,
 		DryRun: opts.dryRun, Check: opts.check, Force: opts.force,
 		Opener: opener(), WriteFs: projectFs,
 	})
+	var render fleet.Renderer = fleet.Text{}
+	if opts.json {
+		render = fleet.JSON{}
+	}
 	in := opts.io.interrupts
 	res := fleet.Run(dirs, fleet.Config{
 		Out: opts.io.Out, Err: opts.io.Err, Signals: signals{in},
@@ -105,11 +105,35 @@ func runUpgrade(opts *upgradeOptions) error {
 		// upgraded one after another, printing as they go, as a person
 		// answering expects.
 		Sequential: prompter != nil,
-		Work:       func(job fleet.Job) (fleet.Outcome, string) { return upgradeProject(opts, u, job) },
+		Work:       func(job fleet.Job) *fleet.Report { return u.Upgrade(in.context(), job) },
+		Render:     render,
 		Exit:       func(said bool) { lastWords(opts.io, said) },
 	})
+	return upgradeStatus(opts, res)
+}
+
+// upgradePrompter asks questions new since a project was made of a person
+// only; otherwise (nil) they take their defaults: upgrade never refuses for
+// want of a terminal. With --json they are asked on stderr: stdout holds
+// the document alone.
+func upgradePrompter(opts *upgradeOptions) generator.Prompter {
+	if opts.nonInteractive || !opts.io.Terminal && !opts.io.Accessible {
+		return nil
+	}
+	asking := opts.io
+	if opts.json {
+		asking.Out = asking.Err
+	}
+	prompter := newPrompter(asking, false)
+	opts.io.interrupts.atExit(func() { prompt.Close(prompter) })
+	return prompter
+}
+
+// upgradeStatus is how the command ends once the fleet has: the signal's
+// or Ctrl-C's status when halted, else the worst outcome's.
+func upgradeStatus(opts *upgradeOptions, res fleet.Result) error {
 	if res.Halted {
-		stop, ok := in.stopped().(cancelled)
+		stop, ok := opts.io.interrupts.stopped().(cancelled)
 		if !ok {
 			stop = errInterrupted // Ctrl-C at a form: a key, not a signal
 		}
@@ -185,11 +209,4 @@ func findProject() (string, error) {
 		return "", err
 	}
 	return fleet.Find(wd)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

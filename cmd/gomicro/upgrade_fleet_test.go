@@ -67,7 +67,7 @@ func TestFleetUpgrade(t *testing.T) {
 		switch kind {
 		case "clean":
 			fmt.Fprintf(&want, "%s: base: pristine files from the project's git history (2 files)\n  updated   shared.txt\n", p)
-			fmt.Fprintf(&summaries, "%s: upgraded demo 1.0.0 -> 2.0.0\n", p)
+			fmt.Fprintf(&summaries, "%s: upgraded demo 1.0.0 -> 2.0.0 (review with git diff, then commit)\n", p)
 		case "clash":
 			treetest.WriteDir(t, p, map[string]string{"shared.txt": "one\ntwo\nthree (" + name + ")\n"})
 			gitIn(t, p, "commit", "-qam", "team edit")

@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"os/exec"
@@ -154,4 +155,37 @@ func TestFleetInterruptRender(t *testing.T) {
 	if stderr != "gomicro: cancelled: no project but those above was touched\n" {
 		t.Errorf("stderr:\n%s", stderr)
 	}
+}
+
+// SIGTERM during an apply with --json: the document is still written, for
+// the projects that finished, and nothing else is on stdout. cur and a
+// share a repository, so cur is done before a's apply holds.
+func TestFleetInterruptJSON(t *testing.T) {
+	dir := t.TempDir()
+	demoTemplates(t, dir)
+	mono := filepath.Join(dir, "mono")
+	gitIn(t, dir, "init", "-q", mono)
+	for name, version := range map[string]string{"cur": "2.0.0", "a": "1.0.0"} {
+		makeProject(t, mono, name, filepath.Join(dir, "tpl-"+version), "--no-git")
+	}
+	gitIn(t, mono, "add", "-A")
+	gitIn(t, mono, "commit", "-qm", "two services")
+	before := treetest.SnapshotDir(t, filepath.Join(mono, "a"))
+	f := startFleet(t, dir, []string{"GOMICRO_TEST_HOLD=2"}, "upgrade", "--json", "--template", "./tpl-2.0.0", "mono/cur", "mono/a")
+	f.stderr.waitFor(t, "gomicro-test: holding")
+	status, stdout, stderr := f.stop(t, syscall.SIGTERM)
+	if status != 143 {
+		t.Errorf("exit status %d, want 143; stderr:\n%s", status, stderr)
+	}
+	var doc upgradeDoc
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("stdout is no document: %v\n%s", err, stdout)
+	}
+	if len(doc.Projects) != 1 || doc.Projects[0].Path != "mono/cur" || doc.Projects[0].Status != "current" || doc.Status != "current" {
+		t.Errorf("document: %s", stdout)
+	}
+	if !strings.HasSuffix(stderr, "gomicro: cancelled: no project but those above was touched\n") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+	treetest.Equal(t, "a after the interrupt", treetest.SnapshotDir(t, filepath.Join(mono, "a")), before)
 }

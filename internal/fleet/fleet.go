@@ -7,8 +7,9 @@
 //
 // It takes plain parameters (a context, writers, options) and knows
 // nothing of the command line: the questions a project's upgrade asks go
-// through a generator.Prompter, the signals that stop it through Signals,
-// and what is said about each project is the caller's Work.
+// through a generator.Prompter, the signals that stop it through Signals.
+// Upgrader.Upgrade decides what each project's upgrade comes to, as a
+// Report, and a Renderer says it: Text for a person, JSON for a program.
 package fleet
 
 import (
@@ -19,24 +20,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/gitrepo"
-)
-
-// Outcome is how one project's upgrade ended, worst last.
-type Outcome int
-
-const (
-	Current Outcome = iota
-	Upgraded
-	Behind
-	Conflicts
-	Unresolved // conflicts left from an earlier upgrade: nothing is done
-	Refused    // could not be upgraded (or checked) at all
-	Stopped    // the person cancelled (at a prompt, or by a signal): no further project is touched
 )
 
 // Signals is how SIGINT and SIGTERM reach a fleet. Outside any critical
@@ -60,9 +47,9 @@ type Job struct {
 	Enter func() (leave func(), ok bool)
 }
 
-// Work upgrades one project, writing what it has to say to the job's
-// writers, and returns its outcome and its summary line.
-type Work func(job Job) (Outcome, string)
+// Work upgrades one project and says what it came to (see
+// Upgrader.Upgrade); the fleet's Renderer writes it to the job's writers.
+type Work func(job Job) *Report
 
 // Config is one fleet's run.
 type Config struct {
@@ -72,6 +59,7 @@ type Config struct {
 	// go: a person answering questions expects it.
 	Sequential bool
 	Work       Work
+	Render     Renderer // Text when nil
 	// Exit runs when a signal ends the program outside any apply, after
 	// what had finished was printed (said: some project's outcome was); it
 	// does not return.
@@ -114,8 +102,7 @@ type fleet struct {
 // projectRun is one project of a fleet.
 type projectRun struct {
 	dir     string
-	out     Outcome
-	line    string
+	report  *Report
 	record  *recording // nil: the output goes straight to the writers
 	state   projectState
 	printed bool // guarded by printMu
@@ -134,6 +121,9 @@ const (
 // output in the order given, then one summary line each and, unless
 // halted, a total when there is more than one.
 func Run(dirs []string, cfg Config) Result {
+	if cfg.Render == nil {
+		cfg.Render = Text{}
+	}
 	f := &fleet{cfg: cfg}
 	for _, dir := range dirs {
 		p := &projectRun{dir: dir, done: make(chan struct{})}
@@ -170,7 +160,7 @@ func (f *fleet) wait(ctx context.Context) (halted bool) {
 	for _, p := range f.projects {
 		select {
 		case <-p.done:
-			if p.out == Stopped {
+			if p.report.Status == Stopped {
 				return true
 			}
 			f.print(p)
@@ -232,10 +222,13 @@ func (f *fleet) work(queue <-chan []int) {
 			if p.record != nil {
 				job.Out, job.Err = p.record.writer(false), p.record.writer(true)
 			}
-			p.out, p.line = f.cfg.Work(job)
+			p.report = f.cfg.Work(job)
+			if p.report.Status != Stopped {
+				f.cfg.Render.Project(p.report, job.Out, job.Err)
+			}
 			f.mu.Lock()
 			p.state = finished
-			if p.out == Stopped {
+			if p.report.Status == Stopped {
 				f.stopping = true
 			}
 			f.mu.Unlock()
@@ -292,7 +285,7 @@ func (f *fleet) halt() []*projectRun {
 func (f *fleet) ended(p *projectRun) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return p.state == finished && p.out != Stopped
+	return p.state == finished && p.report.Status != Stopped
 }
 
 // print writes p's held output, once.
@@ -312,9 +305,9 @@ func (f *fleet) printLocked(p *projectRun) {
 }
 
 // finish prints the held output of every finished project not yet
-// printed, then one summary line each and, when total and there is more
-// than one project, the total. It returns the worst outcome and whether
-// any project's outcome was printed.
+// printed, then has the Renderer end (the summary lines and, when total,
+// the total; or the JSON document). It returns the worst outcome and
+// whether any project's outcome was printed.
 func (f *fleet) finish(total bool) (Outcome, bool) {
 	f.printMu.Lock()
 	defer f.printMu.Unlock()
@@ -322,46 +315,18 @@ func (f *fleet) finish(total bool) (Outcome, bool) {
 		return Current, f.said
 	}
 	f.closed = true
-	var done []*projectRun
+	var done []*Report
+	worst := Current
 	for _, p := range f.projects {
 		if f.ended(p) {
 			f.printLocked(p)
-			done = append(done, p)
+			done = append(done, p.report)
+			worst = max(worst, p.report.Status)
 		}
-	}
-	worst := Current
-	count := map[Outcome]int{}
-	for _, p := range done {
-		fmt.Fprintln(f.cfg.Out, p.line)
-		worst = max(worst, p.out)
-		count[p.out]++
 	}
 	f.said = len(done) > 0
-	if total && len(f.projects) > 1 {
-		fmt.Fprintln(f.cfg.Out, totalLine(len(f.projects), count))
-	}
+	f.cfg.Render.End(f.cfg.Out, f.cfg.Err, done, len(f.projects), total)
 	return worst, f.said
-}
-
-// totalLine counts the outcomes: "20 projects: 18 upgraded, 2 with
-// conflicts, 0 failed". Failures are always counted; the others when
-// there are any.
-func totalLine(n int, count map[Outcome]int) string {
-	var parts []string
-	for _, c := range []struct {
-		out  Outcome
-		what string
-	}{{Current, "current"}, {Behind, "behind"}, {Upgraded, "upgraded"}, {Conflicts, "with conflicts"}} {
-		if count[c.out] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", count[c.out], c.what))
-		}
-	}
-	parts = append(parts, fmt.Sprintf("%d failed", count[Unresolved]+count[Refused]))
-	projects := "projects"
-	if n == 1 {
-		projects = "project"
-	}
-	return fmt.Sprintf("%d %s: %s", n, projects, strings.Join(parts, ", "))
 }
 
 // lastWords runs when a signal ends the program outside any apply (the

@@ -32,6 +32,9 @@ type Options struct {
 	Check    bool // plan only (the caller reports behind or current)
 	Force    bool // go ahead with uncommitted changes, or a git that cannot tell
 	Opener   Opener
+	// Interrupted is the error Prompter returns when the person cancels
+	// a question (Ctrl-C at a form): the fleet stops.
+	Interrupted error
 	// WriteFs, when not nil, wraps the project's confined root for the
 	// apply (tests stop gomicro mid-write with it).
 	WriteFs func(ctx context.Context, root afero.Fs) afero.Fs
@@ -67,24 +70,30 @@ type Project struct {
 	release func()
 }
 
-// Answer is one answer as .gomicro.yml records it.
-type Answer struct{ Name, Value string }
-
 // Plan reads dir's .gomicro.yml, finds its git repository and the
 // template it moves to, and plans the upgrade. A run that writes holds
 // the project's lock from here to Close: no other gomicro may change what
 // this one merges into.
-func (u *Upgrader) Plan(ctx context.Context, dir string) (p *Project, err error) {
+func (u *Upgrader) Plan(ctx context.Context, dir string) (*Project, error) {
+	p, err := u.plan(ctx, dir)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// plan is Plan, whose project says, when it fails, how far it came (the
+// manifest read, the template loaded): Close it either way. A reason the
+// team can fix in the project is a refusal.
+func (u *Upgrader) plan(ctx context.Context, dir string) (p *Project, err error) {
 	p = &Project{Dir: dir, writeFs: u.WriteFs, release: func() {}}
-	defer func() {
-		if err != nil {
-			p.Close()
-			p = nil
-		}
-	}()
 	if u.writes() {
 		release, err := lockfile.Project(ctx, dir, lockfile.Wait)
 		if err != nil {
+			if errors.As(err, new(*lockfile.BusyError)) {
+				err = refusal{err}
+			}
 			return p, err
 		}
 		p.release = release
@@ -96,7 +105,7 @@ func (u *Upgrader) Plan(ctx context.Context, dir string) (p *Project, err error)
 		return p, err
 	}
 	if p.repo, err = gitWorkTree(dir, u.writes(), u.Force); err != nil {
-		return p, err
+		return p, refusal{err}
 	}
 	if p.Template, err = u.template(ctx, p.Old); err != nil {
 		return p, err
@@ -112,7 +121,7 @@ func (u *Upgrader) Plan(ctx context.Context, dir string) (p *Project, err error)
 		return p, err
 	}
 	if err = outsideSparse(p.repo, p.Plan); err != nil {
-		return p, err
+		return p, refusal{err}
 	}
 	p.Changed = changedAnswers(p.Old, p.Answers, p.Template)
 	return p, nil
