@@ -126,6 +126,19 @@ type Plan struct {
 	manifestLF  []byte // the old manifest with a CRLF checkout's line endings undone
 }
 
+// Written lists, in plan order, the paths relative to the project that an
+// apply of p writes or removes: changed files, sidecars, and the answers
+// file last. A commit of the upgrade holds exactly these.
+func (p *Plan) Written() []string {
+	var paths []string
+	for _, c := range p.Changes {
+		if c.writes() {
+			paths = append(paths, c.target())
+		}
+	}
+	return append(paths, ManifestFile)
+}
+
 // Conflicts lists the files written with conflict markers or sidecars, and
 // the paths that block the upgrade.
 func (p *Plan) Conflicts() []string {

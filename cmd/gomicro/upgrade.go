@@ -24,6 +24,8 @@ type upgradeOptions struct {
 	force          bool
 	nonInteractive bool
 	json           bool
+	commit         bool
+	branch         string
 }
 
 func newUpgradeCmd(stdio IO) *cobra.Command {
@@ -44,9 +46,13 @@ func newUpgradeCmd(stdio IO) *cobra.Command {
 			"  gomicro upgrade --check             # exit 1 when behind, 2 when it cannot tell (for CI)\n" +
 			"  gomicro upgrade --dry-run           # show the diff, change nothing\n" +
 			"  gomicro upgrade svc-a svc-b --set s3_region=eu-west-1\n" +
-			"  gomicro upgrade --check --json */    # one JSON document: each project's versions and status",
-		RunE: func(_ *cobra.Command, args []string) error {
+			"  gomicro upgrade --check --json */    # one JSON document: each project's versions and status\n" +
+			"  gomicro upgrade --commit            # the upgrade as one commit on branch gomicro/upgrade",
+		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.dirs = args
+			if err := commitUsage(opts, cmd.Flags().Changed("branch")); err != nil {
+				return usageError{err}
+			}
 			return runUpgrade(opts)
 		},
 	}
@@ -58,9 +64,41 @@ func newUpgradeCmd(stdio IO) *cobra.Command {
 	f.BoolVar(&opts.force, "force", false, "upgrade even with uncommitted changes in the git work tree, or over unresolved conflicts an earlier upgrade left")
 	f.BoolVar(&opts.nonInteractive, "non-interactive", false, "never prompt: questions new since the project was made take their defaults")
 	f.BoolVar(&opts.json, "json", false, "print one JSON document on stdout instead of the report (see docs/json.md)")
+	f.BoolVar(&opts.commit, "commit", false, "commit the upgrade on --branch, made fresh from the current commit, and stay on it")
+	f.StringVar(&opts.branch, "branch", defaultBranch, "with --commit: the branch to commit on")
 	_ = cmd.MarkFlagDirname("template")
 	_ = cmd.RegisterFlagCompletionFunc("set", completeSet)
 	return cmd
+}
+
+// defaultBranch is where upgrade --commit commits, as Dependabot and
+// Renovate keep their branches under their own names.
+const defaultBranch = "gomicro/upgrade"
+
+// commitUsage refuses the flags --commit does not go with: a commit is of
+// an upgrade applied to a clean work tree.
+func commitUsage(opts *upgradeOptions, branchSet bool) error {
+	switch {
+	case branchSet && !opts.commit:
+		return errors.New("--branch " + quote(opts.branch) + " needs --commit")
+	case !opts.commit:
+		return nil
+	case opts.check, opts.dryRun:
+		return errors.New("--commit commits an upgrade: it cannot go with --check or --dry-run, which change nothing")
+	case opts.force:
+		return errors.New("--commit starts from a clean work tree: it cannot go with --force")
+	case opts.branch == "":
+		return errors.New("--branch needs a branch name")
+	}
+	return nil
+}
+
+// commitBranch is the branch the fleet commits on: "" without --commit.
+func commitBranch(opts *upgradeOptions) string {
+	if !opts.commit {
+		return ""
+	}
+	return opts.branch
 }
 
 func runUpgrade(opts *upgradeOptions) error {
@@ -90,7 +128,7 @@ func runUpgrade(opts *upgradeOptions) error {
 	defer prompt.Close(prompter)
 	u := fleet.NewUpgrader(fleet.Options{
 		Template: opts.template, Set: set, Prompter: prompter, Interrupted: errInterrupted, Limits: limits,
-		DryRun: opts.dryRun, Check: opts.check, Force: opts.force,
+		DryRun: opts.dryRun, Check: opts.check, Force: opts.force, Branch: commitBranch(opts),
 		Opener: opener(), WriteFs: projectFs,
 	})
 	var render fleet.Renderer = fleet.Text{}

@@ -31,7 +31,10 @@ type Options struct {
 	DryRun   bool // plan only (the caller shows the diff)
 	Check    bool // plan only (the caller reports behind or current)
 	Force    bool // go ahead with uncommitted changes, or a git that cannot tell
-	Opener   Opener
+	// Branch, when not "", is --commit's branch: each upgrade is committed
+	// on it, made fresh from the commit the project was at.
+	Branch string
+	Opener Opener
 	// Interrupted is the error Prompter returns when the person cancels
 	// a question (Ctrl-C at a form): the fleet stops.
 	Interrupted error
@@ -65,6 +68,7 @@ type Project struct {
 	Changed []Answer
 
 	repo    *gitrepo.Repo // nil: the project is in no git repository (or git is not asked)
+	start   string        // with --commit: the commit HEAD was at when planning began
 	root    *rootfs.Fs
 	writeFs func(ctx context.Context, root afero.Fs) afero.Fs
 	release func()
@@ -105,6 +109,9 @@ func (u *Upgrader) plan(ctx context.Context, dir string) (p *Project, err error)
 		return p, err
 	}
 	if p.repo, err = gitWorkTree(dir, u.writes(), u.Force); err != nil {
+		return p, refusal{err}
+	}
+	if p.start, err = u.startCommit(ctx, p.repo); err != nil {
 		return p, refusal{err}
 	}
 	if p.Template, err = u.template(ctx, p.Old); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/gitrepo"
+	"github.com/gomicro/gomicro/internal/quote"
 )
 
 // Upgrade upgrades the project job names: it plans the upgrade, decides
@@ -52,7 +53,7 @@ func (u *Upgrader) Upgrade(ctx context.Context, job Job) *Report {
 	case u.Check:
 		return r.end(Behind)
 	}
-	return r.apply(ctx, p, job)
+	return r.apply(ctx, u, p, job)
 }
 
 // describe says what is known of the project's template, recorded and
@@ -114,7 +115,7 @@ func (r *Report) unresolved(ctx context.Context, left []string) *Report {
 
 // apply writes the plan, records it in git, and says what to do next:
 // review and commit it, or resolve its conflicts.
-func (r *Report) apply(ctx context.Context, p *Project, job Job) *Report {
+func (r *Report) apply(ctx context.Context, u *Upgrader, p *Project, job Job) *Report {
 	leave, ok := job.Enter()
 	if !ok {
 		return r.end(Stopped) // a signal came first: the project is as it was
@@ -130,23 +131,45 @@ func (r *Report) apply(ctx context.Context, p *Project, job Job) *Report {
 	if err := p.KeepPristine(); err != nil {
 		r.Notes = append(r.Notes, "note: could not store the pristine files for the next upgrade: "+gitrepo.Message(err))
 	}
-	if err := p.MarkConflicts(); err != nil {
+	if p.start != "" {
+		if err := r.commit(ctx, p, u.Branch); err != nil {
+			return r.fail(ctx, fmt.Errorf("the upgrade is in the work tree, not committed: %s", gitrepo.Message(err)))
+		}
+	} else if err := p.MarkConflicts(); err != nil {
 		r.Notes = append(r.Notes, "note: could not record the conflicts in git's index (git status will show them as modified): "+gitrepo.Message(err))
 	}
-	if len(r.Conflicts()) == 0 {
-		if p.InGit() {
-			r.Next = "review with git diff, then commit"
-		}
-		return r.end(Upgraded)
+	status := Upgraded
+	if len(r.Conflicts()) > 0 {
+		status = Conflicts
 	}
-	r.Next = "resolve, then commit"
-	if p.InGit() {
-		r.Next = "resolve, git add, then commit"
-		if onlyIgnored(p.Plan) {
-			r.Next = "merge by hand, then remove the new version; git ignores the file"
-		}
+	r.Next = r.next(p, status)
+	return r.end(status)
+}
+
+// next is what the person does after an apply: review and commit it, or
+// resolve its conflicts; with --commit, where the upgrade was committed.
+func (r *Report) next(p *Project, status Outcome) string {
+	on := ""
+	if r.Commit != "" {
+		on = fmt.Sprintf("on %s as %s", quote.Name(r.Branch), shortRevision(r.Commit))
 	}
-	return r.end(Conflicts)
+	switch {
+	case r.Proposed == "already":
+		return "already proposed: origin holds it " + on
+	case r.Proposed != "" && status == Conflicts:
+		return "committed with the conflict markers " + on + ": resolve them there, then commit"
+	case r.Proposed != "":
+		return "committed " + on
+	case status == Upgraded && p.InGit():
+		return "review with git diff, then commit"
+	case status == Upgraded:
+		return ""
+	case !p.InGit():
+		return "resolve, then commit"
+	case onlyIgnored(p.Plan):
+		return "merge by hand, then remove the new version; git ignores the file"
+	}
+	return "resolve, git add, then commit"
 }
 
 // onlyIgnored reports whether every conflict of plan is on a file git

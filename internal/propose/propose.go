@@ -86,6 +86,26 @@ func check(ctx context.Context, req Request) error {
 			return err
 		}
 	}
+	return checkRepo(ctx, req)
+}
+
+// Ready refuses, before the upgrade writes anything, a request Commit
+// would refuse for a reason other than its paths: the branch name, HEAD
+// not at Start, an operation in progress, no identity to commit as. A
+// refusal then leaves the work tree as it was.
+func Ready(ctx context.Context, req Request) error {
+	if req.Repo == nil {
+		return errors.New("propose: no repository")
+	}
+	if err := checkRepo(ctx, req); err != nil {
+		return err
+	}
+	return identity(ctx, req)
+}
+
+// checkRepo refuses a branch, a start or a repository state Commit cannot
+// work with.
+func checkRepo(ctx context.Context, req Request) error {
 	if err := checkBranch(ctx, req); err != nil {
 		return err
 	}
