@@ -237,6 +237,8 @@ main() {
 		git update-ref -d "refs/remotes/origin/$branch" 2>/dev/null || true
 	fi
 
+	# go run exits 1 whenever the program fails, whatever its own status
+	# (1 for conflicts, 2 for a usage error): what happened is read from git.
 	local start status=0
 	start=$(git rev-parse HEAD)
 	say "gomicro@$version upgrade --commit --branch $branch (template source ${source:-unknown})"
@@ -255,12 +257,12 @@ main() {
 		say "nothing to propose: the project is current with its template"
 		return 0
 	fi
-	if ((status > 1)) || [[ $(git rev-parse -q --verify HEAD^ || true) != "$start" ]] ||
+	if [[ $(git rev-parse -q --verify HEAD^ || true) != "$start" ]] ||
 		[[ $(git symbolic-ref --short -q HEAD || true) != "$branch" ]]; then
 		cat "$tmp/upgrade.json" >&2
 		die "gomicro upgrade (exit status $status) did not leave one commit on $branch on top of $start"
 	fi
-	((status == 0)) || say "the upgrade has conflicts: they are committed with their markers, and the pull request lists them"
+	((status == 0)) || say "gomicro upgrade exited non-zero with a commit: conflicts, committed with their markers, which the pull request lists"
 
 	local subject
 	subject=$(git log -1 --format=%s)
