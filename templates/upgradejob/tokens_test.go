@@ -61,6 +61,18 @@ func TestTokens(t *testing.T) {
 			want:   []string{"https://github.com/acme/templates.git", "git@github.com:acme/other.git", "password for github.com: " + tplToken},
 		},
 		{
+			name:   "ssh git source with a ref: over https",
+			script: `template_auth git@github.com:acme/templates.git@v1.4.0; git ls-remote --get-url git@github.com:acme/templates.git; fill github.com`,
+			tokens: []string{"", tplToken},
+			want:   []string{"https://github.com/acme/templates.git", "password for github.com: " + tplToken},
+		},
+		{
+			name:   "module source with a version",
+			script: `template_auth example.com/acme/templates@v1.4.0; echo "GOPRIVATE=$GOPRIVATE"`,
+			tokens: []string{"", tplToken},
+			want:   []string{"GOPRIVATE=example.com/acme/templates"},
+		},
+		{
 			name:   "ssh:// git source: over https",
 			script: `template_auth ssh://git@github.com/acme/templates.git//service; git ls-remote --get-url ssh://git@github.com/acme/templates.git; fill github.com`,
 			tokens: []string{"", tplToken},

@@ -118,6 +118,9 @@ template_auth() {
 		source=${source#*://}
 	fi
 	source=$scheme${source%%//*} # without //SUBDIR
+	if [[ $source == *@* && ${source##*@} != */* && ${source##*@} != *:* ]]; then
+		source=${source%@*} # without @REF (not git@host:…, not user@host/…)
+	fi
 	var=$(token_for_template)
 	[[ -n $var ]] || return 0
 	case $source in
@@ -241,7 +244,7 @@ main() {
 	# (1 for conflicts, 2 for a usage error): what happened is read from git.
 	local start status=0
 	start=$(git rev-parse HEAD)
-	say "gomicro@$version upgrade --commit --branch $branch (template source ${source:-unknown})"
+	say "go run $gomicro@$version upgrade --commit --branch $branch"
 	(
 		template_auth "$source"
 		go run "$gomicro@$version" upgrade --commit --branch "$branch" --non-interactive --json >"$tmp/upgrade.json"

@@ -34,7 +34,7 @@ var files = []struct {
 	{"main_test.go", 13744, 0o644},
 	{"oddjob.local.conf", 845, 0o644},
 	{"scripts/build.sh", 4679, 0o755},
-	{"scripts/gomicro-upgrade.sh", 10883, 0o755},
+	{"scripts/gomicro-upgrade.sh", 11012, 0o755},
 	{"scripts/upload.sh", 14493, 0o755},
 }
 
