@@ -189,7 +189,7 @@ func TestUpgradeJob(t *testing.T) {
 			t.Errorf("the token shows in the script's output (bash -x):\n%s", out)
 		}
 		if err != nil {
-			t.Fatalf("scripts/gomicro-upgrade.sh: %v\n%s", err, out)
+			t.Fatalf("scripts/gomicro-upgrade.sh: %v; the end of its bash -x trace:\n%s", err, lastLines(out, 40))
 		}
 		t.Logf("%s: scripts/gomicro-upgrade.sh:\n%s", name, lastLines(out, 12))
 		calls, _ := os.ReadFile(ghLog)
@@ -218,7 +218,7 @@ func TestUpgradeJob(t *testing.T) {
 	// A newer release: README.md gains a line.
 	release(t, "2.1.1", map[string][2]string{"README.md": {"\n## Develop\n", "\nUpgraded by its template.\n\n## Develop\n"}})
 
-	t.Run("dry run", func(t *testing.T) {
+	if !t.Run("dry run", func(t *testing.T) {
 		out, calls := upgrade(t, "dry", "DRY_RUN=1")
 		for _, want := range []string{
 			"would run: git push --force-with-lease=refs/heads/" + branch + ": origin " + branch,
@@ -235,10 +235,12 @@ func TestUpgradeJob(t *testing.T) {
 			t.Errorf("DRY_RUN=1 called gh: %q", calls)
 		}
 		noBranch(t)
-	})
+	}) {
+		return // each step starts from where the one before left origin
+	}
 
 	var first string
-	t.Run("proposes", func(t *testing.T) {
+	if !t.Run("proposes", func(t *testing.T) {
 		_, calls := upgrade(t, "run1")
 		subject := "gomicro: upgrade service 2.1.0 -> 2.1.1"
 		first = proposed(t, subject)
@@ -250,9 +252,11 @@ func TestUpgradeJob(t *testing.T) {
 		if msg := git(t, origin, "log", "-1", "--format=%b", first); strings.TrimSpace(string(body)) != strings.TrimSpace(msg) || !strings.Contains(msg, "README.md") {
 			t.Errorf("pull request body:\n%s\nwant the commit's body, listing README.md:\n%s", body, msg)
 		}
-	})
+	}) {
+		return // each step starts from where the one before left origin
+	}
 
-	t.Run("already proposed", func(t *testing.T) {
+	if !t.Run("already proposed", func(t *testing.T) {
 		out, calls := upgrade(t, "run2")
 		if !strings.Contains(out, "already proposed") {
 			t.Errorf("a second run does not say already proposed")
@@ -263,9 +267,11 @@ func TestUpgradeJob(t *testing.T) {
 		if !slices.Equal(calls, []string{ghList}) {
 			t.Errorf("gh calls: %q, want only %q", calls, ghList)
 		}
-	})
+	}) {
+		return // each step starts from where the one before left origin
+	}
 
-	t.Run("newer release", func(t *testing.T) {
+	if !t.Run("newer release", func(t *testing.T) {
 		release(t, "2.1.2", map[string][2]string{"README.md": {"\nUpgraded by its template.\n", "\nUpgraded by its template, twice.\n"}})
 		_, calls := upgrade(t, "run3")
 		subject := "gomicro: upgrade service 2.1.0 -> 2.1.2"
@@ -276,7 +282,9 @@ func TestUpgradeJob(t *testing.T) {
 		if !slices.Equal(calls, want) {
 			t.Errorf("gh calls:\n%s\nwant:\n%s", strings.Join(calls, "\n"), strings.Join(want, "\n"))
 		}
-	})
+	}) {
+		return // each step starts from where the one before left origin
+	}
 
 	t.Run("conflict", func(t *testing.T) {
 		// The team retitles README.md on main; the next release does too.
