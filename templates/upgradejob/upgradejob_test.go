@@ -110,6 +110,8 @@ func TestUpgradeJob(t *testing.T) {
 		"GOPROXY="+fileURL(proxy),
 		"GOSUMDB=off",
 		"GONOSUMDB="+gomicroModule,
+		"GOPRIVATE=", "GONOPROXY=", // nothing bypasses the proxy for the network
+		"GOENV=off", // nor does a go env file
 		"GIT_CONFIG_GLOBAL="+gitConfig,
 		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"GH_TOKEN="+token,
