@@ -4,15 +4,21 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"text/template/parse"
+
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
 )
 
 // Machine answers what a question's default may ask about the machine
 // gomicro runs on: {{ gitConfig "github.user" }} (one of GitKeys only) and
 // {{ goVersion }}, so that a default belongs to the user (their GitHub
-// account, their Go) rather than to whoever wrote the template. The CLI sets Template.Machine; without one,
+// account, their Go) rather than to whoever wrote the template. A default
+// may also call {{ gomicroVersion }}, the running gomicro's own release
+// (GomicroVersion), which no Machine answers: it is the binary's. The CLI sets Template.Machine; without one,
 // gitConfig is empty and goVersion is the Go gomicro was built with.
 //
 // Only a default may call these functions: a default is executed only for
@@ -28,7 +34,7 @@ type Machine interface {
 }
 
 // machineFuncs are the template functions that read the machine.
-var machineFuncs = []string{"gitConfig", "goVersion"}
+var machineFuncs = []string{"gitConfig", "goVersion", "gomicroVersion"}
 
 // GitKeys are the only git settings a template may read with gitConfig: who
 // the user is, never how git reaches a server (an http.*.extraheader or a
@@ -108,7 +114,33 @@ func machineTable(m func() Machine) map[string]any {
 			}
 			return LanguageVersion(runtime.Version())
 		},
+		"gomicroVersion": GomicroVersion,
 	}
+}
+
+// GomicroVersion is the version of the gomicro module this program was
+// built from, as `go run github.com/gomicro/gomicro/cmd/gomicro@VERSION`
+// takes it back (v0.4.0), when it is a release; otherwise "latest". A
+// generated project records it (the service template's gomicro_version) so
+// that its upgrade job runs the gomicro that made it.
+func GomicroVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "latest"
+	}
+	return ReleaseVersion(info.Main.Version)
+}
+
+// ReleaseVersion returns v when it names a release of a module (a semantic
+// version with a v, a pre-release such as v1.0.0-rc.1 included), and
+// "latest" for anything else: "(devel)" (a build in a checkout), "" (no
+// module), a pseudo-version (a commit between releases, which no tag names)
+// or a version with build metadata (v1.2.3+dirty: a modified checkout).
+func ReleaseVersion(v string) string {
+	if !semver.IsValid(v) || semver.Build(v) != "" || module.IsPseudoVersion(v) {
+		return "latest"
+	}
+	return v
 }
 
 // LanguageVersion turns a toolchain version as `go env GOVERSION` or
@@ -169,7 +201,7 @@ func (t *Template) MachineDefault(ctx context.Context, key string) (value, from 
 
 // machineReads names what a parsed default reads of the machine, once each
 // in order ("git config KEY" for gitConfig "KEY", "the local go" for
-// goVersion), and whether it reads answers, or calls a template that might.
+// goVersion, "this gomicro's release" for gomicroVersion), and whether it reads answers, or calls a template that might.
 func machineReads(tree *parse.Tree) (reads []string, answers bool) {
 	add := func(r string) {
 		if !slices.Contains(reads, r) {
@@ -186,8 +218,11 @@ func machineReads(tree *parse.Tree) (reads []string, answers bool) {
 				}
 			}
 		case *parse.IdentifierNode:
-			if n.Ident == "goVersion" {
+			switch n.Ident {
+			case "goVersion":
 				add("the local go")
+			case "gomicroVersion":
+				add("this gomicro's release")
 			}
 		case *parse.TemplateNode:
 			answers = true

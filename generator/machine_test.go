@@ -257,3 +257,45 @@ func TestMachineDefault(t *testing.T) {
 		t.Errorf("unset github.user: %q, %q, %v", value, from, ok)
 	}
 }
+
+// TestReleaseVersion: only a version `go run …@VERSION` can fetch again
+// is recorded as gomicro's; a checkout's build, a commit between releases
+// and a modified build record latest.
+func TestReleaseVersion(t *testing.T) {
+	for v, want := range map[string]string{
+		"v0.4.0":                               "v0.4.0",
+		"v1.2.3-rc.1":                          "v1.2.3-rc.1",
+		"v2.0.0+incompatible":                  "latest",
+		"(devel)":                              "latest",
+		"":                                     "latest",
+		"v0.0.0-20261207174130-6d1460a1b2c3":   "latest",
+		"v0.4.1-0.20261207174130-6d1460a1b2c3": "latest",
+		"v0.4.0+dirty":                         "latest",
+		"0.4.0":                                "latest",
+		"latest":                               "latest",
+	} {
+		if got := generator.ReleaseVersion(v); got != want {
+			t.Errorf("ReleaseVersion(%q) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+// TestGomicroVersionDefault: a default may call gomicroVersion, which is
+// the test binary's own (not a release: latest); a file may not.
+func TestGomicroVersionDefault(t *testing.T) {
+	tmpl, err := generator.Load(tree(minimal+"questions:\n  - name: v\n    default: '{{ gomicroVersion }}'\n", nil), source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers, err := tmpl.Resolve(context.Background(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := generator.GomicroVersion(); answers["v"] != want || want != "latest" {
+		t.Errorf("gomicroVersion default = %q, GomicroVersion() = %q, want latest in a test binary", answers["v"], want)
+	}
+	_, err = generator.Load(tree(minimal, map[string]string{"v.txt": "{{ gomicroVersion }}"}), source)
+	if err == nil || !strings.Contains(err.Error(), "gomicroVersion reads this machine") {
+		t.Errorf("a file calling gomicroVersion: Load = %v, want it refused", err)
+	}
+}

@@ -159,7 +159,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "unknown validate rule",
 			fsys: tree(minimal+"questions:\n  - name: a\n    validate: email\n", nil),
-			want: []string{`question "a": unknown validate rule "email" (known: aws-role-arn, go-version, module, name, platforms, s3-bucket, s3-region)`},
+			want: []string{`question "a": unknown validate rule "email" (known: aws-role-arn, go-version, gomicro-version, module, name, platforms, s3-bucket, s3-region)`},
 		},
 		{
 			name: "default does not parse",

@@ -191,6 +191,20 @@ func TestCIConfigChecks(t *testing.T) {
 		{"role: id-token for every job", map[string]string{"aws_role_arn": role}, "permissions:\n  contents: read\n", "permissions:\n  contents: read\n  id-token: write\n", "id-token"},
 		{"role: stored keys too", map[string]string{"aws_role_arn": role}, "S3_REGION: ${{ vars.S3_REGION }}", "AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}\n          S3_REGION: ${{ vars.S3_REGION }}", "stored"},
 
+		// The upgrade job (GitHub Actions)
+		{"upgrade: no schedule", nil, "UPGRADE:  schedule:\n", "  schedule_off:\n", "schedule"},
+		{"upgrade: another time", nil, "UPGRADE:- cron: \"0 18 * * 1\"", "- cron: \"0 0 * * 1\"", "cron"},
+		{"upgrade: not on demand", nil, "UPGRADE:  workflow_dispatch:\n", "", "workflow_dispatch"},
+		{"upgrade: on pushes", nil, "UPGRADE:  workflow_dispatch:\n", "  workflow_dispatch:\n  push:\n", "workflow_dispatch only"},
+		{"upgrade: more permissions", nil, "UPGRADE:  pull-requests: write\n", "  pull-requests: write\n  actions: write\n", "permissions"},
+		{"upgrade: no pull requests", nil, "UPGRADE:  pull-requests: write\n", "", "permissions"},
+		{"upgrade: only the job's token", nil, "UPGRADE:secrets.GOMICRO_UPGRADE_TOKEN || github.token", "github.token", "GH_TOKEN"},
+		{"upgrade: checkout keeps the token", nil, "UPGRADE:persist-credentials: false", "persist-credentials: true", "persist-credentials"},
+		{"upgrade: old checkout", nil, "UPGRADE:actions/checkout@v6", "actions/checkout@v4", "old Node"},
+		{"upgrade: script not run", nil, "UPGRADE:run: scripts/gomicro-upgrade.sh", "run: echo", "scripts/gomicro-upgrade.sh"},
+		{"README without the dry run", nil, "README:DRY_RUN=1 scripts/gomicro-upgrade.sh", "scripts/gomicro-upgrade.sh", "DRY_RUN=1"},
+		{"README without why the token", nil, "README:starts no workflow", "is slow", "starts no workflow"},
+
 		// CircleCI
 		{"circleci: upload without --if-configured", map[string]string{"ci": "circleci"}, "scripts/upload.sh --if-configured", "scripts/upload.sh", "--if-configured"},
 		{"circleci: upload for fork pull requests", map[string]string{"ci": "circleci"}, "if [[ -n ${CIRCLE_PR_NUMBER:-} ]]; then", "if false; then", "fork"},
@@ -204,6 +218,13 @@ func TestCIConfigChecks(t *testing.T) {
 		{"circleci: no race detector", map[string]string{"ci": "circleci"}, "command: go test -race ./...", "command: go test ./...", "go test -race ./..."},
 		{"circleci: no staticcheck", map[string]string{"ci": "circleci"}, "command: go run honnef.co", "command: echo honnef.co", "staticcheck"},
 		{"circleci: no artifacts", map[string]string{"ci": "circleci"}, "      - store_artifacts:\n          path: /tmp/artifacts\n", "", "store_artifacts"},
+		{"circleci: upgrade on every pipeline", map[string]string{"ci": "circleci"}, "        - equal: [scheduled_pipeline, << pipeline.trigger_source >>]\n", "", "only for the scheduled pipeline"},
+		{"circleci: upgrade on any schedule", map[string]string{"ci": "circleci"}, "        - equal: [\"gomicro upgrade\", << pipeline.schedule.name >>]\n", "", "only for the scheduled pipeline"},
+		{"circleci: upgrade with the build", map[string]string{"ci": "circleci"}, "      - gomicro-upgrade:\n          context: gomicro-upgrade\n", "      - build\n      - gomicro-upgrade:\n          context: gomicro-upgrade\n", "alone"},
+		{"circleci: upgrade without a context", map[string]string{"ci": "circleci"}, "      - gomicro-upgrade:\n          context: gomicro-upgrade\n", "      - gomicro-upgrade\n", "context"},
+		{"circleci: build on the upgrade schedule", map[string]string{"ci": "circleci"}, "    when:\n      not:\n        equal: [\"gomicro upgrade\", << pipeline.schedule.name >>]\n", "", "schedule too"},
+		{"circleci: upgrade script not run", map[string]string{"ci": "circleci"}, "            scripts/gomicro-upgrade.sh\n", "            echo\n", "scripts/gomicro-upgrade.sh"},
+		{"circleci: README without the schedule", map[string]string{"ci": "circleci"}, "README:context `gomicro-upgrade`", "context", "gomicro-upgrade"},
 		{"circleci: goreleaser zips not kept", map[string]string{"ci": "circleci", "build": "goreleaser"}, "dist/*.zip)", ")", "dist/*.zip"},
 	}
 	for _, tt := range tests {
@@ -214,6 +235,9 @@ func TestCIConfigChecks(t *testing.T) {
 			file, old := ciConfigs[set["ci"]], tt.old
 			if o, ok := strings.CutPrefix(old, "README:"); ok {
 				file, old = "README.md", o
+			}
+			if o, ok := strings.CutPrefix(old, "UPGRADE:"); ok {
+				file, old = upgradeWorkflow, o
 			}
 			data := string(fsys[file].Data)
 			if !strings.Contains(data, old) {
@@ -288,6 +312,7 @@ func ciProblems(ctx context.Context, fsys fs.FS, answers map[string]string) []st
 	if !strings.Contains(string(readme), uploadCommand) {
 		problems = append(problems, fmt.Sprintf("README.md does not show %q", uploadCommand))
 	}
+	problems = append(problems, upgradeJobProblems(fsys, answers)...)
 	var more []string
 	switch ci {
 	case "circleci":

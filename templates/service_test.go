@@ -444,6 +444,8 @@ func checkLayout(t *testing.T, dir, ci, build string) {
 	want := map[string]bool{
 		".circleci/config.yml":       ci == "circleci",
 		".github/workflows/ci.yml":   ci == "github",
+		upgradeWorkflow:              ci == "github",
+		upgradeScript:                true,
 		"scripts/build.sh":           build == "script",
 		configcheck.GoReleaserConfig: build == "goreleaser",
 		"scripts/upload.sh":          true,

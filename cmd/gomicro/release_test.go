@@ -131,8 +131,8 @@ func releasedVersions(t *testing.T, top string) []string {
 
 // oldAnswers are the answers of every generated service here. One target:
 // the cross-compiling is the matrix's job (templates.TestGeneratedServiceWorks);
-// here it is the merge's result.
-var oldAnswers = map[string]string{"github_username": "acme", "platforms": "linux,amd64"}
+// here it is the merge's result. The bucket is set: 1.0.0's default named another company's.
+var oldAnswers = map[string]string{"github_username": "acme", "s3_bucket": "acme-artifacts", "platforms": "linux,amd64"}
 
 // generateWithCommit generates a service in work with gomicro as it was at
 // commit, as the team did then; it returns the service's directory.

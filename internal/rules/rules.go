@@ -21,6 +21,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
 )
 
 // Rule checks one answer. It returns nil when the value is acceptable and
@@ -36,6 +37,8 @@ var byName = map[string]Rule{
 	"s3-region":    S3Region,
 	"go-version":   GoVersion,
 	"aws-role-arn": AWSRoleARN,
+
+	"gomicro-version": GomicroVersion,
 }
 
 // Lookup returns the rule called name (as written in template.yaml
@@ -293,6 +296,16 @@ func GoVersion(v string) error {
 		return fmt.Errorf("Go versions before 1.%d are not supported", minGoMinor)
 	}
 	return nil
+}
+
+// GomicroVersion is the rule "gomicro-version": a version of gomicro that
+// `go run github.com/gomicro/gomicro/cmd/gomicro@VERSION` fetches, written
+// out in full (v0.4.0, v1.0.0-rc.1, a pseudo-version), or latest.
+func GomicroVersion(v string) error {
+	if v == "latest" || semver.IsValid(v) && semver.Canonical(v) == v {
+		return nil
+	}
+	return errors.New("gomicro versions look like v0.4.0 (a release of github.com/gomicro/gomicro), or latest")
 }
 
 // roleARNPattern is an IAM role ARN in any partition: arn:PARTITION:iam::ACCOUNT:role/PATH/NAME.

@@ -55,7 +55,7 @@ func checkMessage(t testing.TB, value, msg string) {
 }
 
 func TestLookup(t *testing.T) {
-	want := []string{"aws-role-arn", "go-version", "module", "name", "platforms", "s3-bucket", "s3-region"}
+	want := []string{"aws-role-arn", "go-version", "gomicro-version", "module", "name", "platforms", "s3-bucket", "s3-region"}
 	if got := RuleNames(); !slices.Equal(got, want) {
 		t.Fatalf("RuleNames() = %q, want %q", got, want)
 	}
@@ -363,6 +363,19 @@ func TestAWSRoleARN(t *testing.T) {
 	for _, v := range []string{"ci-upload", "arn:aws:iam::12345:role/x", "arn:aws:iam::123456789012:user/x", "arn:aws:iam::123456789012:role/"} {
 		if err := AWSRoleARN(v); err == nil {
 			t.Errorf("AWSRoleARN(%q) = nil, want an error", v)
+		}
+	}
+}
+
+func TestGomicroVersion(t *testing.T) {
+	for _, v := range []string{"latest", "v0.4.0", "v1.0.0-rc.1", "v0.0.0-20261207174130-6d1460a1b2c3"} {
+		if err := GomicroVersion(v); err != nil {
+			t.Errorf("GomicroVersion(%q) = %v, want nil", v, err)
+		}
+	}
+	for _, v := range []string{"", "0.4.0", "v0.4", "v1", "v0.4.0+dirty", "master", "Latest", "v0.4.0 "} {
+		if err := GomicroVersion(v); err == nil || !strings.Contains(err.Error(), "look like v0.4.0") {
+			t.Errorf("GomicroVersion(%q) = %v, want an error", v, err)
 		}
 	}
 }
