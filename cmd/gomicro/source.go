@@ -17,17 +17,8 @@ const (
 	embeddedPrefix  = source.EmbeddedPrefix
 )
 
-// loadTemplate finds a template by the --template value (see
-// templates/source: an embedded name, a directory, a git URL or a Go
-// module, each with an optional //SUBDIR and @REF) and loads it, recording
-// the source as typed (in its canonical form) without its @REF, and the
-// exact revision it resolved to.
-//
-// The @REF fixes only this render: upgrade follows the source's newest
-// release and finds this one again by the recorded revision (a commit, a
-// module version), so a ref in .gomicro.yml would only be stale beside a
-// later version. Projects whose source holds one (made by earlier
-// gomicros) are still read: upgrade drops it (source.Spec.Latest).
+// loadTemplate loads the --template value (the embedded service template
+// when empty) as fleet.Opener.Load does.
 func loadTemplate(src string) (*generator.Template, error) {
 	return loadTemplateContext(context.Background(), src)
 }
@@ -36,11 +27,7 @@ func loadTemplateContext(ctx context.Context, src string) (*generator.Template, 
 	if src == "" {
 		src = embeddedPrefix + defaultTemplate
 	}
-	spec, err := source.Parse(src)
-	if err != nil {
-		return nil, err
-	}
-	return opener().Open(ctx, spec, spec.Latest().String())
+	return opener().Load(ctx, src)
 }
 
 // opener opens templates for this machine's user: their git identity and

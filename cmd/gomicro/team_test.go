@@ -97,7 +97,8 @@ func teamStory(t *testing.T, srcAtV1 string, wantRevision *regexp.Regexp) {
 
 // teamEarlierProject is project as a gomicro that recorded the first
 // render's @REF in the source left it: a copy whose source is srcAtV1.
-// Upgrade and --check still read it, by its revision and version.
+// Upgrade and --check still read it, by its revision and version, and the
+// upgrade records the source without the ref.
 func teamEarlierProject(t *testing.T, project, srcAtV1 string) {
 	t.Helper()
 	earlier := filepath.Join(t.TempDir(), "svc")
@@ -120,8 +121,8 @@ func teamEarlierProject(t *testing.T, project, srcAtV1 string) {
 	if status != 0 || !strings.Contains(stdout, "base: team 1.0.0 at ") || !strings.Contains(stdout, "upgraded team 1.0.0 -> 1.1.0") {
 		t.Errorf("upgrade of an earlier project: exit %d\n%s%s", status, stdout, stderr)
 	}
-	if m := readManifest(t, earlier); m.Version != "1.1.0" {
-		t.Errorf("earlier project after the upgrade: version %s, want 1.1.0", m.Version)
+	if m := readManifest(t, earlier); m.Version != "1.1.0" || m.Source != strings.TrimSuffix(srcAtV1, "@v1.0.0") {
+		t.Errorf("earlier project after the upgrade: version %s, source %s; want 1.1.0 and the source without its ref", m.Version, m.Source)
 	}
 }
 

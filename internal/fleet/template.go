@@ -28,13 +28,19 @@ type Opener struct {
 // Load finds a template by a --template value (see templates/source: an
 // embedded name, a directory, a git URL or a Go module, each with an
 // optional //SUBDIR and @REF) and loads it, recording the source as typed
-// (in its canonical form) and the exact revision it resolved to.
+// (in its canonical form) without its @REF, and the exact revision it
+// resolved to.
+//
+// The @REF fixes only this render: an upgrade follows the source's newest
+// release and finds this one again by the recorded revision (a commit, a
+// module version), so a ref in .gomicro.yml would only be stale beside a
+// later version.
 func (o Opener) Load(ctx context.Context, src string) (*generator.Template, error) {
 	spec, err := source.Parse(src)
 	if err != nil {
 		return nil, err
 	}
-	return o.Open(ctx, spec, spec.String())
+	return o.Open(ctx, spec, spec.Latest().String())
 }
 
 // Open loads spec's tree (its Ref, or its newest release) and records
@@ -70,7 +76,8 @@ func (o Opener) withProgress(ctx context.Context) context.Context {
 // upgradeTemplate is the template an upgrade moves to: flag (--template)
 // as given (its @REF, or its newest release), or else the newest release
 // of the source the project recorded; the @REF given to new fixed only the
-// first render. Following the recorded source keeps recording it as typed.
+// first render. Following the recorded source records it without the ref
+// that projects made by earlier gomicros hold.
 func (o Opener) upgradeTemplate(ctx context.Context, flag string, old *generator.Manifest) (*generator.Template, error) {
 	if flag != "" {
 		return o.Load(ctx, flag)
@@ -78,7 +85,7 @@ func (o Opener) upgradeTemplate(ctx context.Context, flag string, old *generator
 	spec, err := source.Parse(old.Source)
 	if err == nil {
 		var tmpl *generator.Template
-		if tmpl, err = o.Open(ctx, spec.Latest(), old.Source); err == nil {
+		if tmpl, err = o.Open(ctx, spec.Latest(), spec.Latest().String()); err == nil {
 			return tmpl, nil
 		}
 	}
