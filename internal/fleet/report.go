@@ -67,8 +67,8 @@ type Report struct {
 	Status         Outcome  `json:"status"`
 	Answers        []Answer `json:"answers"` // the answers this upgrade changes, in question order
 	Files          []File   `json:"files"`   // every file the upgrade touches or deliberately leaves
-	// Set by upgrade --commit (not wired yet): the branch, the commit made
-	// or found, and "new" or "already".
+	// Set by upgrade --commit: the branch, the commit made or found, and
+	// "new" or "already" (origin's branch held it).
 	Branch   string `json:"branch,omitempty"`
 	Commit   string `json:"commit,omitempty"`
 	Proposed string `json:"proposed,omitempty"`
