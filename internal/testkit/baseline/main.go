@@ -27,7 +27,7 @@ var files = []struct {
 }{
 	{".circleci/config.yml", 3375, 0o644},
 	{".gitignore", 167, 0o644},
-	{".gomicro.yml", 1203, 0o644},
+	{".gomicro.yml", 1217, 0o644},
 	{"README.md", 6003, 0o644},
 	{"go.mod", 39, 0o644},
 	{"main.go", 12111, 0o644},
