@@ -89,7 +89,8 @@ func checkImageSkip(ctx context.Context, t *testing.T, dir string, env []string)
 // exactly one image per Linux target; each with the OCI labels source,
 // revision (the commit) and version (the short SHA), a non-root user; and
 // the binary of this machine's image, extracted and run, prints the short
-// SHA for -version.
+// SHA for -version. With build=goreleaser, `goreleaser release` of the tag
+// then publishes it too, through kos (checkGoReleaserImage).
 func checkImage(ctx context.Context, t *testing.T, dir string, env []string, binName, owner, sha6 string, targets []string) {
 	ko := testtool.Require(t, "ko", koInstall)
 	reg := registrytest.Start(t)
@@ -113,7 +114,67 @@ func checkImage(ctx context.Context, t *testing.T, dir string, env []string, bin
 	)
 	printed := strings.Fields(run(ctx, t, dir, env, imageScript))
 
-	ref, err := name.ParseReference(repo + ":" + sha6)
+	labels := map[string]string{
+		labelSource:   "https://github.com/" + owner + "/" + binName,
+		labelRevision: rev,
+		labelVersion:  sha6,
+	}
+	digest := checkPushed(ctx, t, dir, env, repo, binName, []string{sha6, release}, platforms, labels, sha6)
+	if want := []string{repo + "@" + digest, repo + ":" + sha6, repo + ":" + release}; !slices.Equal(printed, want) {
+		t.Errorf("%s printed\n%s\nwant\n%s", imageScript, strings.Join(printed, "\n"), strings.Join(want, "\n"))
+	}
+
+	if set := projectAnswers(t, os.DirFS(dir)); set["build"] == "goreleaser" {
+		checkGoReleaserImage(ctx, t, dir, env, reg.Host, base, binName, owner, rev, release, platforms)
+	}
+}
+
+// checkGoReleaserImage publishes the image with `goreleaser release` of
+// the tag release, through the kos section of .goreleaser.yaml, to the
+// registry at host, and reads it back as checkImage does: tagged with the
+// short SHA and the tag, its version label and its binary's -version the
+// tag without its v, as GoReleaser's .Version. One change is made to the
+// config, in a copy outside the project (which stays clean, as a release
+// needs): its base_image, which GoReleaser takes from the config alone (no
+// KO_DEFAULTBASEIMAGE), is the local base, so that nothing is pulled from
+// the internet. DOCKER_HOST names no daemon: kos pushes to the registry.
+func checkGoReleaserImage(ctx context.Context, t *testing.T, dir string, env []string, host, base, binName, owner, rev, release string, platforms []v1.Platform) {
+	goreleaser := testtool.Require(t, "goreleaser", configcheck.GoReleaserInstall)
+	data, err := os.ReadFile(filepath.Join(dir, configcheck.GoReleaserConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const defaultBase = "base_image: cgr.dev/chainguard/static\n"
+	if !strings.Contains(string(data), defaultBase) {
+		t.Fatalf("%s has no %q", configcheck.GoReleaserConfig, defaultBase)
+	}
+	config := filepath.Join(t.TempDir(), "goreleaser.yaml")
+	if err := os.WriteFile(config, []byte(strings.Replace(string(data), defaultBase, "base_image: "+base+"\n", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	repo := host + "/" + binName + "-goreleaser"
+	env = append(slices.Clip(env), "KO_DOCKER_REPO="+repo, "DOCKER_HOST=unix://"+filepath.Join(t.TempDir(), "no-docker.sock"))
+	run(ctx, t, dir, env, goreleaser, "release", "--clean", "--config", config)
+	version := strings.TrimPrefix(release, "v")
+	sha6 := rev[:6]
+	checkPushed(ctx, t, dir, env, repo, binName, []string{sha6, release}, platforms, map[string]string{
+		labelSource:   "https://github.com/" + owner + "/" + binName,
+		labelRevision: rev,
+		labelVersion:  version,
+	}, version)
+	if status := run(ctx, t, dir, env, "git", "status", "--porcelain"); status != "" {
+		t.Errorf("goreleaser release left the project dirty:\n%s", status)
+	}
+}
+
+// checkPushed reads back the image under repo with go-containerregistry:
+// every one of tags names the same index, which holds exactly one image
+// per platform, each with labels and a non-root user; the binary of this
+// machine's image, extracted and run, prints version for -version. It
+// returns the index's digest.
+func checkPushed(ctx context.Context, t *testing.T, dir string, env []string, repo, binName string, tags []string, platforms []v1.Platform, labels map[string]string, version string) string {
+	t.Helper()
+	ref, err := name.ParseReference(repo + ":" + tags[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,18 +186,15 @@ func checkImage(ctx context.Context, t *testing.T, dir string, env []string, bin
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{repo + "@" + digest.String(), repo + ":" + sha6, repo + ":" + release}
-	if !slices.Equal(printed, want) {
-		t.Errorf("%s printed\n%s\nwant\n%s", imageScript, strings.Join(printed, "\n"), strings.Join(want, "\n"))
+	for _, tag := range tags[1:] {
+		if tagRef, err := name.ParseReference(repo + ":" + tag); err != nil {
+			t.Fatal(err)
+		} else if d, err := remote.Head(tagRef, remote.WithContext(ctx)); err != nil {
+			t.Errorf("%s: %v", tagRef, err)
+		} else if d.Digest != digest {
+			t.Errorf("%s is %s, want the same index as %s, %s", tagRef, d.Digest, ref, digest)
+		}
 	}
-	if releaseRef, err := name.ParseReference(repo + ":" + release); err != nil {
-		t.Fatal(err)
-	} else if d, err := remote.Head(releaseRef, remote.WithContext(ctx)); err != nil {
-		t.Errorf("the git tag's image tag: %v", err)
-	} else if d.Digest != digest {
-		t.Errorf("%s:%s is %s, want the same index as %s:%s, %s", repo, release, d.Digest, repo, sha6, digest)
-	}
-
 	manifest, err := idx.IndexManifest()
 	if err != nil {
 		t.Fatal(err)
@@ -161,11 +219,7 @@ func checkImage(ctx context.Context, t *testing.T, dir string, env []string, bin
 		if cf.OS != p.OS || cf.Architecture != p.Architecture {
 			t.Errorf("%s: the image's config says %s/%s", p, cf.OS, cf.Architecture)
 		}
-		for k, v := range map[string]string{
-			labelSource:   "https://github.com/" + owner + "/" + binName,
-			labelRevision: rev,
-			labelVersion:  sha6,
-		} {
+		for k, v := range labels {
 			if cf.Config.Labels[k] != v {
 				t.Errorf("%s: label %s = %q, want %q", p, k, cf.Config.Labels[k], v)
 			}
@@ -188,15 +242,16 @@ func checkImage(ctx context.Context, t *testing.T, dir string, env []string, bin
 	}
 	if hostImage == nil {
 		t.Logf("no image for this machine (%s/%s): its binary is not run", runtime.GOOS, runtime.GOARCH)
-		return
+		return digest.String()
 	}
 	data := imageEntrypoint(t, hostImage)
 	bin := filepath.Join(t.TempDir(), binName)
 	testtool.WriteExecutable(t, bin, data)
-	if v := strings.TrimSpace(run(ctx, t, dir, env, bin, "-version")); v != sha6 {
-		t.Errorf("the image's %s -version = %q, want the commit's short SHA %q", binName, v, sha6)
+	if v := strings.TrimSpace(run(ctx, t, dir, env, bin, "-version")); v != version {
+		t.Errorf("the image's %s -version = %q, want %q", binName, v, version)
 	}
-	t.Logf("%s: %v, labels and non-root user checked, its %s/%s binary prints %s", want[0], got, runtime.GOOS, runtime.GOARCH, sha6)
+	t.Logf("%s@%s %v: tags %v, platforms, labels and non-root user checked, its %s/%s binary prints %s", repo, digest, got, tags, runtime.GOOS, runtime.GOARCH, version)
+	return digest.String()
 }
 
 // imageEntrypoint returns the file the image's entrypoint runs, read from

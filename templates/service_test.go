@@ -54,7 +54,8 @@ import (
 //     for the Linux targets, refuses to run without KO_DOCKER_REPO and skips
 //     with --if-configured; on one of them it publishes for real, with ko, to
 //     a docker-registry on 127.0.0.1 on a base image pushed there first, and
-//     go-containerregistry reads it back (checkImage).
+//     go-containerregistry reads it back (checkImage); then goreleaser
+//     release of a tag publishes it through kos, read back the same way.
 //
 // The heavy work is compiling the standard library: with the race detector,
 // and once per cross-compiled target (for this machine the test binaries
