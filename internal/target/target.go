@@ -50,7 +50,7 @@ func Inspect(output, name string, force bool) (State, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return Missing, writable(nearestExisting(dir))
 	case err != nil:
-		return 0, fmt.Errorf("cannot write %s: %v", Display(dir), unwrapPathErr(err))
+		return 0, fmt.Errorf("cannot write %s: %v", Display(dir), rootfs.Reason(err))
 	}
 	info := linfo
 	if linfo.Mode()&fs.ModeSymlink != 0 {
@@ -64,7 +64,7 @@ func Inspect(output, name string, force bool) (State, error) {
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return 0, fmt.Errorf("cannot read %s: %v", Display(dir), unwrapPathErr(err))
+		return 0, fmt.Errorf("cannot read %s: %v", Display(dir), rootfs.Reason(err))
 	}
 	if len(entries) > 0 {
 		if !force {
@@ -125,7 +125,7 @@ func Write(ctx context.Context, state State, dir string, tree *generator.Tree, f
 				if errors.Is(err, fs.ErrExist) {
 					return nil, fmt.Errorf("%s appeared while gomicro was working; left it alone", Display(missing[i]))
 				}
-				return nil, fmt.Errorf("create %s: %v", Display(missing[i]), unwrapPathErr(err))
+				return nil, fmt.Errorf("create %s: %v", Display(missing[i]), rootfs.Reason(err))
 			}
 			created = append(created, missing[i])
 		}
@@ -140,14 +140,6 @@ func Write(ctx context.Context, state State, dir string, tree *generator.Tree, f
 		fsys = through(ctx, root)
 	}
 	return generator.Write(ctx, fsys, ".", tree, generator.WriteOptions{Force: force})
-}
-
-func unwrapPathErr(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // NotEmpty is new's refusal of a directory that holds files, without
