@@ -160,3 +160,20 @@ func Display(p string) string {
 	}
 	return "." + string(filepath.Separator) + p
 }
+
+// NextSteps are the commands that take a new project to its first build in
+// CI, as lines to paste into a shell: cd, the remote from github_username
+// (when gomicro made the git repository), then the template's own
+// next_steps. What a project needs beyond that is the template's to say:
+// gomicro knows no template's keys.
+func NextSteps(dir string, answers generator.Answers, madeRepo bool, templateSteps []string) []string {
+	steps := []string{"cd " + quote.Shell(dir)}
+	if owner, _ := answers["github_username"].(string); owner != "" && madeRepo {
+		steps = append(steps, fmt.Sprintf("git remote add origin git@github.com:%s/%s.git", owner, filepath.Base(dir)))
+	}
+	steps = append(steps, templateSteps...)
+	if len(steps) == 1 {
+		return nil // cd alone is no news
+	}
+	return steps
+}
