@@ -12,7 +12,6 @@ import (
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/templatetest"
-	"github.com/gomicro/gomicro/internal/userconfig"
 )
 
 // newTemplateCmd groups the commands for template authors.
@@ -194,11 +193,7 @@ func checksMayRun(opts *templateTestOptions, tmpl *generator.Template) error {
 	if err != nil || ok {
 		return err
 	}
-	where := "the trusted: list of your gomicro config file"
-	if f := userconfig.File(); f != "" {
-		where = "trusted: in " + f
-	}
-	return usagef("template %s is not local: its checks run commands, so run them only with --trust (or list it under %s)", quote(tmpl.Source), where)
+	return usageError{templatetest.Untrusted(tmpl.Source)}
 }
 
 // printTemplateTestHeader says what is tested: "template NAME VERSION: N

@@ -32,6 +32,17 @@ func Trusted(src string, trust bool, settings func() (userconfig.Settings, error
 	return s.Trusts(spec.Latest().String()), nil
 }
 
+// Untrusted is the refusal to run the checks of the template at source
+// (as recorded), which Trusted does not trust: it names --trust and the
+// user's config file.
+func Untrusted(source string) error {
+	where := "the trusted: list of your gomicro config file"
+	if f := userconfig.File(); f != "" {
+		where = "trusted: in " + f
+	}
+	return fmt.Errorf("template %s is not local: its checks run commands, so run them only with --trust (or list it under %s)", quote.Name(source), where)
+}
+
 // CheckEnvNames returns a problem for each of names (--env values) that is
 // not the name of one environment variable.
 func CheckEnvNames(names []string) []string {
