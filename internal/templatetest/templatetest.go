@@ -3,14 +3,15 @@
 // checks there, several combinations at once, and reports how each ended.
 //
 // Checks are someone else's commands. Whether they may run at all is the
-// caller's decision (template test's trust rules); here they run with
+// caller's decision, by [Trusted]'s rule; here they run with
 // bash -c in the project, in a scrubbed environment (see checkEnv), with
 // empty stdin, their output in a file rather than a pipe, and no process
 // they start outlives them: each check runs in a process group of its own,
 // and on Linux this process is the subreaper of whatever detaches.
 //
-// The package prints nothing: a [Result] says what happened, the caller
-// says it to a person.
+// The package prints nothing: a [Result] says what happened to one
+// combination and a [Report] to them all (template test --json prints it
+// as it is); the caller says it to a person.
 package templatetest
 
 import (
