@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -86,7 +85,7 @@ func runNew(opts *newOptions) error {
 		// Its advice names what --non-interactive would need besides.
 		_, named := set["name"]
 		refuse.needsName = !named && !opts.nameGiven
-		refuse.unanswered = unanswered(ctx, tmpl, set)
+		refuse.unanswered = tmpl.Unanswered(ctx, set)
 		prompter = refuse
 	}
 	opts.io.interrupts.atExit(func() { prompt.Close(prompter) })
@@ -249,22 +248,6 @@ func newAnswersGiven(opts *newOptions, tmpl *generator.Template) (map[string]str
 		return nil, usageError{errors.New(strings.Join(usage, "\n"))}
 	}
 	return set, nil
-}
-
-// unanswered are the questions neither set nor their defaults answer
-// validly: those --non-interactive would refuse for want of a --set.
-func unanswered(ctx context.Context, tmpl *generator.Template, set map[string]string) []string {
-	var problems generator.Problems
-	if _, err := tmpl.Resolve(ctx, set, nil); !errors.As(err, &problems) {
-		return nil
-	}
-	var keys []string
-	for _, p := range problems {
-		if _, given := set[p.Key]; !given {
-			keys = append(keys, p.Key)
-		}
-	}
-	return keys
 }
 
 func dryRunVerb(a generator.WriteAction) string {
