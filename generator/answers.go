@@ -295,3 +295,21 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// Unanswered are the keys of the questions that neither set nor their
+// defaults answer validly: those a resolve without a prompter (new
+// --non-interactive) refuses for want of a --set. A key set gives is not
+// one of them, however wrong its value.
+func (t *Template) Unanswered(ctx context.Context, set map[string]string) []string {
+	var problems Problems
+	if _, err := t.Resolve(ctx, set, nil); !errors.As(err, &problems) {
+		return nil
+	}
+	var keys []string
+	for _, p := range problems {
+		if _, given := set[p.Key]; !given {
+			keys = append(keys, p.Key)
+		}
+	}
+	return keys
+}

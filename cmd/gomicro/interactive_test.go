@@ -17,6 +17,8 @@ import (
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
+
+	"github.com/gomicro/gomicro/internal/machine"
 )
 
 // TestInteractiveTerminal drives the huh forms through a real
@@ -104,7 +106,7 @@ func TestInteractiveAccessible(t *testing.T) {
 		{"Build tool", "\r"},
 		{"Target platforms (build constraint)", "\r"},
 		{"S3 region (default for S3_REGION in scripts/upload.sh) [us-east-1]:", "\r"},
-		{"Go version (go.mod's go line and CI's Go image, e.g. 1.26; defaults to the local go's) [" + goVersion() + "]:", "\r"},
+		{"Go version (go.mod's go line and CI's Go image, e.g. 1.26; defaults to the local go's) [" + machine.Local{}.GoVersion() + "]:", "\r"},
 	}
 	for _, step := range steps {
 		s.waitFor(step.question)
