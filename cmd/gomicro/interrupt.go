@@ -14,12 +14,7 @@ import (
 // ends gomicro with "cancelled: nothing written"; inside one, stopped says
 // how the command ends once the writer has rolled back. A nil *interrupts
 // (tests that build an IO by hand) never stops.
-type interrupts struct {
-	w *interrupt.Watcher
-	// caught is the signal that ends gomicro outside a critical section,
-	// set before the other exit functions run (upgrade's lastWords).
-	caught os.Signal
-}
+type interrupts struct{ w *interrupt.Watcher }
 
 func watchInterrupts(stderr io.Writer) *interrupts {
 	in := &interrupts{}
@@ -27,7 +22,6 @@ func watchInterrupts(stderr io.Writer) *interrupts {
 		fmt.Fprintln(stderr, "gomicro: "+errInterrupted.Error())
 		os.Exit(interrupt.Status(sig))
 	})
-	in.w.AtExit(func(sig os.Signal) { in.caught = sig })
 	return in
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -75,13 +74,14 @@ func newUpgradeCmd(stdio IO) *cobra.Command {
 // Renovate keep their branches under their own names.
 const defaultBranch = "gomicro/upgrade"
 
-// commitUsage refuses the flags --commit does not go with: a commit is of
-// an upgrade applied to a clean work tree.
+// commitUsage refuses the flags --commit does not go with (a commit is of
+// an upgrade applied to a clean work tree), and clears --branch without it.
 func commitUsage(opts *upgradeOptions, branchSet bool) error {
 	switch {
 	case branchSet && !opts.commit:
 		return errors.New("--branch " + quote(opts.branch) + " needs --commit")
 	case !opts.commit:
+		opts.branch = "" // no commit
 		return nil
 	case opts.check, opts.dryRun:
 		return errors.New("--commit commits an upgrade: it cannot go with --check or --dry-run, which change nothing")
@@ -91,14 +91,6 @@ func commitUsage(opts *upgradeOptions, branchSet bool) error {
 		return errors.New("--branch needs a branch name")
 	}
 	return nil
-}
-
-// commitBranch is the branch the fleet commits on: "" without --commit.
-func commitBranch(opts *upgradeOptions) string {
-	if !opts.commit {
-		return ""
-	}
-	return opts.branch
 }
 
 func runUpgrade(opts *upgradeOptions) error {
@@ -128,7 +120,7 @@ func runUpgrade(opts *upgradeOptions) error {
 	defer prompt.Close(prompter)
 	u := fleet.NewUpgrader(fleet.Options{
 		Template: opts.template, Set: set, Prompter: prompter, Interrupted: errInterrupted, Limits: limits,
-		DryRun: opts.dryRun, Check: opts.check, Force: opts.force, Branch: commitBranch(opts),
+		DryRun: opts.dryRun, Check: opts.check, Force: opts.force, Branch: opts.branch,
 		Opener: opener(), WriteFs: projectFs,
 	})
 	var render fleet.Renderer = fleet.Text{}
@@ -137,7 +129,7 @@ func runUpgrade(opts *upgradeOptions) error {
 	}
 	in := opts.io.interrupts
 	res := fleet.Run(dirs, fleet.Config{
-		Out: opts.io.Out, Err: opts.io.Err, Signals: signals{in},
+		Out: opts.io.Out, Err: opts.io.Err, Signals: in.watcher(),
 		// Questions new since a project was made can be asked of one
 		// project at a time only: with a prompter, the projects are
 		// upgraded one after another, printing as they go, as a person
@@ -145,7 +137,7 @@ func runUpgrade(opts *upgradeOptions) error {
 		Sequential: prompter != nil,
 		Work:       func(job fleet.Job) *fleet.Report { return u.Upgrade(in.context(), job) },
 		Render:     render,
-		Exit:       func(said bool) { lastWords(opts.io, said) },
+		Exit:       func(sig os.Signal, said bool) { lastWords(opts.io, sig, said) },
 	})
 	return upgradeStatus(opts, res)
 }
@@ -180,11 +172,8 @@ func upgradeStatus(opts *upgradeOptions, res fleet.Result) error {
 		}
 		return stop
 	}
-	if opts.check {
-		return checkStatus(res.Worst)
-	}
-	if res.Worst >= fleet.Behind {
-		return exitStatus(exitFailure)
+	if code := res.ExitCode(opts.check); code != 0 {
+		return exitStatus(code)
 	}
 	return nil
 }
@@ -192,35 +181,13 @@ func upgradeStatus(opts *upgradeOptions, res fleet.Result) error {
 // lastWords ends gomicro when a signal comes outside any apply, after the
 // fleet printed what had finished (said: some project's outcome). The
 // interrupt handler calls it holding its lock.
-func lastWords(stdio IO, said bool) {
-	stop := cancelled{status: signalStatus(stdio.interrupts.caught)}
+func lastWords(stdio IO, sig os.Signal, said bool) {
+	stop := cancelled{status: signalStatus(sig)}
 	if said {
 		stop.what = "no project but those above was touched"
 	}
 	fmt.Fprintln(stdio.Err, "gomicro: "+stop.Error())
 	os.Exit(stop.status)
-}
-
-// signals are the command's interrupts as a fleet takes them.
-type signals struct{ in *interrupts }
-
-func (s signals) Stopped() error           { return s.in.stopped() }
-func (s signals) Enter() (leave func())    { return s.in.enter() }
-func (s signals) AtExit(f func())          { s.in.atExit(f) }
-func (s signals) Context() context.Context { return s.in.context() }
-
-// checkStatus is the exit status of --check for its worst outcome: 0 when
-// every project is current, 1 when one is behind or holds unresolved
-// conflicts, 2 when one could not be checked at all (no template, no
-// .gomicro.yml, ...), so that CI can tell "upgrade me" from "I am broken".
-func checkStatus(worst fleet.Outcome) error {
-	switch {
-	case worst >= fleet.Refused:
-		return exitStatus(exitCheckFailed)
-	case worst >= fleet.Behind:
-		return exitStatus(exitFailure)
-	}
-	return nil
 }
 
 // exitCheckFailed is --check's status when a project could not be checked.

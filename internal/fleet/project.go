@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -103,7 +102,7 @@ func (u *Upgrader) plan(ctx context.Context, dir string) (p *Project, err error)
 		p.release = release
 	}
 	if p.root, err = rootfs.Open(dir); err != nil {
-		return p, fmt.Errorf("cannot open the project: %v", unwrapPathErr(err))
+		return p, fmt.Errorf("cannot open the project: %v", rootfs.Reason(err))
 	}
 	if p.Old, err = readManifest(p.root); err != nil {
 		return p, err
@@ -313,12 +312,4 @@ func gitConflicts(plan *generator.Plan) []gitrepo.Conflict {
 		}
 	}
 	return cs
-}
-
-func unwrapPathErr(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

@@ -196,3 +196,19 @@ type Renderer interface {
 	// the fleet was halted.
 	End(out, errw io.Writer, done []*Report, n int, total bool)
 }
+
+// ExitCode is the exit status of a fleet that was not halted, for its
+// worst outcome. Without check: 0 when every project is current or
+// upgraded, else 1. With check (--check): 0 when every project is current,
+// 1 when one is behind or holds unresolved conflicts, 2 when one could not
+// be checked at all (no template, no .gomicro.yml, ...), so that CI can
+// tell "upgrade me" from "I am broken".
+func (r Result) ExitCode(check bool) int {
+	switch {
+	case check && r.Worst >= Refused:
+		return 2
+	case r.Worst >= Behind:
+		return 1
+	}
+	return 0
+}
