@@ -31,6 +31,21 @@ var Identity = []string{
 	"GIT_COMMITTER_NAME=" + Name, "GIT_COMMITTER_EMAIL=" + Email,
 }
 
+// init drops the variables that point git at one repository (GIT_DIR,
+// GIT_INDEX_FILE, ...), which a test binary inherits when go test runs from
+// a git hook or under git rebase -x: a git a test starts must find its
+// repository from its own directory, never write into the repository go
+// test was run in (one such run once committed test commits and
+// core.bare=true into this repository's own .git).
+// The names are git's own (git rev-parse --local-env-vars); without git
+// there is nothing to protect.
+func init() {
+	out, _ := exec.Command("git", "rev-parse", "--local-env-vars").Output()
+	for _, key := range strings.Fields(string(out)) {
+		os.Unsetenv(key)
+	}
+}
+
 // Env is this process's environment with NoConfig and then extra (KEY=VALUE)
 // added, for a command a test starts: a later entry wins.
 func Env(extra ...string) []string {
