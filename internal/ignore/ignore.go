@@ -78,7 +78,12 @@ func New(lines []string) *Matcher {
 
 // Match reports whether the file at path is matched, and by which
 // pattern: its own, or that of a directory above it.
-func (m *Matcher) Match(path string) (Pattern, bool) {
+func (m *Matcher) Match(path string) (Pattern, bool) { return m.match(path, false) }
+
+// MatchDir is Match for the directory at path.
+func (m *Matcher) MatchDir(path string) (Pattern, bool) { return m.match(path, true) }
+
+func (m *Matcher) match(path string, dir bool) (Pattern, bool) {
 	for i := strings.IndexByte(path, '/'); i >= 0; {
 		if p, ok := m.last(path[:i], true); ok {
 			return p, true
@@ -89,7 +94,7 @@ func (m *Matcher) Match(path string) (Pattern, bool) {
 		}
 		i += 1 + j
 	}
-	return m.last(path, false)
+	return m.last(path, dir)
 }
 
 // Matches is Match without the pattern.
@@ -113,6 +118,13 @@ func (m *Matcher) last(path string, dir bool) (Pattern, bool) {
 func (p Pattern) Names(path string) bool {
 	p.negate = false
 	return (&Matcher{patterns: []Pattern{p}}).Matches(path)
+}
+
+// NamesDir is Names for the directory at path.
+func (p Pattern) NamesDir(path string) bool {
+	p.negate = false
+	_, ok := (&Matcher{patterns: []Pattern{p}}).MatchDir(path)
+	return ok
 }
 
 // wildmatch is git's wildmatch with WM_PATHNAME: `*`, `?` and brackets
