@@ -25,8 +25,10 @@
 // every function builds), exec.go (one execution within the limits),
 // walk.go (the walk of a parsed template), machine.go (what a default may
 // read of this machine), disk.go (what is on disk at a path, never
-// following a symlink), undo.go (what a write did, to take it back), and
-// lint.go and combinations.go (for gomicro template lint and test).
+// following a symlink), undo.go (what a write did, to take it back),
+// lint.go and combinations.go (for gomicro template lint and test), and
+// owned.go (once:, exclude: and skip:: the files a team owns, and those a
+// template does not ship).
 package generator
 
 import (
