@@ -146,10 +146,20 @@ func templateChanged(old *Manifest, theirs *Tree, p string) bool {
 }
 
 // withSkip is m with patterns added to its skip: list, which is then
-// written sorted and without duplicates.
+// written sorted and without duplicates, the `!` patterns last: a `!`
+// takes back only what patterns before it match, so after all of them it
+// takes back from any.
 func (m *Manifest) withSkip(patterns []string) *Manifest {
 	all := slices.Concat(m.Skip, patterns)
-	slices.Sort(all)
+	slices.SortFunc(all, func(a, b string) int {
+		if an, bn := strings.HasPrefix(a, "!"), strings.HasPrefix(b, "!"); an != bn {
+			if an {
+				return 1
+			}
+			return -1
+		}
+		return strings.Compare(a, b)
+	})
 	all = slices.Compact(all)
 	seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 	for _, p := range all {

@@ -117,3 +117,34 @@ func TestManifestSkipRefusesNonPatterns(t *testing.T) {
 		t.Errorf("ReadManifest: %v", err)
 	}
 }
+
+// skip: is the project's key: an upgrade keeps it where the team wrote
+// it, with its comment, and --skip adds to it there; a `!` pattern takes a
+// path back.
+func TestSkipKeptInPlace(t *testing.T) {
+	ctx := context.Background()
+	v1, v2 := ownedVersion(t, "1.0.0", "v1"), ownedVersion(t, "2.0.0", "v2")
+	fsys := afero.NewMemMapFs()
+	upgGenerate(t, fsys, "svc", v1, nil)
+	data, _ := afero.ReadFile(fsys, "svc/"+generator.ManifestFile)
+	data = []byte(strings.Replace(string(data), "template: demo\n", "template: demo\n# ours: the team writes these\nskip: [docs/*, '!docs/x.md']\n", 1))
+	upgWrite(t, fsys, "svc/"+generator.ManifestFile, string(data), 0o644)
+	for _, skip := range [][]string{nil, {"a.txt"}} {
+		old := upgManifest(t, fsys, "svc")
+		u, err := generator.Upgrade(ctx, generator.UpgradeRequest{Project: fsys, Dir: "svc", Old: old, Theirs: v2, Skip: skip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := upgChange(t, u.Plan, "docs/x.md"); c.Action == generator.Skipped {
+			t.Errorf("--skip %q: docs/x.md skipped, though !docs/x.md takes it back", skip)
+		}
+		got := string(u.Plan.Manifest.Data)
+		want := "template: demo\n# ours: the team writes these\nskip: [docs/*, '!docs/x.md']\n"
+		if skip != nil {
+			want = "template: demo\n# ours: the team writes these\nskip:\n  - a.txt\n  - docs/*\n  - '!docs/x.md'\n"
+		}
+		if !strings.Contains(got, want) {
+			t.Errorf("--skip %q: .gomicro.yml:\n%s\nwant it to hold:\n%s", skip, got, want)
+		}
+	}
+}
