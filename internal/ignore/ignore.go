@@ -130,11 +130,38 @@ func (p Pattern) NamesDir(path string) bool {
 // wildmatch is git's wildmatch with WM_PATHNAME: `*`, `?` and brackets
 // never match a slash; `**` that fills a whole segment matches any number
 // of whole segments (`**/x`, `x/**/y`, `x/**`), and elsewhere any text.
-func wildmatch(pat, s string) bool { return match(pat, s, true) }
+func wildmatch(pat, s string) bool {
+	w := wm{tried: map[[3]int]bool{}}
+	return w.match(pat, s, true)
+}
+
+// wm is one wildmatch: where a star tries each place its rest may start,
+// the places tried fail once only, so a pattern of many stars (a template
+// is someone else's) costs at most its length times the path's, squared,
+// never exponential time.
+type wm struct {
+	tried map[[3]int]bool // rest of the pattern, of the text, segStart: failed
+}
+
+// try is match, remembered.
+func (w *wm) try(pat, s string, segStart bool) bool {
+	key := [3]int{len(pat), len(s), 0}
+	if segStart {
+		key[2] = 1
+	}
+	if w.tried[key] {
+		return false
+	}
+	ok := w.match(pat, s, segStart)
+	if !ok {
+		w.tried[key] = true
+	}
+	return ok
+}
 
 // match is wildmatch; segStart says whether pat starts a segment of the
 // original pattern (at its start, or after a `/`).
-func match(pat, s string, segStart bool) bool {
+func (w *wm) match(pat, s string, segStart bool) bool {
 	for len(pat) > 0 {
 		c := pat[0]
 		switch c {
@@ -142,11 +169,11 @@ func match(pat, s string, segStart bool) bool {
 			rest := strings.TrimLeft(pat, "*")
 			switch {
 			case len(pat)-len(rest) < 2:
-				return star(rest, s)
+				return w.star(rest, s)
 			case segStart && (rest == "" || rest[0] == '/'):
-				return segments(rest, s)
+				return w.segments(rest, s)
 			}
-			return anyText(rest, s)
+			return w.anyText(rest, s)
 		case '?':
 			if s == "" || s[0] == '/' {
 				return false
@@ -173,9 +200,9 @@ func match(pat, s string, segStart bool) bool {
 }
 
 // star matches `*` then rest: any run of non-slash characters.
-func star(rest, s string) bool {
+func (w *wm) star(rest, s string) bool {
 	for i := 0; ; i++ {
-		if match(rest, s[i:], false) {
+		if w.try(rest, s[i:], false) {
 			return true
 		}
 		if i == len(s) || s[i] == '/' {
@@ -187,9 +214,9 @@ func star(rest, s string) bool {
 // anyText matches rest after any run of characters, slashes too: a `**`
 // beside other characters in its segment, as git 2.39 matches it (its
 // documentation calls it a plain `*`; the oracle test follows git).
-func anyText(rest, s string) bool {
+func (w *wm) anyText(rest, s string) bool {
 	for i := 0; i <= len(s); i++ {
-		if match(rest, s[i:], false) {
+		if w.try(rest, s[i:], false) {
 			return true
 		}
 	}
@@ -199,12 +226,12 @@ func anyText(rest, s string) bool {
 // segments matches a whole-segment `**` followed by rest, "" or a `/` and
 // more: a final `**` matches anything, and `**/x` matches x after zero or
 // more whole segments.
-func segments(rest, s string) bool {
+func (w *wm) segments(rest, s string) bool {
 	if rest == "" {
 		return true
 	}
 	for i := -1; i < len(s); i++ {
-		if (i < 0 || s[i] == '/') && match(rest[1:], s[i+1:], true) {
+		if (i < 0 || s[i] == '/') && w.try(rest[1:], s[i+1:], true) {
 			return true
 		}
 	}

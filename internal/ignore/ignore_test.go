@@ -89,3 +89,16 @@ func TestMatchNamesThePattern(t *testing.T) {
 		t.Errorf("Names of !docs/: want docs/a.md named, main.go not")
 	}
 }
+
+// A pattern of many stars against a long name that almost matches: each
+// star's tries fail once only, so this returns at once (without the memo,
+// 2^20 tries).
+func TestManyStars(t *testing.T) {
+	pat := strings.Repeat("*a", 20) + "*b"
+	if New([]string{pat}).Matches(strings.Repeat("a", 200)) {
+		t.Errorf("%s matched a name with no b", pat)
+	}
+	if !New([]string{pat}).Matches(strings.Repeat("a", 200) + "b") {
+		t.Errorf("%s did not match a name ending in b", pat)
+	}
+}
