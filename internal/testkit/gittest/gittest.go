@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gomicro/gomicro/internal/gitrepo/gitenv"
 )
 
 // The identity the tests' own commits are made with.
@@ -37,11 +39,10 @@ var Identity = []string{
 // repository from its own directory, never write into the repository go
 // test was run in (one such run once committed test commits and
 // core.bare=true into this repository's own .git).
-// The names are git's own (git rev-parse --local-env-vars); without git
-// there is nothing to protect.
+// (It starts no git: a test binary is also the gomicro that testscript
+// runs, whose tests count the gits it starts.)
 func init() {
-	out, _ := exec.Command("git", "rev-parse", "--local-env-vars").Output()
-	for _, key := range strings.Fields(string(out)) {
+	for _, key := range gitenv.Local {
 		os.Unsetenv(key)
 	}
 }
