@@ -1,8 +1,8 @@
 package generator
 
 import (
+	"cmp"
 	"fmt"
-	"hash/fnv"
 	"path"
 	"slices"
 	"strings"
@@ -163,32 +163,42 @@ func (m *mover) similar(old *Manifest, base map[string]File, theirs *Tree, gone,
 }
 
 // chunks is a file as git's similarity sees it: how many bytes of it are
-// in chunks of each hash.
+// in chunks of each hash, sorted by hash.
 type chunks struct {
-	path   string
-	size   int
-	counts map[uint32]int
+	path  string
+	size  int
+	spans []span
+}
+
+type span struct {
+	hash  uint32
+	bytes int
 }
 
 // chunkCounts cuts data as diffcore-delta.c does: a chunk ends after a
 // newline or at 64 bytes, and in a text file a CR before LF is not
 // counted, so a CRLF copy is the same content.
 func chunkCounts(p string, data []byte) *chunks {
-	c := &chunks{path: p, size: len(data), counts: map[uint32]int{}}
+	const offset, prime = 2166136261, 16777619 // FNV-1a
+	counts := map[uint32]int{}
 	text := !isBinary(data)
-	h, n := fnv.New32a(), 0
+	h, n := uint32(offset), 0
 	for i, b := range data {
 		if text && b == '\r' && i+1 < len(data) && data[i+1] == '\n' {
 			continue
 		}
-		h.Write([]byte{b})
+		h = (h ^ uint32(b)) * prime
 		n++
 		if b == '\n' || n == 64 || i == len(data)-1 {
-			c.counts[h.Sum32()] += n
-			h.Reset()
-			n = 0
+			counts[h] += n
+			h, n = offset, 0
 		}
 	}
+	c := &chunks{path: p, size: len(data), spans: make([]span, 0, len(counts))}
+	for h, n := range counts {
+		c.spans = append(c.spans, span{h, n})
+	}
+	slices.SortFunc(c.spans, func(a, b span) int { return cmp.Compare(a.hash, b.hash) })
 	return c
 }
 
@@ -200,8 +210,17 @@ func similarity(a, b *chunks) (copied, total int, ok bool) {
 	if min(a.size, b.size)*100 < total*minMoveScore {
 		return 0, 0, false
 	}
-	for h, n := range a.counts {
-		copied += min(n, b.counts[h])
+	for i, j := 0, 0; i < len(a.spans) && j < len(b.spans); {
+		switch x, y := a.spans[i], b.spans[j]; {
+		case x.hash < y.hash:
+			i++
+		case x.hash > y.hash:
+			j++
+		default:
+			copied += min(x.bytes, y.bytes)
+			i++
+			j++
+		}
 	}
 	return copied, total, copied*100 >= total*minMoveScore
 }
