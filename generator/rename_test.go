@@ -1,7 +1,9 @@
 package generator_test
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -48,7 +50,8 @@ type mvCase struct {
 	v1, v2 map[string]string
 	moved  string // v2's template.yaml moved: lines
 	ours   func(t *testing.T, fsys afero.Fs)
-	want   generator.Action // the change at tools/upload.sh
+	want   generator.Action // the change at path
+	path   string           // "": tools/upload.sh
 }
 
 func mvReplace(old, new string) string { return strings.Replace(mvScript, old, new, 1) }
@@ -69,6 +72,9 @@ func mvTeam(p string, data *string) func(t *testing.T, fsys afero.Fs) {
 }
 
 func ptr(s string) *string { return &s }
+
+// mvBin is a binary file (a NUL in it) that differs from another in s.
+func mvBin(s string) string { return "\x00bin\n" + s + strings.Repeat("data\n", 20) }
 
 // TestMoveLikeGitMerge upgrades a project whose template moved a file, with
 // and without the team's edits and the template's, and compares the result
@@ -95,17 +101,36 @@ func TestMoveLikeGitMerge(t *testing.T) {
 		{name: "edited move, team edits elsewhere", v1: v1, v2: edited, ours: mvTeam("scripts/upload.sh", ptr(mvReplace("echo done", "echo all done"))), want: generator.Move},
 		{name: "edited move, team edits the same line", v1: v1, v2: edited, ours: mvTeam("scripts/upload.sh", ptr(mvReplace("region=two", "region=eu-west-1"))), want: generator.Conflict},
 		{name: "edited move, team deleted it", v1: v1, v2: edited, ours: mvTeam("scripts/upload.sh", nil), want: generator.Conflict},
+		{name: "edited move, team's chmod -x and edit", v1: v1, v2: edited, ours: func(t *testing.T, fsys afero.Fs) {
+			upgWrite(t, fsys, "svc/scripts/upload.sh", mvReplace("echo done", "echo all done"), 0o644)
+		}, want: generator.Move},
+		{name: "edited move among other changes", v1: with(map[string]string{"scripts/upload.sh": mvScript, "a.txt": "a\n", "gone.txt": "gone\n"}),
+			v2:   with(map[string]string{"tools/upload.sh": mvReplace("region=two", "region=${REGION:-two}"), "a.txt": "a2\n", "new.txt": "new\n"}),
+			ours: mvTeam("scripts/upload.sh", ptr(mvReplace("echo done", "echo all done"))), want: generator.Move},
+		{name: "binary move, both changed", v1: with(map[string]string{"assets/logo.bin": mvBin("v1")}), v2: with(map[string]string{"img/logo.bin": mvBin("v2")}),
+			ours: mvTeam("assets/logo.bin", ptr(mvBin("ours"))), want: generator.Sidecar, path: "img/logo.bin"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			gitTree, gitConflicts := mvGitMerge(t, git, tc)
+			gitTree, gitConflicts, gitStages := mvGitMerge(t, git, tc)
 			got, plan := mvUpgrade(t, tc)
-			if c := upgChange(t, plan, "tools/upload.sh"); c.Action != tc.want {
-				t.Errorf("tools/upload.sh: %v (%s), want %v", c.Action, c.Why(), tc.want)
+			p := cmp.Or(tc.path, "tools/upload.sh")
+			if c := upgChange(t, plan, p); c.Action != tc.want {
+				t.Errorf("%s: %v (%s), want %v", p, c.Action, c.Why(), tc.want)
+			}
+			// Where git leaves a binary file's conflict in the index only,
+			// gomicro also writes the template's version beside it.
+			delete(got, p+generator.SidecarSuffix)
+			conflicts := plan.Conflicts()
+			for i, c := range conflicts {
+				conflicts[i] = strings.TrimSuffix(c, generator.SidecarSuffix)
 			}
 			treetest.Equal(t, "gomicro upgrade against git merge", got, gitTree)
-			if conflicts := plan.Conflicts(); !slices.Equal(conflicts, gitConflicts) {
+			if !slices.Equal(conflicts, gitConflicts) {
 				t.Errorf("conflicts %q, git merge's %q", conflicts, gitConflicts)
+			}
+			if stages := mvStages(plan); !slices.Equal(stages, gitStages) {
+				t.Errorf("index stages:\n%s\ngit merge's:\n%s", strings.Join(stages, "\n"), strings.Join(gitStages, "\n"))
 			}
 		})
 	}
@@ -133,8 +158,9 @@ func mvUpgrade(t *testing.T, tc mvCase) (map[string]treetest.Entry, *generator.P
 
 // mvGitMerge commits tc's three trees in a new repository, base first,
 // then theirs on a branch and ours on main, merges theirs into main with
-// git merge, and returns the work tree and the unmerged paths.
-func mvGitMerge(t *testing.T, git string, tc mvCase) (map[string]treetest.Entry, []string) {
+// git merge, and returns the work tree, the unmerged paths and their
+// index stages (mvStages).
+func mvGitMerge(t *testing.T, git string, tc mvCase) (map[string]treetest.Entry, []string, []string) {
 	dir := t.TempDir()
 	run := func(args ...string) string {
 		t.Helper()
@@ -180,7 +206,13 @@ func mvGitMerge(t *testing.T, git string, tc mvCase) (map[string]treetest.Entry,
 		}
 	}
 	t.Logf("git merge:\n%s", out)
-	return mvNormal(snap), unmerged
+	var stages []string
+	for _, line := range strings.Split(strings.TrimSpace(run("ls-files", "-u")), "\n") {
+		if f := strings.Fields(line); len(f) == 4 {
+			stages = append(stages, f[3]+" "+f[2]+" "+f[1])
+		}
+	}
+	return mvNormal(snap), unmerged, stages
 }
 
 // mvFiles is the project's files, the answers file aside.
@@ -286,7 +318,7 @@ func TestMoveOntoTeamFile(t *testing.T) {
 // A binary file both changed moves as git moves it: the team's version at
 // the new path, the template's beside it, the old path gone.
 func TestMoveBinarySidecar(t *testing.T) {
-	bin := func(s string) string { return "\x00bin\n" + s + strings.Repeat("data\n", 20) }
+	bin := mvBin
 	fsys := afero.NewMemMapFs()
 	plan := mvUpgradeOn(t, fsys, mvCase{
 		v1:   map[string]string{"assets/logo.bin": bin("v1")},
@@ -453,4 +485,21 @@ func TestMoveIgnoredStays(t *testing.T) {
 	if c := upgChange(t, u.Plan, "tools/upload.sh"); c.Action != generator.Create {
 		t.Errorf("tools/upload.sh: %v, want added", c.Action)
 	}
+}
+
+// mvStages is what the upgrade gives git's index for each conflict, as
+// "PATH STAGE BLOB", one line per stage, as git ls-files -u sorts them.
+func mvStages(plan *generator.Plan) []string {
+	var stages []string
+	for _, c := range plan.Changes {
+		if c.Action != generator.Conflict && c.Action != generator.Sidecar {
+			continue
+		}
+		for i, v := range []*generator.Version{c.Base, c.Ours, c.Theirs} {
+			if v != nil {
+				stages = append(stages, fmt.Sprintf("%s %d %s", c.Path, i+1, generator.BlobID(v.Data)))
+			}
+		}
+	}
+	return stages
 }
