@@ -92,7 +92,7 @@ func (m *mover) declared(moved map[string]string, gone, added []string) {
 			}
 			to = next
 		}
-		if slices.Contains(added, to) && !m.paired[from] && !m.paired[to] {
+		if slices.Contains(added, to) && !m.paired[from] && !m.paired[to] && !nested(from, to) {
 			m.pair(from, to)
 		}
 	}
@@ -110,7 +110,7 @@ func (m *mover) exact(old *Manifest, theirs *Tree, gone, added []string) {
 	for _, from := range gone {
 		var best string
 		for _, to := range byDigest[old.Files[from]] {
-			if m.paired[from] || m.paired[to] {
+			if m.paired[from] || m.paired[to] || nested(from, to) {
 				continue
 			}
 			if best == "" || (path.Base(to) == path.Base(from) && path.Base(best) != path.Base(from)) {
@@ -147,7 +147,7 @@ func (m *mover) similar(old *Manifest, base map[string]File, theirs *Tree, gone,
 	var found []scored
 	for _, a := range from {
 		for _, b := range to {
-			if copied, total, ok := similarity(a, b); ok {
+			if copied, total, ok := similarity(a, b); ok && !nested(a.path, b.path) {
 				found = append(found, scored{a.path, b.path, copied, total})
 			}
 		}
@@ -160,6 +160,14 @@ func (m *mover) similar(old *Manifest, base map[string]File, theirs *Tree, gone,
 			m.pair(s.from, s.to)
 		}
 	}
+}
+
+// nested reports whether one path is inside the other: a file that
+// becomes a directory (conf -> conf/app.yml) or the reverse is not a move.
+// It upgrades as it always has, deleted and then added, which the team
+// can follow by moving its own file aside.
+func nested(from, to string) bool {
+	return strings.HasPrefix(to, from+"/") || strings.HasPrefix(from, to+"/")
 }
 
 // chunks is a file as git's similarity sees it: how many bytes of it are

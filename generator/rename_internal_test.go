@@ -111,3 +111,14 @@ func BenchmarkFindMoves(b *testing.B) {
 		}
 	}
 }
+
+// A file that becomes a directory, or a directory a file, is not a move:
+// it upgrades as delete and add, as trust_file_to_dir.txtar tells.
+func TestFindMovesNotNested(t *testing.T) {
+	if got := movesBetween(map[string]string{"conf": "port: 8080\n"}, map[string]string{"conf/app.yml": "port: 8080\n"}, nil); len(got) != 0 {
+		t.Errorf("conf -> conf/app.yml: %v, want no move", got)
+	}
+	if got := movesBetween(map[string]string{"conf/app.yml": "port: 8080\n"}, map[string]string{"conf": "port: 8080\n"}, map[string]string{"conf/app.yml": "conf"}); len(got) != 0 {
+		t.Errorf("conf/app.yml -> conf, declared: %v, want no move", got)
+	}
+}
