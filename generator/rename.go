@@ -282,6 +282,7 @@ func (pl *planner) moves(base map[string]File, theirs *Tree, label string, ignor
 // move decides the file the template moved from m.from to m.to, given
 // the old path's change as decidePath made it; false leaves both paths
 // to the ordinary decisions.
+// Its notes never name a path: the report shows both, quoted.
 func (pl *planner) move(m movePair, old FileChange, base map[string]File, theirs *Tree, label string) (FileChange, bool) {
 	if pl.found[m.to].kind != onDiskAbsent {
 		return FileChange{}, false // the team's own file (or more) at NEW: never clobbered
@@ -315,9 +316,9 @@ func (pl *planner) move(m movePair, old FileChange, base map[string]File, theirs
 		}
 		c.Action = Move
 	case Conflict:
-		c.Note = fmt.Sprintf("moved from %s by the template; both changed the same lines: resolve the markers", m.from)
+		c.Note = "moved by the template; both changed the same lines: resolve the markers"
 	case Sidecar:
-		c.Note = fmt.Sprintf("moved from %s by the template; changed by you and by the template, and no merge is possible (binary, or no base): yours is here now, compare with the new version beside it", m.from)
+		c.Note = "moved by the template; changed by you and by the template, and no merge is possible (binary, or no base): yours is here now, compare with the new version beside it"
 	}
 	c.From, c.FromData, c.FromMode = m.from, c.Old, c.OldMode
 	c.Old, c.OldMode = nil, 0
