@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/given"
 	"github.com/gomicro/gomicro/internal/lockfile"
 	"github.com/gomicro/gomicro/internal/prompt"
 	"github.com/gomicro/gomicro/internal/rules"
@@ -20,6 +21,7 @@ type newOptions struct {
 	name           string
 	nameGiven      bool // NAME was on the command line, even if empty
 	set            []string
+	answers        string // --answers FILE
 	template       string
 	output         string
 	nonInteractive bool
@@ -60,6 +62,7 @@ func newNewCmd(stdio IO) *cobra.Command {
 	f := cmd.Flags()
 	f.BoolVar(&opts.nonInteractive, "non-interactive", false, "never prompt: take defaults and --set values")
 	f.StringArrayVar(&opts.set, "set", nil, "answer a question: key=value (repeatable)")
+	f.StringVar(&opts.answers, "answers", "", "take answers from a YAML file (another project's .gomicro.yml works); --set overrides")
 	f.StringVar(&opts.template, "template", "", "an embedded template's name (default \"service\"), a directory,\n"+
 		"a git URL or user@host:path with [//SUBDIR][@REF], a local git repository as\n"+
 		"PATH//SUBDIR[@REF] or PATH@REF, or a Go module as MODULE[//SUBDIR][@VERSION]")
@@ -220,7 +223,7 @@ func writeNew(opts *newOptions, tmpl *generator.Template, answers generator.Answ
 // --set). Every mistake in them is reported at once, with the problems of
 // the answers given so far, rather than one per try: a usage error.
 func newAnswersGiven(opts *newOptions, tmpl *generator.Template) (map[string]string, error) {
-	set, usage := parseSet(opts.set)
+	set, usage := given.Answers(opts.io.interrupts.context(), tmpl, opts.answers, opts.set)
 	if opts.nameGiven {
 		if v, ok := set["name"]; ok && v != opts.name {
 			usage = append(usage, fmt.Sprintf("NAME %q and --set name=%q disagree: give one", opts.name, v))
@@ -271,24 +274,4 @@ func writeError(dir string, err error) error {
 		return target.NotEmpty(dir)
 	}
 	return err
-}
-
-// parseSet turns repeated --set key=value flags into a map, and returns
-// every malformed one, one line each.
-func parseSet(pairs []string) (map[string]string, []string) {
-	set := make(map[string]string, len(pairs))
-	var problems []string
-	for _, kv := range pairs {
-		key, value, ok := strings.Cut(kv, "=")
-		if !ok || key == "" {
-			problems = append(problems, fmt.Sprintf("--set %q: expected key=value", kv))
-			continue
-		}
-		if old, dup := set[key]; dup && old != value {
-			problems = append(problems, fmt.Sprintf("--set %s given twice (%q and %q)", key, old, value))
-			continue
-		}
-		set[key] = value
-	}
-	return set, problems
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/fleet"
+	"github.com/gomicro/gomicro/internal/given"
 	"github.com/gomicro/gomicro/internal/prompt"
 )
 
@@ -94,7 +95,7 @@ func commitUsage(opts *upgradeOptions, branchSet bool) error {
 }
 
 func runUpgrade(opts *upgradeOptions) error {
-	set, usage := parseSet(opts.set)
+	set, usage := given.Set(opts.set)
 	if len(usage) > 0 {
 		return usageError{errors.New(strings.Join(usage, "\n"))}
 	}
