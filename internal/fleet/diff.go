@@ -83,8 +83,8 @@ func (o Opener) RecordedBase(ctx context.Context, repo *gitrepo.Repo, old *gener
 		if len(lost) > 3 {
 			lost = append(lost[:3], "...")
 		}
-		return nil, "", fmt.Errorf("cannot render %s %s as the project recorded it: %d of %d files not found (%s); base: %s",
-			quote.Name(old.Template), quote.Name(old.Version), missing, len(old.Files), strings.Join(lost, ", "), from)
+		return nil, "", fmt.Errorf("cannot render %s %s as the project recorded it: %d of %d files not found (%s)",
+			quote.Name(old.Template), quote.Name(old.Version), missing, len(old.Files), strings.Join(lost, ", "))
 	}
 	return base, from, nil
 }
