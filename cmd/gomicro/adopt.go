@@ -36,12 +36,16 @@ func newAdoptCmd(stdio IO) *cobra.Command {
 			if len(usage) > 0 {
 				return usageError{errors.New(strings.Join(usage, "\n"))}
 			}
-			req := fleet.AdoptRequest{Dir: ".", Template: t, Set: s, Prompter: optionalPrompter(stdio, nonInteractive, false)}
+			req := fleet.AdoptRequest{Dir: ".", Template: t, Set: s, Prompter: optionalPrompter(stdio, nonInteractive, false),
+				Critical: stdio.interrupts.enter, WriteFs: projectFs}
 			defer prompt.Close(req.Prompter)
 			if len(args) == 1 {
 				req.Dir = args[0]
 			}
 			a, err := fleet.Adopt(ctx, req)
+			if stop := stdio.interrupts.stopped(); stop != nil && err != nil {
+				return stop // the write rolled back
+			}
 			if err != nil {
 				return err
 			}

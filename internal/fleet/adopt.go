@@ -8,6 +8,8 @@ import (
 	"maps"
 	"path/filepath"
 
+	"github.com/spf13/afero"
+
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/gitrepo"
 	"github.com/gomicro/gomicro/internal/lockfile"
@@ -21,6 +23,13 @@ type AdoptRequest struct {
 	Template *generator.Template // --template SRC[@REF], loaded
 	Set      map[string]string   // --answers and --set; name defaults to the directory's name
 	Prompter generator.Prompter
+	// Critical, when not nil, starts the critical section the write runs
+	// in (a signal then cancels ctx and the write rolls back) and returns
+	// its end.
+	Critical func() (leave func())
+	// WriteFs, when not nil, wraps the project's confined root for the
+	// write (tests stop gomicro mid-write with it).
+	WriteFs func(ctx context.Context, root afero.Fs) afero.Fs
 }
 
 // Adopted is a repository gomicro has taken on.
@@ -70,8 +79,15 @@ func Adopt(ctx context.Context, req AdoptRequest) (*Adopted, error) {
 	if err != nil {
 		return nil, err
 	}
+	if req.Critical != nil {
+		defer req.Critical()()
+	}
 	only := &generator.Tree{Files: []generator.File{manifest}}
-	if _, err := generator.Write(ctx, root, ".", only, generator.WriteOptions{Force: true}); err != nil {
+	var fsys afero.Fs = root
+	if req.WriteFs != nil {
+		fsys = req.WriteFs(ctx, root)
+	}
+	if _, err := generator.Write(ctx, fsys, ".", only, generator.WriteOptions{Force: true}); err != nil {
 		return nil, err
 	}
 	a := &Adopted{Template: tmpl, Differ: len(diffs), Files: len(old.Files)}
