@@ -59,5 +59,7 @@ func newAdoptCmd(stdio IO) *cobra.Command {
 	f.StringVar(&answers, "answers", "", "take answers from a YAML file (another project's .gomicro.yml works)")
 	f.BoolVar(&nonInteractive, "non-interactive", false, "never prompt: take defaults and --set values")
 	_ = cmd.MarkFlagRequired("template")
+	_ = cmd.RegisterFlagCompletionFunc("template", completeTemplate)
+	_ = cmd.RegisterFlagCompletionFunc("set", completeSet)
 	return cmd
 }
