@@ -54,7 +54,7 @@ var uploadVars = []string{
 	"S3_KEY", "S3_SECRET", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
 	"S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION",
 	"S3_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL",
-	"S3_BUCKET", "CIRCLE_ARTIFACTS",
+	"S3_BUCKET", "ARTIFACTS_DIR", "CIRCLE_ARTIFACTS", "UPLOAD_TAG", "CIRCLE_TAG",
 }
 
 const uploadCommand = "scripts/upload.sh --if-configured"
@@ -158,8 +158,14 @@ func TestCIConfigChecks(t *testing.T) {
 
 		// GitHub Actions
 		{"upload without --if-configured", nil, "run: scripts/upload.sh --if-configured", "run: scripts/upload.sh", "--if-configured"},
-		{"upload on pull requests", nil, "if: github.event_name == 'push'", "if: always()", "only on pushes"},
-		{"upload with no condition", nil, "    if: github.event_name == 'push'\n", "", "only on pushes"},
+		{"upload on pull requests", nil, "if: github.event_name == 'push' && (github.ref == format('refs/heads/{0}', github.event.repository.default_branch) || startsWith(github.ref, 'refs/tags/'))", "if: always()", "only on pushes"},
+		{"upload with no condition", nil, "    if: github.event_name == 'push' && (github.ref == format('refs/heads/{0}', github.event.repository.default_branch) || startsWith(github.ref, 'refs/tags/'))\n", "", "only on pushes"},
+		{"upload from every branch", nil, "if: github.event_name == 'push' && (github.ref == format('refs/heads/{0}', github.event.repository.default_branch) || startsWith(github.ref, 'refs/tags/'))", "if: github.event_name == 'push'", "only on pushes to the default branch"},
+		{"upload from no tag", nil, " || startsWith(github.ref, 'refs/tags/'))", ")", "of tags"},
+		{"pushes to every branch", nil, "    branches: [main, master]\n", "    branches: [\"**\"]\n", "the default branch alone"},
+		{"pushes to any branch", nil, "    branches: [main, master]\n", "", "the default branch alone"},
+		{"no tags", nil, "    tags: [\"**\"]\n", "", "of tags"},
+		{"no pull requests", nil, "  pull_request:\n", "", "pull_request"},
 		{"old checkout", nil, "actions/checkout@v6\n        with:\n          persist-credentials: false\n      # setup-go", "actions/checkout@v4\n        with:\n          persist-credentials: false\n      # setup-go", "actions/checkout@v4"},
 		{"old setup-go", nil, "actions/setup-go@v6", "actions/setup-go@v5", "actions/setup-go@v5"},
 		{"old upload-artifact", nil, "actions/upload-artifact@v7", "actions/upload-artifact@v4", "actions/upload-artifact@v4"},
@@ -225,6 +231,13 @@ func TestCIConfigChecks(t *testing.T) {
 		{"circleci: build on the upgrade schedule", map[string]string{"ci": "circleci"}, "    when:\n      not:\n        equal: [\"gomicro upgrade\", << pipeline.schedule.name >>]\n", "", "schedule too"},
 		{"circleci: upgrade script not run", map[string]string{"ci": "circleci"}, "            scripts/gomicro-upgrade.sh\n", "            echo\n", "scripts/gomicro-upgrade.sh"},
 		{"circleci: README without the schedule", map[string]string{"ci": "circleci"}, "README:context `gomicro-upgrade`", "context", "gomicro-upgrade"},
+		{"circleci: upload from every branch", map[string]string{"ci": "circleci"}, "              only: [main, master]\n", "              only: /.*/\n", "default branch alone"},
+		{"circleci: upload from no tag", map[string]string{"ci": "circleci"}, "              only: [main, master]\n            tags:\n              only: /.*/\n", "              only: [main, master]\n", "never uploads a tag"},
+		{"circleci: tags never built", map[string]string{"ci": "circleci"}, "      - build:\n          filters:\n            tags:\n              only: /.*/\n", "      - build:\n          filters:\n", "tags are never built"},
+		{"circleci: upload in the build job", map[string]string{"ci": "circleci"}, "      - persist_to_workspace:\n          root: /tmp/artifacts\n          paths:\n            - \"*\"\n\n  upload:\n    executor: go\n    environment:\n      ARTIFACTS_DIR: /tmp/artifacts\n    steps:\n      - checkout\n      - attach_workspace:\n          at: /tmp/artifacts\n", "", "a job of its own"},
+		{"circleci: upload before the build", map[string]string{"ci": "circleci"}, "          requires: [build]\n", "", "does not require build"},
+		{"circleci: archives not handed on", map[string]string{"ci": "circleci"}, "      - persist_to_workspace:\n", "      - persist_to_workspace_off:\n", "persist_to_workspace"},
+		{"circleci: archives not taken", map[string]string{"ci": "circleci"}, "          at: /tmp/artifacts\n", "          at: /tmp/elsewhere\n", "attach_workspace"},
 		{"circleci: goreleaser zips not kept", map[string]string{"ci": "circleci", "build": "goreleaser"}, "dist/*.zip)", ")", "dist/*.zip"},
 	}
 	for _, tt := range tests {
@@ -508,15 +521,30 @@ func githubProblems(fsys fs.FS, data []byte, answers map[string]string) []string
 	return c.problems
 }
 
-// ghTriggers: the workflow runs on pushes and pull requests, reads the
-// repository and no more, and cancels superseded pull request runs but
-// never a push's.
+// ghTriggers: the workflow runs on pull requests and on pushes to the
+// default branch (main or master: the names git gives a first branch) and
+// of tags, so that a pull request's branch runs once, not once per event;
+// it reads the repository and no more, and cancels superseded pull request
+// runs but never a push's.
 func ghTriggers(c *ghCheck) bool {
 	wf := c.wf
-	for _, event := range []string{"push", "pull_request"} {
-		if _, ok := wf.On[event]; !ok {
-			c.bad("does not run on %s", event)
-		}
+	if _, ok := wf.On["pull_request"]; !ok {
+		c.bad("does not run on pull_request")
+	}
+	var push struct {
+		Branches []string `yaml:"branches"`
+		Tags     []string `yaml:"tags"`
+	}
+	if node, ok := wf.On["push"]; !ok {
+		c.bad("does not run on push")
+	} else if data, err := yaml.Marshal(node); err != nil || yaml.Unmarshal(data, &push) != nil {
+		c.bad("on.push: want branches and tags, have %v", node)
+	}
+	if len(push.Branches) == 0 || slices.ContainsFunc(push.Branches, func(b string) bool { return b != "main" && b != "master" }) {
+		c.bad("runs on pushes to branches %q: want the default branch alone (main, master), a pull request's branch runs through its pull request", push.Branches)
+	}
+	if len(push.Tags) == 0 {
+		c.bad("does not run on pushes of tags (on.push.tags)")
 	}
 	if wf.Permissions["contents"] != "read" || wf.Permissions["id-token"] != "" {
 		c.bad("the workflow's permissions are %v, want only contents: read (a job that needs more asks for it)", wf.Permissions)
@@ -633,8 +661,13 @@ func ghArtifact(c *ghCheck) bool {
 	return true
 }
 
-// ghUpload: one upload step, on pushes only, in a job after the build that
-// first downloads its artifact, setting only what upload.sh reads.
+// ghUploadIf is the upload job's condition: pushes to the default branch,
+// and of tags.
+const ghUploadIf = "github.event_name == 'push' && (github.ref == format('refs/heads/{0}', github.event.repository.default_branch) || startsWith(github.ref, 'refs/tags/'))"
+
+// ghUpload: one upload step, on pushes to the default branch and of tags
+// only, in a job after the build that first downloads its artifact,
+// setting only what upload.sh reads.
 func ghUpload(c *ghCheck) bool {
 	uploads := c.find(func(s stepAt) bool { return strings.Contains(s.Run, "upload.sh") })
 	if len(uploads) != 1 {
@@ -647,8 +680,8 @@ func ghUpload(c *ghCheck) bool {
 	if strings.TrimSpace(u.Run) != uploadCommand {
 		c.bad("job %s: the upload runs %q, want %q (no credentials: a notice, not a failure)", u.job, strings.TrimSpace(u.Run), uploadCommand)
 	}
-	if expr(job.If) != "github.event_name == 'push'" || u.If != "" {
-		c.bad("job %s: the upload must run only on pushes (if: github.event_name == 'push'), never for a pull request; has if: %q", u.job, job.If)
+	if expr(job.If) != ghUploadIf || u.If != "" {
+		c.bad("job %s: the upload must run only on pushes to the default branch and of tags (if: %s), never for a pull request; has if: %q", u.job, ghUploadIf, job.If)
 	}
 	if u.job == b.job || !needs(c.wf.Jobs, u.job, b.job) {
 		c.bad("job %s: the upload must come after the build, in a job that needs %s", u.job, b.job)
@@ -745,10 +778,14 @@ type ccCheck struct {
 		Jobs map[string]struct {
 			Environment map[string]string `yaml:"environment"`
 		} `yaml:"jobs"`
+		Workflows map[string]struct {
+			Jobs []yaml.Node `yaml:"jobs"` // NAME, or NAME: {requires, filters, ...}
+		} `yaml:"workflows"`
 	}
-	steps    []configcheck.Step // every workflow job's, in order
-	build    int                // the build step's index in steps
-	problems []string
+	steps     []configcheck.Step // every workflow job's, in order
+	build     int                // the build step's index in steps
+	artifacts string             // the build job's ARTIFACTS_DIR
+	problems  []string
 }
 
 func (c *ccCheck) bad(format string, args ...any) {
@@ -863,7 +900,7 @@ func ccCaches(c *ccCheck) bool {
 	return true
 }
 
-// ccBuild: one build step, its archives in $CIRCLE_ARTIFACTS, stored.
+// ccBuild: one build step, its archives in $ARTIFACTS_DIR, stored.
 func ccBuild(c *ccCheck) bool {
 	build := c.answers["build"]
 	var builds []int
@@ -878,17 +915,19 @@ func ccBuild(c *ccCheck) bool {
 	}
 	c.build = builds[0]
 	b := c.steps[c.build]
-	artifacts := c.doc.Jobs[strings.TrimPrefix(b.Job, "jobs/")].Environment["CIRCLE_ARTIFACTS"]
-	if artifacts == "" {
-		c.bad("%s: no CIRCLE_ARTIFACTS environment: where do the archives go?", b.Job)
+	env := c.doc.Jobs[strings.TrimPrefix(b.Job, "jobs/")].Environment
+	artifacts := env["ARTIFACTS_DIR"]
+	if artifacts == "" || env["CIRCLE_ARTIFACTS"] != "" {
+		c.bad("%s: environment %v: want ARTIFACTS_DIR, the neutral setting, alone: where do the archives go?", b.Job, env)
 	}
 	if build == "goreleaser" {
-		for _, want := range []string{"dist/*.tar.gz", "dist/*.zip", "dist/*_checksums.txt", "$CIRCLE_ARTIFACTS"} {
+		for _, want := range []string{"dist/*.tar.gz", "dist/*.zip", "dist/*_checksums.txt", "$ARTIFACTS_DIR"} {
 			if !strings.Contains(command(b), want) {
-				c.bad("%s: the GoReleaser build does not copy %s to $CIRCLE_ARTIFACTS", b.Where, want)
+				c.bad("%s: the GoReleaser build does not copy %s to $ARTIFACTS_DIR", b.Where, want)
 			}
 		}
 	}
+	c.artifacts = artifacts
 	stored := c.index(func(s configcheck.Step) bool {
 		return s.Type == "store_artifacts" && s.Job == b.Job && s.Args["path"] == artifacts
 	})
@@ -907,11 +946,90 @@ func ccUpload(c *ccCheck) bool {
 		return false
 	}
 	u, b := c.steps[uploads[0]], c.steps[c.build]
-	if u.Job != b.Job || uploads[0] < c.build {
-		c.bad("%s: the upload must come after the build (%s)", u.Where, b.Where)
+	if u.Job == b.Job {
+		c.bad("%s: the upload runs in the build job: it needs a job of its own, whose filters keep it to the default branch and tags", u.Where)
+		return true
 	}
 	c.problems = append(c.problems, uploadStepProblems(c.ctx, u.Where, command(u))...)
+	uploadJob, buildJob := strings.TrimPrefix(u.Job, "jobs/"), strings.TrimPrefix(b.Job, "jobs/")
+	// The build job hands its archives on; the upload job takes them where
+	// upload.sh looks (its ARTIFACTS_DIR).
+	persisted := c.index(func(s configcheck.Step) bool {
+		return s.Type == "persist_to_workspace" && s.Job == b.Job && s.Args["root"] == c.artifacts
+	})
+	if len(persisted) != 1 || persisted[0] < c.build {
+		c.bad("%s: no persist_to_workspace of %s after the build: the upload job would have no archives", b.Job, c.artifacts)
+	}
+	if env := c.doc.Jobs[uploadJob].Environment; env["ARTIFACTS_DIR"] != c.artifacts {
+		c.bad("%s: ARTIFACTS_DIR is %q, want %q, where the build put the archives", u.Job, env["ARTIFACTS_DIR"], c.artifacts)
+	}
+	attached := c.index(func(s configcheck.Step) bool {
+		return s.Type == "attach_workspace" && s.Job == u.Job && s.Args["at"] == c.artifacts
+	})
+	if len(attached) != 1 || attached[0] > uploads[0] {
+		c.bad("%s: no attach_workspace at %s before the upload", u.Job, c.artifacts)
+	}
+	// The workflow runs the build on every branch and tag, the upload after
+	// it on the default branch and tags only.
+	var ran bool
+	for _, wf := range slices.Sorted(maps.Keys(c.doc.Workflows)) {
+		for _, node := range c.doc.Workflows[wf].Jobs {
+			name, job := ccWorkflowEntry(node)
+			switch name {
+			case buildJob:
+				if job.Filters.Tags.Only == nil {
+					c.bad("workflow %s: job %s has no tags filter: tags are never built, so never uploaded", wf, name)
+				}
+			case uploadJob:
+				ran = true
+				if !slices.Contains(job.Requires, buildJob) {
+					c.bad("workflow %s: job %s does not require %s", wf, name, buildJob)
+				}
+				branches := job.Filters.Branches.Only
+				if s, ok := branches.(string); ok {
+					branches = []any{s}
+				}
+				list, _ := branches.([]any)
+				if len(list) == 0 || slices.ContainsFunc(list, func(b any) bool { return b != "main" && b != "master" }) {
+					c.bad("workflow %s: job %s uploads from branches %v: want the default branch alone (filters: branches: only: [main, master])", wf, name, job.Filters.Branches.Only)
+				}
+				if job.Filters.Tags.Only == nil {
+					c.bad("workflow %s: job %s never uploads a tag (filters: tags: only)", wf, name)
+				}
+			}
+		}
+	}
+	if !ran {
+		c.bad("no workflow runs the upload job %s", uploadJob)
+	}
 	return true
+}
+
+// ccWorkflowJob is a job's entry in a CircleCI workflow, as far as the
+// checks read it.
+type ccWorkflowJob struct {
+	Requires []string `yaml:"requires"`
+	Filters  struct {
+		Branches struct {
+			Only any `yaml:"only"`
+		} `yaml:"branches"`
+		Tags struct {
+			Only any `yaml:"only"`
+		} `yaml:"tags"`
+	} `yaml:"filters"`
+}
+
+// ccWorkflowEntry reads a workflow's job entry: NAME alone, or NAME: {...}.
+func ccWorkflowEntry(node yaml.Node) (string, ccWorkflowJob) {
+	var job ccWorkflowJob
+	switch {
+	case node.Kind == yaml.ScalarNode:
+		return node.Value, job
+	case node.Kind == yaml.MappingNode && len(node.Content) == 2:
+		_ = node.Content[1].Decode(&job)
+		return node.Content[0].Value, job
+	}
+	return "", job
 }
 
 func cacheKey(s configcheck.Step) string {
