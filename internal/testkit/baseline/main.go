@@ -30,7 +30,7 @@ var files = []struct {
 	{".gomicro.yml", 1203, 0o644},
 	{"README.md", 7156, 0o644},
 	{"go.mod", 39, 0o644},
-	{"main.go", 12111, 0o644},
+	{"main.go", 12087, 0o644},
 	{"main_test.go", 13744, 0o644},
 	{"oddjob.local.conf", 845, 0o644},
 	{"scripts/build.sh", 5656, 0o755},
