@@ -59,6 +59,9 @@ var uploadVars = []string{
 
 const uploadCommand = "scripts/upload.sh --if-configured"
 
+// dependabotFile is Dependabot's config, which both CIs' projects have.
+const dependabotFile = ".github/dependabot.yml"
+
 // checkCIConfig validates the CI config of the project in dir with the tools
 // a team would meet (CircleCI's schema plus the references the schema cannot
 // check and shellcheck on every run: step, or actionlint with shellcheck), and
@@ -91,6 +94,92 @@ func checkCIConfig(ctx context.Context, t *testing.T, dir, ci, build string) {
 	default:
 		t.Fatalf("ci=%s: no check for this CI", ci)
 	}
+	checkDependabotSchema(t, fsys)
+}
+
+// checkDependabotSchema validates the project's .github/dependabot.yml
+// against Dependabot's published schema (schemastore's dependabot-2.0.json).
+func checkDependabotSchema(t *testing.T, fsys fs.FS) {
+	t.Helper()
+	data, err := fs.ReadFile(fsys, dependabotFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := configcheck.RequireDependabotSchema(t)
+	for _, err := range configcheck.Dependabot(data, schema) {
+		t.Errorf("%s: %v", dependabotFile, err)
+	}
+}
+
+// TestDependabotConfig validates both CIs' Dependabot configs against the
+// published schema: rendered in memory, so it runs under -short too.
+func TestDependabotConfig(t *testing.T) {
+	for _, ci := range []string{"circleci", "github"} {
+		t.Run("ci="+ci, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			for _, f := range gentest.Render(t, "service", map[string]string{"github_username": "acme", "ci": ci}).Files {
+				fsys[f.Path] = &fstest.MapFile{Data: f.Data, Mode: f.Mode}
+			}
+			checkDependabotSchema(t, fsys)
+			if problems := dependabotProblems(fsys, projectAnswers(t, fsys)); len(problems) != 0 {
+				t.Error(strings.Join(problems, "\n"))
+			}
+		})
+	}
+}
+
+type dependabotGroup struct {
+	Patterns []string `yaml:"patterns"`
+}
+
+// dependabotProblems checks .github/dependabot.yml does what the template
+// promises: weekly, grouped updates of the Go modules and, with GitHub
+// Actions, of the actions (Dependabot reads no CircleCI config), each
+// ecosystem once, for the whole repository.
+func dependabotProblems(fsys fs.FS, answers map[string]string) []string {
+	data, err := fs.ReadFile(fsys, dependabotFile)
+	if err != nil {
+		return []string{fmt.Sprintf("no %s: %v", dependabotFile, err)}
+	}
+	var cfg struct {
+		Version int `yaml:"version"`
+		Updates []struct {
+			Ecosystem string `yaml:"package-ecosystem"`
+			Directory string `yaml:"directory"`
+			Schedule  struct {
+				Interval string `yaml:"interval"`
+			} `yaml:"schedule"`
+			Groups map[string]dependabotGroup `yaml:"groups"`
+		} `yaml:"updates"`
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		return []string{fmt.Sprintf("%s: YAML: %v", dependabotFile, err)}
+	}
+	var problems []string
+	bad := func(format string, args ...any) {
+		problems = append(problems, dependabotFile+": "+fmt.Sprintf(format, args...))
+	}
+	want := []string{"gomod"}
+	if answers["ci"] == "github" {
+		want = append(want, "github-actions")
+	}
+	var have []string
+	for _, u := range cfg.Updates {
+		have = append(have, u.Ecosystem)
+		if u.Directory != "/" {
+			bad("%s: directory %q, want / (the whole repository)", u.Ecosystem, u.Directory)
+		}
+		if u.Schedule.Interval != "weekly" {
+			bad("%s: schedule interval %q, want weekly", u.Ecosystem, u.Schedule.Interval)
+		}
+		if !slices.ContainsFunc(slices.Collect(maps.Values(u.Groups)), func(g dependabotGroup) bool { return slices.Contains(g.Patterns, "*") }) {
+			bad("%s: updates not grouped into one pull request (groups: NAME: patterns: [\"*\"])", u.Ecosystem)
+		}
+	}
+	if cfg.Version != 2 || !slices.Equal(have, want) {
+		bad("version %d, ecosystems %v: want version 2 and %v (ci=%s)", cfg.Version, have, want, answers["ci"])
+	}
+	return problems
 }
 
 // TestCIConfigOIDC puts the GitHub workflow that assumes an AWS role with
@@ -238,6 +327,11 @@ func TestCIConfigChecks(t *testing.T) {
 		{"circleci: upload before the build", map[string]string{"ci": "circleci"}, "          requires: [build]\n", "", "does not require build"},
 		{"circleci: archives not handed on", map[string]string{"ci": "circleci"}, "      - persist_to_workspace:\n", "      - persist_to_workspace_off:\n", "persist_to_workspace"},
 		{"circleci: archives not taken", map[string]string{"ci": "circleci"}, "          at: /tmp/artifacts\n", "          at: /tmp/elsewhere\n", "attach_workspace"},
+		{"dependabot: monthly", nil, "DEPENDABOT:interval: weekly", "interval: monthly", "weekly"},
+		{"dependabot: actions not updated", nil, "DEPENDABOT:package-ecosystem: github-actions", "package-ecosystem: docker", "github-actions"},
+		{"dependabot: not grouped", nil, "DEPENDABOT:    groups:\n      go-modules:\n        patterns: [\"*\"]\n", "", "grouped"},
+		{"dependabot: part of the tree", nil, "DEPENDABOT:directory: /\n", "directory: /cmd\n", "whole repository"},
+		{"circleci: dependabot without Go modules", map[string]string{"ci": "circleci"}, "DEPENDABOT:package-ecosystem: gomod", "package-ecosystem: docker", "gomod"},
 		{"circleci: goreleaser zips not kept", map[string]string{"ci": "circleci", "build": "goreleaser"}, "dist/*.zip)", ")", "dist/*.zip"},
 	}
 	for _, tt := range tests {
@@ -251,6 +345,9 @@ func TestCIConfigChecks(t *testing.T) {
 			}
 			if o, ok := strings.CutPrefix(old, "UPGRADE:"); ok {
 				file, old = upgradeWorkflow, o
+			}
+			if o, ok := strings.CutPrefix(old, "DEPENDABOT:"); ok {
+				file, old = dependabotFile, o
 			}
 			data := string(fsys[file].Data)
 			if !strings.Contains(data, old) {
@@ -326,6 +423,7 @@ func ciProblems(ctx context.Context, fsys fs.FS, answers map[string]string) []st
 		problems = append(problems, fmt.Sprintf("README.md does not show %q", uploadCommand))
 	}
 	problems = append(problems, upgradeJobProblems(fsys, answers)...)
+	problems = append(problems, dependabotProblems(fsys, answers)...)
 	var more []string
 	switch ci {
 	case "circleci":

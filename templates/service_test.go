@@ -463,6 +463,7 @@ func checkLayout(t *testing.T, dir, ci, build string) {
 		".github/workflows/ci.yml":   ci == "github",
 		upgradeWorkflow:              ci == "github",
 		upgradeScript:                true,
+		dependabotFile:               true,
 		"scripts/build.sh":           build == "script",
 		configcheck.GoReleaserConfig: build == "goreleaser",
 		"scripts/upload.sh":          true,

@@ -26,9 +26,10 @@ var files = []struct {
 	mode fs.FileMode
 }{
 	{".circleci/config.yml", 4158, 0o644},
+	{".github/dependabot.yml", 460, 0o644},
 	{".gitignore", 186, 0o644},
-	{".gomicro.yml", 1203, 0o644},
-	{"README.md", 7156, 0o644},
+	{".gomicro.yml", 1270, 0o644},
+	{"README.md", 7358, 0o644},
 	{"go.mod", 39, 0o644},
 	{"main.go", 12087, 0o644},
 	{"main_test.go", 13744, 0o644},
