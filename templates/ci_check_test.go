@@ -41,12 +41,16 @@ var minActionMajors = map[string]int{
 	"aws-actions/configure-aws-credentials": 5,
 }
 
-// linters are the checks both CIs run with go run PKG@VERSION, pinned to a
-// release no older than min, the first to support Go 1.26.
-var linters = []struct{ name, pkg, min string }{
-	{"staticcheck", "honnef.co/go/tools/cmd/staticcheck", "v0.7.0"}, // staticcheck 2026.1
-	{"govulncheck", "golang.org/x/vuln/cmd/govulncheck", "v1.8.0"},
+// linters are the checks both CIs run through scripts/lint.sh, which runs
+// each with go run "PKG@$VAR" ./..., VAR set once at its top to a release
+// no older than min, the first to support Go 1.26.
+var linters = []struct{ name, pkg, variable, min string }{
+	{"staticcheck", "honnef.co/go/tools/cmd/staticcheck", "STATICCHECK_VERSION", "v0.7.0"}, // staticcheck 2026.1
+	{"govulncheck", "golang.org/x/vuln/cmd/govulncheck", "GOVULNCHECK_VERSION", "v1.8.0"},
 }
+
+// lintScript runs the linters, at the versions it alone pins.
+const lintScript = "scripts/lint.sh"
 
 // uploadVars are the variables scripts/upload.sh reads: a CI setting any
 // other for it has a typo.
@@ -241,7 +245,10 @@ func TestCIConfigChecks(t *testing.T) {
 		want     string // in one of the problems
 	}{
 		// README
-		{"README shows another staticcheck", nil, "README:staticcheck@v0.8.2", "staticcheck@v0.8.1", "README.md does not show"},
+		{"README without the linters", nil, "README:scripts/lint.sh ", "go vet ./... ", "README.md does not show scripts/lint.sh"},
+		{"README pins staticcheck again", nil, "README:scripts/lint.sh ", "go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...\nscripts/lint.sh ", "belong in scripts/lint.sh alone"},
+		{"CI pins govulncheck again", nil, "run: scripts/lint.sh\n", "run: scripts/lint.sh\n      - run: go run golang.org/x/vuln/cmd/govulncheck@v1.9.0 ./...\n", "belong in scripts/lint.sh alone"},
+		{"no lint", nil, "run: scripts/lint.sh", "run: echo lint", "never runs scripts/lint.sh"},
 		{"README without the upload", nil, "README:scripts/upload.sh --if-configured", "scripts/upload.sh", "README.md does not show"},
 		{"README without the upload, CircleCI", map[string]string{"ci": "circleci"}, "README:scripts/upload.sh --if-configured", "scripts/upload.sh", "README.md does not show"},
 
@@ -269,9 +276,10 @@ func TestCIConfigChecks(t *testing.T) {
 		{"cache on a missing go.sum", nil, "cache-dependency-path: go.mod\n      - name: Vet", "cache-dependency-path: go.sum\n      - name: Vet", "go.sum"},
 		{"no race detector", nil, "run: go test -race ./...", "run: go test ./...", "go test -race ./..."},
 		{"no vet", nil, "run: go vet ./...", "run: go build ./...", "go vet ./..."},
-		{"staticcheck unpinned", nil, "staticcheck@v0.8.2", "staticcheck@latest", "not pinned"},
-		{"staticcheck too old", nil, "staticcheck@v0.8.2", "staticcheck@v0.6.1", "v0.6.1"},
-		{"no govulncheck", nil, "        run: go run golang.org/x/vuln", "        run: echo golang.org/x/vuln", "govulncheck"},
+		{"staticcheck unpinned", nil, "LINT:STATICCHECK_VERSION=v0.8.2", "STATICCHECK_VERSION=latest", "not pinned"},
+		{"staticcheck too old", nil, "LINT:STATICCHECK_VERSION=v0.8.2", "STATICCHECK_VERSION=v0.6.1", "v0.6.1"},
+		{"staticcheck set twice", nil, "LINT:GOVULNCHECK_VERSION=v1.9.0\n", "GOVULNCHECK_VERSION=v1.9.0\nSTATICCHECK_VERSION=v0.8.3\n", "STATICCHECK_VERSION 2 times"},
+		{"no govulncheck", nil, "LINT:go run \"golang.org/x/vuln", "echo \"golang.org/x/vuln", "never runs govulncheck"},
 		{"no build", nil, "run: scripts/build.sh", "run: go build ./...", "scripts/build.sh"},
 		{"no zip archives kept", nil, "            dist/*.zip\n", "", "dist/*.zip"},
 		{"no checksums kept", nil, "            dist/*_checksums.txt\n", "", "dist/*_checksums.txt"},
@@ -311,7 +319,7 @@ func TestCIConfigChecks(t *testing.T) {
 		{"circleci: no build cache", map[string]string{"ci": "circleci"}, "            - ~/.cache/go-build\n", "", "~/.cache/go-build"},
 		{"circleci: no module cache", map[string]string{"ci": "circleci"}, "            - ~/go/pkg/mod\n", "", "~/go/pkg/mod"},
 		{"circleci: no race detector", map[string]string{"ci": "circleci"}, "command: go test -race ./...", "command: go test ./...", "go test -race ./..."},
-		{"circleci: no staticcheck", map[string]string{"ci": "circleci"}, "command: go run honnef.co", "command: echo honnef.co", "staticcheck"},
+		{"circleci: no lint", map[string]string{"ci": "circleci"}, "command: scripts/lint.sh", "command: echo lint", "never runs scripts/lint.sh"},
 		{"circleci: no artifacts", map[string]string{"ci": "circleci"}, "      - store_artifacts:\n          path: /tmp/artifacts\n", "", "store_artifacts"},
 		{"circleci: upgrade on every pipeline", map[string]string{"ci": "circleci"}, "        - equal: [scheduled_pipeline, << pipeline.trigger_source >>]\n", "", "only for the scheduled pipeline"},
 		{"circleci: upgrade on any schedule", map[string]string{"ci": "circleci"}, "        - equal: [\"gomicro upgrade\", << pipeline.schedule.name >>]\n", "", "only for the scheduled pipeline"},
@@ -349,6 +357,9 @@ func TestCIConfigChecks(t *testing.T) {
 			if o, ok := strings.CutPrefix(old, "DEPENDABOT:"); ok {
 				file, old = dependabotFile, o
 			}
+			if o, ok := strings.CutPrefix(old, "LINT:"); ok {
+				file, old = lintScript, o
+			}
 			data := string(fsys[file].Data)
 			if !strings.Contains(data, old) {
 				t.Fatalf("test bug: %q not in %s:\n%s", old, file, data)
@@ -385,8 +396,9 @@ func projectAnswers(t testing.TB, fsys fs.FS) map[string]string {
 
 // ciProblems checks that the CI config of the project in fsys does what the
 // service template promises for answers: Go from the go_version answer; vet,
-// the race detector, staticcheck and govulncheck pinned to releases that
-// know Go 1.26; module and build caches; the chosen build, whose archives
+// the race detector, and scripts/lint.sh (staticcheck and govulncheck,
+// pinned there alone, to releases that know Go 1.26); module and build
+// caches; the chosen build, whose archives
 // (.tar.gz, .zip) and checksums are kept; and scripts/upload.sh
 // --if-configured after the build, on pushes only, never for a pull request
 // from a fork, with credentials from secrets (AWS_ACCESS_KEY_ID,
@@ -411,14 +423,10 @@ func ciProblems(ctx context.Context, fsys fs.FS, answers map[string]string) []st
 	}
 	// README.md shows the checks CI runs, as they are run there.
 	readme, _ := fs.ReadFile(fsys, "README.md")
-	for _, l := range linters {
-		re := regexp.MustCompile(`go run ` + regexp.QuoteMeta(l.pkg) + `@\S+ \./\.\.\.`)
-		for _, cmd := range re.FindAllString(string(data), -1) {
-			if !strings.Contains(string(readme), cmd) {
-				problems = append(problems, fmt.Sprintf("README.md does not show %q, which %s runs", cmd, file))
-			}
-		}
+	if !hasLine(string(readme), lintScript, true) {
+		problems = append(problems, fmt.Sprintf("README.md does not show %s, which CI runs", lintScript))
 	}
+	problems = append(problems, lintProblems(fsys)...)
 	if !strings.Contains(string(readme), uploadCommand) {
 		problems = append(problems, fmt.Sprintf("README.md does not show %q", uploadCommand))
 	}
@@ -437,8 +445,50 @@ func ciProblems(ctx context.Context, fsys fs.FS, answers map[string]string) []st
 	return problems
 }
 
+// lintProblems checks scripts/lint.sh runs each linter at a pinned release
+// that knows Go 1.26, the version set once there, and that no other file of
+// the project names a linter's version: CI and README.md run the script.
+func lintProblems(fsys fs.FS) []string {
+	var problems []string
+	data, err := fs.ReadFile(fsys, lintScript)
+	if err != nil {
+		return []string{fmt.Sprintf("no %s: %v", lintScript, err)}
+	}
+	script := string(data)
+	for _, l := range linters {
+		set := regexp.MustCompile(`(?m)^`+l.variable+`=(\S+)`).FindAllStringSubmatch(script, -1)
+		if len(set) != 1 {
+			problems = append(problems, fmt.Sprintf("%s sets %s %d times, want once", lintScript, l.variable, len(set)))
+			continue
+		}
+		switch v := set[0][1]; {
+		case !semver.IsValid(v) || semver.Prerelease(v) != "" || semver.Build(v) != "":
+			problems = append(problems, fmt.Sprintf("%s: %s is not pinned to a release (want %s=vX.Y.Z)", l.name, v, l.variable))
+		case semver.Compare(v, l.min) < 0:
+			problems = append(problems, fmt.Sprintf("%s %s predates Go 1.26 support (want %s or later)", l.name, v, l.min))
+		}
+		if run := `go run "` + l.pkg + `@$` + l.variable + `" ./...`; !hasLine(script, run, false) {
+			problems = append(problems, fmt.Sprintf("%s never runs %s (%s)", lintScript, l.name, run))
+		}
+	}
+	// Pinned in one place: no other file names a linter's version.
+	named := regexp.MustCompile(`(staticcheck|govulncheck)@v\d`)
+	_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || p == lintScript {
+			return err
+		}
+		body, err := fs.ReadFile(fsys, p)
+		if err == nil && named.Match(body) {
+			problems = append(problems, fmt.Sprintf("%s names %s: the linters' versions belong in %s alone", p, named.Find(body), lintScript))
+		}
+		return nil
+	})
+	return problems
+}
+
 // runProblems checks the commands a CI runs (each a shell script) for the
-// checks every push gets: vet, the race detector, and the linters, pinned.
+// checks every push gets: vet, the race detector, and the linters
+// (scripts/lint.sh).
 func runProblems(scripts []string) []string {
 	var lines []string
 	for _, s := range scripts {
@@ -452,26 +502,8 @@ func runProblems(scripts []string) []string {
 			problems = append(problems, fmt.Sprintf("never runs %q", want))
 		}
 	}
-	for _, l := range linters {
-		re := regexp.MustCompile(`^go run ` + regexp.QuoteMeta(l.pkg) + `@(\S+) \./\.\.\.$`)
-		var found bool
-		for _, line := range lines {
-			m := re.FindStringSubmatch(line)
-			if m == nil {
-				continue
-			}
-			found = true
-			v := m[1]
-			switch {
-			case !semver.IsValid(v) || semver.Prerelease(v) != "" || semver.Build(v) != "":
-				problems = append(problems, fmt.Sprintf("%s: %s is not pinned to a release (want %s@vX.Y.Z)", l.name, v, l.pkg))
-			case semver.Compare(v, l.min) < 0:
-				problems = append(problems, fmt.Sprintf("%s %s predates Go 1.26 support (want %s or later)", l.name, v, l.min))
-			}
-		}
-		if !found {
-			problems = append(problems, fmt.Sprintf("never runs %s (go run %s@VERSION ./...)", l.name, l.pkg))
-		}
+	if !slices.Contains(lines, lintScript) {
+		problems = append(problems, fmt.Sprintf("never runs %s (staticcheck, govulncheck)", lintScript))
 	}
 	return problems
 }

@@ -9,9 +9,11 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/gomicro/gomicro/internal/testkit/configcheck"
 	"github.com/gomicro/gomicro/internal/testkit/gentest"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
@@ -36,7 +38,7 @@ func TestScriptsUsage(t *testing.T) {
 		dir := gentest.Generate(t, "service", set, "oddjob")
 		scripts, _ := fs.Glob(os.DirFS(dir), "scripts/*.sh")
 		if len(scripts) < 2 {
-			t.Fatalf("%v: scripts %v, want build.sh or none, upload.sh and gomicro-upgrade.sh", set, scripts)
+			t.Fatalf("%v: scripts %v, want build.sh or none, upload.sh, gomicro-upgrade.sh and lint.sh", set, scripts)
 		}
 		for _, script := range scripts {
 			seen[path.Base(script)] = true
@@ -57,7 +59,7 @@ func TestScriptsUsage(t *testing.T) {
 			t.Errorf("%v: a script asked for its usage wrote dist", set)
 		}
 	}
-	for _, name := range []string{"build.sh", "upload.sh", "gomicro-upgrade.sh"} {
+	for _, name := range []string{"build.sh", "upload.sh", "gomicro-upgrade.sh", "lint.sh"} {
 		if !seen[name] {
 			t.Errorf("no combination generates scripts/%s", name)
 		}
@@ -86,4 +88,22 @@ func runScript(t *testing.T, ctx context.Context, dir string, env []string, scri
 		t.Fatalf("bash %s: %v", script, err)
 	}
 	return out.String(), errOut.String(), code
+}
+
+// TestLintVersion: the staticcheck scripts/lint.sh pins is the one the
+// matrix runs on every generated project (configcheck.StaticcheckVersion,
+// which .ci/run installs), so the tests check the code with what its CI
+// will run.
+func TestLintVersion(t *testing.T) {
+	for _, f := range gentest.Render(t, "service", map[string]string{"github_username": "acme"}).Files {
+		if f.Path != lintScript {
+			continue
+		}
+		m := regexp.MustCompile(`(?m)^STATICCHECK_VERSION=(\S+)`).FindSubmatch(f.Data)
+		if m == nil || string(m[1]) != "v"+configcheck.StaticcheckVersion {
+			t.Errorf("%s pins staticcheck %q, the tests run v%s (configcheck.StaticcheckVersion, .ci/run's STATICCHECK_VERSION): move them together", lintScript, m, configcheck.StaticcheckVersion)
+		}
+		return
+	}
+	t.Errorf("no %s generated", lintScript)
 }

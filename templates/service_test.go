@@ -317,7 +317,7 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 		run(ctx, t, dir, env, shellcheck, scripts...)
 	})
 
-	if lint { // as the generated CI runs it (there with go run …@version)
+	if lint { // as the generated CI runs it (there through scripts/lint.sh, at the same version)
 		t.Run("staticcheck", func(t *testing.T) {
 			staticcheck := testtool.Require(t, "staticcheck", configcheck.StaticcheckInstall)
 			run(ctx, t, dir, env, staticcheck, "./...")
