@@ -61,11 +61,12 @@ func (t *Template) Resolve(ctx context.Context, set map[string]string, p Prompte
 // resolve is Resolve with earlier answers (from a project's answers file) that
 // take the place of defaults and are not asked again.
 func (t *Template) resolve(recorded Answers, set map[string]string, p Prompter) (Answers, error) {
-	return t.resolveContext(context.Background(), recorded, set, p)
+	return t.resolveContext(context.Background(), orEmpty(recorded), set, p)
 }
 
 func (t *Template) resolveContext(ctx context.Context, recorded Answers, set map[string]string, p Prompter) (Answers, error) {
 	ex := t.newQuestionRun()
+	upgrade := recorded != nil // secrets come from the environment, never the prompter
 	problems := t.unknownSet(set)
 	answers := Answers{}
 	for _, q := range t.Questions {
@@ -73,11 +74,12 @@ func (t *Template) resolveContext(ctx context.Context, recorded Answers, set map
 		from := fromAnswer // where value came from, for the message when it is not valid
 		given, isSet := set[q.Name]
 		old, isRecorded := recorded[q.Name]
+		isRecorded = isRecorded && !q.Secret // never written; one written by hand is not read
 		switch {
 		case isSet:
 			value = given
 		case isRecorded:
-			value = fmt.Sprint(old)
+			value = AnswerText(old)
 		default:
 			def, fromUser, err := ex.defaultOf(ctx, &q, answers)
 			if isLimit(err) {
@@ -96,6 +98,15 @@ func (t *Template) resolveContext(ctx context.Context, recorded Answers, set map
 				from = fromUserDefault
 			}
 			value = def
+			if q.Secret && (p == nil || upgrade) {
+				var missing *Problem
+				if value, missing = t.secretFromEnv(&q, def); missing != nil {
+					problems = append(problems, *missing)
+					continue
+				}
+				from = fromAnswer
+				break
+			}
 			asked, err := t.prompt(ctx, ex, p, &q, def, answers)
 			if err != nil {
 				return nil, err
@@ -106,7 +117,7 @@ func (t *Template) resolveContext(ctx context.Context, recorded Answers, set map
 		}
 		v, rule := q.check(value, from)
 		if rule != "" {
-			problems = append(problems, Problem{q.Name, value, rule})
+			problems = append(problems, Problem{q.Name, q.shown(value), rule})
 			continue
 		}
 		answers[q.Name] = v
@@ -258,6 +269,9 @@ func (q Question) parse(raw string) (any, string) {
 		// answer is refused.
 		return nil, "answers must be UTF-8 text"
 	}
+	if v, rule, ok := q.parseRicher(raw); ok {
+		return v, rule
+	}
 	switch q.Type {
 	case TypeBool:
 		b, err := strconv.ParseBool(raw)
@@ -275,6 +289,9 @@ func (q Question) parse(raw string) (any, string) {
 		if err := rule(raw); err != nil {
 			return nil, err.Error()
 		}
+	}
+	if rule := q.checkPattern(raw); rule != "" {
+		return nil, rule
 	}
 	return raw, ""
 }

@@ -100,6 +100,11 @@ type Template struct {
 	// default for the questions it asks, below --set and recorded answers.
 	// Keys the template does not ask are ignored.
 	UserDefaults map[string]string `yaml:"-"`
+	// Environ looks up the environment variable a secret question names
+	// (Question.Env) where nobody is asked it: upgrade and a resolve
+	// without a prompter. nil: no variable is set. The CLI sets it after
+	// Load; a template never reads the environment itself.
+	Environ func(key string) (string, bool) `yaml:"-"`
 
 	files      []sourceFile
 	conditions []condition // sorted by path
@@ -124,9 +129,19 @@ type Question struct {
 	Choices  []string `yaml:"choices"`
 	Validate string   `yaml:"validate"`
 	When     string   `yaml:"when"`
+	// Min and Max bound an int question; Secret and Env make a secret
+	// question, and Pattern and Message are validate's pattern form (see
+	// questions.go).
+	Min     *int   `yaml:"min"`
+	Max     *int   `yaml:"max"`
+	Secret  bool   `yaml:"secret"`
+	Env     string `yaml:"env"`
+	Pattern string `yaml:"-"`
+	Message string `yaml:"-"`
 
 	defaultTmpl *template.Template
 	whenTmpl    *template.Template
+	richer      richer
 }
 
 // Question types.
@@ -398,9 +413,10 @@ func (t *Template) checkQuestion(ld *loading, i int, order map[string]int, seen 
 		q.Type = TypeChoice
 	case q.Type == "":
 		q.Type = TypeString
-	case q.Type != TypeString && q.Type != TypeBool && q.Type != TypeChoice:
-		bad("%s: type %q is not one of string, bool, choice", where, q.Type)
+	case !slices.Contains(questionTypes, q.Type):
+		bad("%s: type %q is not one of %s", where, q.Type, strings.Join(questionTypes, ", "))
 	}
+	problems = append(problems, q.checkRicher(where)...)
 	if q.Type == TypeChoice && len(q.Choices) == 0 {
 		bad("%s: type choice needs choices", where)
 	}
