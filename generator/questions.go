@@ -296,10 +296,11 @@ func AnswerText(v any) string {
 
 // secretFromEnv is a secret question's answer where nobody is asked it:
 // the environment variable it names, else its default (def). It reports
-// the problem when there is neither.
+// the problem when there is neither. An empty variable counts as unset: a
+// CI job that lacks the secret it passes on sets it empty.
 func (t *Template) secretFromEnv(q *Question, def string) (string, *Problem) {
 	if t.Environ != nil {
-		if v, ok := t.Environ(q.Env); ok {
+		if v, ok := t.Environ(q.Env); ok && v != "" {
 			return v, nil
 		}
 	}
