@@ -240,16 +240,20 @@ func (q Question) parseInt(raw string) (int, string) {
 	if err == nil && (q.Min == nil || n >= *q.Min) && (q.Max == nil || n <= *q.Max) {
 		return n, ""
 	}
-	rule := "answers to " + q.Name + " are whole numbers"
+	return 0, "answers to " + q.Name + " are " + q.bounds()
+}
+
+// bounds says which numbers an int question takes.
+func (q Question) bounds() string {
 	switch {
 	case q.Min != nil && q.Max != nil:
-		rule += fmt.Sprintf(" from %d to %d", *q.Min, *q.Max)
+		return fmt.Sprintf("whole numbers from %d to %d", *q.Min, *q.Max)
 	case q.Min != nil:
-		rule += fmt.Sprintf(" from %d up", *q.Min)
+		return fmt.Sprintf("whole numbers from %d up", *q.Min)
 	case q.Max != nil:
-		rule += fmt.Sprintf(" up to %d", *q.Max)
+		return fmt.Sprintf("whole numbers up to %d", *q.Max)
 	}
-	return 0, rule
+	return "whole numbers"
 }
 
 // parseRicher is parse for the richer types, and "" ok=false for the others.
@@ -378,4 +382,45 @@ func readList(n *yaml.Node) ([]string, string) {
 		list[i] = item.Value
 	}
 	return list, ""
+}
+
+// Answers shows what a question takes, as gomicro templates lists it:
+// [oddjob] for a string, [web*|worker] for a choice and [true|false*] for
+// a bool, the default marked with *, [us*|eu*|ap] for a multi question
+// (each choice of its default marked), [2] (1 to 9) for an int, and for
+// a secret where it comes from, never its default. A choice whose default
+// is none of its choices (a template expression, say) shows it apart:
+// [a|b] [DEFAULT].
+func (q Question) Answers() string {
+	if q.Secret {
+		return "(secret, from $" + q.Env + ")"
+	}
+	choices, defaults := q.Choices, []string{q.Default}
+	switch q.Type {
+	case TypeBool:
+		choices = []string{"true", "false"}
+	case TypeMulti:
+		defaults = strings.Split(q.Default, ",")
+	case TypeInt:
+		if bounds := strings.TrimPrefix(q.bounds(), "whole numbers"); bounds != "" {
+			return "[" + q.Default + "] (" + strings.TrimSpace(bounds) + ")"
+		}
+	}
+	if len(choices) == 0 {
+		return "[" + q.Default + "]"
+	}
+	marked := make([]string, len(choices))
+	found := 0
+	for i, c := range choices {
+		marked[i] = c
+		if slices.Contains(defaults, c) {
+			marked[i] += "*"
+			found++
+		}
+	}
+	s := "[" + strings.Join(marked, "|") + "]"
+	if found == 0 && q.Default != "" {
+		s += " [" + q.Default + "]"
+	}
+	return s
 }

@@ -267,3 +267,32 @@ func TestRichCombinations(t *testing.T) {
 		}
 	}
 }
+
+// TestRichAnswersShown: gomicro templates' view of each question; a
+// secret shows where it comes from, never a default.
+func TestRichAnswersShown(t *testing.T) {
+	tmpl := mustLoad(t, tree(richConfig+`  - name: kind
+    choices: [web, worker]
+    default: web
+  - name: docker
+    type: bool
+  - name: shh
+    secret: true
+    env: SHH
+    default: not-for-eyes
+`, nil))
+	want := map[string]string{
+		"regions":  "[us*|eu|ap]",
+		"replicas": "[2] (from 1 to 9)",
+		"api_key":  "(secret, from $DEMO_API_KEY)",
+		"team":     "[core]",
+		"kind":     "[web*|worker]",
+		"docker":   "[true|false*]",
+		"shh":      "(secret, from $SHH)",
+	}
+	for _, q := range tmpl.Questions {
+		if got := q.Answers(); got != want[q.Name] {
+			t.Errorf("%s: %s, want %s", q.Name, got, want[q.Name])
+		}
+	}
+}
