@@ -99,12 +99,7 @@ func (t *Template) resolveContext(ctx context.Context, recorded Answers, set map
 			}
 			value = def
 			if q.Secret && (p == nil || upgrade) {
-				var missing *Problem
-				if value, missing = t.secretFromEnv(&q, def); missing != nil {
-					problems = append(problems, *missing)
-					continue
-				}
-				from = fromAnswer
+				value, from = t.secretFromEnv(&q, def, from)
 				break
 			}
 			asked, err := t.prompt(ctx, ex, p, &q, def, answers)
@@ -169,6 +164,9 @@ func (t *Template) prompt(ctx context.Context, ex *questionRun, p Prompter, q *Q
 // check is parse, with the rule an invalid value breaks saying how to fix
 // it where the value came from a default.
 func (q Question) check(value string, from int) (any, string) {
+	if from == fromUnsetSecret {
+		return nil, "set the environment variable " + q.Env + ": a secret is never recorded, and upgrade and --non-interactive take it from there"
+	}
 	v, rule := q.parse(value)
 	switch {
 	case rule == "":
@@ -252,6 +250,7 @@ const (
 	fromAnswer      = iota // --set, a recorded answer, or typed at a prompt
 	fromUserDefault        // Template.UserDefaults
 	fromDefault            // the template's default
+	fromUnsetSecret        // a secret whose variable is unset, without a default
 )
 
 // isLimit reports whether err ends the resolve rather than being a problem

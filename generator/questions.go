@@ -298,20 +298,21 @@ func AnswerText(v any) string {
 	return fmt.Sprint(v)
 }
 
-// secretFromEnv is a secret question's answer where nobody is asked it:
-// the environment variable it names, else its default (def). It reports
-// the problem when there is neither. An empty variable counts as unset: a
-// CI job that lacks the secret it passes on sets it empty.
-func (t *Template) secretFromEnv(q *Question, def string) (string, *Problem) {
+// secretFromEnv is a secret question's answer where nobody is asked it,
+// and where it came from: the environment variable it names, else its
+// default def (from defFrom), else fromUnsetSecret. An empty variable
+// counts as unset: a CI job that lacks the secret it passes on sets it
+// empty.
+func (t *Template) secretFromEnv(q *Question, def string, defFrom int) (string, int) {
 	if t.Environ != nil {
 		if v, ok := t.Environ(q.Env); ok && v != "" {
-			return v, nil
+			return v, fromAnswer
 		}
 	}
 	if def == "" {
-		return "", &Problem{q.Name, "", "set the environment variable " + q.Env + ": a secret is never recorded, and upgrade and --non-interactive take it from there"}
+		return "", fromUnsetSecret
 	}
-	return def, nil
+	return def, defFrom
 }
 
 // recordable is answers without the secrets: what .gomicro.yml holds.
