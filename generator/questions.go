@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"text/template/parse"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -424,4 +425,24 @@ func (q Question) Answers() string {
 		s += " [" + q.Default + "]"
 	}
 	return s
+}
+
+// secretRefs reports each secret tree reads where its value would be shown
+// or recorded: a file's name (in every report, and .gomicro.yml), a
+// default (another answer, recorded), a next step (printed). File bodies,
+// conditions and whens may read it. (A text that hands all the answers on,
+// {{ toJson . }}, is not caught.)
+func (t *Template) secretRefs(where string, tree *parse.Tree) []string {
+	if tree == nil {
+		return nil
+	}
+	var problems []string
+	seen := map[string]bool{}
+	walkRefs(tree.Root, true, func(ref, key string) {
+		if q, ok := t.Question(key); ok && q.Secret && !seen[key] {
+			seen[key] = true
+			problems = append(problems, fmt.Sprintf("%s: reads the secret %s, which would be shown or recorded there: a secret is for file bodies, conditions and whens", where, ref))
+		}
+	})
+	return problems
 }

@@ -105,6 +105,26 @@ func TestRichLoadErrors(t *testing.T) {
 			}
 		})
 	}
+	// A secret is for file bodies, conditions and whens: not where it would
+	// be shown or recorded.
+	const secret = minimal + "questions:\n  - name: k\n    secret: true\n    env: K\n"
+	for _, tt := range []struct {
+		name   string
+		config string
+		files  map[string]string
+		want   string
+	}{
+		{"file name", secret, map[string]string{"{{ .k }}.txt": "x"}, `{{ .k }}.txt: file name: reads the secret .k, which would be shown or recorded there`},
+		{"default", secret + "  - name: url\n    default: 'https://{{ .k }}@host'\n", nil, `question "url": default: reads the secret .k`},
+		{"next step", secret + "next_steps: ['echo {{ $.k }}']\n", nil, `next_steps[0]: reads the secret $.k`},
+	} {
+		_, err := generator.Load(tree(tt.config, tt.files), source)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Load: %v\nwant %q", tt.name, err, tt.want)
+		}
+	}
+	mustLoad(t, tree(secret+"conditions:\n  a.txt: '{{ ne .k \"\" }}'\n", map[string]string{"a.txt": "{{ .k }}", "b.txt": "{{ if .k }}set{{ end }}"}))
+
 	// A secret may have a default: the value where its variable is unset.
 	mustLoad(t, tree(minimal+"questions:\n  - name: a\n    secret: true\n    env: A\n    default: dev\n", nil))
 }

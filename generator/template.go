@@ -373,6 +373,7 @@ func (t *Template) checkConfig(ld *loading) []string {
 			continue
 		}
 		problems = append(problems, t.undefinedRefs(fmt.Sprintf("%s: next_steps[%d]", ConfigFile, i), tree)...)
+		problems = append(problems, t.secretRefs(fmt.Sprintf("%s: next_steps[%d]", ConfigFile, i), tree)...)
 	}
 	for _, g := range t.Verbatim {
 		if _, err := path.Match(strings.ReplaceAll(g, "**", "*"), ""); err != nil {
@@ -435,6 +436,7 @@ func (t *Template) checkQuestion(ld *loading, i int, order map[string]int, seen 
 		bad("%s: default: %v", where, err)
 	} else {
 		problems = append(problems, checkRefs(where, "default", tree, i, order)...)
+		problems = append(problems, t.secretRefs(ConfigFile+": "+where+": default", tree)...)
 	}
 	if q.When != "" {
 		if tree, err := ld.parse(q.Name+".when", q.When, func(w *template.Template) { q.whenTmpl = w }); err != nil {
@@ -491,6 +493,7 @@ func (t *Template) loadFiles(ld *loading, fsys fs.FS) []string {
 				return nil
 			}
 			problems = append(problems, t.undefinedRefs(quote.Name(p)+": file name", tree)...)
+			problems = append(problems, t.secretRefs(quote.Name(p)+": file name", tree)...)
 		}
 		if !t.isVerbatim(p) {
 			tree, err := ld.parse(p, string(raw), func(b *template.Template) { t.files[k].body = b })
