@@ -78,6 +78,7 @@ func (q *Question) UnmarshalYAML(n *yaml.Node) error {
 	for i := 0; i+1 < len(c.Content); i += 2 {
 		k, v := c.Content[i], c.Content[i+1]
 		switch {
+		case k.Value == "<<" && k.Tag == "!!merge": // the decoder merges it
 		case !questionKeys()[k.Value]:
 			errs = append(errs, fmt.Sprintf("line %d: field %s not found in type generator.Question", k.Line, k.Value))
 		case k.Value == "default" && v.Kind == yaml.SequenceNode:

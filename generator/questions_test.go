@@ -125,6 +125,11 @@ func TestRichLoadErrors(t *testing.T) {
 	}
 	mustLoad(t, tree(secret+"conditions:\n  a.txt: '{{ ne .k \"\" }}'\n", map[string]string{"a.txt": "{{ .k }}", "b.txt": "{{ if .k }}set{{ end }}"}))
 
+	// YAML's merge key still merges.
+	merged := mustLoad(t, tree(minimal+"questions:\n  - &n {name: a, type: int, min: 1, default: 1}\n  - <<: *n\n    name: b\n", nil))
+	if q, _ := merged.Question("b"); q.Type != generator.TypeInt || *q.Min != 1 {
+		t.Errorf("merged question: %+v", q)
+	}
 	// A secret may have a default: the value where its variable is unset.
 	mustLoad(t, tree(minimal+"questions:\n  - name: a\n    secret: true\n    env: A\n    default: dev\n", nil))
 }
