@@ -44,6 +44,9 @@ type Manifest struct {
 	order      []string     // question order, for writing answers
 	raw        []byte       // the file as read, to tell whether an upgrade changes it
 	unknown    []unknownKey // top-level keys gomicro does not own, kept on upgrade
+
+	// Skip is the project's own skip: patterns (see owned.go).
+	Skip []string `yaml:"-"`
 }
 
 // BaseMode is the mode path was generated with, or 0 when the manifest does
@@ -176,6 +179,7 @@ func ReadManifest(data []byte) (*Manifest, error) {
 		Files    map[string]string `yaml:"files"`
 		// A pointer, to tell an empty list from a manifest without one.
 		Executable *[]string `yaml:"executable"`
+		Skip       []string  `yaml:"skip"`
 	}
 	if err := doc.Decode(&raw); err != nil {
 		return nil, fmt.Errorf("%s: %s", ManifestFile, yamlMessage(err))
@@ -197,7 +201,9 @@ func ReadManifest(data []byte) (*Manifest, error) {
 	m := &Manifest{
 		Format: raw.Format, Template: raw.Template, Source: raw.Source, Revision: raw.Revision, Version: raw.Version,
 		Answers: answers, Files: raw.Files, raw: data, unknown: unknownKeys(&doc),
+		Skip: raw.Skip,
 	}
+	problems = append(problems, CheckPatterns(ManifestFile+": skip", raw.Skip)...)
 	if raw.Executable != nil {
 		m.Executable = *raw.Executable
 		for _, p := range m.Executable {

@@ -32,6 +32,7 @@ const (
 	Conflict                  // both changed it on the same lines, or both added it: markers written
 	Sidecar                   // both changed it and no merge is possible (no base, binary): theirs written to FILE.gomicro-new
 	Blocked                   // applying it would destroy something of the team's: nothing is upgraded
+	Skipped                   // the team's (once: or skip:, see owned.go), changed by the template: left as it is
 )
 
 var actionNames = [...]struct{ verb, why string }{
@@ -47,6 +48,7 @@ var actionNames = [...]struct{ verb, why string }{
 	Conflict:    {"CONFLICT", "both changed the same lines: resolve the markers"},
 	Sidecar:     {"CONFLICT", "edited by you, and no base to merge with: compare with the new version beside it"},
 	Blocked:     {"CONFLICT", ""},
+	Skipped:     {"skipped", ""},
 }
 
 // String is the action as a verb: "updated", "kept", "CONFLICT".

@@ -25,8 +25,10 @@
 // every function builds), exec.go (one execution within the limits),
 // walk.go (the walk of a parsed template), machine.go (what a default may
 // read of this machine), disk.go (what is on disk at a path, never
-// following a symlink), undo.go (what a write did, to take it back), and
-// lint.go and combinations.go (for gomicro template lint and test).
+// following a symlink), undo.go (what a write did, to take it back),
+// lint.go and combinations.go (for gomicro template lint and test), and
+// owned.go (once:, exclude: and skip:: the files a team owns, and those a
+// template does not ship).
 package generator
 
 import (
@@ -78,6 +80,11 @@ type Template struct {
 	// a line that renders empty is left out. gomicro prints them, after its
 	// own cd and git remote lines, before the closing line.
 	NextSteps []string `yaml:"next_steps"`
+	// Once and Exclude are patterns in .gitignore syntax (see owned.go):
+	// Once names project files that new writes and upgrade never touches,
+	// Exclude files of the tree that are not part of the render.
+	Once    []string `yaml:"once"`
+	Exclude []string `yaml:"exclude"`
 
 	// Source says where the tree came from (embedded:NAME, a directory, a
 	// git URL or a Go module, as typed); it is recorded in the project's
@@ -108,6 +115,7 @@ type Template struct {
 
 	files      []sourceFile
 	conditions []condition // sorted by path
+	owned      owned       // Once and Exclude, parsed
 	nextSteps  []*template.Template
 	ns         namespace
 }
@@ -257,6 +265,7 @@ func Load(fsys fs.FS, source string) (*Template, error) {
 	ld := &loading{calls: map[string]bool{}}
 	var problems []string
 	problems = append(problems, t.checkConfig(ld)...)
+	problems = append(problems, t.loadOwned()...)
 	problems = append(problems, t.loadFiles(ld, fsys)...)
 	problems = append(problems, t.loadConditions(ld)...)
 	if len(problems) > 0 {
@@ -463,6 +472,9 @@ func (t *Template) loadFiles(ld *loading, fsys fs.FS) []string {
 				return fs.SkipDir
 			}
 			return nil
+		}
+		if p != "." && t.owned.excludes(p, d.IsDir()) {
+			return t.owned.skipExcluded(p, d)
 		}
 		if d.IsDir() || p == ConfigFile {
 			return nil

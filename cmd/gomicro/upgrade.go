@@ -17,6 +17,7 @@ type upgradeOptions struct {
 	io             IO
 	dirs           []string
 	set            []string
+	skip           []string
 	template       string
 	dryRun         bool
 	check          bool
@@ -59,6 +60,7 @@ func newUpgradeCmd(stdio IO) *cobra.Command {
 	f.BoolVar(&opts.dryRun, "dry-run", false, "print the unified diff of what would change and change nothing")
 	f.BoolVar(&opts.check, "check", false, "change nothing; exit 0 when current, 1 when behind or unresolved, 2 when it could not check")
 	f.StringArrayVar(&opts.set, "set", nil, "change an answer: key=value (repeatable)")
+	f.StringArrayVar(&opts.skip, "skip", nil, "leave the paths a .gitignore PATTERN matches as they are, from now on: recorded in .gomicro.yml's skip: (repeatable)")
 	f.StringVar(&opts.template, "template", "", "template directory or embedded template name (default: the one in .gomicro.yml)")
 	f.BoolVar(&opts.force, "force", false, "upgrade even with uncommitted changes in the git work tree, or over unresolved conflicts an earlier upgrade left")
 	f.BoolVar(&opts.nonInteractive, "non-interactive", false, "never prompt: questions new since the project was made take their defaults")
@@ -95,6 +97,7 @@ func commitUsage(opts *upgradeOptions, branchSet bool) error {
 
 func runUpgrade(opts *upgradeOptions) error {
 	set, usage := parseSet(opts.set)
+	usage = append(usage, generator.CheckPatterns("--skip", opts.skip)...)
 	if len(usage) > 0 {
 		return usageError{errors.New(strings.Join(usage, "\n"))}
 	}
@@ -120,7 +123,7 @@ func runUpgrade(opts *upgradeOptions) error {
 	defer prompt.Close(prompter)
 	u := fleet.NewUpgrader(fleet.Options{
 		Template: opts.template, Set: set, Prompter: prompter, Interrupted: errInterrupted, Limits: limits,
-		DryRun: opts.dryRun, Check: opts.check, Force: opts.force, Branch: opts.branch,
+		DryRun: opts.dryRun, Check: opts.check, Force: opts.force, Branch: opts.branch, Skip: opts.skip,
 		Opener: opener(), WriteFs: projectFs,
 	})
 	var render fleet.Renderer = fleet.Text{}

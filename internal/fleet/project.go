@@ -23,6 +23,7 @@ import (
 type Options struct {
 	Template string            // --template; "" follows the source each project recorded
 	Set      map[string]string // answers to change
+	Skip     []string          // --skip: patterns to add to each project's skip:
 	// Prompter asks questions new since a project was made; nil: they
 	// take their defaults.
 	Prompter generator.Prompter
@@ -118,7 +119,7 @@ func (u *Upgrader) plan(ctx context.Context, dir string) (p *Project, err error)
 	}
 	req := generator.UpgradeRequest{
 		Project: p.root, Dir: ".", Old: p.Old, Theirs: p.Template, Set: u.Set, Prompter: u.Prompter,
-		Bases: u.Opener.baseSources(ctx, p.repo, p.Old, p.Template),
+		Bases: u.Opener.baseSources(ctx, p.repo, p.Old, p.Template), Skip: u.Skip,
 	}
 	if p.repo != nil {
 		req.Ignored = p.repo.Ignored

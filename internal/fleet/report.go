@@ -114,6 +114,7 @@ var jsonActions = map[generator.Action]string{
 	generator.KeepOurs: "kept", generator.KeepEdited: "kept", generator.KeepLink: "kept",
 	generator.KeepDeleted: "skipped", generator.Merge: "merged",
 	generator.Conflict: "conflict", generator.Sidecar: "conflict", generator.Blocked: "conflict",
+	generator.Skipped: "skipped",
 }
 
 // files is what the report lists of changes: every change but Unchanged.
