@@ -29,6 +29,9 @@
 // lint.go and combinations.go (for gomicro template lint and test), and
 // owned.go (once:, exclude: and skip:: the files a team owns, and those a
 // template does not ship).
+//
+// questions.go holds the richer questions: multi, int and secret questions,
+// validate's pattern, and how their answers are parsed, recorded and shown.
 package generator
 
 import (
