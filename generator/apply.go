@@ -76,6 +76,7 @@ func (p *Plan) applySteps(dir string) []applyStep {
 		if c.Action == Sidecar {
 			s.old, s.oldMode = nil, 0
 		}
+		steps = append(steps, moveSteps(dir, c, len(changes)+i)...)
 		steps = append(steps, s)
 	}
 	return steps

@@ -59,8 +59,9 @@ func (t *Template) Lint() (warnings, notes []string) {
 			answerRefs(d.Root, true, note)
 		}
 	}
+	warnings = append(warnings, t.lintMoved()...)
 	if all {
-		return nil, notes
+		return warnings, notes
 	}
 	for _, q := range t.Questions {
 		if !used[q.Name] {

@@ -17,6 +17,7 @@
 //	                                                 // plan.go: every path decided, then
 //	                                                 // what is in the way, then sidecars;
 //	                                                 // merge.go: the decision for one file
+//	                                                 // rename.go: files the template moved
 //	_ = u.Plan.Apply(ctx, fs, dir)                   // apply.go: staged, then deleted and renamed
 //
 // The helpers of the story each live in a file named for them: funcs.go
@@ -88,6 +89,11 @@ type Template struct {
 	// Exclude files of the tree that are not part of the render.
 	Once    []string `yaml:"once"`
 	Exclude []string `yaml:"exclude"`
+	// Moved maps a project path an earlier version rendered to the path
+	// this version renders instead (OLD: NEW), for an upgrade to carry the
+	// team's edits along where the content changed too much for rename
+	// detection to find the move (see rename.go).
+	Moved map[string]string `yaml:"moved"`
 
 	// Source says where the tree came from (embedded:NAME, a directory, a
 	// git URL or a Go module, as typed); it is recorded in the project's
@@ -271,6 +277,7 @@ func Load(fsys fs.FS, source string) (*Template, error) {
 	problems = append(problems, t.loadOwned()...)
 	problems = append(problems, t.loadFiles(ld, fsys)...)
 	problems = append(problems, t.loadConditions(ld)...)
+	problems = append(problems, t.checkMoved()...)
 	if len(problems) > 0 {
 		for i, p := range problems {
 			problems[i] = fmt.Sprintf("template %s: %s", source, p)

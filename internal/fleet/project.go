@@ -284,6 +284,9 @@ func outsideSparse(repo *gitrepo.Repo, plan *generator.Plan) error {
 		if _, found := slices.BinarySearch(skipped, c.Path); found {
 			hit = append(hit, quote.Name(c.Path))
 		}
+		if _, found := slices.BinarySearch(skipped, c.From); found && c.From != "" {
+			hit = append(hit, quote.Name(c.From)) // a file the template moved
+		}
 	}
 	if len(hit) == 0 {
 		return nil

@@ -99,6 +99,9 @@ type File struct {
 	Path   string `json:"path"`
 	Action string `json:"action"` // updated, added, removed, kept, skipped, merged, conflict
 	Why    string `json:"why"`    // raw; "" when the action says it all
+	// From is where the template moved the file from (action moved, or a
+	// conflict on a moved file).
+	From string `json:"from,omitempty"`
 
 	Change generator.Action `json:"-"` // the generator's decision, which the text names
 	// Sidecar is the file that holds the template's version beside an
@@ -115,6 +118,7 @@ var jsonActions = map[generator.Action]string{
 	generator.KeepDeleted: "skipped", generator.Merge: "merged",
 	generator.Conflict: "conflict", generator.Sidecar: "conflict", generator.Blocked: "conflict",
 	generator.Skipped: "skipped",
+	generator.Move:    "moved",
 }
 
 // files is what the report lists of changes: every change but Unchanged.
@@ -124,7 +128,7 @@ func (r *Report) files(changes []generator.FileChange, gone bool) []File {
 		if c.Action == generator.Unchanged {
 			continue
 		}
-		f := File{Path: c.Path, Action: jsonActions[c.Action], Change: c.Action, why: c.Why()}
+		f := File{Path: c.Path, From: c.From, Action: jsonActions[c.Action], Change: c.Action, why: c.Why()}
 		if c.Action == generator.Sidecar {
 			f.Sidecar = c.Path + generator.SidecarSuffix
 		}
