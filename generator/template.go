@@ -27,9 +27,10 @@
 // walk.go (the walk of a parsed template), machine.go (what a default may
 // read of this machine), disk.go (what is on disk at a path, never
 // following a symlink), undo.go (what a write did, to take it back),
-// lint.go and combinations.go (for gomicro template lint and test), and
+// lint.go and combinations.go (for gomicro template lint and test),
 // owned.go (once:, exclude: and skip:: the files a team owns, and those a
-// template does not ship).
+// template does not ship), diff.go (gomicro diff: a project against the
+// release it recorded) and answersfile.go (the answers of --answers FILE).
 //
 // questions.go holds the richer questions: multi, int and secret questions,
 // validate's pattern, and how their answers are parsed, recorded and shown.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/rules"
 	"github.com/gomicro/gomicro/internal/testkit/configcheck"
 	"github.com/gomicro/gomicro/internal/testkit/gentest"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
@@ -49,7 +50,10 @@ import (
 //     skips with a notice;
 //   - run: the binary from this machine's archive prints the SHA for
 //     -version, starts, serves (or works) and stops cleanly on SIGTERM; once
-//     per kind, a plain go build reports the commit (checkVCSVersion).
+//     per kind, a plain go build reports the commit (checkVCSVersion);
+//   - dirty: once per build tool, a build of the tree with main.go edited
+//     names its archives SHA-dirty, as its binary's -version says and as
+//     scripts/upload.sh takes the version (checkDirtyBuild).
 //
 // The heavy work is compiling the standard library: with the race detector,
 // and once per cross-compiled target (for this machine the test binaries
@@ -179,6 +183,10 @@ func TestGeneratedServiceWorks(t *testing.T) {
 		zipped[c.set["build"]] = zipped[c.set["build"]] || packsZip(c)
 	}
 	rebuilt := map[string]bool{}
+	// A build of a dirty tree (checkDirtyBuild): once per build tool, on a
+	// combination that builds this machine's target alone.
+	host := runtime.GOOS + "/" + runtime.GOARCH
+	dirtied := map[string]bool{}
 	// The first combination compiles, beside its own targets, those that
 	// two or more of the parallel ones share, so that they do not compile
 	// one in lockstep (see precompile).
@@ -204,11 +212,13 @@ func TestGeneratedServiceWorks(t *testing.T) {
 		linted[c.set["kind"]] = true
 		again := !rebuilt[c.set["build"]] && (packsZip(c) || !zipped[c.set["build"]])
 		rebuilt[c.set["build"]] = rebuilt[c.set["build"]] || again
+		dirty := !dirtied[c.set["build"]] && slices.Equal(c.targets, []string{host})
+		dirtied[c.set["build"]] = dirtied[c.set["build"]] || dirty
 		t.Run(c.name, func(t *testing.T) {
 			if i > 0 {
 				t.Parallel()
 			}
-			checkGenerated(t, c.set, c.bin, c.targets, compile, lint, again, raced)
+			checkGenerated(t, c.set, c.bin, c.targets, compile, lint, again, dirty, raced)
 		})
 	}
 }
@@ -248,7 +258,7 @@ func TestServiceChoices(t *testing.T) {
 // TestGeneratedServiceWorks's checks, one subtest each. The first
 // combination also fills the build cache for the others: it precompiles
 // the targets in compile first.
-func checkGenerated(t *testing.T, set map[string]string, binName string, targets, compile []string, lint, again bool, raced *goTrees) {
+func checkGenerated(t *testing.T, set map[string]string, binName string, targets, compile []string, lint, again, dirty bool, raced *goTrees) {
 	ctx := testtool.Context(t) // no fixed timeout: a loaded machine is slow, not broken
 	dir := gentest.Generate(t, "service", set, binName)
 	env := gentest.ProjectEnv()
@@ -307,7 +317,7 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 		run(ctx, t, dir, env, shellcheck, scripts...)
 	})
 
-	if lint { // as the generated CI runs it (there with go run …@version)
+	if lint { // as the generated CI runs it (there through scripts/lint.sh, at the same version)
 		t.Run("staticcheck", func(t *testing.T) {
 			staticcheck := testtool.Require(t, "staticcheck", configcheck.StaticcheckInstall)
 			run(ctx, t, dir, env, staticcheck, "./...")
@@ -373,6 +383,13 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 			checkVCSVersion(ctx, t, dir, env, binName, sha6)
 		}
 	})
+
+	if dirty {
+		t.Run("dirty", func(t *testing.T) {
+			requireBuildTools(t, build, targets)
+			checkDirtyBuild(ctx, t, dir, env, build, binName, sha6, rules.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH})
+		})
+	}
 }
 
 // goTrees remembers which Go source trees a combination has race-tested.
@@ -446,6 +463,7 @@ func checkLayout(t *testing.T, dir, ci, build string) {
 		".github/workflows/ci.yml":   ci == "github",
 		upgradeWorkflow:              ci == "github",
 		upgradeScript:                true,
+		dependabotFile:               true,
 		"scripts/build.sh":           build == "script",
 		configcheck.GoReleaserConfig: build == "goreleaser",
 		"scripts/upload.sh":          true,

@@ -156,7 +156,7 @@ func newRootCmd(stdio IO) *cobra.Command {
 	versionTemplate()
 	root.SetVersionTemplate("gomicro {{gomicroVersion}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newNewCmd(stdio), newUpgradeCmd(stdio), newTemplatesCmd(stdio), newTemplateCmd(stdio), newVersionCmd(stdio))
+	root.AddCommand(newNewCmd(stdio), newUpgradeCmd(stdio), newDiffCmd(stdio), newAdoptCmd(stdio), newTemplatesCmd(stdio), newTemplateCmd(stdio), newVersionCmd(stdio))
 	return root
 }
 

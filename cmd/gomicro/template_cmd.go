@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/given"
 	"github.com/gomicro/gomicro/internal/templatetest"
 )
 
@@ -159,7 +160,7 @@ func endTemplateTest(opts *templateTestOptions, rep *templatetest.Report) error 
 
 // loadTemplateTest checks template test's flags and loads the template.
 func loadTemplateTest(opts *templateTestOptions) (*generator.Template, map[string]string, error) {
-	set, usage := parseSet(opts.set)
+	set, usage := given.Set(opts.set)
 	if opts.max < 0 {
 		usage = append(usage, fmt.Sprintf("--max %d: expected 0 (all) or a positive number", opts.max))
 	}

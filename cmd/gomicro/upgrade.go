@@ -10,6 +10,7 @@ import (
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/fleet"
+	"github.com/gomicro/gomicro/internal/given"
 	"github.com/gomicro/gomicro/internal/prompt"
 )
 
@@ -96,7 +97,7 @@ func commitUsage(opts *upgradeOptions, branchSet bool) error {
 }
 
 func runUpgrade(opts *upgradeOptions) error {
-	set, usage := parseSet(opts.set)
+	set, usage := given.Set(opts.set)
 	usage = append(usage, generator.CheckPatterns("--skip", opts.skip)...)
 	if len(usage) > 0 {
 		return usageError{errors.New(strings.Join(usage, "\n"))}
@@ -119,7 +120,7 @@ func runUpgrade(opts *upgradeOptions) error {
 		}
 		dirs = []string{dir}
 	}
-	prompter := upgradePrompter(opts)
+	prompter := optionalPrompter(opts.io, opts.nonInteractive, opts.json)
 	defer prompt.Close(prompter)
 	u := fleet.NewUpgrader(fleet.Options{
 		Template: opts.template, Set: set, Prompter: prompter, Interrupted: errInterrupted, Limits: limits,
@@ -145,20 +146,20 @@ func runUpgrade(opts *upgradeOptions) error {
 	return upgradeStatus(opts, res)
 }
 
-// upgradePrompter asks questions new since a project was made of a person
-// only; otherwise (nil) they take their defaults: upgrade never refuses for
-// want of a terminal. With --json they are asked on stderr: stdout holds
-// the document alone.
-func upgradePrompter(opts *upgradeOptions) generator.Prompter {
-	if opts.nonInteractive || !opts.io.Terminal && !opts.io.Accessible {
+// optionalPrompter asks questions (new since a project was made, or
+// adopt's) of a person only; otherwise (nil) they take their defaults:
+// upgrade and adopt never refuse for want of a terminal. With toErr (--json)
+// they are asked on stderr: stdout holds the document alone.
+func optionalPrompter(stdio IO, nonInteractive, toErr bool) generator.Prompter {
+	if nonInteractive || !stdio.Terminal && !stdio.Accessible {
 		return nil
 	}
-	asking := opts.io
-	if opts.json {
+	asking := stdio
+	if toErr {
 		asking.Out = asking.Err
 	}
 	prompter := newPrompter(asking, false)
-	opts.io.interrupts.atExit(func() { prompt.Close(prompter) })
+	stdio.interrupts.atExit(func() { prompt.Close(prompter) })
 	return prompter
 }
 

@@ -145,13 +145,13 @@ func (u *Upgrader) template(ctx context.Context, old *generator.Manifest) (*gene
 // project recorded (gomicro's history for an embedded template, the commit
 // or module version for git and module templates), the template itself
 // when its version has not moved (only answers change), then the project's
-// git history by blob id.
+// git history by blob id. current may be nil (gomicro diff loads none).
 func (o Opener) baseSources(ctx context.Context, repo *gitrepo.Repo, old *generator.Manifest, current *generator.Template) []generator.BaseSource {
 	var sources []generator.BaseSource
 	if at, ok := o.revisionBase(ctx, old); ok {
 		sources = append(sources, at)
 	}
-	if current.Version == old.Version && current.Revision == old.Revision {
+	if current != nil && current.Version == old.Version && current.Revision == old.Revision {
 		sources = append(sources, generator.RenderedBase(fmt.Sprintf("%s %s as it renders today", quote.Name(current.Name), quote.Name(current.Version)), func() (*generator.Template, error) {
 			return current, nil
 		}, old))
