@@ -321,3 +321,21 @@ func TestRichAnswersShown(t *testing.T) {
 		}
 	}
 }
+
+// TestRichAnswersFile: --answers reads a multi answer as .gomicro.yml
+// records it, a list, and another project's manifest of the richer
+// questions answers a new one.
+func TestRichAnswersFile(t *testing.T) {
+	set, _, err := generator.ReadAnswersFile([]byte("regions: [eu, ap]\nreplicas: 3\n"))
+	if err != nil || set["regions"] != "eu,ap" || set["replicas"] != "3" {
+		t.Errorf("ReadAnswersFile = %q, %v", set, err)
+	}
+	out := mustRender(t, richTemplate(t), map[string]string{"regions": "eu,ap", "replicas": "3"})
+	set, manifest, err := generator.ReadAnswersFile([]byte(fileData(t, out, generator.ManifestFile)))
+	if err != nil || !manifest || set["regions"] != "eu,ap" || set["replicas"] != "3" {
+		t.Errorf("another project's manifest: %q, %v, %v", set, manifest, err)
+	}
+	if _, _, err := generator.ReadAnswersFile([]byte("regions: [[eu]]\n")); err == nil || !strings.Contains(err.Error(), "line 1: regions: a list holds one word per choice") {
+		t.Errorf("a nested list: %v", err)
+	}
+}
