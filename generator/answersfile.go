@@ -110,6 +110,12 @@ func answerPairs(m *yaml.Node) (map[string]string, error) {
 			problems = append(problems, fmt.Sprintf("line %d: a question is named by one word", k.Line))
 		case dup:
 			problems = append(problems, fmt.Sprintf("line %d: %s is answered twice", k.Line, k.Value))
+		case v.Kind == yaml.SequenceNode: // a multi answer, as .gomicro.yml records it
+			list, rule := readList(v)
+			if rule != "" {
+				problems = append(problems, fmt.Sprintf("line %d: %s: %s", v.Line, k.Value, rule))
+			}
+			set[k.Value] = strings.Join(list, ",")
 		case v.Kind != yaml.ScalarNode:
 			problems = append(problems, fmt.Sprintf("line %d: %s: want one value, as in %s: text", k.Line, k.Value, k.Value))
 		default:

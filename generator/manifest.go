@@ -68,7 +68,7 @@ func newManifest(t *Template, answers Answers, tree *Tree) *Manifest {
 		Source:   t.Source,
 		Revision: t.Revision,
 		Version:  t.Version,
-		Answers:  answers,
+		Answers:  t.recordable(answers),
 		Files:    make(map[string]string, len(tree.Files)),
 		order:    t.questionNames(),
 	}
@@ -128,6 +128,8 @@ func (m *Manifest) marshal() ([]byte, error) {
 			}
 		case bool:
 			value.Tag, value.Value = "!!bool", strconv.FormatBool(v)
+		case []string:
+			value = listNode(v)
 		default:
 			if err := value.Encode(v); err != nil {
 				return nil, fmt.Errorf("encode answer %s: %w", key, err)
@@ -240,6 +242,11 @@ func readAnswers(n *yaml.Node) (Answers, []string) {
 			problems = append(problems, fmt.Sprintf("%s: line %d: answers: a question is named by one word", ManifestFile, k.Line))
 		case dup:
 			problems = append(problems, fmt.Sprintf("%s: line %d: answers: %s is answered twice", ManifestFile, k.Line, k.Value))
+		case v.Kind == yaml.SequenceNode:
+			var rule string
+			if answers[k.Value], rule = readList(v); rule != "" {
+				problems = append(problems, fmt.Sprintf("%s: line %d: answers: %s: %s", ManifestFile, v.Line, k.Value, rule))
+			}
 		case v.Kind != yaml.ScalarNode:
 			problems = append(problems, fmt.Sprintf("%s: line %d: answers: %s: want one value, as in %s: text", ManifestFile, v.Line, k.Value, k.Value))
 		default:

@@ -31,6 +31,9 @@
 // owned.go (once:, exclude: and skip:: the files a team owns, and those a
 // template does not ship), diff.go (gomicro diff: a project against the
 // release it recorded) and answersfile.go (the answers of --answers FILE).
+//
+// questions.go holds the richer questions: multi, int and secret questions,
+// validate's pattern, and how their answers are parsed, recorded and shown.
 package generator
 
 import (
@@ -114,6 +117,11 @@ type Template struct {
 	// default for the questions it asks, below --set and recorded answers.
 	// Keys the template does not ask are ignored.
 	UserDefaults map[string]string `yaml:"-"`
+	// Environ looks up the environment variable a secret question names
+	// (Question.Env) where nobody is asked it: upgrade and a resolve
+	// without a prompter. nil: no variable is set. The CLI sets it after
+	// Load; a template never reads the environment itself.
+	Environ func(key string) (string, bool) `yaml:"-"`
 
 	files      []sourceFile
 	conditions []condition // sorted by path
@@ -139,9 +147,19 @@ type Question struct {
 	Choices  []string `yaml:"choices"`
 	Validate string   `yaml:"validate"`
 	When     string   `yaml:"when"`
+	// Min and Max bound an int question; Secret and Env make a secret
+	// question, and Pattern and Message are validate's pattern form (see
+	// questions.go).
+	Min     *int   `yaml:"min"`
+	Max     *int   `yaml:"max"`
+	Secret  bool   `yaml:"secret"`
+	Env     string `yaml:"env"`
+	Pattern string `yaml:"-"`
+	Message string `yaml:"-"`
 
 	defaultTmpl *template.Template
 	whenTmpl    *template.Template
+	richer      richer
 }
 
 // Question types.
@@ -375,6 +393,7 @@ func (t *Template) checkConfig(ld *loading) []string {
 			continue
 		}
 		problems = append(problems, t.undefinedRefs(fmt.Sprintf("%s: next_steps[%d]", ConfigFile, i), tree)...)
+		problems = append(problems, t.secretRefs(fmt.Sprintf("%s: next_steps[%d]", ConfigFile, i), tree)...)
 	}
 	for _, g := range t.Verbatim {
 		if _, err := path.Match(strings.ReplaceAll(g, "**", "*"), ""); err != nil {
@@ -415,9 +434,10 @@ func (t *Template) checkQuestion(ld *loading, i int, order map[string]int, seen 
 		q.Type = TypeChoice
 	case q.Type == "":
 		q.Type = TypeString
-	case q.Type != TypeString && q.Type != TypeBool && q.Type != TypeChoice:
-		bad("%s: type %q is not one of string, bool, choice", where, q.Type)
+	case !slices.Contains(questionTypes, q.Type):
+		bad("%s: type %q is not one of %s", where, q.Type, strings.Join(questionTypes, ", "))
 	}
+	problems = append(problems, q.checkRicher(where)...)
 	if q.Type == TypeChoice && len(q.Choices) == 0 {
 		bad("%s: type choice needs choices", where)
 	}
@@ -436,6 +456,7 @@ func (t *Template) checkQuestion(ld *loading, i int, order map[string]int, seen 
 		bad("%s: default: %v", where, err)
 	} else {
 		problems = append(problems, checkRefs(where, "default", tree, i, order)...)
+		problems = append(problems, t.secretRefs(ConfigFile+": "+where+": default", tree)...)
 	}
 	if q.When != "" {
 		if tree, err := ld.parse(q.Name+".when", q.When, func(w *template.Template) { q.whenTmpl = w }); err != nil {
@@ -495,6 +516,7 @@ func (t *Template) loadFiles(ld *loading, fsys fs.FS) []string {
 				return nil
 			}
 			problems = append(problems, t.undefinedRefs(quote.Name(p)+": file name", tree)...)
+			problems = append(problems, t.secretRefs(quote.Name(p)+": file name", tree)...)
 		}
 		if !t.isVerbatim(p) {
 			tree, err := ld.parse(p, string(raw), func(b *template.Template) { t.files[k].body = b })

@@ -153,7 +153,7 @@ func RenderedBase(name string, load func() (*Template, error), old *Manifest) Ba
 // and only questions new since then go to the prompter (nil: they take
 // their defaults).
 func (t *Template) ResolveUpgrade(ctx context.Context, recorded Answers, set map[string]string, p Prompter) (Answers, error) {
-	return t.resolveContext(ctx, recorded, set, p)
+	return t.resolveContext(ctx, orEmpty(recorded), set, p)
 }
 
 // BaseFiles renders the template version a project was generated from with

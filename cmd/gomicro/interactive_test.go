@@ -206,6 +206,11 @@ type session struct {
 // and as its controlling terminal. The test keeps the terminal side open too,
 // to read the settings gomicro leaves behind.
 func startTerminal(t *testing.T, size pty.Winsize, env ...string) *session {
+	return startTerminalArgs(t, size, []string{"new", "svc", "--no-git"}, env...)
+}
+
+// startTerminalArgs is startTerminal running gomicro with args.
+func startTerminalArgs(t *testing.T, size pty.Winsize, args []string, env ...string) *session {
 	if testing.Short() {
 		t.Skip("drives a terminal session")
 	}
@@ -228,7 +233,7 @@ func startTerminal(t *testing.T, size pty.Winsize, env ...string) *session {
 		t.Fatal(err)
 	}
 	s.original = *original
-	s.cmd = exec.Command(os.Args[0], "new", "svc", "--no-git")
+	s.cmd = exec.Command(os.Args[0], args...)
 	s.cmd.Dir = s.dir
 	s.cmd.Env = append(os.Environ(), append([]string{"GOMICRO_TEST_AS_MAIN=1"}, env...)...)
 	s.cmd.Stdin, s.cmd.Stdout, s.cmd.Stderr = tty, tty, tty

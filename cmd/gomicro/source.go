@@ -36,7 +36,7 @@ func loadTemplateContext(ctx context.Context, src string) (*generator.Template, 
 // opener opens templates for this machine's user: their git identity and
 // Go version, their configured defaults, and a word on a slow fetch.
 func opener() fleet.Opener {
-	return fleet.Opener{Machine: machine.Local{}, UserDefaults: userDefaults, Progress: fetchNotice()}
+	return fleet.Opener{Machine: machine.Local{}, UserDefaults: userDefaults, Environ: os.LookupEnv, Progress: fetchNotice()}
 }
 
 // fetchNotice has a fetch that takes more than a couple of seconds say

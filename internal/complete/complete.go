@@ -92,6 +92,9 @@ func Set(src string, given []string, typed string, load Load) (out []string, noS
 		if !ok {
 			return nil, false, nil
 		}
+		if q.Type == generator.TypeMulti {
+			return multi(q, value), true, nil
+		}
 		for _, c := range answers(q) {
 			if strings.HasPrefix(c, value) {
 				out = append(out, key+"="+c)
@@ -119,4 +122,22 @@ func answers(q generator.Question) []string {
 		return q.Choices
 	}
 	return nil
+}
+
+// multi offers, for a multi question, the comma list typed so far with
+// each choice it does not hold yet that the last item begins: KEY=us,eu
+// after KEY=us,e. No space follows, so another comma can.
+func multi(q generator.Question, value string) []string {
+	done, last := "", value
+	if i := strings.LastIndex(value, ","); i >= 0 {
+		done, last = value[:i+1], value[i+1:]
+	}
+	held := strings.Split(done, ",")
+	var out []string
+	for _, c := range q.Choices {
+		if strings.HasPrefix(c, last) && !slices.Contains(held, c) {
+			out = append(out, q.Name+"="+done+c)
+		}
+	}
+	return out
 }

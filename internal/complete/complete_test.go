@@ -42,7 +42,8 @@ func TestSet(t *testing.T) {
 		"template.yaml": {Data: []byte("name: t\nversion: 1.0.0\nquestions:\n" +
 			"  - name: kind\n    prompt: Kind\n    choices: [web, worker]\n    default: web\n" +
 			"  - name: metrics\n    prompt: Metrics\n    type: bool\n    default: \"false\"\n" +
-			"  - name: owner\n    prompt: Owner\n    default: me\n")},
+			"  - name: owner\n    prompt: Owner\n    default: me\n" +
+			"  - name: regions\n    prompt: Regions\n    type: multi\n    choices: [us, eu, ap]\n")},
 	}, "t")
 	if err != nil {
 		t.Fatal(err)
@@ -54,8 +55,11 @@ func TestSet(t *testing.T) {
 		want    []string
 		noSpace bool
 	}{
-		{nil, "", []string{"kind=\tKind", "metrics=\tMetrics", "owner=\tOwner"}, true},
-		{[]string{"kind=web"}, "", []string{"metrics=\tMetrics", "owner=\tOwner"}, true},
+		{nil, "", []string{"kind=\tKind", "metrics=\tMetrics", "owner=\tOwner", "regions=\tRegions"}, true},
+		{[]string{"kind=web"}, "", []string{"metrics=\tMetrics", "owner=\tOwner", "regions=\tRegions"}, true},
+		{nil, "regions=", []string{"regions=us", "regions=eu", "regions=ap"}, true},
+		{nil, "regions=us,", []string{"regions=us,eu", "regions=us,ap"}, true},
+		{nil, "regions=us,a", []string{"regions=us,ap"}, true},
 		{nil, "kind=", []string{"kind=web", "kind=worker"}, false},
 		{nil, "kind=wo", []string{"kind=worker"}, false},
 		{nil, "metrics=", []string{"metrics=true", "metrics=false"}, false},

@@ -218,11 +218,13 @@ func changedAnswers(old *generator.Manifest, answers generator.Answers, tmpl *ge
 	var changed []Answer
 	for _, q := range tmpl.Questions {
 		v, ok := answers[q.Name]
-		if !ok {
+		if !ok || q.Secret {
+			// A secret is never recorded, so whether it changed is not
+			// known, and its value is never shown: it is left out.
 			continue
 		}
-		if was, had := old.Answers[q.Name]; !had || fmt.Sprint(was) != fmt.Sprint(v) {
-			changed = append(changed, Answer{q.Name, fmt.Sprint(v)})
+		if was, had := old.Answers[q.Name]; !had || generator.AnswerText(was) != generator.AnswerText(v) {
+			changed = append(changed, Answer{q.Name, generator.AnswerText(v)})
 		}
 	}
 	return changed

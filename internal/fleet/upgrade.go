@@ -49,7 +49,7 @@ func (u *Upgrader) Upgrade(ctx context.Context, job Job) *Report {
 	r.Files = r.files(p.Plan.Changes, len(r.Answers) > 0)
 	switch {
 	case u.DryRun:
-		r.Diff = p.Plan.Diff()
+		r.Diff = maskSecrets(p.Plan.Diff(), p.Template, p.Answers)
 		return r.end(Behind)
 	case u.Check:
 		return r.end(Behind)

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/quote"
@@ -23,7 +22,7 @@ func Template(w io.Writer, tmpl *generator.Template, verbose bool) {
 	fmt.Fprintf(w, "%s %s\t%s\n", tmpl.Name, tmpl.Version, tmpl.Description)
 	for _, q := range tmpl.Questions {
 		from := defaultHere(tmpl, &q)
-		line := q.Prompt + " " + questionDefault(q) + from
+		line := q.Prompt + " " + q.Answers() + from
 		if q.When != "" {
 			line += " when " + q.When
 		}
@@ -53,32 +52,4 @@ func defaultHere(tmpl *generator.Template, q *generator.Question) string {
 		return " (from " + from + ": not set here)"
 	}
 	return " (from " + from + ")"
-}
-
-// questionDefault shows a question's answers and default: [oddjob] for a
-// string, [web*|worker] for a choice and [true|false*] for a bool, the
-// default marked with *. A choice whose default is none of its choices (a
-// template expression, say) shows it apart: [a|b] [DEFAULT].
-func questionDefault(q generator.Question) string {
-	choices := q.Choices
-	if q.Type == generator.TypeBool {
-		choices = []string{"true", "false"}
-	}
-	if len(choices) == 0 {
-		return "[" + q.Default + "]"
-	}
-	marked := make([]string, len(choices))
-	found := false
-	for i, c := range choices {
-		marked[i] = c
-		if c == q.Default {
-			marked[i] += "*"
-			found = true
-		}
-	}
-	s := "[" + strings.Join(marked, "|") + "]"
-	if !found && q.Default != "" {
-		s += " [" + q.Default + "]"
-	}
-	return s
 }

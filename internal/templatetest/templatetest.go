@@ -178,7 +178,7 @@ func (rn *Runner) Run(ctx context.Context, sets []map[string]string, report func
 // set, dir is removed before it returns.
 func (rn *Runner) testCombination(ctx context.Context, set map[string]string, dir string) (r Result) {
 	start := time.Now()
-	r.Answers, r.Label = set, Label(rn.Template, set)
+	r.Answers, r.Label = shownAnswers(rn.Template, set), Label(rn.Template, set)
 	project := ""
 	defer func() {
 		r.Elapsed = time.Since(start)
@@ -246,7 +246,7 @@ func (rn *Runner) explain(err error) error {
 func Label(tmpl *generator.Template, set map[string]string) string {
 	var parts []string
 	for _, q := range tmpl.Questions {
-		if v, ok := set[q.Name]; ok && (q.Type == generator.TypeChoice || q.Type == generator.TypeBool) {
+		if v, ok := set[q.Name]; ok && (q.Type == generator.TypeChoice || q.Type == generator.TypeBool || q.Type == generator.TypeMulti) {
 			parts = append(parts, quote.Name(q.Name)+"="+quote.Name(v))
 		}
 	}
@@ -285,4 +285,17 @@ func (rn *Runner) removeTree(dir string) {
 	if err := os.RemoveAll(dir); err != nil && rn.Note != nil {
 		rn.Note(dir, err)
 	}
+}
+
+// shownAnswers is set as a report shows it: a secret's value (given with
+// --set) as generator.SecretShown.
+func shownAnswers(tmpl *generator.Template, set map[string]string) map[string]string {
+	shown := make(map[string]string, len(set))
+	for k, v := range set {
+		if q, ok := tmpl.Question(k); ok && q.Secret {
+			v = generator.SecretShown
+		}
+		shown[k] = v
+	}
+	return shown
 }
