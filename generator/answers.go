@@ -61,11 +61,12 @@ func (t *Template) Resolve(ctx context.Context, set map[string]string, p Prompte
 // resolve is Resolve with earlier answers (from a project's answers file) that
 // take the place of defaults and are not asked again.
 func (t *Template) resolve(recorded Answers, set map[string]string, p Prompter) (Answers, error) {
-	return t.resolveContext(context.Background(), recorded, set, p)
+	return t.resolveContext(context.Background(), orEmpty(recorded), set, p)
 }
 
 func (t *Template) resolveContext(ctx context.Context, recorded Answers, set map[string]string, p Prompter) (Answers, error) {
 	ex := t.newQuestionRun()
+	upgrade := recorded != nil // secrets come from the environment, never the prompter
 	problems := t.unknownSet(set)
 	answers := Answers{}
 	for _, q := range t.Questions {
@@ -73,11 +74,12 @@ func (t *Template) resolveContext(ctx context.Context, recorded Answers, set map
 		from := fromAnswer // where value came from, for the message when it is not valid
 		given, isSet := set[q.Name]
 		old, isRecorded := recorded[q.Name]
+		isRecorded = isRecorded && !q.Secret // never written; one written by hand is not read
 		switch {
 		case isSet:
 			value = given
 		case isRecorded:
-			value = fmt.Sprint(old)
+			value = AnswerText(old)
 		default:
 			def, fromUser, err := ex.defaultOf(ctx, &q, answers)
 			if isLimit(err) {
@@ -96,6 +98,10 @@ func (t *Template) resolveContext(ctx context.Context, recorded Answers, set map
 				from = fromUserDefault
 			}
 			value = def
+			if q.Secret && (p == nil || upgrade) {
+				value, from = t.secretFromEnv(&q, def, from)
+				break
+			}
 			asked, err := t.prompt(ctx, ex, p, &q, def, answers)
 			if err != nil {
 				return nil, err
@@ -106,7 +112,7 @@ func (t *Template) resolveContext(ctx context.Context, recorded Answers, set map
 		}
 		v, rule := q.check(value, from)
 		if rule != "" {
-			problems = append(problems, Problem{q.Name, value, rule})
+			problems = append(problems, Problem{q.Name, q.shown(value), rule})
 			continue
 		}
 		answers[q.Name] = v
@@ -158,6 +164,9 @@ func (t *Template) prompt(ctx context.Context, ex *questionRun, p Prompter, q *Q
 // check is parse, with the rule an invalid value breaks saying how to fix
 // it where the value came from a default.
 func (q Question) check(value string, from int) (any, string) {
+	if from == fromUnsetSecret {
+		return nil, "set the environment variable " + q.Env + ": a secret is never recorded, and upgrade and --non-interactive take it from there"
+	}
 	v, rule := q.parse(value)
 	switch {
 	case rule == "":
@@ -241,6 +250,7 @@ const (
 	fromAnswer      = iota // --set, a recorded answer, or typed at a prompt
 	fromUserDefault        // Template.UserDefaults
 	fromDefault            // the template's default
+	fromUnsetSecret        // a secret whose variable is unset, without a default
 )
 
 // isLimit reports whether err ends the resolve rather than being a problem
@@ -257,6 +267,9 @@ func (q Question) parse(raw string) (any, string) {
 		// cannot hold other bytes, and nothing may be written before the
 		// answer is refused.
 		return nil, "answers must be UTF-8 text"
+	}
+	if v, rule, ok := q.parseRicher(raw); ok {
+		return v, rule
 	}
 	switch q.Type {
 	case TypeBool:
@@ -276,6 +289,9 @@ func (q Question) parse(raw string) (any, string) {
 			return nil, err.Error()
 		}
 	}
+	if rule := q.checkPattern(raw); rule != "" {
+		return nil, rule
+	}
 	return raw, ""
 }
 
@@ -293,5 +309,23 @@ func sortedKeys[V any](m map[string]V) []string {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	return keys
+}
+
+// Unanswered are the keys of the questions that neither set nor their
+// defaults answer validly: those a resolve without a prompter (new
+// --non-interactive) refuses for want of a --set. A key set gives is not
+// one of them, however wrong its value.
+func (t *Template) Unanswered(ctx context.Context, set map[string]string) []string {
+	var problems Problems
+	if _, err := t.Resolve(ctx, set, nil); !errors.As(err, &problems) {
+		return nil
+	}
+	var keys []string
+	for _, p := range problems {
+		if _, given := set[p.Key]; !given {
+			keys = append(keys, p.Key)
+		}
+	}
 	return keys
 }

@@ -330,3 +330,29 @@ func TestResolveNotUTF8(t *testing.T) {
 		t.Errorf("err = %q\nwant  %q", err, want)
 	}
 }
+
+// Unanswered names the questions whose defaults do not answer them and
+// that set does not either; a key set gives, however wrong, is not one.
+func TestUnanswered(t *testing.T) {
+	tmpl := mustLoad(t, tree(minimal+`questions:
+  - name: name
+    default: svc
+  - name: owner
+    validate: name
+  - name: bucket
+    validate: s3-bucket
+  - name: kind
+    choices: [web, worker]
+    default: web
+`, nil))
+	ctx := context.Background()
+	if got, want := tmpl.Unanswered(ctx, nil), []string{"owner", "bucket"}; !slices.Equal(got, want) {
+		t.Errorf("Unanswered(nil) = %q, want %q", got, want)
+	}
+	if got, want := tmpl.Unanswered(ctx, map[string]string{"owner": "acme", "kind": "cron"}), []string{"bucket"}; !slices.Equal(got, want) {
+		t.Errorf("Unanswered(owner, a bad kind) = %q, want %q", got, want)
+	}
+	if got := tmpl.Unanswered(ctx, map[string]string{"owner": "acme", "bucket": "acme-artifacts"}); got != nil {
+		t.Errorf("Unanswered(all) = %q, want none", got)
+	}
+}

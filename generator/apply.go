@@ -9,6 +9,8 @@ import (
 	"slices"
 
 	"github.com/spf13/afero"
+
+	"github.com/gomicro/gomicro/internal/rootfs"
 )
 
 // Apply carries out the plan in dir and writes the new answers file. It
@@ -27,7 +29,7 @@ func (p *Plan) Apply(ctx context.Context, fsys afero.Fs, dir string) (err error)
 	steps := p.applySteps(dir)
 	staging, err := afero.TempDir(fsys, dir, ".gomicro-staging-")
 	if err != nil {
-		return fmt.Errorf("upgrade: create a staging directory in %s: %w", dir, unwrapPath(err))
+		return fmt.Errorf("upgrade: create a staging directory in %s: %w", dir, rootfs.Reason(err))
 	}
 	defer fsys.RemoveAll(staging) // gomicro's own, whatever is left in it
 	if err := stage(ctx, fsys, staging, steps); err != nil {
@@ -74,6 +76,7 @@ func (p *Plan) applySteps(dir string) []applyStep {
 		if c.Action == Sidecar {
 			s.old, s.oldMode = nil, 0
 		}
+		steps = append(steps, moveSteps(dir, c, len(changes)+i)...)
 		steps = append(steps, s)
 	}
 	return steps
@@ -105,7 +108,7 @@ func (u *undoLog) deleteAll(fsys afero.Fs, dir string, steps []applyStep) error 
 			continue
 		}
 		if err := fsys.Remove(s.target); err != nil {
-			return fmt.Errorf("upgrade: delete %s: %w", s.target, unwrapPath(err))
+			return fmt.Errorf("upgrade: delete %s: %w", s.target, rootfs.Reason(err))
 		}
 		u.steps = append(u.steps, undoStep{name: s.target, old: s.old, oldMode: s.oldMode, deleted: true})
 		u.removeEmptyParents(fsys, dir, s.target)
@@ -135,7 +138,7 @@ func (u *undoLog) renameAll(fsys afero.Fs, steps []applyStep) error {
 			}
 		}
 		if err := fsys.Rename(s.staged, s.target); err != nil {
-			return fmt.Errorf("upgrade %s: %w", s.target, unwrapPath(err))
+			return fmt.Errorf("upgrade %s: %w", s.target, rootfs.Reason(err))
 		}
 		u.steps = append(u.steps, undoStep{name: s.target, old: s.old, oldMode: s.oldMode})
 	}

@@ -100,7 +100,7 @@ func (c *combiner) walk(i int) error {
 	if err != nil {
 		return Problems{{q.Name, q.Default, "default does not render" + c.where() + ": " + err.Error()}}
 	}
-	varies := q.Type == TypeChoice || q.Type == TypeBool
+	varies := q.Type == TypeChoice || q.Type == TypeBool || q.Type == TypeMulti
 	if varies {
 		if varies, err = c.t.asks(ctx, c.ex, q, c.answers); err != nil {
 			return err
@@ -108,7 +108,7 @@ func (c *combiner) walk(i int) error {
 	}
 	if !varies {
 		v, rule := q.parse(def)
-		if rule != "" {
+		if rule != "" && !q.Secret { // a secret's value, from the environment, Resolve has checked
 			return Problems{{q.Name, def, rule + c.where()}}
 		}
 		c.answers[q.Name] = v
@@ -146,6 +146,9 @@ func (c *combiner) where() string {
 
 // values lists what a choice or bool question can be, its default first.
 func (q *Question) values(def string) []string {
+	if q.Type == TypeMulti {
+		return q.multiValues(def)
+	}
 	var all []string
 	if q.Type == TypeBool {
 		all = []string{"false", "true"}

@@ -3,7 +3,6 @@ package generator
 import (
 	"errors"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -104,14 +103,4 @@ func cleanDir(dir string) string {
 
 func join(dir, p string) string {
 	return path.Join(dir, p)
-}
-
-// unwrapPath drops the operation and path from an *fs.PathError, since the
-// caller's message names the path already.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

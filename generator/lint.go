@@ -15,6 +15,7 @@ import (
 // {{ template "x" . }}, {{ index . "kind" }}) could read any of them: then no
 // question is reported unused, and that file is not noted.
 func (t *Template) Lint() (warnings, notes []string) {
+	defer func() { warnings = append(warnings, t.lintOwned()...) }() // once: and exclude: (owned.go)
 	used := map[string]bool{}
 	all := false
 	note := func(key string) {
@@ -58,8 +59,9 @@ func (t *Template) Lint() (warnings, notes []string) {
 			answerRefs(d.Root, true, note)
 		}
 	}
+	warnings = append(warnings, t.lintMoved()...)
 	if all {
-		return nil, notes
+		return warnings, notes
 	}
 	for _, q := range t.Questions {
 		if !used[q.Name] {

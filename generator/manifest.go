@@ -44,6 +44,9 @@ type Manifest struct {
 	order      []string     // question order, for writing answers
 	raw        []byte       // the file as read, to tell whether an upgrade changes it
 	unknown    []unknownKey // top-level keys gomicro does not own, kept on upgrade
+
+	// Skip is the project's own skip: patterns (see owned.go).
+	Skip []string `yaml:"-"`
 }
 
 // BaseMode is the mode path was generated with, or 0 when the manifest does
@@ -65,7 +68,7 @@ func newManifest(t *Template, answers Answers, tree *Tree) *Manifest {
 		Source:   t.Source,
 		Revision: t.Revision,
 		Version:  t.Version,
-		Answers:  answers,
+		Answers:  t.recordable(answers),
 		Files:    make(map[string]string, len(tree.Files)),
 		order:    t.questionNames(),
 	}
@@ -125,6 +128,8 @@ func (m *Manifest) marshal() ([]byte, error) {
 			}
 		case bool:
 			value.Tag, value.Value = "!!bool", strconv.FormatBool(v)
+		case []string:
+			value = listNode(v)
 		default:
 			if err := value.Encode(v); err != nil {
 				return nil, fmt.Errorf("encode answer %s: %w", key, err)
@@ -174,6 +179,7 @@ func ReadManifest(data []byte) (*Manifest, error) {
 		Files    map[string]string `yaml:"files"`
 		// A pointer, to tell an empty list from a manifest without one.
 		Executable *[]string `yaml:"executable"`
+		Skip       []string  `yaml:"skip"`
 	}
 	if err := doc.Decode(&raw); err != nil {
 		return nil, fmt.Errorf("%s: %s", ManifestFile, yamlMessage(err))
@@ -195,7 +201,9 @@ func ReadManifest(data []byte) (*Manifest, error) {
 	m := &Manifest{
 		Format: raw.Format, Template: raw.Template, Source: raw.Source, Revision: raw.Revision, Version: raw.Version,
 		Answers: answers, Files: raw.Files, raw: data, unknown: unknownKeys(&doc),
+		Skip: raw.Skip,
 	}
+	problems = append(problems, CheckPatterns(ManifestFile+": skip", raw.Skip)...)
 	if raw.Executable != nil {
 		m.Executable = *raw.Executable
 		for _, p := range m.Executable {
@@ -234,6 +242,11 @@ func readAnswers(n *yaml.Node) (Answers, []string) {
 			problems = append(problems, fmt.Sprintf("%s: line %d: answers: a question is named by one word", ManifestFile, k.Line))
 		case dup:
 			problems = append(problems, fmt.Sprintf("%s: line %d: answers: %s is answered twice", ManifestFile, k.Line, k.Value))
+		case v.Kind == yaml.SequenceNode:
+			var rule string
+			if answers[k.Value], rule = readList(v); rule != "" {
+				problems = append(problems, fmt.Sprintf("%s: line %d: answers: %s: %s", ManifestFile, v.Line, k.Value, rule))
+			}
 		case v.Kind != yaml.ScalarNode:
 			problems = append(problems, fmt.Sprintf("%s: line %d: answers: %s: want one value, as in %s: text", ManifestFile, v.Line, k.Value, k.Value))
 		default:

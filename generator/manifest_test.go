@@ -114,7 +114,7 @@ func TestReadManifestErrors(t *testing.T) {
 		{"malformed", "format: 1\ntemplate: [t\n", ".gomicro.yml: "},
 		{"format not a number", "format: one\ntemplate: t\nversion: 1.0.0\n", ".gomicro.yml: unmarshal errors: line 1: cannot unmarshal"},
 		{"answers not a map", "format: 1\ntemplate: t\nversion: 1\nanswers: [a]\n", ".gomicro.yml: line 4: answers must map each question to its answer, as in name: svc"},
-		{"answer not a value", "format: 1\ntemplate: t\nversion: 1\nanswers:\n  a: [b]\n", ".gomicro.yml: line 5: answers: a: want one value, as in a: text"},
+		{"answer not a value", "format: 1\ntemplate: t\nversion: 1\nanswers:\n  a: {b: c}\n", ".gomicro.yml: line 5: answers: a: want one value, as in a: text"},
 		{"answer twice", "format: 1\ntemplate: t\nversion: 1\nanswers:\n  a: b\n  a: c\n", ".gomicro.yml: line 6: answers: a is answered twice"},
 	}
 	for _, tt := range tests {

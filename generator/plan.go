@@ -32,6 +32,8 @@ const (
 	Conflict                  // both changed it on the same lines, or both added it: markers written
 	Sidecar                   // both changed it and no merge is possible (no base, binary): theirs written to FILE.gomicro-new
 	Blocked                   // applying it would destroy something of the team's: nothing is upgraded
+	Skipped                   // the team's (once: or skip:, see owned.go), changed by the template: left as it is
+	Move                      // the template moved it (From): written at Path with the team's edits, From removed
 )
 
 var actionNames = [...]struct{ verb, why string }{
@@ -47,6 +49,8 @@ var actionNames = [...]struct{ verb, why string }{
 	Conflict:    {"CONFLICT", "both changed the same lines: resolve the markers"},
 	Sidecar:     {"CONFLICT", "edited by you, and no base to merge with: compare with the new version beside it"},
 	Blocked:     {"CONFLICT", ""},
+	Skipped:     {"skipped", ""},
+	Move:        {"moved", ""},
 }
 
 // String is the action as a verb: "updated", "kept", "CONFLICT".
@@ -82,6 +86,14 @@ type FileChange struct {
 	crlf          bool // ours is a CRLF checkout of an LF template
 	sidecarExists bool // the sidecar already holds New
 	clearDir      bool // an empty directory (or one the plan empties) is where New goes
+
+	// From is where the file was before the template moved it to Path
+	// (Move, and a Conflict or Sidecar of a moved file; see rename.go).
+	// Where FromMode is not 0 the team's file is there, and an apply
+	// removes it (Old is then nil); 0: the team deleted it.
+	From     string
+	FromData []byte
+	FromMode fs.FileMode
 }
 
 // Why is the note, or the action's own explanation.
@@ -95,7 +107,7 @@ func (c FileChange) Why() string {
 // writes reports whether the change touches the disk.
 func (c FileChange) writes() bool {
 	switch c.Action {
-	case Take, Create, Delete, Merge, Conflict:
+	case Take, Create, Delete, Merge, Conflict, Move:
 		return true
 	case Sidecar:
 		return !c.sidecarExists
@@ -133,6 +145,7 @@ func (p *Plan) Written() []string {
 	var paths []string
 	for _, c := range p.Changes {
 		if c.writes() {
+			paths = append(paths, c.moved()...)
 			paths = append(paths, c.target())
 		}
 	}
@@ -207,6 +220,9 @@ func planUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File,
 		if err := pl.decidePath(p, base, theirs, label); err != nil {
 			return nil, err
 		}
+	}
+	if err := pl.moves(base, theirs, label, ignored); err != nil {
+		return nil, err
 	}
 	if ignored != nil {
 		if err := keepIgnored(plan, theirs, ignored); err != nil {
@@ -517,13 +533,16 @@ func (p *Plan) Diff() string {
 		}
 		old := string(c.Old)
 		from, to := "a/"+c.Path, "b/"+c.target()
+		if c.movesFrom() {
+			old, from = c.diffFrom(&b)
+		}
 		if c.Action == Sidecar {
 			old = ""
 		}
 		if c.Mode != c.OldMode && c.OldMode != 0 && c.New != nil && c.Action != Sidecar {
 			fmt.Fprintf(&b, "mode %s: %o -> %o\n", c.Path, c.OldMode, c.Mode)
 		}
-		if c.Old == nil || c.Action == Sidecar {
+		if (c.Old == nil && !c.movesFrom()) || c.Action == Sidecar {
 			from = "/dev/null"
 		}
 		if c.New == nil {

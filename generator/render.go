@@ -22,6 +22,8 @@ type File struct {
 // (.gomicro.yml) among them.
 type Tree struct {
 	Files []File
+	// Moved is the template's declared moves (template.yaml's moved:).
+	Moved map[string]string
 }
 
 // File returns the file at p.
@@ -54,7 +56,7 @@ func Render(ctx context.Context, t *Template, answers Answers) (*Tree, error) {
 
 // render is the body of Render, on the render's own goroutine.
 func (t *Template) render(r *run, answers Answers) (*Tree, error) {
-	tree := &Tree{Files: make([]File, 0, len(t.files)+1)}
+	tree := &Tree{Files: make([]File, 0, len(t.files)+1), Moved: t.Moved}
 	var problems []error
 	bad := func(format string, args ...any) {
 		problems = append(problems, fmt.Errorf("template %s: "+format, append([]any{t.Source}, args...)...))

@@ -17,6 +17,7 @@
 //	                                                 // plan.go: every path decided, then
 //	                                                 // what is in the way, then sidecars;
 //	                                                 // merge.go: the decision for one file
+//	                                                 // rename.go: files the template moved
 //	_ = u.Plan.Apply(ctx, fs, dir)                   // apply.go: staged, then deleted and renamed
 //
 // The helpers of the story each live in a file named for them: funcs.go
@@ -25,8 +26,14 @@
 // every function builds), exec.go (one execution within the limits),
 // walk.go (the walk of a parsed template), machine.go (what a default may
 // read of this machine), disk.go (what is on disk at a path, never
-// following a symlink), undo.go (what a write did, to take it back), and
-// lint.go and combinations.go (for gomicro template lint and test).
+// following a symlink), undo.go (what a write did, to take it back),
+// lint.go and combinations.go (for gomicro template lint and test),
+// owned.go (once:, exclude: and skip:: the files a team owns, and those a
+// template does not ship), diff.go (gomicro diff: a project against the
+// release it recorded) and answersfile.go (the answers of --answers FILE).
+//
+// questions.go holds the richer questions: multi, int and secret questions,
+// validate's pattern, and how their answers are parsed, recorded and shown.
 package generator
 
 import (
@@ -78,6 +85,16 @@ type Template struct {
 	// a line that renders empty is left out. gomicro prints them, after its
 	// own cd and git remote lines, before the closing line.
 	NextSteps []string `yaml:"next_steps"`
+	// Once and Exclude are patterns in .gitignore syntax (see owned.go):
+	// Once names project files that new writes and upgrade never touches,
+	// Exclude files of the tree that are not part of the render.
+	Once    []string `yaml:"once"`
+	Exclude []string `yaml:"exclude"`
+	// Moved maps a project path an earlier version rendered to the path
+	// this version renders instead (OLD: NEW), for an upgrade to carry the
+	// team's edits along where the content changed too much for rename
+	// detection to find the move (see rename.go).
+	Moved map[string]string `yaml:"moved"`
 
 	// Source says where the tree came from (embedded:NAME, a directory, a
 	// git URL or a Go module, as typed); it is recorded in the project's
@@ -100,9 +117,15 @@ type Template struct {
 	// default for the questions it asks, below --set and recorded answers.
 	// Keys the template does not ask are ignored.
 	UserDefaults map[string]string `yaml:"-"`
+	// Environ looks up the environment variable a secret question names
+	// (Question.Env) where nobody is asked it: upgrade and a resolve
+	// without a prompter. nil: no variable is set. The CLI sets it after
+	// Load; a template never reads the environment itself.
+	Environ func(key string) (string, bool) `yaml:"-"`
 
 	files      []sourceFile
 	conditions []condition // sorted by path
+	owned      owned       // Once and Exclude, parsed
 	nextSteps  []*template.Template
 	ns         namespace
 }
@@ -124,9 +147,19 @@ type Question struct {
 	Choices  []string `yaml:"choices"`
 	Validate string   `yaml:"validate"`
 	When     string   `yaml:"when"`
+	// Min and Max bound an int question; Secret and Env make a secret
+	// question, and Pattern and Message are validate's pattern form (see
+	// questions.go).
+	Min     *int   `yaml:"min"`
+	Max     *int   `yaml:"max"`
+	Secret  bool   `yaml:"secret"`
+	Env     string `yaml:"env"`
+	Pattern string `yaml:"-"`
+	Message string `yaml:"-"`
 
 	defaultTmpl *template.Template
 	whenTmpl    *template.Template
+	richer      richer
 }
 
 // Question types.
@@ -242,8 +275,10 @@ func Load(fsys fs.FS, source string) (*Template, error) {
 	ld := &loading{calls: map[string]bool{}}
 	var problems []string
 	problems = append(problems, t.checkConfig(ld)...)
+	problems = append(problems, t.loadOwned()...)
 	problems = append(problems, t.loadFiles(ld, fsys)...)
 	problems = append(problems, t.loadConditions(ld)...)
+	problems = append(problems, t.checkMoved()...)
 	if len(problems) > 0 {
 		for i, p := range problems {
 			problems[i] = fmt.Sprintf("template %s: %s", source, p)
@@ -358,6 +393,7 @@ func (t *Template) checkConfig(ld *loading) []string {
 			continue
 		}
 		problems = append(problems, t.undefinedRefs(fmt.Sprintf("%s: next_steps[%d]", ConfigFile, i), tree)...)
+		problems = append(problems, t.secretRefs(fmt.Sprintf("%s: next_steps[%d]", ConfigFile, i), tree)...)
 	}
 	for _, g := range t.Verbatim {
 		if _, err := path.Match(strings.ReplaceAll(g, "**", "*"), ""); err != nil {
@@ -398,9 +434,10 @@ func (t *Template) checkQuestion(ld *loading, i int, order map[string]int, seen 
 		q.Type = TypeChoice
 	case q.Type == "":
 		q.Type = TypeString
-	case q.Type != TypeString && q.Type != TypeBool && q.Type != TypeChoice:
-		bad("%s: type %q is not one of string, bool, choice", where, q.Type)
+	case !slices.Contains(questionTypes, q.Type):
+		bad("%s: type %q is not one of %s", where, q.Type, strings.Join(questionTypes, ", "))
 	}
+	problems = append(problems, q.checkRicher(where)...)
 	if q.Type == TypeChoice && len(q.Choices) == 0 {
 		bad("%s: type choice needs choices", where)
 	}
@@ -419,6 +456,7 @@ func (t *Template) checkQuestion(ld *loading, i int, order map[string]int, seen 
 		bad("%s: default: %v", where, err)
 	} else {
 		problems = append(problems, checkRefs(where, "default", tree, i, order)...)
+		problems = append(problems, t.secretRefs(ConfigFile+": "+where+": default", tree)...)
 	}
 	if q.When != "" {
 		if tree, err := ld.parse(q.Name+".when", q.When, func(w *template.Template) { q.whenTmpl = w }); err != nil {
@@ -445,6 +483,9 @@ func (t *Template) loadFiles(ld *loading, fsys fs.FS) []string {
 				return fs.SkipDir
 			}
 			return nil
+		}
+		if p != "." && t.owned.excludes(p, d.IsDir()) {
+			return t.owned.skipExcluded(p, d)
 		}
 		if d.IsDir() || p == ConfigFile {
 			return nil
@@ -475,6 +516,7 @@ func (t *Template) loadFiles(ld *loading, fsys fs.FS) []string {
 				return nil
 			}
 			problems = append(problems, t.undefinedRefs(quote.Name(p)+": file name", tree)...)
+			problems = append(problems, t.secretRefs(quote.Name(p)+": file name", tree)...)
 		}
 		if !t.isVerbatim(p) {
 			tree, err := ld.parse(p, string(raw), func(b *template.Template) { t.files[k].body = b })

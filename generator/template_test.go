@@ -143,8 +143,8 @@ func TestLoadErrors(t *testing.T) {
 		},
 		{
 			name: "unknown type",
-			fsys: tree(minimal+"questions:\n  - name: a\n    type: int\n", nil),
-			want: []string{`question "a": type "int" is not one of string, bool, choice`},
+			fsys: tree(minimal+"questions:\n  - name: a\n    type: float\n", nil),
+			want: []string{`question "a": type "float" is not one of string, bool, choice, multi, int`},
 		},
 		{
 			name: "choice without choices",

@@ -10,6 +10,8 @@ import (
 	"strconv"
 
 	"github.com/spf13/afero"
+
+	"github.com/gomicro/gomicro/internal/rootfs"
 )
 
 // undoLog records what a write did, newest last, so that a failure can take
@@ -46,7 +48,7 @@ func (u *undoLog) mkdirAll(fsys afero.Fs, name string) error {
 		return err
 	}
 	if err := fsys.Mkdir(name, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", name, unwrapPath(err))
+		return fmt.Errorf("create %s: %w", name, rootfs.Reason(err))
 	}
 	u.steps = append(u.steps, undoStep{name: name, dir: true})
 	return nil
@@ -59,7 +61,7 @@ func (u *undoLog) create(fsys afero.Fs, name string, data []byte, mode fs.FileMo
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("write %s: something else created it meanwhile; left it alone", name)
 		}
-		return fmt.Errorf("write %s: %w", name, unwrapPath(err))
+		return fmt.Errorf("write %s: %w", name, rootfs.Reason(err))
 	}
 	u.steps = append(u.steps, undoStep{name: name})
 	_, err = f.Write(data)
@@ -77,7 +79,7 @@ func (u *undoLog) create(fsys afero.Fs, name string, data []byte, mode fs.FileMo
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("write %s: %w", name, unwrapPath(err))
+		return fmt.Errorf("write %s: %w", name, rootfs.Reason(err))
 	}
 	return nil
 }
@@ -87,7 +89,7 @@ func (u *undoLog) create(fsys afero.Fs, name string, data []byte, mode fs.FileMo
 func (u *undoLog) replace(fsys afero.Fs, name string, data []byte, mode fs.FileMode) error {
 	old, err := afero.ReadFile(fsys, name)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", name, unwrapPath(err))
+		return fmt.Errorf("read %s: %w", name, rootfs.Reason(err))
 	}
 	info, err := fsys.Stat(name)
 	if err != nil {
@@ -135,7 +137,7 @@ func (u *undoLog) removeEmptyTree(fsys afero.Fs, name string) error {
 	}
 	for i := len(dirs) - 1; i >= 0; i-- {
 		if err := fsys.Remove(dirs[i]); err != nil {
-			return fmt.Errorf("remove the empty directory %s: %w", dirs[i], unwrapPath(err))
+			return fmt.Errorf("remove the empty directory %s: %w", dirs[i], rootfs.Reason(err))
 		}
 		u.steps = append(u.steps, undoStep{name: dirs[i], dir: true, deleted: true})
 	}
@@ -172,7 +174,7 @@ func (u *undoLog) rollback(fsys afero.Fs) {
 func writeThroughTemp(fsys afero.Fs, name string, data []byte, mode fs.FileMode) error {
 	tmp, tmpName, err := createTemp(fsys, path.Dir(name), ".gomicro-tmp-")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", name, unwrapPath(err))
+		return fmt.Errorf("write %s: %w", name, rootfs.Reason(err))
 	}
 	_, err = tmp.Write(data)
 	if cerr := tmp.Close(); err == nil {
@@ -186,7 +188,7 @@ func writeThroughTemp(fsys afero.Fs, name string, data []byte, mode fs.FileMode)
 	}
 	if err != nil {
 		fsys.Remove(tmpName)
-		return fmt.Errorf("write %s: %w", name, unwrapPath(err))
+		return fmt.Errorf("write %s: %w", name, rootfs.Reason(err))
 	}
 	return nil
 }

@@ -34,6 +34,9 @@ type UpgradeRequest struct {
 	// file of the team's there may be a secret, so a conflict on it never
 	// becomes index stages; see KeepIgnored.
 	Ignored func(paths []string) ([]string, error)
+	// Skip are patterns to add to the project's skip: (upgrade --skip),
+	// honoured from this upgrade on; see owned.go.
+	Skip []string
 }
 
 // Upgraded is a planned upgrade: apply Plan, or show it.
@@ -75,12 +78,16 @@ func Upgrade(ctx context.Context, req UpgradeRequest) (*Upgraded, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(req.Skip) > 0 {
+		old = old.withSkip(req.Skip)
+	}
 	base, from := RecoverBase(old, req.Bases)
 	label := "gomicro " + tmpl.Name + "@" + tmpl.Version
 	plan, err := planUpgrade(req.Project, req.Dir, old, base, theirs, label, req.Ignored)
 	if err != nil {
 		return nil, err
 	}
+	keepOwned(plan, old, tmpl, theirs)
 	var dropped []string
 	for _, key := range sortedKeys(old.Answers) {
 		if _, asked := tmpl.Question(key); !asked {
@@ -146,7 +153,7 @@ func RenderedBase(name string, load func() (*Template, error), old *Manifest) Ba
 // and only questions new since then go to the prompter (nil: they take
 // their defaults).
 func (t *Template) ResolveUpgrade(ctx context.Context, recorded Answers, set map[string]string, p Prompter) (Answers, error) {
-	return t.resolveContext(ctx, recorded, set, p)
+	return t.resolveContext(ctx, orEmpty(recorded), set, p)
 }
 
 // BaseFiles renders the template version a project was generated from with

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gomicro/gomicro/internal/rules"
 	"github.com/gomicro/gomicro/internal/testkit/configcheck"
+	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
 
 // checkBuild builds the archives with the project's build (scripts/build.sh,
@@ -21,7 +22,7 @@ import (
 // per target (.zip for windows, holding NAME.exe), each holding the binary
 // and NAME.local.conf, root-owned and dated the commit's time, and
 // NAME_SHA6_checksums.txt listing their SHA-256. With again, a second build
-// of the same commit (build.sh into another CIRCLE_ARTIFACTS, or another
+// of the same commit (build.sh into another ARTIFACTS_DIR, or another
 // snapshot) must make the same checksums. It returns the binary built for
 // this machine, if any.
 func checkBuild(ctx context.Context, t *testing.T, dir string, env []string, build, binName, sha6 string, targets []string, again bool) []byte {
@@ -52,7 +53,7 @@ func checkBuild(ctx context.Context, t *testing.T, dir string, env []string, bui
 		return nil
 	}
 
-	// Either build writes to ./dist: CIRCLE_ARTIFACTS is unset (ProjectEnv
+	// Either build writes to ./dist: ARTIFACTS_DIR is unset (ProjectEnv
 	// drops it), and GoReleaser's dist is ./dist. The dates come from the
 	// commit: ProjectEnv drops a SOURCE_DATE_EPOCH of this machine's too.
 	sums := configcheck.ChecksumsName(binName, sha6)
@@ -85,7 +86,7 @@ func checkBuild(ctx context.Context, t *testing.T, dir string, env []string, bui
 	// disturbed: the same archives, byte for byte.
 	second := t.TempDir()
 	restore := configcheck.DisturbConfigs(t, dir, binName)
-	run(ctx, t, dir, append(slices.Clip(env), "CIRCLE_ARTIFACTS="+second), "scripts/build.sh")
+	run(ctx, t, dir, append(slices.Clip(env), "ARTIFACTS_DIR="+second), "scripts/build.sh")
 	restore()
 	if got, err := os.ReadFile(filepath.Join(second, sums)); err != nil {
 		t.Errorf("second build: %v", err)
@@ -96,4 +97,59 @@ func checkBuild(ctx context.Context, t *testing.T, dir string, env []string, bui
 		t.Logf("a second build made the same archives: %s", sums)
 	}
 	return hostBinary
+}
+
+// checkDirtyBuild builds a clone of the project in dir with main.go edited
+// and not committed, as a developer does before committing: the archives
+// are named SHA6-dirty (their checksums file too), the binary built for
+// this machine prints SHA6-dirty for -version, as a plain go build of the
+// same tree does, and scripts/upload.sh takes SHA6-dirty for the version,
+// so it uploads those archives.
+func checkDirtyBuild(ctx context.Context, t *testing.T, dir string, env []string, build, binName, sha6 string, host rules.Platform) {
+	clone := filepath.Join(t.TempDir(), binName)
+	run(ctx, t, filepath.Dir(clone), env, "git", "clone", "-q", dir, clone)
+	mainGo := filepath.Join(clone, "main.go")
+	src, err := os.ReadFile(mainGo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(mainGo, append(src, "\n// An edit, not committed yet.\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := sha6 + "-dirty"
+	out := filepath.Join(clone, "dist")
+	if build == "goreleaser" {
+		goreleaser := testtool.Require(t, "goreleaser", configcheck.GoReleaserInstall)
+		run(ctx, t, clone, env, goreleaser, "release", "--snapshot", "--clean")
+	} else {
+		out = t.TempDir()
+		printed := run(ctx, t, clone, append(slices.Clip(env), "ARTIFACTS_DIR="+out), "scripts/build.sh")
+		if !strings.Contains(printed, "/"+configcheck.ChecksumsName(binName, want)+"\n") {
+			t.Errorf("scripts/build.sh with main.go edited printed\n%s\nwant the archives of %s", printed, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, configcheck.ChecksumsName(binName, want))); err != nil {
+		t.Errorf("with main.go edited, the build wrote no %s: %v", configcheck.ChecksumsName(binName, want), err)
+	}
+	entries, err := configcheck.ReadArchive(filepath.Join(out, configcheck.ArchiveName(binName, want, host)))
+	if err != nil {
+		t.Fatalf("with main.go edited: %v", err)
+	}
+	var binary []byte
+	for _, e := range entries {
+		if e.Name == configcheck.BinaryName(binName, host.OS) {
+			binary = e.Data
+		}
+	}
+	if binary == nil {
+		t.Fatalf("%s holds no %s", configcheck.ArchiveName(binName, want, host), configcheck.BinaryName(binName, host.OS))
+	}
+	bin := filepath.Join(t.TempDir(), binName)
+	testtool.WriteExecutable(t, bin, binary)
+	if got := strings.TrimSpace(run(ctx, t, clone, env, bin, "-version")); got != want {
+		t.Errorf("built with main.go edited, %s -version = %q, want %q as the archives are named", binName, got, want)
+	}
+	if got := run(ctx, t, clone, env, "bash", "-c", "source scripts/upload.sh && artifact_version"); got != want {
+		t.Errorf("with main.go edited, scripts/upload.sh takes the version %q, want %q", got, want)
+	}
 }

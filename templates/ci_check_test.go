@@ -41,12 +41,16 @@ var minActionMajors = map[string]int{
 	"aws-actions/configure-aws-credentials": 5,
 }
 
-// linters are the checks both CIs run with go run PKG@VERSION, pinned to a
-// release no older than min, the first to support Go 1.26.
-var linters = []struct{ name, pkg, min string }{
-	{"staticcheck", "honnef.co/go/tools/cmd/staticcheck", "v0.7.0"}, // staticcheck 2026.1
-	{"govulncheck", "golang.org/x/vuln/cmd/govulncheck", "v1.8.0"},
+// linters are the checks both CIs run through scripts/lint.sh, which runs
+// each with go run "PKG@$VAR" ./..., VAR set once at its top to a release
+// no older than min, the first to support Go 1.26.
+var linters = []struct{ name, pkg, variable, min string }{
+	{"staticcheck", "honnef.co/go/tools/cmd/staticcheck", "STATICCHECK_VERSION", "v0.7.0"}, // staticcheck 2026.1
+	{"govulncheck", "golang.org/x/vuln/cmd/govulncheck", "GOVULNCHECK_VERSION", "v1.8.0"},
 }
+
+// lintScript runs the linters, at the versions it alone pins.
+const lintScript = "scripts/lint.sh"
 
 // uploadVars are the variables scripts/upload.sh reads: a CI setting any
 // other for it has a typo.
@@ -54,10 +58,13 @@ var uploadVars = []string{
 	"S3_KEY", "S3_SECRET", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
 	"S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION",
 	"S3_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL",
-	"S3_BUCKET", "CIRCLE_ARTIFACTS",
+	"S3_BUCKET", "ARTIFACTS_DIR", "CIRCLE_ARTIFACTS", "UPLOAD_TAG", "CIRCLE_TAG",
 }
 
 const uploadCommand = "scripts/upload.sh --if-configured"
+
+// dependabotFile is Dependabot's config, which both CIs' projects have.
+const dependabotFile = ".github/dependabot.yml"
 
 // checkCIConfig validates the CI config of the project in dir with the tools
 // a team would meet (CircleCI's schema plus the references the schema cannot
@@ -91,6 +98,92 @@ func checkCIConfig(ctx context.Context, t *testing.T, dir, ci, build string) {
 	default:
 		t.Fatalf("ci=%s: no check for this CI", ci)
 	}
+	checkDependabotSchema(t, fsys)
+}
+
+// checkDependabotSchema validates the project's .github/dependabot.yml
+// against Dependabot's published schema (schemastore's dependabot-2.0.json).
+func checkDependabotSchema(t *testing.T, fsys fs.FS) {
+	t.Helper()
+	data, err := fs.ReadFile(fsys, dependabotFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := configcheck.RequireDependabotSchema(t)
+	for _, err := range configcheck.Dependabot(data, schema) {
+		t.Errorf("%s: %v", dependabotFile, err)
+	}
+}
+
+// TestDependabotConfig validates both CIs' Dependabot configs against the
+// published schema: rendered in memory, so it runs under -short too.
+func TestDependabotConfig(t *testing.T) {
+	for _, ci := range []string{"circleci", "github"} {
+		t.Run("ci="+ci, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			for _, f := range gentest.Render(t, "service", map[string]string{"github_username": "acme", "ci": ci}).Files {
+				fsys[f.Path] = &fstest.MapFile{Data: f.Data, Mode: f.Mode}
+			}
+			checkDependabotSchema(t, fsys)
+			if problems := dependabotProblems(fsys, projectAnswers(t, fsys)); len(problems) != 0 {
+				t.Error(strings.Join(problems, "\n"))
+			}
+		})
+	}
+}
+
+type dependabotGroup struct {
+	Patterns []string `yaml:"patterns"`
+}
+
+// dependabotProblems checks .github/dependabot.yml does what the template
+// promises: weekly, grouped updates of the Go modules and, with GitHub
+// Actions, of the actions (Dependabot reads no CircleCI config), each
+// ecosystem once, for the whole repository.
+func dependabotProblems(fsys fs.FS, answers map[string]string) []string {
+	data, err := fs.ReadFile(fsys, dependabotFile)
+	if err != nil {
+		return []string{fmt.Sprintf("no %s: %v", dependabotFile, err)}
+	}
+	var cfg struct {
+		Version int `yaml:"version"`
+		Updates []struct {
+			Ecosystem string `yaml:"package-ecosystem"`
+			Directory string `yaml:"directory"`
+			Schedule  struct {
+				Interval string `yaml:"interval"`
+			} `yaml:"schedule"`
+			Groups map[string]dependabotGroup `yaml:"groups"`
+		} `yaml:"updates"`
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		return []string{fmt.Sprintf("%s: YAML: %v", dependabotFile, err)}
+	}
+	var problems []string
+	bad := func(format string, args ...any) {
+		problems = append(problems, dependabotFile+": "+fmt.Sprintf(format, args...))
+	}
+	want := []string{"gomod"}
+	if answers["ci"] == "github" {
+		want = append(want, "github-actions")
+	}
+	var have []string
+	for _, u := range cfg.Updates {
+		have = append(have, u.Ecosystem)
+		if u.Directory != "/" {
+			bad("%s: directory %q, want / (the whole repository)", u.Ecosystem, u.Directory)
+		}
+		if u.Schedule.Interval != "weekly" {
+			bad("%s: schedule interval %q, want weekly", u.Ecosystem, u.Schedule.Interval)
+		}
+		if !slices.ContainsFunc(slices.Collect(maps.Values(u.Groups)), func(g dependabotGroup) bool { return slices.Contains(g.Patterns, "*") }) {
+			bad("%s: updates not grouped into one pull request (groups: NAME: patterns: [\"*\"])", u.Ecosystem)
+		}
+	}
+	if cfg.Version != 2 || !slices.Equal(have, want) {
+		bad("version %d, ecosystems %v: want version 2 and %v (ci=%s)", cfg.Version, have, want, answers["ci"])
+	}
+	return problems
 }
 
 // TestCIConfigOIDC puts the GitHub workflow that assumes an AWS role with
@@ -152,14 +245,23 @@ func TestCIConfigChecks(t *testing.T) {
 		want     string // in one of the problems
 	}{
 		// README
-		{"README shows another staticcheck", nil, "README:staticcheck@v0.8.2", "staticcheck@v0.8.1", "README.md does not show"},
+		{"README without the linters", nil, "README:scripts/lint.sh ", "go vet ./... ", "README.md does not show scripts/lint.sh"},
+		{"README pins staticcheck again", nil, "README:scripts/lint.sh ", "go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...\nscripts/lint.sh ", "belong in scripts/lint.sh alone"},
+		{"CI pins govulncheck again", nil, "run: scripts/lint.sh\n", "run: scripts/lint.sh\n      - run: go run golang.org/x/vuln/cmd/govulncheck@v1.9.0 ./...\n", "belong in scripts/lint.sh alone"},
+		{"no lint", nil, "run: scripts/lint.sh", "run: echo lint", "never runs scripts/lint.sh"},
 		{"README without the upload", nil, "README:scripts/upload.sh --if-configured", "scripts/upload.sh", "README.md does not show"},
 		{"README without the upload, CircleCI", map[string]string{"ci": "circleci"}, "README:scripts/upload.sh --if-configured", "scripts/upload.sh", "README.md does not show"},
 
 		// GitHub Actions
 		{"upload without --if-configured", nil, "run: scripts/upload.sh --if-configured", "run: scripts/upload.sh", "--if-configured"},
-		{"upload on pull requests", nil, "if: github.event_name == 'push'", "if: always()", "only on pushes"},
-		{"upload with no condition", nil, "    if: github.event_name == 'push'\n", "", "only on pushes"},
+		{"upload on pull requests", nil, "if: github.event_name == 'push' && (github.ref == format('refs/heads/{0}', github.event.repository.default_branch) || startsWith(github.ref, 'refs/tags/'))", "if: always()", "only on pushes"},
+		{"upload with no condition", nil, "    if: github.event_name == 'push' && (github.ref == format('refs/heads/{0}', github.event.repository.default_branch) || startsWith(github.ref, 'refs/tags/'))\n", "", "only on pushes"},
+		{"upload from every branch", nil, "if: github.event_name == 'push' && (github.ref == format('refs/heads/{0}', github.event.repository.default_branch) || startsWith(github.ref, 'refs/tags/'))", "if: github.event_name == 'push'", "only on pushes to the default branch"},
+		{"upload from no tag", nil, " || startsWith(github.ref, 'refs/tags/'))", ")", "of tags"},
+		{"pushes to every branch", nil, "    branches: [main, master]\n", "    branches: [\"**\"]\n", "the default branch alone"},
+		{"pushes to any branch", nil, "    branches: [main, master]\n", "", "the default branch alone"},
+		{"no tags", nil, "    tags: [\"**\"]\n", "", "of tags"},
+		{"no pull requests", nil, "  pull_request:\n", "", "pull_request"},
 		{"old checkout", nil, "actions/checkout@v6\n        with:\n          persist-credentials: false\n      # setup-go", "actions/checkout@v4\n        with:\n          persist-credentials: false\n      # setup-go", "actions/checkout@v4"},
 		{"old setup-go", nil, "actions/setup-go@v6", "actions/setup-go@v5", "actions/setup-go@v5"},
 		{"old upload-artifact", nil, "actions/upload-artifact@v7", "actions/upload-artifact@v4", "actions/upload-artifact@v4"},
@@ -174,9 +276,10 @@ func TestCIConfigChecks(t *testing.T) {
 		{"cache on a missing go.sum", nil, "cache-dependency-path: go.mod\n      - name: Vet", "cache-dependency-path: go.sum\n      - name: Vet", "go.sum"},
 		{"no race detector", nil, "run: go test -race ./...", "run: go test ./...", "go test -race ./..."},
 		{"no vet", nil, "run: go vet ./...", "run: go build ./...", "go vet ./..."},
-		{"staticcheck unpinned", nil, "staticcheck@v0.8.2", "staticcheck@latest", "not pinned"},
-		{"staticcheck too old", nil, "staticcheck@v0.8.2", "staticcheck@v0.6.1", "v0.6.1"},
-		{"no govulncheck", nil, "        run: go run golang.org/x/vuln", "        run: echo golang.org/x/vuln", "govulncheck"},
+		{"staticcheck unpinned", nil, "LINT:STATICCHECK_VERSION=v0.8.2", "STATICCHECK_VERSION=latest", "not pinned"},
+		{"staticcheck too old", nil, "LINT:STATICCHECK_VERSION=v0.8.2", "STATICCHECK_VERSION=v0.6.1", "v0.6.1"},
+		{"staticcheck set twice", nil, "LINT:GOVULNCHECK_VERSION=v1.9.0\n", "GOVULNCHECK_VERSION=v1.9.0\nSTATICCHECK_VERSION=v0.8.3\n", "STATICCHECK_VERSION 2 times"},
+		{"no govulncheck", nil, "LINT:go run \"golang.org/x/vuln", "echo \"golang.org/x/vuln", "never runs govulncheck"},
 		{"no build", nil, "run: scripts/build.sh", "run: go build ./...", "scripts/build.sh"},
 		{"no zip archives kept", nil, "            dist/*.zip\n", "", "dist/*.zip"},
 		{"no checksums kept", nil, "            dist/*_checksums.txt\n", "", "dist/*_checksums.txt"},
@@ -206,9 +309,9 @@ func TestCIConfigChecks(t *testing.T) {
 		{"README without why the token", nil, "README:starts no workflow", "is slow", "starts no workflow"},
 
 		// The container image (image=ko)
-		{"image: on pull requests", map[string]string{"image": "ko"}, "  image:\n    if: github.event_name == 'push'\n", "  image:\n", "only on pushes"},
+		{"image: on pull requests", map[string]string{"image": "ko"}, "  image:\n    if: github.event_name == 'push' && (", "  image:\n    if: always() && (", "only on pushes"},
 		{"image: no packages permission", map[string]string{"image": "ko"}, "packages: write", "packages: read", "packages: write"},
-		{"image: before the tests", map[string]string{"image": "ko"}, "  image:\n    if: github.event_name == 'push'\n    needs: test\n", "  image:\n    if: github.event_name == 'push'\n", "tests"},
+		{"image: before the tests", map[string]string{"image": "ko"}, "    needs: test\n    runs-on: ubuntu-latest\n    permissions:\n      contents: read\n      packages: write", "    runs-on: ubuntu-latest\n    permissions:\n      contents: read\n      packages: write", "tests"},
 		{"image: no default registry", map[string]string{"image": "ko"}, "vars.KO_DOCKER_REPO || 'ghcr.io/acme/oddjob'", "vars.KO_DOCKER_REPO", "KO_DOCKER_REPO"},
 		{"image: not run", map[string]string{"image": "ko"}, "run: scripts/image.sh\n", "run: echo\n", "want 1"},
 		{"image: README without it", map[string]string{"image": "ko"}, "README:scripts/image.sh", "scripts/other.sh", "README.md shows"},
@@ -226,7 +329,7 @@ func TestCIConfigChecks(t *testing.T) {
 		{"circleci: no build cache", map[string]string{"ci": "circleci"}, "            - ~/.cache/go-build\n", "", "~/.cache/go-build"},
 		{"circleci: no module cache", map[string]string{"ci": "circleci"}, "            - ~/go/pkg/mod\n", "", "~/go/pkg/mod"},
 		{"circleci: no race detector", map[string]string{"ci": "circleci"}, "command: go test -race ./...", "command: go test ./...", "go test -race ./..."},
-		{"circleci: no staticcheck", map[string]string{"ci": "circleci"}, "command: go run honnef.co", "command: echo honnef.co", "staticcheck"},
+		{"circleci: no lint", map[string]string{"ci": "circleci"}, "command: scripts/lint.sh", "command: echo lint", "never runs scripts/lint.sh"},
 		{"circleci: no artifacts", map[string]string{"ci": "circleci"}, "      - store_artifacts:\n          path: /tmp/artifacts\n", "", "store_artifacts"},
 		{"circleci: upgrade on every pipeline", map[string]string{"ci": "circleci"}, "        - equal: [scheduled_pipeline, << pipeline.trigger_source >>]\n", "", "only for the scheduled pipeline"},
 		{"circleci: upgrade on any schedule", map[string]string{"ci": "circleci"}, "        - equal: [\"gomicro upgrade\", << pipeline.schedule.name >>]\n", "", "only for the scheduled pipeline"},
@@ -235,6 +338,18 @@ func TestCIConfigChecks(t *testing.T) {
 		{"circleci: build on the upgrade schedule", map[string]string{"ci": "circleci"}, "    when:\n      not:\n        equal: [\"gomicro upgrade\", << pipeline.schedule.name >>]\n", "", "schedule too"},
 		{"circleci: upgrade script not run", map[string]string{"ci": "circleci"}, "            scripts/gomicro-upgrade.sh\n", "            echo\n", "scripts/gomicro-upgrade.sh"},
 		{"circleci: README without the schedule", map[string]string{"ci": "circleci"}, "README:context `gomicro-upgrade`", "context", "gomicro-upgrade"},
+		{"circleci: upload from every branch", map[string]string{"ci": "circleci"}, "              only: [main, master]\n", "              only: /.*/\n", "default branch alone"},
+		{"circleci: upload from no tag", map[string]string{"ci": "circleci"}, "              only: [main, master]\n            tags:\n              only: /.*/\n", "              only: [main, master]\n", "never uploads a tag"},
+		{"circleci: tags never built", map[string]string{"ci": "circleci"}, "      - build:\n          filters:\n            tags:\n              only: /.*/\n", "      - build:\n          filters:\n", "tags are never built"},
+		{"circleci: upload in the build job", map[string]string{"ci": "circleci"}, "      - persist_to_workspace:\n          root: /tmp/artifacts\n          paths:\n            - \"*\"\n\n  upload:\n    executor: go\n    environment:\n      ARTIFACTS_DIR: /tmp/artifacts\n    steps:\n      - checkout\n      - attach_workspace:\n          at: /tmp/artifacts\n", "", "a job of its own"},
+		{"circleci: upload before the build", map[string]string{"ci": "circleci"}, "          requires: [build]\n", "", "does not require build"},
+		{"circleci: archives not handed on", map[string]string{"ci": "circleci"}, "      - persist_to_workspace:\n", "      - persist_to_workspace_off:\n", "persist_to_workspace"},
+		{"circleci: archives not taken", map[string]string{"ci": "circleci"}, "          at: /tmp/artifacts\n", "          at: /tmp/elsewhere\n", "attach_workspace"},
+		{"dependabot: monthly", nil, "DEPENDABOT:interval: weekly", "interval: monthly", "weekly"},
+		{"dependabot: actions not updated", nil, "DEPENDABOT:package-ecosystem: github-actions", "package-ecosystem: docker", "github-actions"},
+		{"dependabot: not grouped", nil, "DEPENDABOT:    groups:\n      go-modules:\n        patterns: [\"*\"]\n", "", "grouped"},
+		{"dependabot: part of the tree", nil, "DEPENDABOT:directory: /\n", "directory: /cmd\n", "whole repository"},
+		{"circleci: dependabot without Go modules", map[string]string{"ci": "circleci"}, "DEPENDABOT:package-ecosystem: gomod", "package-ecosystem: docker", "gomod"},
 		{"circleci: goreleaser zips not kept", map[string]string{"ci": "circleci", "build": "goreleaser"}, "dist/*.zip)", ")", "dist/*.zip"},
 	}
 	for _, tt := range tests {
@@ -248,6 +363,12 @@ func TestCIConfigChecks(t *testing.T) {
 			}
 			if o, ok := strings.CutPrefix(old, "UPGRADE:"); ok {
 				file, old = upgradeWorkflow, o
+			}
+			if o, ok := strings.CutPrefix(old, "DEPENDABOT:"); ok {
+				file, old = dependabotFile, o
+			}
+			if o, ok := strings.CutPrefix(old, "LINT:"); ok {
+				file, old = lintScript, o
 			}
 			data := string(fsys[file].Data)
 			if !strings.Contains(data, old) {
@@ -285,8 +406,9 @@ func projectAnswers(t testing.TB, fsys fs.FS) map[string]string {
 
 // ciProblems checks that the CI config of the project in fsys does what the
 // service template promises for answers: Go from the go_version answer; vet,
-// the race detector, staticcheck and govulncheck pinned to releases that
-// know Go 1.26; module and build caches; the chosen build, whose archives
+// the race detector, and scripts/lint.sh (staticcheck and govulncheck,
+// pinned there alone, to releases that know Go 1.26); module and build
+// caches; the chosen build, whose archives
 // (.tar.gz, .zip) and checksums are kept; and scripts/upload.sh
 // --if-configured after the build, on pushes only, never for a pull request
 // from a fork, with credentials from secrets (AWS_ACCESS_KEY_ID,
@@ -311,19 +433,16 @@ func ciProblems(ctx context.Context, fsys fs.FS, answers map[string]string) []st
 	}
 	// README.md shows the checks CI runs, as they are run there.
 	readme, _ := fs.ReadFile(fsys, "README.md")
-	for _, l := range linters {
-		re := regexp.MustCompile(`go run ` + regexp.QuoteMeta(l.pkg) + `@\S+ \./\.\.\.`)
-		for _, cmd := range re.FindAllString(string(data), -1) {
-			if !strings.Contains(string(readme), cmd) {
-				problems = append(problems, fmt.Sprintf("README.md does not show %q, which %s runs", cmd, file))
-			}
-		}
+	if !hasLine(string(readme), lintScript, true) {
+		problems = append(problems, fmt.Sprintf("README.md does not show %s, which CI runs", lintScript))
 	}
+	problems = append(problems, lintProblems(fsys)...)
 	if !strings.Contains(string(readme), uploadCommand) {
 		problems = append(problems, fmt.Sprintf("README.md does not show %q", uploadCommand))
 	}
 	problems = append(problems, upgradeJobProblems(fsys, answers)...)
 	problems = append(problems, imageProblems(fsys, data, answers)...)
+	problems = append(problems, dependabotProblems(fsys, answers)...)
 	var more []string
 	switch ci {
 	case "circleci":
@@ -337,8 +456,50 @@ func ciProblems(ctx context.Context, fsys fs.FS, answers map[string]string) []st
 	return problems
 }
 
+// lintProblems checks scripts/lint.sh runs each linter at a pinned release
+// that knows Go 1.26, the version set once there, and that no other file of
+// the project names a linter's version: CI and README.md run the script.
+func lintProblems(fsys fs.FS) []string {
+	var problems []string
+	data, err := fs.ReadFile(fsys, lintScript)
+	if err != nil {
+		return []string{fmt.Sprintf("no %s: %v", lintScript, err)}
+	}
+	script := string(data)
+	for _, l := range linters {
+		set := regexp.MustCompile(`(?m)^`+l.variable+`=(\S+)`).FindAllStringSubmatch(script, -1)
+		if len(set) != 1 {
+			problems = append(problems, fmt.Sprintf("%s sets %s %d times, want once", lintScript, l.variable, len(set)))
+			continue
+		}
+		switch v := set[0][1]; {
+		case !semver.IsValid(v) || semver.Prerelease(v) != "" || semver.Build(v) != "":
+			problems = append(problems, fmt.Sprintf("%s: %s is not pinned to a release (want %s=vX.Y.Z)", l.name, v, l.variable))
+		case semver.Compare(v, l.min) < 0:
+			problems = append(problems, fmt.Sprintf("%s %s predates Go 1.26 support (want %s or later)", l.name, v, l.min))
+		}
+		if run := `go run "` + l.pkg + `@$` + l.variable + `" ./...`; !hasLine(script, run, false) {
+			problems = append(problems, fmt.Sprintf("%s never runs %s (%s)", lintScript, l.name, run))
+		}
+	}
+	// Pinned in one place: no other file names a linter's version.
+	named := regexp.MustCompile(`(staticcheck|govulncheck)@v\d`)
+	_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || p == lintScript {
+			return err
+		}
+		body, err := fs.ReadFile(fsys, p)
+		if err == nil && named.Match(body) {
+			problems = append(problems, fmt.Sprintf("%s names %s: the linters' versions belong in %s alone", p, named.Find(body), lintScript))
+		}
+		return nil
+	})
+	return problems
+}
+
 // runProblems checks the commands a CI runs (each a shell script) for the
-// checks every push gets: vet, the race detector, and the linters, pinned.
+// checks every push gets: vet, the race detector, and the linters
+// (scripts/lint.sh).
 func runProblems(scripts []string) []string {
 	var lines []string
 	for _, s := range scripts {
@@ -352,26 +513,8 @@ func runProblems(scripts []string) []string {
 			problems = append(problems, fmt.Sprintf("never runs %q", want))
 		}
 	}
-	for _, l := range linters {
-		re := regexp.MustCompile(`^go run ` + regexp.QuoteMeta(l.pkg) + `@(\S+) \./\.\.\.$`)
-		var found bool
-		for _, line := range lines {
-			m := re.FindStringSubmatch(line)
-			if m == nil {
-				continue
-			}
-			found = true
-			v := m[1]
-			switch {
-			case !semver.IsValid(v) || semver.Prerelease(v) != "" || semver.Build(v) != "":
-				problems = append(problems, fmt.Sprintf("%s: %s is not pinned to a release (want %s@vX.Y.Z)", l.name, v, l.pkg))
-			case semver.Compare(v, l.min) < 0:
-				problems = append(problems, fmt.Sprintf("%s %s predates Go 1.26 support (want %s or later)", l.name, v, l.min))
-			}
-		}
-		if !found {
-			problems = append(problems, fmt.Sprintf("never runs %s (go run %s@VERSION ./...)", l.name, l.pkg))
-		}
+	if !slices.Contains(lines, lintScript) {
+		problems = append(problems, fmt.Sprintf("never runs %s (staticcheck, govulncheck)", lintScript))
 	}
 	return problems
 }
@@ -519,15 +662,30 @@ func githubProblems(fsys fs.FS, data []byte, answers map[string]string) []string
 	return c.problems
 }
 
-// ghTriggers: the workflow runs on pushes and pull requests, reads the
-// repository and no more, and cancels superseded pull request runs but
-// never a push's.
+// ghTriggers: the workflow runs on pull requests and on pushes to the
+// default branch (main or master: the names git gives a first branch) and
+// of tags, so that a pull request's branch runs once, not once per event;
+// it reads the repository and no more, and cancels superseded pull request
+// runs but never a push's.
 func ghTriggers(c *ghCheck) bool {
 	wf := c.wf
-	for _, event := range []string{"push", "pull_request"} {
-		if _, ok := wf.On[event]; !ok {
-			c.bad("does not run on %s", event)
-		}
+	if _, ok := wf.On["pull_request"]; !ok {
+		c.bad("does not run on pull_request")
+	}
+	var push struct {
+		Branches []string `yaml:"branches"`
+		Tags     []string `yaml:"tags"`
+	}
+	if node, ok := wf.On["push"]; !ok {
+		c.bad("does not run on push")
+	} else if data, err := yaml.Marshal(node); err != nil || yaml.Unmarshal(data, &push) != nil {
+		c.bad("on.push: want branches and tags, have %v", node)
+	}
+	if len(push.Branches) == 0 || slices.ContainsFunc(push.Branches, func(b string) bool { return b != "main" && b != "master" }) {
+		c.bad("runs on pushes to branches %q: want the default branch alone (main, master), a pull request's branch runs through its pull request", push.Branches)
+	}
+	if len(push.Tags) == 0 {
+		c.bad("does not run on pushes of tags (on.push.tags)")
 	}
 	if wf.Permissions["contents"] != "read" || wf.Permissions["id-token"] != "" {
 		c.bad("the workflow's permissions are %v, want only contents: read (a job that needs more asks for it)", wf.Permissions)
@@ -644,8 +802,13 @@ func ghArtifact(c *ghCheck) bool {
 	return true
 }
 
-// ghUpload: one upload step, on pushes only, in a job after the build that
-// first downloads its artifact, setting only what upload.sh reads.
+// ghUploadIf is the upload job's condition: pushes to the default branch,
+// and of tags.
+const ghUploadIf = "github.event_name == 'push' && (github.ref == format('refs/heads/{0}', github.event.repository.default_branch) || startsWith(github.ref, 'refs/tags/'))"
+
+// ghUpload: one upload step, on pushes to the default branch and of tags
+// only, in a job after the build that first downloads its artifact,
+// setting only what upload.sh reads.
 func ghUpload(c *ghCheck) bool {
 	uploads := c.find(func(s stepAt) bool { return strings.Contains(s.Run, "upload.sh") })
 	if len(uploads) != 1 {
@@ -658,8 +821,8 @@ func ghUpload(c *ghCheck) bool {
 	if strings.TrimSpace(u.Run) != uploadCommand {
 		c.bad("job %s: the upload runs %q, want %q (no credentials: a notice, not a failure)", u.job, strings.TrimSpace(u.Run), uploadCommand)
 	}
-	if expr(job.If) != "github.event_name == 'push'" || u.If != "" {
-		c.bad("job %s: the upload must run only on pushes (if: github.event_name == 'push'), never for a pull request; has if: %q", u.job, job.If)
+	if expr(job.If) != ghUploadIf || u.If != "" {
+		c.bad("job %s: the upload must run only on pushes to the default branch and of tags (if: %s), never for a pull request; has if: %q", u.job, ghUploadIf, job.If)
 	}
 	if u.job == b.job || !needs(c.wf.Jobs, u.job, b.job) {
 		c.bad("job %s: the upload must come after the build, in a job that needs %s", u.job, b.job)
@@ -756,10 +919,14 @@ type ccCheck struct {
 		Jobs map[string]struct {
 			Environment map[string]string `yaml:"environment"`
 		} `yaml:"jobs"`
+		Workflows map[string]struct {
+			Jobs []yaml.Node `yaml:"jobs"` // NAME, or NAME: {requires, filters, ...}
+		} `yaml:"workflows"`
 	}
-	steps    []configcheck.Step // every workflow job's, in order
-	build    int                // the build step's index in steps
-	problems []string
+	steps     []configcheck.Step // every workflow job's, in order
+	build     int                // the build step's index in steps
+	artifacts string             // the build job's ARTIFACTS_DIR
+	problems  []string
 }
 
 func (c *ccCheck) bad(format string, args ...any) {
@@ -874,7 +1041,7 @@ func ccCaches(c *ccCheck) bool {
 	return true
 }
 
-// ccBuild: one build step, its archives in $CIRCLE_ARTIFACTS, stored.
+// ccBuild: one build step, its archives in $ARTIFACTS_DIR, stored.
 func ccBuild(c *ccCheck) bool {
 	build := c.answers["build"]
 	var builds []int
@@ -889,17 +1056,19 @@ func ccBuild(c *ccCheck) bool {
 	}
 	c.build = builds[0]
 	b := c.steps[c.build]
-	artifacts := c.doc.Jobs[strings.TrimPrefix(b.Job, "jobs/")].Environment["CIRCLE_ARTIFACTS"]
-	if artifacts == "" {
-		c.bad("%s: no CIRCLE_ARTIFACTS environment: where do the archives go?", b.Job)
+	env := c.doc.Jobs[strings.TrimPrefix(b.Job, "jobs/")].Environment
+	artifacts := env["ARTIFACTS_DIR"]
+	if artifacts == "" || env["CIRCLE_ARTIFACTS"] != "" {
+		c.bad("%s: environment %v: want ARTIFACTS_DIR, the neutral setting, alone: where do the archives go?", b.Job, env)
 	}
 	if build == "goreleaser" {
-		for _, want := range []string{"dist/*.tar.gz", "dist/*.zip", "dist/*_checksums.txt", "$CIRCLE_ARTIFACTS"} {
+		for _, want := range []string{"dist/*.tar.gz", "dist/*.zip", "dist/*_checksums.txt", "$ARTIFACTS_DIR"} {
 			if !strings.Contains(command(b), want) {
-				c.bad("%s: the GoReleaser build does not copy %s to $CIRCLE_ARTIFACTS", b.Where, want)
+				c.bad("%s: the GoReleaser build does not copy %s to $ARTIFACTS_DIR", b.Where, want)
 			}
 		}
 	}
+	c.artifacts = artifacts
 	stored := c.index(func(s configcheck.Step) bool {
 		return s.Type == "store_artifacts" && s.Job == b.Job && s.Args["path"] == artifacts
 	})
@@ -918,11 +1087,90 @@ func ccUpload(c *ccCheck) bool {
 		return false
 	}
 	u, b := c.steps[uploads[0]], c.steps[c.build]
-	if u.Job != b.Job || uploads[0] < c.build {
-		c.bad("%s: the upload must come after the build (%s)", u.Where, b.Where)
+	if u.Job == b.Job {
+		c.bad("%s: the upload runs in the build job: it needs a job of its own, whose filters keep it to the default branch and tags", u.Where)
+		return true
 	}
 	c.problems = append(c.problems, uploadStepProblems(c.ctx, u.Where, command(u))...)
+	uploadJob, buildJob := strings.TrimPrefix(u.Job, "jobs/"), strings.TrimPrefix(b.Job, "jobs/")
+	// The build job hands its archives on; the upload job takes them where
+	// upload.sh looks (its ARTIFACTS_DIR).
+	persisted := c.index(func(s configcheck.Step) bool {
+		return s.Type == "persist_to_workspace" && s.Job == b.Job && s.Args["root"] == c.artifacts
+	})
+	if len(persisted) != 1 || persisted[0] < c.build {
+		c.bad("%s: no persist_to_workspace of %s after the build: the upload job would have no archives", b.Job, c.artifacts)
+	}
+	if env := c.doc.Jobs[uploadJob].Environment; env["ARTIFACTS_DIR"] != c.artifacts {
+		c.bad("%s: ARTIFACTS_DIR is %q, want %q, where the build put the archives", u.Job, env["ARTIFACTS_DIR"], c.artifacts)
+	}
+	attached := c.index(func(s configcheck.Step) bool {
+		return s.Type == "attach_workspace" && s.Job == u.Job && s.Args["at"] == c.artifacts
+	})
+	if len(attached) != 1 || attached[0] > uploads[0] {
+		c.bad("%s: no attach_workspace at %s before the upload", u.Job, c.artifacts)
+	}
+	// The workflow runs the build on every branch and tag, the upload after
+	// it on the default branch and tags only.
+	var ran bool
+	for _, wf := range slices.Sorted(maps.Keys(c.doc.Workflows)) {
+		for _, node := range c.doc.Workflows[wf].Jobs {
+			name, job := ccWorkflowEntry(node)
+			switch name {
+			case buildJob:
+				if job.Filters.Tags.Only == nil {
+					c.bad("workflow %s: job %s has no tags filter: tags are never built, so never uploaded", wf, name)
+				}
+			case uploadJob:
+				ran = true
+				if !slices.Contains(job.Requires, buildJob) {
+					c.bad("workflow %s: job %s does not require %s", wf, name, buildJob)
+				}
+				branches := job.Filters.Branches.Only
+				if s, ok := branches.(string); ok {
+					branches = []any{s}
+				}
+				list, _ := branches.([]any)
+				if len(list) == 0 || slices.ContainsFunc(list, func(b any) bool { return b != "main" && b != "master" }) {
+					c.bad("workflow %s: job %s uploads from branches %v: want the default branch alone (filters: branches: only: [main, master])", wf, name, job.Filters.Branches.Only)
+				}
+				if job.Filters.Tags.Only == nil {
+					c.bad("workflow %s: job %s never uploads a tag (filters: tags: only)", wf, name)
+				}
+			}
+		}
+	}
+	if !ran {
+		c.bad("no workflow runs the upload job %s", uploadJob)
+	}
 	return true
+}
+
+// ccWorkflowJob is a job's entry in a CircleCI workflow, as far as the
+// checks read it.
+type ccWorkflowJob struct {
+	Requires []string `yaml:"requires"`
+	Filters  struct {
+		Branches struct {
+			Only any `yaml:"only"`
+		} `yaml:"branches"`
+		Tags struct {
+			Only any `yaml:"only"`
+		} `yaml:"tags"`
+	} `yaml:"filters"`
+}
+
+// ccWorkflowEntry reads a workflow's job entry: NAME alone, or NAME: {...}.
+func ccWorkflowEntry(node yaml.Node) (string, ccWorkflowJob) {
+	var job ccWorkflowJob
+	switch {
+	case node.Kind == yaml.ScalarNode:
+		return node.Value, job
+	case node.Kind == yaml.MappingNode && len(node.Content) == 2:
+		_ = node.Content[1].Decode(&job)
+		return node.Content[0].Value, job
+	}
+	return "", job
 }
 
 func cacheKey(s configcheck.Step) string {

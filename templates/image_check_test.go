@@ -296,8 +296,8 @@ func imageEntrypoint(t *testing.T, img v1.Image) []byte {
 // imageProblems checks the image=ko parts of a project against its answers:
 // scripts/image.sh exactly when image=ko, pinned to the ko .ci/run installs,
 // its platforms the Linux targets; README.md shows it; and the CI config
-// runs it once, on pushes only (never for a pull request from a fork) after
-// the tests: GitHub in a job of its own that may write packages, pushing to
+// runs it once, as the upload (never for a pull request) after the tests:
+// GitHub in a job of its own that may write packages, pushing to
 // the repository variable KO_DOCKER_REPO else ghcr.io/OWNER/NAME; CircleCI
 // with --if-configured (no KO_DOCKER_REPO: a notice). With image=none,
 // nothing of it.
@@ -359,8 +359,8 @@ func imageProblems(fsys fs.FS, data []byte, answers map[string]string) []string 
 		if strings.TrimSpace(s.Run) != imageScript {
 			problems = append(problems, fmt.Sprintf("job %s runs %q, want %s", s.job, strings.TrimSpace(s.Run), imageScript))
 		}
-		if expr(job.If) != "github.event_name == 'push'" || s.If != "" {
-			problems = append(problems, fmt.Sprintf("job %s: the image must be published only on pushes, never for a pull request; has if: %q", s.job, job.If))
+		if expr(job.If) != ghUploadIf || s.If != "" {
+			problems = append(problems, fmt.Sprintf("job %s: the image must be published as the upload is, only on pushes to the default branch and of tags (if: %s), never for a pull request; has if: %q", s.job, ghUploadIf, job.If))
 		}
 		if job.Permissions["packages"] != "write" || job.Permissions["contents"] != "read" || len(job.Permissions) != 2 {
 			problems = append(problems, fmt.Sprintf("job %s: permissions %v, want contents: read and packages: write", s.job, job.Permissions))

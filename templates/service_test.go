@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/rules"
 	"github.com/gomicro/gomicro/internal/testkit/configcheck"
 	"github.com/gomicro/gomicro/internal/testkit/gentest"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
@@ -50,6 +51,9 @@ import (
 //   - run: the binary from this machine's archive prints the SHA for
 //     -version, starts, serves (or works) and stops cleanly on SIGTERM; once
 //     per kind, a plain go build reports the commit (checkVCSVersion);
+//   - dirty: once per build tool, a build of the tree with main.go edited
+//     names its archives SHA-dirty, as its binary's -version says and as
+//     scripts/upload.sh takes the version (checkDirtyBuild).
 //   - image (image=ko, on two combinations: imageKo): scripts/image.sh builds
 //     for the Linux targets, refuses to run without KO_DOCKER_REPO and skips
 //     with --if-configured; on one of them it publishes for real, with ko, to
@@ -212,6 +216,10 @@ func TestGeneratedServiceWorks(t *testing.T) {
 		zipped[c.set["build"]] = zipped[c.set["build"]] || packsZip(c)
 	}
 	rebuilt := map[string]bool{}
+	// A build of a dirty tree (checkDirtyBuild): once per build tool, on a
+	// combination that builds this machine's target alone.
+	host := runtime.GOOS + "/" + runtime.GOARCH
+	dirtied := map[string]bool{}
 	// The first combination compiles, beside its own targets, those that
 	// two or more of the parallel ones share, so that they do not compile
 	// one in lockstep (see precompile).
@@ -237,11 +245,13 @@ func TestGeneratedServiceWorks(t *testing.T) {
 		linted[c.set["kind"]] = true
 		again := !rebuilt[c.set["build"]] && (packsZip(c) || !zipped[c.set["build"]])
 		rebuilt[c.set["build"]] = rebuilt[c.set["build"]] || again
+		dirty := !dirtied[c.set["build"]] && slices.Equal(c.targets, []string{host})
+		dirtied[c.set["build"]] = dirtied[c.set["build"]] || dirty
 		t.Run(c.name, func(t *testing.T) {
 			if i > 0 {
 				t.Parallel()
 			}
-			checkGenerated(t, c.set, c.bin, c.targets, compile, lint, again, c.publish, raced)
+			checkGenerated(t, c.set, c.bin, c.targets, compile, lint, again, dirty, c.publish, raced)
 		})
 	}
 }
@@ -282,7 +292,7 @@ func TestServiceChoices(t *testing.T) {
 // TestGeneratedServiceWorks's checks, one subtest each. The first
 // combination also fills the build cache for the others: it precompiles
 // the targets in compile first.
-func checkGenerated(t *testing.T, set map[string]string, binName string, targets, compile []string, lint, again, publish bool, raced *goTrees) {
+func checkGenerated(t *testing.T, set map[string]string, binName string, targets, compile []string, lint, again, dirty, publish bool, raced *goTrees) {
 	ctx := testtool.Context(t) // no fixed timeout: a loaded machine is slow, not broken
 	dir := gentest.Generate(t, "service", set, binName)
 	env := gentest.ProjectEnv()
@@ -341,7 +351,7 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 		run(ctx, t, dir, env, shellcheck, scripts...)
 	})
 
-	if lint { // as the generated CI runs it (there with go run …@version)
+	if lint { // as the generated CI runs it (there through scripts/lint.sh, at the same version)
 		t.Run("staticcheck", func(t *testing.T) {
 			staticcheck := testtool.Require(t, "staticcheck", configcheck.StaticcheckInstall)
 			run(ctx, t, dir, env, staticcheck, "./...")
@@ -407,6 +417,13 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 			checkVCSVersion(ctx, t, dir, env, binName, sha6)
 		}
 	})
+
+	if dirty {
+		t.Run("dirty", func(t *testing.T) {
+			requireBuildTools(t, build, targets)
+			checkDirtyBuild(ctx, t, dir, env, build, binName, sha6, rules.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH})
+		})
+	}
 
 	if set["image"] == "ko" {
 		// Last: it tags the commit.
@@ -497,6 +514,7 @@ func checkLayout(t *testing.T, dir, ci, build, image string) {
 		".github/workflows/ci.yml":   ci == "github",
 		upgradeWorkflow:              ci == "github",
 		upgradeScript:                true,
+		dependabotFile:               true,
 		"scripts/build.sh":           build == "script",
 		configcheck.GoReleaserConfig: build == "goreleaser",
 		"scripts/upload.sh":          true,

@@ -28,9 +28,11 @@ const uploadSkipped = "upload skipped: no S3 credentials (set S3_KEY and S3_SECR
 // (an OIDC role, say), to an in-process S3 server that requires the session
 // token, signed, and accepts only the region given in AWS_REGION. What must
 // land at s3://BUCKET/BIN/SHA6/FILE (BUCKET the project's s3_bucket answer),
-// byte-identical and with its Content-Type, is every *.tar.gz and *.zip in
-// dir/dist and BIN_SHA6_checksums.txt when the build wrote one, which must
-// then list every archive with its sha256; nothing else. Then, without
+// byte-identical and with its Content-Type, is every BIN_SHA6_*.tar.gz and
+// BIN_SHA6_*.zip in dir/dist and BIN_SHA6_checksums.txt when the build wrote
+// one, which must then list every archive with its sha256; nothing else:
+// not the archives and checksums of an earlier build (another version),
+// which are put beside them first, as two local builds leave them. Then, without
 // credentials, scripts/upload.sh --if-configured must exit 0 printing only
 // its notice, and send nothing.
 //
@@ -44,7 +46,7 @@ func checkUpload(ctx context.Context, t *testing.T, dir string, env []string, bi
 	dist := filepath.Join(dir, "dist")
 	var want []string
 	for _, pattern := range []string{"*.tar.gz", "*.zip"} {
-		m, err := filepath.Glob(filepath.Join(dist, pattern))
+		m, err := filepath.Glob(filepath.Join(dist, binName+"_"+sha6+"_"+pattern))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,14 +55,29 @@ func checkUpload(ctx context.Context, t *testing.T, dir string, env []string, bi
 		}
 	}
 	if len(want) == 0 {
-		t.Fatalf("the build left no archives in %s (see the build subtest)", dist)
+		t.Fatalf("the build left no archives of %s in %s (see the build subtest)", sha6, dist)
 	}
 	archives := slices.Clone(want)
 	sums := binName + "_" + sha6 + "_checksums.txt"
+	earlier := []string{configcheck.ChecksumsName(binName, "e4r1e2")}
 	if _, err := os.Stat(filepath.Join(dist, sums)); err == nil {
 		want = append(want, sums)
 	}
 	slices.Sort(want)
+	// An earlier build's archives and checksums, left in dist.
+	for _, name := range archives {
+		earlier = append(earlier, strings.Replace(name, "_"+sha6+"_", "_e4r1e2_", 1))
+	}
+	for _, name := range earlier {
+		if err := os.WriteFile(filepath.Join(dist, name), []byte("an earlier build's\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer func() {
+		for _, name := range earlier {
+			os.Remove(filepath.Join(dist, name))
+		}
+	}()
 
 	data, err := os.ReadFile(filepath.Join(dir, generator.ManifestFile))
 	if err != nil {
@@ -163,7 +180,8 @@ func TestCheckUpload(t *testing.T) {
 			env := gentest.ProjectEnv()
 			git := []string{"-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"}
 			run(ctx, t, dir, env, "git", "init", "-q")
-			run(ctx, t, dir, env, "git", append(git, "commit", "-q", "--allow-empty", "-m", "first")...)
+			run(ctx, t, dir, env, "git", "add", "-A") // a clean tree: else the version is SHA6-dirty
+			run(ctx, t, dir, env, "git", append(git, "commit", "-q", "-m", "first")...)
 			sha6 := strings.TrimSpace(run(ctx, t, dir, env, "git", "rev-parse", "HEAD"))[:6]
 
 			dist := filepath.Join(dir, "dist")

@@ -17,6 +17,8 @@ import (
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
+
+	"github.com/gomicro/gomicro/internal/machine"
 )
 
 // TestInteractiveTerminal drives the huh forms through a real
@@ -104,7 +106,7 @@ func TestInteractiveAccessible(t *testing.T) {
 		{"Build tool", "\r"},
 		{"Target platforms (build constraint)", "\r"},
 		{"S3 region (default for S3_REGION in scripts/upload.sh) [us-east-1]:", "\r"},
-		{"Go version (go.mod's go line and CI's Go image, e.g. 1.26; defaults to the local go's) [" + goVersion() + "]:", "\r"},
+		{"Go version (go.mod's go line and CI's Go image, e.g. 1.26; defaults to the local go's) [" + machine.Local{}.GoVersion() + "]:", "\r"},
 	}
 	for _, step := range steps {
 		s.waitFor(step.question)
@@ -204,6 +206,11 @@ type session struct {
 // and as its controlling terminal. The test keeps the terminal side open too,
 // to read the settings gomicro leaves behind.
 func startTerminal(t *testing.T, size pty.Winsize, env ...string) *session {
+	return startTerminalArgs(t, size, []string{"new", "svc", "--no-git"}, env...)
+}
+
+// startTerminalArgs is startTerminal running gomicro with args.
+func startTerminalArgs(t *testing.T, size pty.Winsize, args []string, env ...string) *session {
 	if testing.Short() {
 		t.Skip("drives a terminal session")
 	}
@@ -226,7 +233,7 @@ func startTerminal(t *testing.T, size pty.Winsize, env ...string) *session {
 		t.Fatal(err)
 	}
 	s.original = *original
-	s.cmd = exec.Command(os.Args[0], "new", "svc", "--no-git")
+	s.cmd = exec.Command(os.Args[0], args...)
 	s.cmd.Dir = s.dir
 	s.cmd.Env = append(os.Environ(), append([]string{"GOMICRO_TEST_AS_MAIN=1"}, env...)...)
 	s.cmd.Stdin, s.cmd.Stdout, s.cmd.Stderr = tty, tty, tty

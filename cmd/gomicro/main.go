@@ -25,7 +25,7 @@ import "os"
 // Version is gomicro's own version, set at build time with
 // -ldflags "-X main.Version=<sha>", exactly like the services it generates.
 // Left at DEV, gomicro version reports what the go command recorded instead
-// (see buildVersion).
+// (see buildinfo.Version).
 var Version = "DEV"
 
 func main() {

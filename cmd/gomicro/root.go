@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strings"
 	"sync"
 
@@ -13,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/buildinfo"
 )
 
 // IO is the terminal a command talks to, injected so tests can drive every
@@ -156,7 +156,7 @@ func newRootCmd(stdio IO) *cobra.Command {
 	versionTemplate()
 	root.SetVersionTemplate("gomicro {{gomicroVersion}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newNewCmd(stdio), newUpgradeCmd(stdio), newTemplatesCmd(stdio), newTemplateCmd(stdio), newVersionCmd(stdio))
+	root.AddCommand(newNewCmd(stdio), newUpgradeCmd(stdio), newDiffCmd(stdio), newAdoptCmd(stdio), newTemplatesCmd(stdio), newTemplateCmd(stdio), newVersionCmd(stdio))
 	return root
 }
 
@@ -184,50 +184,5 @@ func version() string {
 	if Version != "DEV" && Version != "" {
 		return Version
 	}
-	info, _ := debug.ReadBuildInfo()
-	return buildVersion(info)
-}
-
-// buildVersion is the version the go command recorded in info: the main
-// module's version (v1.2.0 from go install module@v1.2.0, a pseudo-version
-// built in a git checkout) and the first 12 characters of the git revision,
-// "+dirty" when the work tree had changes (vcs.revision, vcs.modified; a
-// pseudo-version that already holds the revision is not followed by it
-// again). DEV when it recorded neither, as in a build with -buildvcs=false
-// outside the module cache.
-func buildVersion(info *debug.BuildInfo) string {
-	if info == nil {
-		return "DEV"
-	}
-	module := info.Main.Version
-	if module == "(devel)" {
-		module = ""
-	}
-	var revision string
-	dirty := false
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			revision = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
-	if len(revision) > 12 {
-		revision = revision[:12]
-	}
-	if revision != "" && dirty {
-		revision += "+dirty"
-	}
-	switch {
-	case module == "" && revision == "":
-		return "DEV"
-	case revision == "":
-		return module
-	case module == "":
-		return revision
-	case strings.Contains(module, strings.TrimSuffix(revision, "+dirty")):
-		return module
-	}
-	return module + " (" + revision + ")"
+	return buildinfo.Read()
 }

@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 
 	"golang.org/x/term"
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/fleet"
+	"github.com/gomicro/gomicro/internal/machine"
+	"github.com/gomicro/gomicro/internal/userconfig"
 	"github.com/gomicro/gomicro/templates/source"
 )
 
@@ -33,7 +36,7 @@ func loadTemplateContext(ctx context.Context, src string) (*generator.Template, 
 // opener opens templates for this machine's user: their git identity and
 // Go version, their configured defaults, and a word on a slow fetch.
 func opener() fleet.Opener {
-	return fleet.Opener{Machine: localMachine{}, UserDefaults: userDefaults, Progress: fetchNotice()}
+	return fleet.Opener{Machine: machine.Local{}, UserDefaults: userDefaults, Environ: os.LookupEnv, Progress: fetchNotice()}
 }
 
 // fetchNotice has a fetch that takes more than a couple of seconds say
@@ -47,4 +50,15 @@ func fetchNotice() func(line string) {
 	return func(line string) {
 		fmt.Fprintf(os.Stderr, "gomicro: %s\n", line)
 	}
+}
+
+// readUserConfig reads the user's config file once per process.
+var readUserConfig = sync.OnceValues(func() (userconfig.Settings, error) {
+	return userconfig.Read(userconfig.File())
+})
+
+// userDefaults reads the user's default answers; no file means none.
+func userDefaults() (map[string]string, error) {
+	s, err := readUserConfig()
+	return s.Defaults, err
 }

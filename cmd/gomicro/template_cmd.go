@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gomicro/gomicro/generator"
-	"github.com/gomicro/gomicro/internal/gitrepo"
+	"github.com/gomicro/gomicro/internal/given"
 	"github.com/gomicro/gomicro/internal/templatetest"
 )
 
@@ -33,6 +34,7 @@ type templateTestOptions struct {
 	keep bool
 	max  int
 	jobs int // combinations tested at once
+	json bool
 
 	trust bool     // run the checks of a git or module template
 	env   []string // variables passed to the checks beside the tool chain's
@@ -57,7 +59,8 @@ func newTemplateTestCmd(stdio IO) *cobra.Command {
 			"SRC is what --template takes (default \"service\").",
 		Example: "  gomicro template test ./my-template\n" +
 			"  gomicro template test --set kind=web --keep\n" +
-			"  gomicro template test ./my-template --max 8",
+			"  gomicro template test ./my-template --max 8\n" +
+			"  gomicro template test ./my-template --json",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -72,13 +75,31 @@ func newTemplateTestCmd(stdio IO) *cobra.Command {
 	f.IntVar(&opts.max, "max", 0, "test at most N combinations: the defaults, then an even spread (0: all)")
 	f.BoolVar(&opts.trust, "trust", false, "run the checks of a git or module template (they are its author's commands)")
 	f.StringArrayVar(&opts.env, "env", nil, "pass the environment variable NAME to the checks (repeatable)")
+	f.BoolVar(&opts.json, "json", false, "print one JSON document on stdout instead of the lines (see docs/template-test.md)")
 	return cmd
 }
 
 func runTemplateTest(opts *templateTestOptions) error {
-	tmpl, sets, total, err := templateTestPlan(opts)
+	tmpl, set, err := loadTemplateTest(opts)
 	if err != nil {
 		return err
+	}
+	if err := checksMayRun(opts, tmpl); err != nil {
+		if opts.json {
+			rep := templatetest.NewReport(tmpl, 0)
+			rep.Status, rep.Error = templatetest.StatusUntrusted, err.Error()
+			if err := encodeTemplateReport(opts.io.Out, rep); err != nil {
+				return err
+			}
+		}
+		return err
+	}
+	sets, total, err := tmpl.Combinations(set, opts.max)
+	if errors.Is(err, generator.ErrTooManyCombinations) {
+		return fmt.Errorf("%w: fix some with --set key=value", err)
+	}
+	if err != nil {
+		return renderError(err)
 	}
 	if len(tmpl.Checks) > 0 {
 		done, err := templatetest.Prepare()
@@ -87,103 +108,129 @@ func runTemplateTest(opts *templateTestOptions) error {
 		}
 		defer done()
 	}
+	if !opts.json {
+		printTemplateTestHeader(opts, tmpl, len(sets), total)
+	}
+	// A signal cancels ctx instead of ending gomicro at once: the checks
+	// are stopped and the temporary projects removed before it exits.
+	leave := opts.io.interrupts.enter()
+	defer leave()
+	runner := &templatetest.Runner{
+		Template: tmpl, Jobs: opts.jobs, Keep: opts.keep, Env: opts.env, Explain: renderError,
+		Note: func(dir string, err error) {
+			fmt.Fprintf(opts.io.Err, "gomicro: note: could not remove %s: %v\n", dir, err)
+		},
+	}
+	rep, err := runner.Test(opts.io.interrupts.context(), sets, total, func(r templatetest.Result) {
+		if !opts.json {
+			printComboResult(opts.io.Out, r)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return endTemplateTest(opts, rep)
+}
 
+// endTemplateTest prints the last line, or the JSON document, and returns
+// how template test ends.
+func endTemplateTest(opts *templateTestOptions, rep *templatetest.Report) error {
+	stop := opts.io.interrupts.stopped()
+	switch {
+	case stop != nil:
+		rep.Status = templatetest.StatusStopped
+	case !opts.json:
+		fmt.Fprintf(opts.io.Out, "%d passed, %d failed\n", rep.Passed, rep.Failed)
+	}
+	if opts.json {
+		if err := encodeTemplateReport(opts.io.Out, rep); err != nil {
+			return err
+		}
+	}
+	if stop != nil {
+		c := stop.(cancelled)
+		c.what = "checks stopped, temporary projects removed"
+		return c
+	}
+	if rep.Failed > 0 {
+		return exitStatus(exitFailure)
+	}
+	return nil
+}
+
+// loadTemplateTest checks template test's flags and loads the template.
+func loadTemplateTest(opts *templateTestOptions) (*generator.Template, map[string]string, error) {
+	set, usage := given.Set(opts.set)
+	if opts.max < 0 {
+		usage = append(usage, fmt.Sprintf("--max %d: expected 0 (all) or a positive number", opts.max))
+	}
+	usage = append(usage, templatetest.CheckEnvNames(opts.env)...)
+	if len(usage) > 0 {
+		return nil, nil, usageError{errors.New(strings.Join(usage, "\n"))}
+	}
+	limits, err := renderLimits()
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl, err := loadTemplate(opts.src)
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl.Limits = limits
+	return tmpl, set, nil
+}
+
+// checksMayRun refuses the checks of a template that is neither local nor
+// trusted (see templatetest.Trusted): a usage error.
+func checksMayRun(opts *templateTestOptions, tmpl *generator.Template) error {
+	if len(tmpl.Checks) == 0 {
+		return nil
+	}
+	src := opts.src
+	if src == "" {
+		src = embeddedPrefix + defaultTemplate
+	}
+	ok, err := templatetest.Trusted(src, opts.trust, readUserConfig)
+	if err != nil || ok {
+		return err
+	}
+	return usageError{templatetest.Untrusted(tmpl.Source)}
+}
+
+// printTemplateTestHeader says what is tested: "template NAME VERSION: N
+// combinations, M checks".
+func printTemplateTestHeader(opts *templateTestOptions, tmpl *generator.Template, tested, total int) {
 	what := counted(total, "combination")
-	if len(sets) < total {
-		what = fmt.Sprintf("%d of %d combinations (--max %d: the defaults, then an even spread)", len(sets), total, opts.max)
+	if tested < total {
+		what = fmt.Sprintf("%d of %d combinations (--max %d: the defaults, then an even spread)", tested, total, opts.max)
 	}
 	checks := counted(len(tmpl.Checks), "check")
 	if len(tmpl.Checks) == 0 {
 		checks = "no checks: rendered only"
 	}
 	fmt.Fprintf(opts.io.Out, "template %s %s: %s, %s\n", quote(tmpl.Name), quote(tmpl.Version), what, checks)
-
-	// A signal cancels ctx instead of ending gomicro at once: the checks
-	// are stopped and the temporary projects removed before it exits.
-	leave := opts.io.interrupts.enter()
-	defer leave()
-	runner := &templatetest.Runner{
-		Template: tmpl, Jobs: opts.jobs, Keep: opts.keep, Env: opts.env,
-		Note: func(dir string, err error) {
-			fmt.Fprintf(opts.io.Err, "gomicro: note: could not remove %s: %v\n", dir, err)
-		},
-	}
-	passed, failed := 0, 0
-	err = runner.Run(opts.io.interrupts.context(), sets, func(r templatetest.Result) {
-		if r.Passed() {
-			passed++
-		} else {
-			failed++
-		}
-		printComboResult(opts.io.Out, tmpl, r)
-	})
-	if err != nil {
-		return err
-	}
-	if stop := opts.io.interrupts.stopped(); stop != nil {
-		c := stop.(cancelled)
-		c.what = "checks stopped, temporary projects removed"
-		return c
-	}
-	fmt.Fprintf(opts.io.Out, "%d passed, %d failed\n", passed, failed)
-	if failed > 0 {
-		return exitStatus(exitFailure)
-	}
-	return nil
 }
 
-// templateTestPlan checks template test's flags, loads the template, makes
-// sure its checks may run, and returns the answer sets to test (of total).
-func templateTestPlan(opts *templateTestOptions) (*generator.Template, []map[string]string, int, error) {
-	set, usage := parseSet(opts.set)
-	if opts.max < 0 {
-		usage = append(usage, fmt.Sprintf("--max %d: expected 0 (all) or a positive number", opts.max))
-	}
-	usage = append(usage, checkEnvFlag(opts.env)...)
-	if len(usage) > 0 {
-		return nil, nil, 0, usageError{errors.New(strings.Join(usage, "\n"))}
-	}
-	limits, err := renderLimits()
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	tmpl, err := loadTemplate(opts.src)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	tmpl.Limits = limits
-	if len(tmpl.Checks) > 0 {
-		src := opts.src
-		if src == "" {
-			src = embeddedPrefix + defaultTemplate
-		}
-		ok, err := trustedSource(src, opts.trust)
-		if err != nil {
-			return nil, nil, 0, err
-		}
-		if !ok {
-			return nil, nil, 0, untrusted(tmpl.Source)
-		}
-	}
-	sets, total, err := tmpl.Combinations(set, opts.max)
-	if errors.Is(err, generator.ErrTooManyCombinations) {
-		return nil, nil, 0, fmt.Errorf("%w: fix some with --set key=value", err)
-	}
-	if err != nil {
-		return nil, nil, 0, renderError(err)
-	}
-	return tmpl, sets, total, nil
+// encodeTemplateReport prints template test's JSON document.
+func encodeTemplateReport(w io.Writer, rep *templatetest.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
 }
 
 // printComboResult prints one combination's line, and for a failure the
 // last lines of what failed and where its project was kept.
-func printComboResult(w io.Writer, tmpl *generator.Template, r templatetest.Result) {
-	label := comboLabel(tmpl, r.Answers)
+func printComboResult(w io.Writer, r templatetest.Result) {
+	label := r.Label
 	if r.Passed() {
 		fmt.Fprintf(w, "ok   %s (%.1fs)\n", label, r.Elapsed.Seconds())
 		return
 	}
-	what, lines := failure(r)
+	what, lines := r.Failure()
+	if r.Failed == templatetest.StepCheck {
+		what = quote(what)
+	}
 	fmt.Fprintf(w, "FAIL %s (%.1fs): %s\n", label, r.Elapsed.Seconds(), what)
 	for _, line := range lines {
 		fmt.Fprintf(w, "    %s\n", line)
@@ -193,81 +240,10 @@ func printComboResult(w io.Writer, tmpl *generator.Template, r templatetest.Resu
 	}
 }
 
-// failure names what failed in a combination and the lines that say why.
-func failure(r templatetest.Result) (what string, lines []string) {
-	switch r.Failed {
-	case templatetest.StepCheck:
-		return quote(templatetest.CheckName(r.Check)), r.Output
-	case templatetest.StepAnswers, templatetest.StepRender:
-		return string(r.Failed), strings.Split(renderError(r.Err).Error(), "\n")
-	case templatetest.StepGitInit:
-		return string(r.Failed), []string{gitrepo.Message(r.Err)}
-	case templatetest.StepStopped:
-		return string(r.Failed), nil
-	}
-	return string(r.Failed), []string{r.Err.Error()}
-}
-
-// comboLabel names an answer set by its choice and bool answers, in
-// question order: kind=web ci=github build=script.
-func comboLabel(tmpl *generator.Template, set map[string]string) string {
-	var parts []string
-	for _, q := range tmpl.Questions {
-		if v, ok := set[q.Name]; ok && (q.Type == generator.TypeChoice || q.Type == generator.TypeBool) {
-			parts = append(parts, quote(q.Name)+"="+quote(v))
-		}
-	}
-	if len(parts) == 0 {
-		return "defaults"
-	}
-	return strings.Join(parts, " ")
-}
-
 // counted is "1 noun" or "N nouns".
 func counted(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-type templateLintOptions struct {
-	io  IO
-	src string
-}
-
-func newTemplateLintCmd(stdio IO) *cobra.Command {
-	opts := &templateLintOptions{io: stdio}
-	return &cobra.Command{
-		Use:   "lint [SRC]",
-		Short: "Report a template's problems, and what it may have wrong",
-		Long: "Load the template and report every problem that makes it unusable (exit status 1),\n" +
-			"then warnings (a question nothing uses) and notes (a file that uses no answer,\n" +
-			"which is fine for a static file), one line each. Warnings alone exit 0.\n" +
-			"SRC is what --template takes (default \"service\").",
-		Example: "  gomicro template lint ./my-template",
-		Args:    cobra.MaximumNArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				opts.src = args[0]
-			}
-			return runTemplateLint(opts)
-		},
-	}
-}
-
-func runTemplateLint(opts *templateLintOptions) error {
-	tmpl, err := loadTemplate(opts.src)
-	if err != nil {
-		return err // every load problem, one line each
-	}
-	warnings, notes := tmpl.Lint()
-	for _, w := range warnings {
-		fmt.Fprintln(opts.io.Out, "warning: "+w)
-	}
-	for _, n := range notes {
-		fmt.Fprintln(opts.io.Out, "note: "+n)
-	}
-	fmt.Fprintf(opts.io.Out, "template %s %s: %s, %s\n", quote(tmpl.Name), quote(tmpl.Version), counted(len(warnings), "warning"), counted(len(notes), "note"))
-	return nil
 }

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gomicro/gomicro/internal/templatetest"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
 
@@ -22,8 +25,13 @@ func TestInterruptTemplateTest(t *testing.T) {
 	for _, tt := range []struct {
 		sig    syscall.Signal
 		status int
-	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
-		t.Run(tt.sig.String(), func(t *testing.T) {
+		json   bool // --json: the document says "stopped"
+	}{{syscall.SIGINT, 130, false}, {syscall.SIGTERM, 143, false}, {syscall.SIGINT, 130, true}} {
+		name := tt.sig.String()
+		if tt.json {
+			name += " json"
+		}
+		t.Run(name, func(t *testing.T) {
 			dir, tmp, mark := t.TempDir(), t.TempDir(), t.TempDir()
 			files := map[string]string{
 				"template.yaml": "name: slow\nversion: 1.0.0\nchecks:\n" +
@@ -38,7 +46,14 @@ func TestInterruptTemplateTest(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			g := startGomicro(t, dir, []string{"TMPDIR=" + tmp, "MARK=" + mark}, "template", "test", ".", "--env", "MARK")
+			args := []string{"template", "test", ".", "--env", "MARK"}
+			if tt.json {
+				args = append(args, "--json")
+			}
+			var stdout bytes.Buffer
+			g := gomicro(t, dir, []string{"TMPDIR=" + tmp, "MARK=" + mark}, args...)
+			g.cmd.Stdout = &stdout
+			g.start(t)
 			pidFile := filepath.Join(mark, "pid")
 			var data []byte
 			for ; ; time.Sleep(10 * time.Millisecond) {
@@ -60,6 +75,12 @@ func TestInterruptTemplateTest(t *testing.T) {
 			}
 			if !strings.Contains(g.stderr.String(), "gomicro: cancelled: checks stopped, temporary projects removed") {
 				t.Errorf("stderr:\n%s", g.stderr.String())
+			}
+			if tt.json {
+				var rep templatetest.Report
+				if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil || rep.Status != templatetest.StatusStopped || len(rep.Combinations) != 0 {
+					t.Errorf("stdout %s (%v), want a document whose status is stopped, with no combination", stdout.String(), err)
+				}
 			}
 			if entries, _ := os.ReadDir(tmp); len(entries) > 0 {
 				t.Errorf("temporary projects left in $TMPDIR: %v", entries)

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/listing"
 	"github.com/gomicro/gomicro/templates"
 )
 
@@ -34,82 +31,11 @@ func newTemplatesCmd(stdio IO) *cobra.Command {
 				if i > 0 {
 					fmt.Fprintln(w)
 				}
-				listTemplate(w, tmpl, verbose)
+				listing.Template(w, tmpl, verbose)
 			}
 			return w.Flush()
 		},
 	}
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "show each question's help text")
 	return cmd
-}
-
-// listTemplate writes a template's heading and one line per question:
-//
-//	kind  What kind of service [web*|worker]
-//
-// with its help text on the next line when verbose. A default that is this
-// user's own, or that reads this machine, shows its value here and where it
-// comes from: [acme] (from git config github.user).
-func listTemplate(w io.Writer, tmpl *generator.Template, verbose bool) {
-	fmt.Fprintf(w, "%s %s\t%s\n", tmpl.Name, tmpl.Version, tmpl.Description)
-	for _, q := range tmpl.Questions {
-		from := defaultHere(tmpl, &q)
-		line := q.Prompt + " " + questionDefault(q) + from
-		if q.When != "" {
-			line += " when " + q.When
-		}
-		fmt.Fprintf(w, "  %s\t%s\n", q.Name, line)
-		if verbose && q.Help != "" {
-			fmt.Fprintf(w, "  \t  %s\n", q.Help)
-		}
-	}
-}
-
-// defaultHere sets q.Default to what this user gets where that is not the
-// template's text (their config file's default, or a default read from
-// this machine, quoted) and returns where it comes from, " (from …)"; ""
-// for a default shown as the template writes it (or one that does not
-// render here: new says why, when it needs it).
-func defaultHere(tmpl *generator.Template, q *generator.Question) string {
-	if ud, ok := tmpl.UserDefaults[q.Name]; ok {
-		q.Default = ud
-		return " (from gomicro's config file)"
-	}
-	value, from, ok, err := tmpl.MachineDefault(context.Background(), q.Name)
-	if err != nil || !ok {
-		return ""
-	}
-	q.Default = quote(value)
-	if value == "" {
-		return " (from " + from + ": not set here)"
-	}
-	return " (from " + from + ")"
-}
-
-// questionDefault shows a question's answers and default: [oddjob] for a
-// string, [web*|worker] for a choice and [true|false*] for a bool, the
-// default marked with *. A choice whose default is none of its choices (a
-// template expression, say) shows it apart: [a|b] [DEFAULT].
-func questionDefault(q generator.Question) string {
-	choices := q.Choices
-	if q.Type == generator.TypeBool {
-		choices = []string{"true", "false"}
-	}
-	if len(choices) == 0 {
-		return "[" + q.Default + "]"
-	}
-	marked := make([]string, len(choices))
-	found := false
-	for i, c := range choices {
-		marked[i] = c
-		if c == q.Default {
-			marked[i] += "*"
-			found = true
-		}
-	}
-	s := "[" + strings.Join(marked, "|") + "]"
-	if !found && q.Default != "" {
-		s += " [" + q.Default + "]"
-	}
-	return s
 }

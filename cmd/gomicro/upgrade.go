@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/fleet"
+	"github.com/gomicro/gomicro/internal/given"
 	"github.com/gomicro/gomicro/internal/prompt"
 )
 
@@ -18,6 +18,7 @@ type upgradeOptions struct {
 	io             IO
 	dirs           []string
 	set            []string
+	skip           []string
 	template       string
 	dryRun         bool
 	check          bool
@@ -60,6 +61,7 @@ func newUpgradeCmd(stdio IO) *cobra.Command {
 	f.BoolVar(&opts.dryRun, "dry-run", false, "print the unified diff of what would change and change nothing")
 	f.BoolVar(&opts.check, "check", false, "change nothing; exit 0 when current, 1 when behind or unresolved, 2 when it could not check")
 	f.StringArrayVar(&opts.set, "set", nil, "change an answer: key=value (repeatable)")
+	f.StringArrayVar(&opts.skip, "skip", nil, "leave the paths a .gitignore PATTERN matches as they are, from now on: recorded in .gomicro.yml's skip: (repeatable)")
 	f.StringVar(&opts.template, "template", "", "template directory or embedded template name (default: the one in .gomicro.yml)")
 	f.BoolVar(&opts.force, "force", false, "upgrade even with uncommitted changes in the git work tree, or over unresolved conflicts an earlier upgrade left")
 	f.BoolVar(&opts.nonInteractive, "non-interactive", false, "never prompt: questions new since the project was made take their defaults")
@@ -75,13 +77,14 @@ func newUpgradeCmd(stdio IO) *cobra.Command {
 // Renovate keep their branches under their own names.
 const defaultBranch = "gomicro/upgrade"
 
-// commitUsage refuses the flags --commit does not go with: a commit is of
-// an upgrade applied to a clean work tree.
+// commitUsage refuses the flags --commit does not go with (a commit is of
+// an upgrade applied to a clean work tree), and clears --branch without it.
 func commitUsage(opts *upgradeOptions, branchSet bool) error {
 	switch {
 	case branchSet && !opts.commit:
 		return errors.New("--branch " + quote(opts.branch) + " needs --commit")
 	case !opts.commit:
+		opts.branch = "" // no commit
 		return nil
 	case opts.check, opts.dryRun:
 		return errors.New("--commit commits an upgrade: it cannot go with --check or --dry-run, which change nothing")
@@ -93,16 +96,9 @@ func commitUsage(opts *upgradeOptions, branchSet bool) error {
 	return nil
 }
 
-// commitBranch is the branch the fleet commits on: "" without --commit.
-func commitBranch(opts *upgradeOptions) string {
-	if !opts.commit {
-		return ""
-	}
-	return opts.branch
-}
-
 func runUpgrade(opts *upgradeOptions) error {
-	set, usage := parseSet(opts.set)
+	set, usage := given.Set(opts.set)
+	usage = append(usage, generator.CheckPatterns("--skip", opts.skip)...)
 	if len(usage) > 0 {
 		return usageError{errors.New(strings.Join(usage, "\n"))}
 	}
@@ -124,11 +120,11 @@ func runUpgrade(opts *upgradeOptions) error {
 		}
 		dirs = []string{dir}
 	}
-	prompter := upgradePrompter(opts)
+	prompter := optionalPrompter(opts.io, opts.nonInteractive, opts.json)
 	defer prompt.Close(prompter)
 	u := fleet.NewUpgrader(fleet.Options{
 		Template: opts.template, Set: set, Prompter: prompter, Interrupted: errInterrupted, Limits: limits,
-		DryRun: opts.dryRun, Check: opts.check, Force: opts.force, Branch: commitBranch(opts),
+		DryRun: opts.dryRun, Check: opts.check, Force: opts.force, Branch: opts.branch, Skip: opts.skip,
 		Opener: opener(), WriteFs: projectFs,
 	})
 	var render fleet.Renderer = fleet.Text{}
@@ -137,7 +133,7 @@ func runUpgrade(opts *upgradeOptions) error {
 	}
 	in := opts.io.interrupts
 	res := fleet.Run(dirs, fleet.Config{
-		Out: opts.io.Out, Err: opts.io.Err, Signals: signals{in},
+		Out: opts.io.Out, Err: opts.io.Err, Signals: in.watcher(),
 		// Questions new since a project was made can be asked of one
 		// project at a time only: with a prompter, the projects are
 		// upgraded one after another, printing as they go, as a person
@@ -145,25 +141,25 @@ func runUpgrade(opts *upgradeOptions) error {
 		Sequential: prompter != nil,
 		Work:       func(job fleet.Job) *fleet.Report { return u.Upgrade(in.context(), job) },
 		Render:     render,
-		Exit:       func(said bool) { lastWords(opts.io, said) },
+		Exit:       func(sig os.Signal, said bool) { lastWords(opts.io, sig, said) },
 	})
 	return upgradeStatus(opts, res)
 }
 
-// upgradePrompter asks questions new since a project was made of a person
-// only; otherwise (nil) they take their defaults: upgrade never refuses for
-// want of a terminal. With --json they are asked on stderr: stdout holds
-// the document alone.
-func upgradePrompter(opts *upgradeOptions) generator.Prompter {
-	if opts.nonInteractive || !opts.io.Terminal && !opts.io.Accessible {
+// optionalPrompter asks questions (new since a project was made, or
+// adopt's) of a person only; otherwise (nil) they take their defaults:
+// upgrade and adopt never refuse for want of a terminal. With toErr (--json)
+// they are asked on stderr: stdout holds the document alone.
+func optionalPrompter(stdio IO, nonInteractive, toErr bool) generator.Prompter {
+	if nonInteractive || !stdio.Terminal && !stdio.Accessible {
 		return nil
 	}
-	asking := opts.io
-	if opts.json {
+	asking := stdio
+	if toErr {
 		asking.Out = asking.Err
 	}
 	prompter := newPrompter(asking, false)
-	opts.io.interrupts.atExit(func() { prompt.Close(prompter) })
+	stdio.interrupts.atExit(func() { prompt.Close(prompter) })
 	return prompter
 }
 
@@ -180,11 +176,8 @@ func upgradeStatus(opts *upgradeOptions, res fleet.Result) error {
 		}
 		return stop
 	}
-	if opts.check {
-		return checkStatus(res.Worst)
-	}
-	if res.Worst >= fleet.Behind {
-		return exitStatus(exitFailure)
+	if code := res.ExitCode(opts.check); code != 0 {
+		return exitStatus(code)
 	}
 	return nil
 }
@@ -192,35 +185,13 @@ func upgradeStatus(opts *upgradeOptions, res fleet.Result) error {
 // lastWords ends gomicro when a signal comes outside any apply, after the
 // fleet printed what had finished (said: some project's outcome). The
 // interrupt handler calls it holding its lock.
-func lastWords(stdio IO, said bool) {
-	stop := cancelled{status: signalStatus(stdio.interrupts.caught)}
+func lastWords(stdio IO, sig os.Signal, said bool) {
+	stop := cancelled{status: signalStatus(sig)}
 	if said {
 		stop.what = "no project but those above was touched"
 	}
 	fmt.Fprintln(stdio.Err, "gomicro: "+stop.Error())
 	os.Exit(stop.status)
-}
-
-// signals are the command's interrupts as a fleet takes them.
-type signals struct{ in *interrupts }
-
-func (s signals) Stopped() error           { return s.in.stopped() }
-func (s signals) Enter() (leave func())    { return s.in.enter() }
-func (s signals) AtExit(f func())          { s.in.atExit(f) }
-func (s signals) Context() context.Context { return s.in.context() }
-
-// checkStatus is the exit status of --check for its worst outcome: 0 when
-// every project is current, 1 when one is behind or holds unresolved
-// conflicts, 2 when one could not be checked at all (no template, no
-// .gomicro.yml, ...), so that CI can tell "upgrade me" from "I am broken".
-func checkStatus(worst fleet.Outcome) error {
-	switch {
-	case worst >= fleet.Refused:
-		return exitStatus(exitCheckFailed)
-	case worst >= fleet.Behind:
-		return exitStatus(exitFailure)
-	}
-	return nil
 }
 
 // exitCheckFailed is --check's status when a project could not be checked.

@@ -29,7 +29,7 @@ import (
 )
 
 // Version is set by the build: go build -ldflags "-X main.Version=abc123"
-// (scripts/build.sh and the GoReleaser config do this). While it is "DEV",
+// (scripts/build.sh does this). While it is "DEV",
 // version reports the commit the go command recorded in the binary instead.
 var Version = "DEV"
 

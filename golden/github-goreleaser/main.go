@@ -39,7 +39,7 @@ import (
 )
 
 // Version is set by the build: go build -ldflags "-X main.Version=abc123"
-// (scripts/build.sh and the GoReleaser config do this). While it is "DEV",
+// (.goreleaser.yaml does this). While it is "DEV",
 // version reports the commit the go command recorded in the binary instead.
 var Version = "DEV"
 
@@ -317,7 +317,7 @@ func version() string {
 }
 
 // versionFrom returns v unless it is "DEV" and info names a VCS revision:
-// then the revision's first 6 characters (the form scripts/build.sh uses),
+// then the revision's first 6 characters (the form .goreleaser.yaml uses),
 // with "-dirty" when the work tree had uncommitted changes. info may be nil.
 func versionFrom(v string, info *debug.BuildInfo) string {
 	if v != "DEV" || info == nil {

@@ -29,10 +29,11 @@ import (
 // Signals is how SIGINT and SIGTERM reach a fleet. Outside any critical
 // section a signal ends the program at once (after the AtExit functions);
 // inside one, the context is cancelled and the work rolls back.
+// *interrupt.Watcher is one.
 type Signals interface {
-	Stopped() error        // non-nil once a signal has been caught
-	Enter() (leave func()) // begins a critical section
-	AtExit(f func())       // f runs before a signal ends the program outside one
+	Signal() os.Signal        // the signal caught, or nil
+	Enter() (leave func())    // begins a critical section
+	AtExit(f func(os.Signal)) // f runs before a signal ends the program outside one
 	Context() context.Context
 }
 
@@ -63,7 +64,7 @@ type Config struct {
 	// Exit runs when a signal ends the program outside any apply, after
 	// what had finished was printed (said: some project's outcome was); it
 	// does not return.
-	Exit func(said bool)
+	Exit func(sig os.Signal, said bool)
 }
 
 // Result is how a fleet ended.
@@ -238,7 +239,7 @@ func (f *fleet) work(queue <-chan []int) {
 }
 
 func (f *fleet) start(p *projectRun) bool {
-	if f.cfg.Signals.Stopped() != nil {
+	if f.cfg.Signals.Signal() != nil {
 		return false
 	}
 	f.mu.Lock()
@@ -260,7 +261,7 @@ func (f *fleet) enterApply() (leave func(), ok bool) {
 	}
 	in := f.cfg.Signals
 	leave = in.Enter()
-	if in.Stopped() != nil {
+	if in.Signal() != nil {
 		leave()
 		return nil, false
 	}
@@ -332,9 +333,9 @@ func (f *fleet) finish(total bool) (Outcome, bool) {
 // lastWords runs when a signal ends the program outside any apply (the
 // interrupt handler calls it before the exit): what has finished is
 // printed, with its summary, and cfg.Exit ends the program.
-func (f *fleet) lastWords() {
+func (f *fleet) lastWords(sig os.Signal) {
 	_, said := f.finish(false)
-	f.cfg.Exit(said)
+	f.cfg.Exit(sig, said)
 }
 
 // recording holds one project's output, stdout and stderr in the order

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -24,6 +23,7 @@ import (
 type Options struct {
 	Template string            // --template; "" follows the source each project recorded
 	Set      map[string]string // answers to change
+	Skip     []string          // --skip: patterns to add to each project's skip:
 	// Prompter asks questions new since a project was made; nil: they
 	// take their defaults.
 	Prompter generator.Prompter
@@ -103,7 +103,7 @@ func (u *Upgrader) plan(ctx context.Context, dir string) (p *Project, err error)
 		p.release = release
 	}
 	if p.root, err = rootfs.Open(dir); err != nil {
-		return p, fmt.Errorf("cannot open the project: %v", unwrapPathErr(err))
+		return p, fmt.Errorf("cannot open the project: %v", rootfs.Reason(err))
 	}
 	if p.Old, err = readManifest(p.root); err != nil {
 		return p, err
@@ -119,7 +119,7 @@ func (u *Upgrader) plan(ctx context.Context, dir string) (p *Project, err error)
 	}
 	req := generator.UpgradeRequest{
 		Project: p.root, Dir: ".", Old: p.Old, Theirs: p.Template, Set: u.Set, Prompter: u.Prompter,
-		Bases: u.Opener.baseSources(ctx, p.repo, p.Old, p.Template),
+		Bases: u.Opener.baseSources(ctx, p.repo, p.Old, p.Template), Skip: u.Skip,
 	}
 	if p.repo != nil {
 		req.Ignored = p.repo.Ignored
@@ -218,11 +218,13 @@ func changedAnswers(old *generator.Manifest, answers generator.Answers, tmpl *ge
 	var changed []Answer
 	for _, q := range tmpl.Questions {
 		v, ok := answers[q.Name]
-		if !ok {
+		if !ok || q.Secret {
+			// A secret is never recorded, so whether it changed is not
+			// known, and its value is never shown: it is left out.
 			continue
 		}
-		if was, had := old.Answers[q.Name]; !had || fmt.Sprint(was) != fmt.Sprint(v) {
-			changed = append(changed, Answer{q.Name, fmt.Sprint(v)})
+		if was, had := old.Answers[q.Name]; !had || generator.AnswerText(was) != generator.AnswerText(v) {
+			changed = append(changed, Answer{q.Name, generator.AnswerText(v)})
 		}
 	}
 	return changed
@@ -282,6 +284,9 @@ func outsideSparse(repo *gitrepo.Repo, plan *generator.Plan) error {
 		if _, found := slices.BinarySearch(skipped, c.Path); found {
 			hit = append(hit, quote.Name(c.Path))
 		}
+		if _, found := slices.BinarySearch(skipped, c.From); found && c.From != "" {
+			hit = append(hit, quote.Name(c.From)) // a file the template moved
+		}
 	}
 	if len(hit) == 0 {
 		return nil
@@ -313,12 +318,4 @@ func gitConflicts(plan *generator.Plan) []gitrepo.Conflict {
 		}
 	}
 	return cs
-}
-
-func unwrapPathErr(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

@@ -99,6 +99,9 @@ type File struct {
 	Path   string `json:"path"`
 	Action string `json:"action"` // updated, added, removed, kept, skipped, merged, conflict
 	Why    string `json:"why"`    // raw; "" when the action says it all
+	// From is where the template moved the file from (action moved, or a
+	// conflict on a moved file).
+	From string `json:"from,omitempty"`
 
 	Change generator.Action `json:"-"` // the generator's decision, which the text names
 	// Sidecar is the file that holds the template's version beside an
@@ -114,6 +117,8 @@ var jsonActions = map[generator.Action]string{
 	generator.KeepOurs: "kept", generator.KeepEdited: "kept", generator.KeepLink: "kept",
 	generator.KeepDeleted: "skipped", generator.Merge: "merged",
 	generator.Conflict: "conflict", generator.Sidecar: "conflict", generator.Blocked: "conflict",
+	generator.Skipped: "skipped",
+	generator.Move:    "moved",
 }
 
 // files is what the report lists of changes: every change but Unchanged.
@@ -123,7 +128,7 @@ func (r *Report) files(changes []generator.FileChange, gone bool) []File {
 		if c.Action == generator.Unchanged {
 			continue
 		}
-		f := File{Path: c.Path, Action: jsonActions[c.Action], Change: c.Action, why: c.Why()}
+		f := File{Path: c.Path, From: c.From, Action: jsonActions[c.Action], Change: c.Action, why: c.Why()}
 		if c.Action == generator.Sidecar {
 			f.Sidecar = c.Path + generator.SidecarSuffix
 		}
@@ -195,4 +200,20 @@ type Renderer interface {
 	// finished projects, in the order given, of n; total is false when
 	// the fleet was halted.
 	End(out, errw io.Writer, done []*Report, n int, total bool)
+}
+
+// ExitCode is the exit status of a fleet that was not halted, for its
+// worst outcome. Without check: 0 when every project is current or
+// upgraded, else 1. With check (--check): 0 when every project is current,
+// 1 when one is behind or holds unresolved conflicts, 2 when one could not
+// be checked at all (no template, no .gomicro.yml, ...), so that CI can
+// tell "upgrade me" from "I am broken".
+func (r Result) ExitCode(check bool) int {
+	switch {
+	case check && r.Worst >= Refused:
+		return 2
+	case r.Worst >= Behind:
+		return 1
+	}
+	return 0
 }

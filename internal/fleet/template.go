@@ -18,6 +18,9 @@ import (
 type Opener struct {
 	Machine      generator.Machine
 	UserDefaults func() (map[string]string, error) // nil: none
+	// Environ looks up the variables secret questions name (see
+	// generator.Template.Environ); nil: none is set.
+	Environ func(key string) (string, bool)
 	// Progress, when not nil, hears a line from a fetch that takes more
 	// than a couple of seconds, so that a slow or stalled server is not a
 	// silent wait (the source layer gives up on a stall after
@@ -58,6 +61,7 @@ func (o Opener) Open(ctx context.Context, spec source.Spec, recordAs string) (*g
 	}
 	tmpl.Revision = tree.Revision
 	tmpl.Machine = o.Machine
+	tmpl.Environ = o.Environ
 	if o.UserDefaults != nil {
 		if tmpl.UserDefaults, err = o.UserDefaults(); err != nil {
 			return nil, err
@@ -141,13 +145,13 @@ func (u *Upgrader) template(ctx context.Context, old *generator.Manifest) (*gene
 // project recorded (gomicro's history for an embedded template, the commit
 // or module version for git and module templates), the template itself
 // when its version has not moved (only answers change), then the project's
-// git history by blob id.
+// git history by blob id. current may be nil (gomicro diff loads none).
 func (o Opener) baseSources(ctx context.Context, repo *gitrepo.Repo, old *generator.Manifest, current *generator.Template) []generator.BaseSource {
 	var sources []generator.BaseSource
 	if at, ok := o.revisionBase(ctx, old); ok {
 		sources = append(sources, at)
 	}
-	if current.Version == old.Version && current.Revision == old.Revision {
+	if current != nil && current.Version == old.Version && current.Revision == old.Revision {
 		sources = append(sources, generator.RenderedBase(fmt.Sprintf("%s %s as it renders today", quote.Name(current.Name), quote.Name(current.Version)), func() (*generator.Template, error) {
 			return current, nil
 		}, old))
@@ -194,7 +198,11 @@ func (o Opener) revisionBase(ctx context.Context, old *generator.Manifest) (gene
 		if err != nil {
 			return nil, err
 		}
-		return generator.Load(fsys, old.Source)
+		t, err := generator.Load(fsys, old.Source)
+		if err == nil {
+			t.Environ = o.Environ // a secret of the base comes from where theirs does
+		}
+		return t, err
 	}, old), true
 }
 

@@ -57,6 +57,9 @@ func (Text) Project(r *Report, out, errw io.Writer) {
 	}
 	for _, f := range r.Files {
 		name := quote.Name(f.Path)
+		if f.From != "" {
+			name = quote.Name(f.From) + " -> " + name
+		}
 		if f.Sidecar != "" {
 			name += " (new version: " + quote.Name(f.Sidecar) + ")"
 		}

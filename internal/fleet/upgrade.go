@@ -20,6 +20,7 @@ import (
 func (u *Upgrader) Upgrade(ctx context.Context, job Job) *Report {
 	r := &Report{Path: job.Dir, Answers: []Answer{}, Files: []File{}, DryRun: u.DryRun}
 	p, err := u.plan(ctx, job.Dir)
+	//lint:ignore SA5001 plan returns a project to close even when it fails (how far it came)
 	defer p.Close()
 	// The terminal goes back to normal while the upgrade works (Ctrl-C is
 	// a signal again); the next project's question puts it in raw mode.
@@ -48,7 +49,7 @@ func (u *Upgrader) Upgrade(ctx context.Context, job Job) *Report {
 	r.Files = r.files(p.Plan.Changes, len(r.Answers) > 0)
 	switch {
 	case u.DryRun:
-		r.Diff = p.Plan.Diff()
+		r.Diff = maskSecrets(p.Plan.Diff(), p.Template, p.Answers)
 		return r.end(Behind)
 	case u.Check:
 		return r.end(Behind)

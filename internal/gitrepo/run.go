@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+
+	"github.com/gomicro/gomicro/internal/gitrepo/gitenv"
 )
 
 // Error is a git command that failed.
@@ -113,39 +115,15 @@ func runError(ctx context.Context, args []string, stderr, stdout []byte, err err
 	return e
 }
 
-// localEnv are the variables that point git at a repository other than the
-// one its working directory is in (git's own list, `git rev-parse
-// --local-env-vars`, without the config ones, which carry the person's -c
-// settings), plus those that stop discovery early. A caller may have them
-// set (gomicro run from a git hook, or by hand); they are dropped for every
-// child so that git finds the repository the way Find does, from the
-// directory (or the --git-dir given), for each project on its own.
-var localEnv = map[string]bool{
-	"GIT_ALTERNATE_OBJECT_DIRECTORIES": true,
-	"GIT_OBJECT_DIRECTORY":             true,
-	"GIT_DIR":                          true,
-	"GIT_WORK_TREE":                    true,
-	"GIT_IMPLICIT_WORK_TREE":           true,
-	"GIT_GRAFT_FILE":                   true,
-	"GIT_INDEX_FILE":                   true,
-	"GIT_NO_REPLACE_OBJECTS":           true,
-	"GIT_REPLACE_REF_BASE":             true,
-	"GIT_PREFIX":                       true,
-	"GIT_INTERNAL_SUPER_PREFIX":        true,
-	"GIT_SHALLOW_FILE":                 true,
-	"GIT_COMMON_DIR":                   true,
-	"GIT_NAMESPACE":                    true,
-	"GIT_CEILING_DIRECTORIES":          true,
-	"GIT_DISCOVERY_ACROSS_FILESYSTEM":  true,
-}
-
 // childEnv is the environment of every git child: the caller's, minus
-// localEnv, plus extra.
+// the variables that point git at one repository (gitenv.Local: a caller
+// may have them set, gomicro run from a git hook or by hand, and git must
+// find each project's repository from its directory), plus extra.
 func childEnv(extra []string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		key, _, _ := strings.Cut(kv, "=")
-		if !localEnv[strings.ToUpper(key)] {
+		if !gitenv.IsLocal(key) {
 			env = append(env, kv)
 		}
 	}

@@ -94,11 +94,14 @@ func (p *formPrompter) Ask(q generator.Question, def string, check func(string) 
 	var field huh.Field
 	value := def
 	var yes bool
-	switch q.Type {
-	case generator.TypeBool:
+	var selected []string
+	field = richField(q, def, check, &value, &selected)
+	switch {
+	case field != nil:
+	case q.Type == generator.TypeBool:
 		yes, _ = strconv.ParseBool(def)
 		field = huh.NewConfirm().Title(q.Prompt).Description(q.Help).Value(&yes)
-	case generator.TypeChoice:
+	case q.Type == generator.TypeChoice:
 		field = huh.NewSelect[string]().Title(q.Prompt).Description(q.Help).
 			Options(huh.NewOptions(q.Choices...)...).Value(&value)
 	default:
@@ -136,7 +139,7 @@ func (p *formPrompter) Ask(q generator.Question, def string, check func(string) 
 		value = strconv.FormatBool(yes)
 	}
 	// The form clears itself; leave the answer on screen, as giter8 does.
-	shown := value
+	value, shown := richAnswer(q, value, selected)
 	if shown == "" {
 		shown = def
 	}
@@ -163,7 +166,11 @@ func (p *linePrompter) Ask(q generator.Question, def string, check func(string) 
 		}
 		value := normalize(q, strings.TrimSpace(line))
 		if err := check(value); err != nil {
-			rejected = &generator.Problem{Key: q.Name, Value: value, Rule: err.Error()}
+			shown := value
+			if q.Secret {
+				shown = generator.SecretShown
+			}
+			rejected = &generator.Problem{Key: q.Name, Value: shown, Rule: err.Error()}
 			return errors.New(rejected.String())
 		}
 		rejected = nil
@@ -173,6 +180,10 @@ func (p *linePrompter) Ask(q generator.Question, def string, check func(string) 
 	input := huh.NewInput().Title(linePrompt(q, def)).Value(&value).Validate(validate)
 	form := huh.NewForm(huh.NewGroup(input)).WithAccessible(true).
 		WithInput(p.in).WithOutput(p.out)
+	if fd, ok := terminalFd(p.in); ok && q.Secret {
+		input.EchoMode(huh.EchoModePassword)
+		form = form.WithInput(secretInput{p.in, fd})
+	}
 
 	err := form.Run()
 	switch {
@@ -203,7 +214,8 @@ func linePrompt(q generator.Question, def string) string {
 	case generator.TypeChoice:
 		prompt += " (" + numbered(q.Choices) + ")"
 	}
-	if def != "" {
+	prompt += linePromptRicher(q)
+	if def != "" && !q.Secret {
 		prompt += " [" + def + "]"
 	}
 	return prompt + ":"
@@ -223,6 +235,8 @@ func normalize(q generator.Question, v string) string {
 		if i, err := strconv.Atoi(v); err == nil && i >= 1 && i <= len(q.Choices) {
 			return q.Choices[i-1]
 		}
+	case generator.TypeMulti:
+		return normalizeMulti(q, v)
 	}
 	return v
 }

@@ -50,7 +50,7 @@ func Inspect(output, name string, force bool) (State, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return Missing, writable(nearestExisting(dir))
 	case err != nil:
-		return 0, fmt.Errorf("cannot write %s: %v", Display(dir), unwrapPathErr(err))
+		return 0, fmt.Errorf("cannot write %s: %v", Display(dir), rootfs.Reason(err))
 	}
 	info := linfo
 	if linfo.Mode()&fs.ModeSymlink != 0 {
@@ -64,7 +64,7 @@ func Inspect(output, name string, force bool) (State, error) {
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return 0, fmt.Errorf("cannot read %s: %v", Display(dir), unwrapPathErr(err))
+		return 0, fmt.Errorf("cannot read %s: %v", Display(dir), rootfs.Reason(err))
 	}
 	if len(entries) > 0 {
 		if !force {
@@ -125,7 +125,7 @@ func Write(ctx context.Context, state State, dir string, tree *generator.Tree, f
 				if errors.Is(err, fs.ErrExist) {
 					return nil, fmt.Errorf("%s appeared while gomicro was working; left it alone", Display(missing[i]))
 				}
-				return nil, fmt.Errorf("create %s: %v", Display(missing[i]), unwrapPathErr(err))
+				return nil, fmt.Errorf("create %s: %v", Display(missing[i]), rootfs.Reason(err))
 			}
 			created = append(created, missing[i])
 		}
@@ -140,14 +140,6 @@ func Write(ctx context.Context, state State, dir string, tree *generator.Tree, f
 		fsys = through(ctx, root)
 	}
 	return generator.Write(ctx, fsys, ".", tree, generator.WriteOptions{Force: force})
-}
-
-func unwrapPathErr(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // NotEmpty is new's refusal of a directory that holds files, without
@@ -167,4 +159,21 @@ func Display(p string) string {
 		return p
 	}
 	return "." + string(filepath.Separator) + p
+}
+
+// NextSteps are the commands that take a new project to its first build in
+// CI, as lines to paste into a shell: cd, the remote from github_username
+// (when gomicro made the git repository), then the template's own
+// next_steps. What a project needs beyond that is the template's to say:
+// gomicro knows no template's keys.
+func NextSteps(dir string, answers generator.Answers, madeRepo bool, templateSteps []string) []string {
+	steps := []string{"cd " + quote.Shell(dir)}
+	if owner, _ := answers["github_username"].(string); owner != "" && madeRepo {
+		steps = append(steps, fmt.Sprintf("git remote add origin git@github.com:%s/%s.git", owner, filepath.Base(dir)))
+	}
+	steps = append(steps, templateSteps...)
+	if len(steps) == 1 {
+		return nil // cd alone is no news
+	}
+	return steps
 }

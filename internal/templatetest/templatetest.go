@@ -3,14 +3,15 @@
 // checks there, several combinations at once, and reports how each ended.
 //
 // Checks are someone else's commands. Whether they may run at all is the
-// caller's decision (template test's trust rules); here they run with
+// caller's decision, by [Trusted]'s rule; here they run with
 // bash -c in the project, in a scrubbed environment (see checkEnv), with
 // empty stdin, their output in a file rather than a pipe, and no process
 // they start outlives them: each check runs in a process group of its own,
 // and on Linux this process is the subreaper of whatever detaches.
 //
-// The package prints nothing: a [Result] says what happened, the caller
-// says it to a person.
+// The package prints nothing: a [Result] says what happened to one
+// combination and a [Report] to them all (template test --json prints it
+// as it is); the caller says it to a person.
 package templatetest
 
 import (
@@ -21,11 +22,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/gitrepo"
+	"github.com/gomicro/gomicro/internal/quote"
 	"github.com/gomicro/gomicro/internal/rootfs"
 )
 
@@ -46,16 +49,37 @@ const (
 // Result is how one combination's test ended.
 type Result struct {
 	Answers map[string]string // the answer set tested
+	Label   string            // the answer set's name (see Label)
 	Elapsed time.Duration
 	Failed  Step     // where it failed; "" when it passed
 	Err     error    // why it failed
 	Check   string   // the check that failed, when Failed is StepCheck
 	Output  []string // the check's last output lines, when Failed is StepCheck
+	Ran     int      // how many of the checks ran, the failing one included
 	Kept    string   // the project's path, when kept
 }
 
 // Passed reports whether the combination passed.
 func (r Result) Passed() bool { return r.Failed == "" }
+
+// Failure names what failed in a combination (the step, or the failing
+// check's CheckName) and the lines that say why: the check's last output
+// lines, or the error's.
+func (r Result) Failure() (what string, lines []string) {
+	switch r.Failed {
+	case "":
+		return "", nil
+	case StepCheck:
+		return CheckName(r.Check), r.Output
+	case StepAnswers, StepRender:
+		return string(r.Failed), strings.Split(r.Err.Error(), "\n")
+	case StepGitInit:
+		return string(r.Failed), []string{gitrepo.Message(r.Err)}
+	case StepStopped:
+		return string(r.Failed), nil
+	}
+	return string(r.Failed), []string{r.Err.Error()}
+}
 
 // Runner tests the combinations of one template.
 type Runner struct {
@@ -67,6 +91,9 @@ type Runner struct {
 	// Note is told of a temporary directory that could not be removed;
 	// nil ignores it.
 	Note func(dir string, err error)
+	// Explain, when set, rewords an error of the answers or the render
+	// step (what a person can do about a limit, say).
+	Explain func(error) error
 }
 
 // Prepare makes this process ready to run checks: bash and git must be
@@ -83,6 +110,19 @@ func Prepare() (done func(), err error) {
 		return nil, fmt.Errorf("cannot make sure no process a check starts outlives it: %v", err)
 	}
 	return func() { reapCheck("") }, nil
+}
+
+// Test tests each of sets, which are some of the template's total
+// combinations, as Run does (each is called with each result), and returns
+// the report of those finished before ctx was done. Call Prepare first
+// when the template has checks.
+func (rn *Runner) Test(ctx context.Context, sets []map[string]string, total int, each func(Result)) (*Report, error) {
+	rep := NewReport(rn.Template, total)
+	err := rn.Run(ctx, sets, func(r Result) {
+		rep.Add(r)
+		each(r)
+	})
+	return rep, err
 }
 
 // Run tests each answer set in a temporary directory of its own and calls
@@ -138,7 +178,7 @@ func (rn *Runner) Run(ctx context.Context, sets []map[string]string, report func
 // set, dir is removed before it returns.
 func (rn *Runner) testCombination(ctx context.Context, set map[string]string, dir string) (r Result) {
 	start := time.Now()
-	r.Answers = set
+	r.Answers, r.Label = shownAnswers(rn.Template, set), Label(rn.Template, set)
 	project := ""
 	defer func() {
 		r.Elapsed = time.Since(start)
@@ -158,11 +198,11 @@ func (rn *Runner) testCombination(ctx context.Context, set map[string]string, di
 	tmpl := rn.Template
 	answers, err := tmpl.Resolve(ctx, set, nil)
 	if err != nil {
-		return fail(StepAnswers, err)
+		return fail(StepAnswers, rn.explain(err))
 	}
 	tree, err := generator.Render(ctx, tmpl, answers)
 	if err != nil {
-		return fail(StepRender, err)
+		return fail(StepRender, rn.explain(err))
 	}
 	name := "project"
 	if n, ok := answers["name"].(string); ok && generator.CheckProjectName(n) == nil {
@@ -179,6 +219,7 @@ func (rn *Runner) testCombination(ctx context.Context, set map[string]string, di
 		return fail(StepGitInit, err)
 	}
 	for _, check := range tmpl.Checks {
+		r.Ran++
 		out, err := runCheck(ctx, project, dir, check, rn.Env)
 		if err != nil {
 			lines := lastLines(out, tailLines)
@@ -190,6 +231,29 @@ func (rn *Runner) testCombination(ctx context.Context, set map[string]string, di
 		}
 	}
 	return r
+}
+
+func (rn *Runner) explain(err error) error {
+	if rn.Explain == nil {
+		return err
+	}
+	return rn.Explain(err)
+}
+
+// Label names an answer set by its choice and bool answers, in question
+// order, each quoted as quote.Name does: kind=web ci=github build=script;
+// "defaults" when the template has none.
+func Label(tmpl *generator.Template, set map[string]string) string {
+	var parts []string
+	for _, q := range tmpl.Questions {
+		if v, ok := set[q.Name]; ok && (q.Type == generator.TypeChoice || q.Type == generator.TypeBool || q.Type == generator.TypeMulti) {
+			parts = append(parts, quote.Name(q.Name)+"="+quote.Name(v))
+		}
+	}
+	if len(parts) == 0 {
+		return "defaults"
+	}
+	return strings.Join(parts, " ")
 }
 
 // writeTemp writes tree into the new directory project.
@@ -221,4 +285,17 @@ func (rn *Runner) removeTree(dir string) {
 	if err := os.RemoveAll(dir); err != nil && rn.Note != nil {
 		rn.Note(dir, err)
 	}
+}
+
+// shownAnswers is set as a report shows it: a secret's value (given with
+// --set) as generator.SecretShown.
+func shownAnswers(tmpl *generator.Template, set map[string]string) map[string]string {
+	shown := make(map[string]string, len(set))
+	for k, v := range set {
+		if q, ok := tmpl.Question(k); ok && q.Secret {
+			v = generator.SecretShown
+		}
+		shown[k] = v
+	}
+	return shown
 }

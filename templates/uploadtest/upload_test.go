@@ -63,16 +63,22 @@ func project(t *testing.T) string {
 // returns the archives' contents by file name.
 func makeArchives(t *testing.T, dir, sub string) map[string][]byte {
 	t.Helper()
+	return makeArchivesOf(t, dir, sub, version)
+}
+
+// makeArchivesOf is makeArchives for the version ver.
+func makeArchivesOf(t *testing.T, dir, sub, ver string) map[string][]byte {
+	t.Helper()
 	out := filepath.Join(dir, sub)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	sizes := map[string]int{
 		// The big one sorts first, so a refused upload is refused on it.
-		service + "_" + version + "_darwin_amd64.tar.gz": 1<<20 + 12345,
-		service + "_" + version + "_linux_amd64.tar.gz":  70000,
-		service + "_" + version + "_linux_386.tar.gz":    0,
-		service + "_" + version + "_windows_amd64.zip":   3000,
+		service + "_" + ver + "_darwin_amd64.tar.gz": 1<<20 + 12345,
+		service + "_" + ver + "_linux_amd64.tar.gz":  70000,
+		service + "_" + ver + "_linux_386.tar.gz":    0,
+		service + "_" + ver + "_windows_amd64.zip":   3000,
 	}
 	archives := map[string][]byte{}
 	for name, size := range sizes {
@@ -188,8 +194,8 @@ func checkStored(t *testing.T, srv *s3test.Server, files map[string][]byte) []st
 	return keys
 }
 
-// The happy path: every archive, and the checksums file last, lands under
-// NAME/VERSION/ with its Content-Type and reads back byte-identical;
+// The happy path: every archive of VERSION, and the checksums file last,
+// lands under NAME/VERSION/ with its Content-Type, and no other version's and reads back byte-identical;
 // path-style addressing with the port in the signed host; the secret never
 // reaches stdout, stderr or any command line.
 func TestUploadAll(t *testing.T) {
@@ -197,8 +203,10 @@ func TestUploadAll(t *testing.T) {
 	dir := project(t)
 	archives := makeArchives(t, dir, "dist")
 	sumsName, sums := writeChecksums(t, dir, "dist", version, archives)
-	// A checksums file of another version is not this build's.
+	// An earlier build's archives and checksums (another version) stay.
 	writeChecksums(t, dir, "dist", "zzz999", archives)
+	archiveOf(t, filepath.Join(dir, "dist"), "zzz999")
+	archiveOf(t, filepath.Join(dir, "dist"), version+"-dirty")
 	archives[sumsName] = sums
 	srv := s3test.Start(t, s3test.Options{Buckets: []string{bucket}}) // region: the answer's default, us-east-1
 
@@ -271,16 +279,16 @@ func assertNoSecret(t *testing.T, secret string, outputs ...string) {
 }
 
 // Without VERSION the version is the first 6 characters of HEAD; the bucket
-// and the artifacts directory can be overridden.
+// and the artifacts directory can be overridden (the CircleCI variant still
+// honours CIRCLE_ARTIFACTS, which pipelines of earlier releases set).
 func TestUploadVersionFromGit(t *testing.T) {
 	t.Parallel()
 	dir := project(t)
 	git := testtool.Require(t, "git", "apt-get install -y git")
-	archives := makeArchives(t, dir, "out")
-	writeChecksums(t, dir, "out", version, archives) // VERSION's, not HEAD's: stays
 	for _, args := range [][]string{
 		{"init", "-q"},
-		{"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "first"},
+		{"add", "-A"},
+		{"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "first"},
 	} {
 		cmd := exec.Command(git, args...)
 		cmd.Dir = dir
@@ -295,11 +303,16 @@ func TestUploadVersionFromGit(t *testing.T) {
 		t.Fatal(err)
 	}
 	rev := string(head[:6])
+	// Outside the work tree, which stays clean: else the version is REV-dirty.
+	out := t.TempDir()
+	archives := makeArchivesOf(t, out, "", rev)
+	makeArchives(t, out, "") // VERSION's, not HEAD's: they stay
+	writeChecksums(t, out, "", version, archives)
 
 	srv := s3test.Start(t, s3test.Options{Region: "eu-central-1", Buckets: []string{"other-bucket"}})
 	res := upload(t, dir,
 		"S3_KEY="+srv.AccessKey(), "S3_SECRET="+srv.SecretKey(), "S3_ENDPOINT="+srv.URL()+"/",
-		"S3_REGION=eu-central-1", "S3_BUCKET=other-bucket", "CIRCLE_ARTIFACTS="+filepath.Join(dir, "out"))
+		"S3_REGION=eu-central-1", "S3_BUCKET=other-bucket", "CIRCLE_ARTIFACTS="+out)
 	if res.err != nil {
 		t.Fatalf("upload.sh failed\n%s", res)
 	}
@@ -313,16 +326,23 @@ func TestUploadVersionFromGit(t *testing.T) {
 	}
 }
 
-// oneArchive writes one small archive into a new directory, for
-// CIRCLE_ARTIFACTS, and returns the directory and the archive's name.
+// oneArchive writes one small archive of version into a new directory,
+// for ARTIFACTS_DIR, and returns the directory and the archive's name.
 func oneArchive(t *testing.T) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
-	name := service + "_" + version + "_linux_amd64.tar.gz"
+	return dir, archiveOf(t, dir, version)
+}
+
+// archiveOf writes one small archive of version ver into dir and returns
+// its name.
+func archiveOf(t *testing.T, dir, ver string) string {
+	t.Helper()
+	name := service + "_" + ver + "_linux_amd64.tar.gz"
 	if err := os.WriteFile(filepath.Join(dir, name), []byte("not really gzip\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return dir, name
+	return name
 }
 
 // Session credentials with the AWS names, as OIDC or an assumed role give
@@ -378,7 +398,7 @@ func TestUploadCredentialPrecedence(t *testing.T) {
 	dir := project(t)
 	artifacts, name := oneArchive(t)
 	srv := s3test.Start(t, s3test.Options{Buckets: []string{bucket}})
-	res := upload(t, dir, append(serverEnv(srv), "CIRCLE_ARTIFACTS="+artifacts,
+	res := upload(t, dir, append(serverEnv(srv), "ARTIFACTS_DIR="+artifacts,
 		"AWS_ACCESS_KEY_ID=AKIDSOMEONEELSE", "AWS_SECRET_ACCESS_KEY=not-the-secret", "AWS_SESSION_TOKEN="+testToken)...)
 	if res.err != nil {
 		t.Fatalf("upload.sh failed\n%s", res)
@@ -393,7 +413,7 @@ func TestUploadCredentialPrecedence(t *testing.T) {
 func TestUploadRegionPrecedence(t *testing.T) {
 	t.Parallel()
 	dir := project(t)
-	artifacts, name := oneArchive(t)
+	artifacts := t.TempDir()
 	srv := s3test.Start(t, s3test.Options{Region: "eu-west-1", Buckets: []string{bucket}})
 	for i, env := range [][]string{
 		{"S3_REGION=eu-west-1", "AWS_REGION=us-west-2", "AWS_DEFAULT_REGION=ap-south-1"},
@@ -401,7 +421,8 @@ func TestUploadRegionPrecedence(t *testing.T) {
 		{"AWS_DEFAULT_REGION=eu-west-1"},
 	} {
 		ver := fmt.Sprintf("v%d", i)
-		res := upload(t, dir, append(serverEnv(srv), append(env, "VERSION="+ver, "CIRCLE_ARTIFACTS="+artifacts)...)...)
+		name := archiveOf(t, artifacts, ver)
+		res := upload(t, dir, append(serverEnv(srv), append(env, "VERSION="+ver, "ARTIFACTS_DIR="+artifacts)...)...)
 		if res.err != nil {
 			t.Errorf("%v: upload.sh failed\n%s", env, res)
 			continue
@@ -418,7 +439,7 @@ func TestUploadRegionPrecedence(t *testing.T) {
 func TestUploadEndpointPrecedence(t *testing.T) {
 	t.Parallel()
 	dir := project(t)
-	artifacts, name := oneArchive(t)
+	artifacts := t.TempDir()
 	srv := s3test.Start(t, s3test.Options{Buckets: []string{bucket}})
 	decoy := s3test.Start(t, s3test.Options{AccessKey: "AKIDDECOY", Buckets: []string{bucket}})
 	for i, env := range [][]string{
@@ -427,8 +448,9 @@ func TestUploadEndpointPrecedence(t *testing.T) {
 		{"AWS_ENDPOINT_URL=" + srv.URL()},
 	} {
 		ver := fmt.Sprintf("v%d", i)
+		name := archiveOf(t, artifacts, ver)
 		res := upload(t, dir, append([]string{"S3_KEY=" + srv.AccessKey(), "S3_SECRET=" + srv.SecretKey(),
-			"VERSION=" + ver, "CIRCLE_ARTIFACTS=" + artifacts}, env...)...)
+			"VERSION=" + ver, "ARTIFACTS_DIR=" + artifacts}, env...)...)
 		if res.err != nil {
 			t.Errorf("%v: upload.sh failed\n%s", env, res)
 			continue
@@ -458,7 +480,7 @@ func TestUploadIfConfigured(t *testing.T) {
 	}
 
 	artifacts, name := oneArchive(t)
-	res = runScript(t, dir, []string{script, "--if-configured"}, append(awsEnv(srv), "CIRCLE_ARTIFACTS="+artifacts)...)
+	res = runScript(t, dir, []string{script, "--if-configured"}, append(awsEnv(srv), "ARTIFACTS_DIR="+artifacts)...)
 	if res.err != nil || !strings.Contains(res.stdout, "uploaded s3://"+bucket+"/"+service+"/"+version+"/"+name+"\n") {
 		t.Errorf("with credentials: want the upload\n%s", res)
 	}
@@ -497,7 +519,7 @@ func TestUploadTraceHidesSecrets(t *testing.T) {
 		{"S3 secret, no key", []string{"S3_SECRET=" + srv.SecretKey()}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := runScript(t, dir, []string{"bash", "-x", script}, append(tc.env, "CIRCLE_ARTIFACTS="+artifacts)...)
+			res := runScript(t, dir, []string{"bash", "-x", script}, append(tc.env, "ARTIFACTS_DIR="+artifacts)...)
 			if (res.err == nil) != tc.ok {
 				t.Fatalf("want success %v\n%s", tc.ok, res)
 			}
@@ -522,7 +544,7 @@ func TestUploadRetries(t *testing.T) {
 	// One 503, so one retry: curl waits a second before it (and doubles the
 	// wait for each further one), time this test spends asleep.
 	srv := s3test.Start(t, s3test.Options{Unavailable: 1, Buckets: []string{bucket}})
-	res := upload(t, dir, append(serverEnv(srv), "CIRCLE_ARTIFACTS="+artifacts)...)
+	res := upload(t, dir, append(serverEnv(srv), "ARTIFACTS_DIR="+artifacts)...)
 	key := service + "/" + version + "/" + name
 	if res.err != nil || res.stdout != "uploaded s3://"+bucket+"/"+key+"\n" {
 		t.Fatalf("want the upload to go through after a 503\n%s", res)
@@ -537,11 +559,11 @@ func TestUploadRetries(t *testing.T) {
 
 	// S3_RETRIES bounds them: with none, the first 503 is the answer.
 	srv = s3test.Start(t, s3test.Options{Unavailable: 1, Buckets: []string{bucket}})
-	res = upload(t, dir, append(serverEnv(srv), "CIRCLE_ARTIFACTS="+artifacts, "S3_RETRIES=0")...)
+	res = upload(t, dir, append(serverEnv(srv), "ARTIFACTS_DIR="+artifacts, "S3_RETRIES=0")...)
 	if res.err == nil || !strings.Contains(res.stderr, ": HTTP 503") || len(srv.Requests()) != 1 {
 		t.Errorf("S3_RETRIES=0 against a 503: want a failure after 1 request, got %d\n%s", len(srv.Requests()), res)
 	}
-	res = upload(t, dir, append(serverEnv(srv), "CIRCLE_ARTIFACTS="+artifacts, "S3_RETRIES=many")...)
+	res = upload(t, dir, append(serverEnv(srv), "ARTIFACTS_DIR="+artifacts, "S3_RETRIES=many")...)
 	if res.err == nil || res.stderr != "upload.sh: S3_RETRIES=many is not a number of retries\n" {
 		t.Errorf("S3_RETRIES=many: want one line naming it\n%s", res)
 	}
@@ -668,8 +690,9 @@ func TestUploadNoArchives(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := s3test.Start(t, s3test.Options{Buckets: []string{bucket}})
+	archiveOf(t, filepath.Join(dir, "dist"), "zzz999") // an earlier build's: not this version's
 	res := upload(t, dir, serverEnv(srv)...)
-	if res.err == nil || !strings.Contains(res.stderr, "no archives (*.tar.gz, *.zip) in ./dist") {
+	if res.err == nil || !strings.Contains(res.stderr, "no archives of version "+version+" ("+service+"_"+version+"_*.tar.gz, *.zip) in ./dist") {
 		t.Errorf("want a failure naming the empty artifacts directory\n%s", res)
 	}
 	if reqs := srv.Requests(); len(reqs) != 0 {
@@ -691,7 +714,7 @@ func TestUploadNoServer(t *testing.T) {
 	l.Close()
 	secret := rand.Text()
 	// No retries: with the default three, curl waits 1+2+4 seconds first.
-	res := upload(t, dir, "S3_KEY=AKIDX", "S3_SECRET="+secret, "S3_ENDPOINT="+endpoint, "VERSION=v1", "S3_RETRIES=0")
+	res := upload(t, dir, "S3_KEY=AKIDX", "S3_SECRET="+secret, "S3_ENDPOINT="+endpoint, "VERSION="+version, "S3_RETRIES=0")
 	if res.err == nil || !strings.Contains(res.stderr, "upload.sh: PUT "+endpoint+"/"+bucket+"/") ||
 		!strings.Contains(res.stderr, ": no HTTP response (curl exit status 7)") {
 		t.Errorf("want a non-zero exit and a line saying no HTTP response came\n%s", res)
@@ -846,5 +869,88 @@ func TestShellcheck(t *testing.T) {
 	}
 	if out, err := exec.Command(shellcheck, script).CombinedOutput(); err != nil {
 		t.Errorf("shellcheck %s: %v\n%s", script, err, out)
+	}
+}
+
+// A version tag uploads the version's files under the tag as well as under
+// the version: UPLOAD_TAG, else the CI's own tag variable (CIRCLE_TAG, or
+// GITHUB_REF_NAME for GITHUB_REF_TYPE=tag in the GitHub variant). Another
+// tag, or none, uploads under the version alone.
+func TestUploadTag(t *testing.T) {
+	t.Parallel()
+	requireTools(t)
+	circleci := generate(t)
+	github := gentest.Generate(t, "service", map[string]string{"name": service, "github_username": "team", "s3_bucket": bucket, "ci": "github"}, service)
+	artifacts, name := oneArchive(t)
+	for _, tc := range []struct {
+		what string
+		dir  string
+		env  []string
+		tag  string // "" for none
+	}{
+		{"UPLOAD_TAG", circleci, []string{"UPLOAD_TAG=v1.2.3"}, "v1.2.3"},
+		{"CIRCLE_TAG", circleci, []string{"CIRCLE_TAG=v2.0.0-rc.1"}, "v2.0.0-rc.1"},
+		{"UPLOAD_TAG wins", circleci, []string{"UPLOAD_TAG=v1.0.1", "CIRCLE_TAG=v9.9.9"}, "v1.0.1"},
+		{"not a version tag", circleci, []string{"CIRCLE_TAG=nightly"}, ""},
+		{"no tag", circleci, nil, ""},
+		{"GitHub tag", github, []string{"GITHUB_REF_TYPE=tag", "GITHUB_REF_NAME=v3.1.0"}, "v3.1.0"},
+		{"GitHub branch", github, []string{"GITHUB_REF_TYPE=branch", "GITHUB_REF_NAME=v3.1.0"}, ""},
+		{"GitHub ignores CIRCLE_TAG", github, []string{"CIRCLE_TAG=v4.0.0"}, ""},
+	} {
+		t.Run(tc.what, func(t *testing.T) {
+			srv := s3test.Start(t, s3test.Options{Buckets: []string{bucket}})
+			res := upload(t, tc.dir, append(serverEnv(srv), append(tc.env, "ARTIFACTS_DIR="+artifacts)...)...)
+			if res.err != nil {
+				t.Fatalf("upload.sh failed\n%s", res)
+			}
+			want := []string{service + "/" + version + "/" + name}
+			if tc.tag != "" {
+				want = append(want, service+"/"+tc.tag+"/"+name)
+			}
+			slices.Sort(want)
+			if got := srv.Keys(bucket); !slices.Equal(got, want) {
+				t.Errorf("bucket holds %q, want %q\n%s", got, want, res)
+			}
+		})
+	}
+}
+
+// ARTIFACTS_DIR names the archives' directory in both variants, and wins
+// over CIRCLE_ARTIFACTS, which only the CircleCI variant still reads.
+func TestUploadArtifactsDir(t *testing.T) {
+	t.Parallel()
+	requireTools(t)
+	circleci := generate(t)
+	github := gentest.Generate(t, "service", map[string]string{"name": service, "github_username": "team", "s3_bucket": bucket, "ci": "github"}, service)
+	artifacts, name := oneArchive(t)
+	decoy := t.TempDir()
+	archiveOf(t, decoy, version)
+	if err := os.WriteFile(filepath.Join(decoy, name), []byte("the decoy's\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		what string
+		dir  string
+		env  []string
+	}{
+		{"circleci: ARTIFACTS_DIR wins", circleci, []string{"ARTIFACTS_DIR=" + artifacts, "CIRCLE_ARTIFACTS=" + decoy}},
+		{"github: ARTIFACTS_DIR", github, []string{"ARTIFACTS_DIR=" + artifacts}},
+	} {
+		t.Run(tc.what, func(t *testing.T) {
+			srv := s3test.Start(t, s3test.Options{Buckets: []string{bucket}})
+			res := upload(t, tc.dir, append(serverEnv(srv), tc.env...)...)
+			if res.err != nil {
+				t.Fatalf("upload.sh failed\n%s", res)
+			}
+			if got, err := srv.Object(bucket, service+"/"+version+"/"+name); err != nil || string(got) != "not really gzip\n" {
+				t.Errorf("stored %q (%v), want the archive in ARTIFACTS_DIR\n%s", got, err, res)
+			}
+		})
+	}
+	// The GitHub variant never reads CIRCLE_ARTIFACTS: ./dist, here empty.
+	srv := s3test.Start(t, s3test.Options{Buckets: []string{bucket}})
+	res := upload(t, github, append(serverEnv(srv), "CIRCLE_ARTIFACTS="+artifacts)...)
+	if res.err == nil || !strings.Contains(res.stderr, " in ./dist ") || len(srv.Requests()) != 0 {
+		t.Errorf("github variant with CIRCLE_ARTIFACTS set: want a failure naming ./dist, no request\n%s", res)
 	}
 }

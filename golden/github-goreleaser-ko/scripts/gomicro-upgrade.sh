@@ -29,6 +29,9 @@
 #   GOMICRO_UPGRADE_BASE    the branch the pull request goes into; default
 #                           the branch checked out
 #
+# Usage: scripts/gomicro-upgrade.sh   (-h or --help: the usage; no other
+# arguments: the settings above come from the environment)
+#
 # A token is never printed and never put on a command line, not even under
 # bash -x: git asks a credential helper, scoped to one host, that reads the
 # token from the environment; the netrc is written with tracing off.
@@ -46,6 +49,12 @@ die() {
 
 say() {
 	printf 'gomicro-upgrade.sh: %s\n' "$*"
+}
+
+usage() {
+	printf 'usage: scripts/gomicro-upgrade.sh\n'
+	printf 'Proposes the newest release of this project'"'"'s template as one pull request\n'
+	printf 'from gomicro/upgrade. DRY_RUN=1: commit locally and print what it would push.\n'
 }
 
 # has VAR: whether the variable VAR is set and not empty. Under bash -x the
@@ -206,6 +215,16 @@ run() {
 }
 
 main() {
+	case ${1:-} in
+	-h | --help)
+		usage
+		exit 0
+		;;
+	esac
+	if (($# > 0)); then
+		printf 'gomicro-upgrade.sh: unknown argument %s (usage: scripts/gomicro-upgrade.sh)\n' "$1" >&2
+		exit 2
+	fi
 	dry_run=${DRY_RUN:-}
 	[[ $dry_run != 0 ]] || dry_run=
 	cd "$(git rev-parse --show-toplevel)"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Upload every archive in the artifacts directory, and the checksums file
-# beside them, to s3://BUCKET/billing/VERSION/, signed with AWS Signature
-# Version 4 using only bash, curl and openssl. Everything comes from the
-# environment:
+# Upload the archives of one version in the artifacts directory,
+# billing_VERSION_*.tar.gz and *.zip, and the checksums file beside them, to
+# s3://BUCKET/billing/VERSION/ (a version tag's also to
+# s3://BUCKET/billing/TAG/), signed with AWS Signature Version 4 using only
+# bash, curl and openssl. Archives of other versions (earlier builds) stay
+# where they are. Everything comes from the environment:
 #
 #   S3_KEY, S3_SECRET      access key ID and secret access key, or
 #   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
@@ -23,17 +25,23 @@
 #                          https://s3.REGION.amazonaws.com/BUCKET/KEY for a
 #                          bucket name with dots (TLS fails for those)
 #   VERSION                default: first 6 characters of `git rev-parse HEAD`,
-#                          DEV outside git (the same as scripts/build.sh)
-#   CIRCLE_ARTIFACTS       where the archives are; default ./dist
+#                          with -dirty when tracked files have uncommitted
+#                          changes (git describe --dirty), DEV outside git (the same as scripts/build.sh)
+#   ARTIFACTS_DIR          where the archives are; else CIRCLE_ARTIFACTS
+#                          (which pipelines of earlier configs set); default
+#                          ./dist
+#   UPLOAD_TAG             else CIRCLE_TAG: the git tag being built; a
+#                          version tag (v1.2.3, v2.0.0-rc.1) uploads the same
+#                          files under TAG/ too
 #   S3_RETRIES             how often curl retries a failed PUT (no
 #                          connection, a timeout, HTTP 408, 429 or 5xx),
 #                          waiting 1s, 2s, 4s... between; default 3
 #
-# It puts every *.tar.gz (Content-Type application/gzip) and *.zip
-# (application/zip) there, and billing_VERSION_checksums.txt (text/plain)
-# when it exists.
+# It puts every billing_VERSION_*.tar.gz (Content-Type application/gzip)
+# and billing_VERSION_*.zip (application/zip) there, and
+# billing_VERSION_checksums.txt (text/plain) when it exists.
 #
-# Usage: scripts/upload.sh [--if-configured]
+# Usage: scripts/upload.sh [--if-configured]   (-h, --help: the usage)
 #   --if-configured  with no credentials at all (none of the five set), say
 #                    so and exit 0: for CI runs that have no secrets, such as
 #                    a new repository's first build
@@ -56,6 +64,9 @@ die() {
 
 usage() {
 	printf 'usage: scripts/upload.sh [--if-configured]\n'
+	printf 'Uploads the archives and checksums of VERSION (default: the commit'"'"'s first 6\n'
+	printf 'characters) to s3://BUCKET/%s/VERSION/; credentials and settings come from\n' "$default_name"
+	printf 'the environment (see the comment at the top of this script).\n'
 }
 
 # trace_off and trace_restore go around every command that holds the secret
@@ -227,13 +238,17 @@ s3_target() {
 	target_url="$scheme://$target_host$target_uri"
 }
 
-# artifact_version: $VERSION, else the first 6 characters of HEAD, else DEV.
+# artifact_version: $VERSION, else the first 6 characters of HEAD (with
+# -dirty when tracked files have uncommitted changes), else DEV.
 artifact_version() {
 	local rev
 	if [[ -n ${VERSION:-} ]]; then
 		printf '%s' "$VERSION"
 	elif rev=$(git rev-parse HEAD 2>/dev/null) && [[ -n $rev ]]; then
 		printf '%s' "${rev:0:6}"
+		if [[ $(git describe --always --dirty 2>/dev/null) == *-dirty ]]; then
+			printf -- '-dirty'
+		fi
 	else
 		printf 'DEV'
 	fi
@@ -345,8 +360,8 @@ s3_put() {
 }
 
 main() {
-	local if_configured='' rc=0 region bucket endpoint version artifacts checksums file
-	local -a files
+	local if_configured='' rc=0 region bucket endpoint version artifacts checksums file tag prefix
+	local -a files prefixes
 	while (($# > 0)); do
 		case $1 in
 		--if-configured) if_configured=1 ;;
@@ -355,8 +370,7 @@ main() {
 			exit 0
 			;;
 		*)
-			printf 'upload.sh: unknown argument %s\n' "$1" >&2
-			usage >&2
+			printf 'upload.sh: unknown argument %s (usage: scripts/upload.sh [--if-configured])\n' "$1" >&2
 			exit 2
 			;;
 		esac
@@ -388,21 +402,29 @@ main() {
 
 	cd "$(dirname "$0")/.."
 	version=$(artifact_version)
-	artifacts=${CIRCLE_ARTIFACTS:-./dist}
+	artifacts=${ARTIFACTS_DIR:-${CIRCLE_ARTIFACTS:-./dist}}
+	tag=${UPLOAD_TAG:-${CIRCLE_TAG:-}}
+	prefixes=("$default_name/$version")
+	if [[ $tag =~ ^v[0-9]+(\.[0-9]+)*([-+][0-9A-Za-z.+-]+)?$ && $tag != "$version" ]]; then
+		prefixes+=("$default_name/$tag")
+	fi
 
+	# This version's archives only: dist may hold earlier builds' too.
 	shopt -s nullglob
-	files=("$artifacts"/*.tar.gz "$artifacts"/*.zip)
+	files=("$artifacts/${default_name}_${version}_"*.tar.gz "$artifacts/${default_name}_${version}_"*.zip)
 	shopt -u nullglob
 	if ((${#files[@]} == 0)); then
-		die "no archives (*.tar.gz, *.zip) in $artifacts (run scripts/build.sh first)"
+		die "no archives of version $version (${default_name}_${version}_*.tar.gz, *.zip) in $artifacts (run scripts/build.sh first)"
 	fi
 	# The checksums last: once it is there, so is everything it lists.
 	checksums=$artifacts/${default_name}_${version}_checksums.txt
 	if [[ -f $checksums ]]; then
 		files+=("$checksums")
 	fi
-	for file in "${files[@]}"; do
-		s3_put "$file" "$bucket" "$default_name/$version/${file##*/}" "$region" "$endpoint" || exit 1
+	for prefix in "${prefixes[@]}"; do
+		for file in "${files[@]}"; do
+			s3_put "$file" "$bucket" "$prefix/${file##*/}" "$region" "$endpoint" || exit 1
+		done
 	done
 }
 

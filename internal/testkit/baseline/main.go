@@ -25,17 +25,19 @@ var files = []struct {
 	size int
 	mode fs.FileMode
 }{
-	{".circleci/config.yml", 3375, 0o644},
-	{".gitignore", 167, 0o644},
-	{".gomicro.yml", 1217, 0o644},
-	{"README.md", 6003, 0o644},
+	{".circleci/config.yml", 4073, 0o644},
+	{".github/dependabot.yml", 460, 0o644},
+	{".gitignore", 186, 0o644},
+	{".gomicro.yml", 1364, 0o644},
+	{"README.md", 7339, 0o644},
 	{"go.mod", 39, 0o644},
-	{"main.go", 12111, 0o644},
+	{"main.go", 12087, 0o644},
 	{"main_test.go", 13744, 0o644},
 	{"oddjob.local.conf", 845, 0o644},
-	{"scripts/build.sh", 4679, 0o755},
-	{"scripts/gomicro-upgrade.sh", 11012, 0o755},
-	{"scripts/upload.sh", 14493, 0o755},
+	{"scripts/build.sh", 5656, 0o755},
+	{"scripts/gomicro-upgrade.sh", 11576, 0o755},
+	{"scripts/lint.sh", 1109, 0o755},
+	{"scripts/upload.sh", 16038, 0o755},
 }
 
 func main() {

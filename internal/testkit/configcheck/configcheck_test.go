@@ -287,3 +287,29 @@ func join(errs []error) string {
 	}
 	return b.String()
 }
+
+// Dependabot's schema accepts a grouped, weekly config and names what is
+// wrong in a broken one.
+func TestDependabot(t *testing.T) {
+	schema := configcheck.RequireDependabotSchema(t)
+	good := "version: 2\nupdates:\n  - package-ecosystem: gomod\n    directory: /\n    schedule:\n      interval: weekly\n    groups:\n      all:\n        patterns: [\"*\"]\n"
+	if errs := configcheck.Dependabot([]byte(good), schema); len(errs) != 0 {
+		t.Errorf("a valid config: %v", errs)
+	}
+	for _, tc := range []struct{ name, old, new, want string }{
+		{"interval", "interval: weekly", "interval: fortnightly", "interval"},
+		{"ecosystem", "package-ecosystem: gomod", "package-ecosystem: go", "package-ecosystem"},
+		{"misspelt key", "version: 2", "version: 2\nupdate: []", "update"},
+		{"no schedule", "    schedule:\n      interval: weekly\n", "", "schedule"},
+	} {
+		bad := strings.Replace(good, tc.old, tc.new, 1)
+		errs := configcheck.Dependabot([]byte(bad), schema)
+		var all []string
+		for _, err := range errs {
+			all = append(all, err.Error())
+		}
+		if !strings.Contains(strings.Join(all, "\n"), tc.want) {
+			t.Errorf("%s: errors %q do not name %q", tc.name, all, tc.want)
+		}
+	}
+}

@@ -128,7 +128,8 @@ func ProjectEnv() []string {
 			continue
 		}
 		switch k {
-		case "CIRCLE_ARTIFACTS", "VERSION", "SOURCE_DATE_EPOCH", "GOTOOLCHAIN", "GOOS", "GOARCH",
+		case "ARTIFACTS_DIR", "CIRCLE_ARTIFACTS", "UPLOAD_TAG", "CIRCLE_TAG", "GITHUB_REF_TYPE", "GITHUB_REF_NAME",
+			"VERSION", "SOURCE_DATE_EPOCH", "GOTOOLCHAIN", "GOOS", "GOARCH",
 			"CGO_ENABLED", "GOWORK", "GOGC", "GIT_DIR", "GIT_WORK_TREE", "GITHUB_TOKEN", "GITLAB_TOKEN", "GITEA_TOKEN",
 			"GOCACHE",
 			// The service's settings (its NAME.local.conf).

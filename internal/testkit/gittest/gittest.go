@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gomicro/gomicro/internal/gitrepo/gitenv"
 )
 
 // The identity the tests' own commits are made with.
@@ -29,6 +31,20 @@ var NoConfig = []string{"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=" + os.DevNu
 var Identity = []string{
 	"GIT_AUTHOR_NAME=" + Name, "GIT_AUTHOR_EMAIL=" + Email,
 	"GIT_COMMITTER_NAME=" + Name, "GIT_COMMITTER_EMAIL=" + Email,
+}
+
+// init drops the variables that point git at one repository (GIT_DIR,
+// GIT_INDEX_FILE, ...), which a test binary inherits when go test runs from
+// a git hook or under git rebase -x: a git a test starts must find its
+// repository from its own directory, never write into the repository go
+// test was run in (one such run once committed test commits and
+// core.bare=true into this repository's own .git).
+// (It starts no git: a test binary is also the gomicro that testscript
+// runs, whose tests count the gits it starts.)
+func init() {
+	for _, key := range gitenv.Local {
+		os.Unsetenv(key)
+	}
 }
 
 // Env is this process's environment with NoConfig and then extra (KEY=VALUE)

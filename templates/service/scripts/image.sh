@@ -2,7 +2,8 @@
 # Builds {{ .name }} as a multi-platform OCI image with ko (https://ko.build; no
 # Docker daemon) for the project's Linux targets and pushes it to the
 # repository $KO_DOCKER_REPO names (e.g. ghcr.io/{{ lower .github_username }}/{{ lower .name }}), tagged
-#   <sha>       the first 6 characters of the commit, always
+#   <sha>       the first 6 characters of the commit, always (with -dirty
+#               for uncommitted changes, as {{ if eq .build "script" }}scripts/build.sh{{ else }}.goreleaser.yaml{{ end }} has it)
 #   <tag>       the commit's git tag, when it has one (v1.2.0, say)
 # with the OCI labels org.opencontainers.image.source ({{ printf "https://github.com/%s/%s" .github_username .name }}),
 # .revision (the full commit) and .version (<version>), running as the
@@ -25,7 +26,7 @@
 #
 # ko is the one on PATH, else go run github.com/google/ko@KO_VERSION below.
 #
-# Usage: scripts/image.sh [--if-configured]
+# Usage: scripts/image.sh [--if-configured]   (-h or --help: the usage)
 #   --if-configured  without KO_DOCKER_REPO, say so and exit 0: for CI runs
 #                    of a project that publishes no image yet
 set -euo pipefail
@@ -47,15 +48,30 @@ die() {
   exit 1
 }
 
+usage() {
+  cat <<EOF
+usage: scripts/image.sh [--if-configured]
+Builds {{ .name }} with ko for its Linux targets (${PLATFORMS[*]}) and pushes
+the image to \$KO_DOCKER_REPO, tagged with the commit's short SHA (and its git
+tag). --if-configured: without KO_DOCKER_REPO, say so and exit 0.
+EOF
+}
+
 if_configured=false
-case $# in
-0) ;;
-1)
-  [[ $1 == --if-configured ]] || die "unknown argument $1 (usage: scripts/image.sh [--if-configured])"
-  if_configured=true
-  ;;
-*) die "usage: scripts/image.sh [--if-configured]" ;;
-esac
+while (($#)); do
+  case $1 in
+  -h | --help)
+    usage
+    exit 0
+    ;;
+  --if-configured) if_configured=true ;;
+  *)
+    printf 'image.sh: unknown argument %s (usage: scripts/image.sh [--if-configured])\n' "$1" >&2
+    exit 2
+    ;;
+  esac
+  shift
+done
 
 if [[ -z ${KO_DOCKER_REPO:-} ]]; then
   if $if_configured; then
@@ -70,14 +86,23 @@ fi
 
 rev=$(git rev-parse HEAD 2>/dev/null) || die "not a git checkout: the image is labelled with its commit"
 sha=${rev:0:6}
+# -dirty for uncommitted changes to tracked files, as {{ if eq .build "script" }}scripts/build.sh{{ else }}.goreleaser.yaml{{ end }} names
+# its archives.
+if [[ $(git describe --always --dirty 2>/dev/null) == *-dirty ]]; then
+  sha+=-dirty
+fi
 VERSION=${VERSION:-$sha}
 tags=("$sha")
 # The commit's tag: CI's, else git's (a tag's / becomes -, as image tags
 # cannot hold one).
+{{- if eq .ci "circleci" }}
 tag=${CIRCLE_TAG:-}
-if [[ -z $tag && ${GITHUB_REF_TYPE:-} == tag ]]; then
+{{- else }}
+tag=
+if [[ ${GITHUB_REF_TYPE:-} == tag ]]; then
   tag=${GITHUB_REF_NAME:-}
 fi
+{{- end }}
 if [[ -z $tag ]]; then
   tag=$(git describe --tags --exact-match HEAD 2>/dev/null || true)
 fi

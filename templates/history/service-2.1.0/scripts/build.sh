@@ -8,10 +8,16 @@
 # Check them with `sha256sum -c` (or `shasum -a 256 -c`) in <artifacts>. It
 # prints each archive's path, then the checksums file's.
 #
-# <artifacts> is $CIRCLE_ARTIFACTS when set (relative to the repository root),
+# <artifacts> is $ARTIFACTS_DIR when set (relative to the repository root),
+{{- if eq .ci "circleci" }}
+# else $CIRCLE_ARTIFACTS (which pipelines of earlier configs set),
+{{- end }}
 # else ./dist. <version> is $VERSION when set, else the first 6 characters of
-# `git rev-parse HEAD`, else DEV (outside git). The binary reports it with
-# -version. scripts/upload.sh uploads the same files.
+# `git rev-parse HEAD`, with -dirty when tracked files have changes that are
+# not committed (`git describe --dirty`), else DEV (outside git). The binary reports it with -version.
+# scripts/upload.sh uploads the same files: those of <version> only.
+#
+# Usage: scripts/build.sh   (-h or --help: this usage; no other arguments)
 #
 # The archives are reproducible: two runs on one commit write byte-identical
 # archives and checksums. The binaries are built with -trimpath; each archive
@@ -42,9 +48,38 @@ die() {
   exit 1
 }
 
+usage() {
+  cat <<EOF
+usage: scripts/build.sh
+Cross-compiles $NAME and packs one archive per target, and their checksums, in
+{{- if eq .ci "circleci" }}
+\$ARTIFACTS_DIR, else \$CIRCLE_ARTIFACTS, else ./dist. VERSION sets the version
+{{- else }}
+\$ARTIFACTS_DIR, else ./dist. VERSION sets the version
+{{- end }}
+(default: the commit's first 6 characters, with -dirty for uncommitted changes).
+EOF
+}
+
+case ${1:-} in
+-h | --help)
+  usage
+  exit 0
+  ;;
+esac
+if (($# > 0)); then
+  printf 'build.sh: unknown argument %s (usage: scripts/build.sh)\n' "$1" >&2
+  exit 2
+fi
+
 if [[ -z "${VERSION:-}" ]]; then
   if rev=$(git rev-parse HEAD 2>/dev/null); then
     VERSION=${rev:0:6}
+    # Uncommitted changes to tracked files: the archives say so, as the
+    # binary then does (scripts/upload.sh uses the same rule).
+    if [[ $(git describe --always --dirty 2>/dev/null) == *-dirty ]]; then
+      VERSION+=-dirty
+    fi
   else
     VERSION=DEV
   fi
@@ -75,7 +110,11 @@ else
   sha256=(shasum -a 256)
 fi
 
-artifacts=${CIRCLE_ARTIFACTS:-dist}
+{{ if eq .ci "circleci" -}}
+artifacts=${ARTIFACTS_DIR:-${CIRCLE_ARTIFACTS:-dist}}
+{{ else -}}
+artifacts=${ARTIFACTS_DIR:-dist}
+{{ end -}}
 mkdir -p "$artifacts"
 out=$(cd "$artifacts" && pwd)
 

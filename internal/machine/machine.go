@@ -1,4 +1,6 @@
-package main
+// Package machine answers a template's gitConfig and goVersion defaults
+// from the machine gomicro runs on (see generator.Machine).
+package machine
 
 import (
 	"bufio"
@@ -11,17 +13,18 @@ import (
 
 	"github.com/gomicro/gomicro/generator"
 	"github.com/gomicro/gomicro/internal/gitrepo"
-	"github.com/gomicro/gomicro/internal/userconfig"
 )
 
-// localMachine answers a template's gitConfig and goVersion defaults from
-// this machine. The generator calls it only for a question nothing else
-// answered, so `new --set github_username=…` starts no git.
-type localMachine struct{}
+// Local is this machine, as the user sees it. The generator asks it only
+// for a question nothing else answered, so `new --set github_username=…`
+// starts no git.
+type Local struct{}
+
+var _ generator.Machine = Local{}
 
 // GitConfig is `git config --get key` in the current directory, as the user
 // would see it; "" when it is unset or git is missing.
-func (localMachine) GitConfig(key string) string {
+func (Local) GitConfig(key string) string {
 	v, err := gitrepo.Config("", key)
 	if err != nil {
 		return ""
@@ -29,19 +32,22 @@ func (localMachine) GitConfig(key string) string {
 	return v
 }
 
-// GoVersion is the language version of the go command on PATH, read from
-// its GOROOT's VERSION file (no process), else from `go env GOVERSION`, else
-// gomicro's own Go when there is no go command.
+// GoVersion is the language version of the go command on PATH (see
+// goCommandVersion), else of the Go gomicro was built with when there is
+// no go command. It is worked out once per process.
+func (Local) GoVersion() string { return goVersion() }
+
 var goVersion = sync.OnceValue(func() string {
-	if v := generator.LanguageVersion(localGoVersion()); v != "" {
+	if v := generator.LanguageVersion(goCommandVersion()); v != "" {
 		return v
 	}
 	return generator.LanguageVersion(runtime.Version())
 })
 
-func (localMachine) GoVersion() string { return goVersion() }
-
-func localGoVersion() string {
+// goCommandVersion is the version of the go command on PATH, read from its
+// GOROOT's VERSION file (no process), else from `go env GOVERSION`; "" when
+// there is no go command.
+func goCommandVersion() string {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		return ""
@@ -71,15 +77,4 @@ func localGoVersion() string {
 		return ""
 	}
 	return strings.TrimSpace(string(out))
-}
-
-// readUserConfig reads the user's config file once per process.
-var readUserConfig = sync.OnceValues(func() (userconfig.Settings, error) {
-	return userconfig.Read(userconfig.File())
-})
-
-// userDefaults reads the user's default answers; no file means none.
-func userDefaults() (map[string]string, error) {
-	s, err := readUserConfig()
-	return s.Defaults, err
 }
