@@ -134,8 +134,8 @@ func TestCombinations(t *testing.T) {
 	}
 }
 
-// TestCombinationsService: the embedded template's kind × ci × build, the
-// defaults first; a sample keeps the first and the last.
+// TestCombinationsService: the embedded template's kind × ci × build ×
+// image, the defaults first; a sample keeps the first and the last.
 func TestCombinationsService(t *testing.T) {
 	tmpl := gentest.Load(t, "service")
 	sets, total, err := tmpl.Combinations(nil, 0)
@@ -143,16 +143,16 @@ func TestCombinationsService(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := labels(tmpl, sets)
-	if total != 8 || len(got) != 8 || got[0] != "kind=web ci=circleci build=script" || got[7] != "kind=worker ci=github build=goreleaser" {
+	if total != 16 || len(got) != 16 || got[0] != "kind=web ci=circleci build=script image=none" || got[15] != "kind=worker ci=github build=goreleaser image=ko" {
 		t.Errorf("service combinations (%d): %q", total, got)
 	}
 	sample, total, err := tmpl.Combinations(nil, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Indexes 0, 2, 5, 7 of the 8: every value of every question appears.
-	want := []string{got[0], got[2], got[5], got[7]}
-	if got := labels(tmpl, sample); total != 8 || !slices.Equal(got, want) {
+	// Indexes 0, 5, 10, 15 of the 16: every value of every question appears.
+	want := []string{got[0], got[5], got[10], got[15]}
+	if got := labels(tmpl, sample); total != 16 || !slices.Equal(got, want) {
 		t.Errorf("--max 4: %d of %d %q, want %q", len(got), total, got, want)
 	}
 }

@@ -43,6 +43,14 @@ var goldenSets = []struct {
 		"build":     "goreleaser",
 		"platforms": "(linux || windows) && amd64 || linux && arm64",
 	}},
+	// The container image, with each ci and each build.
+	{"github-goreleaser-ko", map[string]string{"ci": "github", "build": "goreleaser", "image": "ko"}},
+	{"circleci-script-ko", map[string]string{
+		"name":      "billing",
+		"kind":      "worker",
+		"image":     "ko",
+		"platforms": "(linux || windows) && amd64 || linux && arm",
+	}},
 }
 
 func TestGolden(t *testing.T) {

@@ -308,6 +308,16 @@ func TestCIConfigChecks(t *testing.T) {
 		{"README without the dry run", nil, "README:DRY_RUN=1 scripts/gomicro-upgrade.sh", "scripts/gomicro-upgrade.sh", "DRY_RUN=1"},
 		{"README without why the token", nil, "README:starts no workflow", "is slow", "starts no workflow"},
 
+		// The container image (image=ko)
+		{"image: on pull requests", map[string]string{"image": "ko"}, "  image:\n    if: github.event_name == 'push' && (", "  image:\n    if: always() && (", "only on pushes"},
+		{"image: no packages permission", map[string]string{"image": "ko"}, "packages: write", "packages: read", "packages: write"},
+		{"image: before the tests", map[string]string{"image": "ko"}, "    needs: test\n    runs-on: ubuntu-latest\n    permissions:\n      contents: read\n      packages: write", "    runs-on: ubuntu-latest\n    permissions:\n      contents: read\n      packages: write", "tests"},
+		{"image: no default registry", map[string]string{"image": "ko"}, "vars.KO_DOCKER_REPO || 'ghcr.io/acme/oddjob'", "vars.KO_DOCKER_REPO", "KO_DOCKER_REPO"},
+		{"image: not run", map[string]string{"image": "ko"}, "run: scripts/image.sh\n", "run: echo\n", "want 1"},
+		{"image: README without it", map[string]string{"image": "ko"}, "README:scripts/image.sh", "scripts/other.sh", "README.md shows"},
+		{"circleci: image without --if-configured", map[string]string{"ci": "circleci", "image": "ko"}, "scripts/image.sh --if-configured", "scripts/image.sh", "--if-configured"},
+		{"circleci: image for fork pull requests", map[string]string{"ci": "circleci", "image": "ko"}, "if [[ -n ${CIRCLE_PR_NUMBER:-} ]]; then\n              echo \"image skipped", "if false; then\n              echo \"image skipped", "forks"},
+
 		// CircleCI
 		{"circleci: upload without --if-configured", map[string]string{"ci": "circleci"}, "scripts/upload.sh --if-configured", "scripts/upload.sh", "--if-configured"},
 		{"circleci: upload for fork pull requests", map[string]string{"ci": "circleci"}, "if [[ -n ${CIRCLE_PR_NUMBER:-} ]]; then", "if false; then", "fork"},
@@ -431,6 +441,7 @@ func ciProblems(ctx context.Context, fsys fs.FS, answers map[string]string) []st
 		problems = append(problems, fmt.Sprintf("README.md does not show %q", uploadCommand))
 	}
 	problems = append(problems, upgradeJobProblems(fsys, answers)...)
+	problems = append(problems, imageProblems(fsys, data, answers)...)
 	problems = append(problems, dependabotProblems(fsys, answers)...)
 	var more []string
 	switch ci {

@@ -54,6 +54,12 @@ import (
 //   - dirty: once per build tool, a build of the tree with main.go edited
 //     names its archives SHA-dirty, as its binary's -version says and as
 //     scripts/upload.sh takes the version (checkDirtyBuild).
+//   - image (image=ko, on two combinations: imageKo): scripts/image.sh builds
+//     for the Linux targets, refuses to run without KO_DOCKER_REPO and skips
+//     with --if-configured; on one of them it publishes for real, with ko, to
+//     a docker-registry on 127.0.0.1 on a base image pushed there first, and
+//     go-containerregistry reads it back (checkImage); then goreleaser
+//     release of a tag publishes it through kos, read back the same way.
 //
 // The heavy work is compiling the standard library: with the race detector,
 // and once per cross-compiled target (for this machine the test binaries
@@ -116,15 +122,37 @@ func TestGeneratedServiceWorks(t *testing.T) {
 
 	// The matrix is the template's own: every combination of its choice
 	// and bool answers, as gomicro template test tries them, the defaults
-	// first.
-	combinations := gentest.Combinations(t, "service")
-	if len(combinations) != 8 {
-		t.Errorf("service has %d combinations, want kind × ci × build = 8 (a new choice? give it its checks here)", len(combinations))
+	// first, but for image: its combinations are those of image=none, and
+	// image=ko on two of them (imageKo), one per ci and per build, not on
+	// all eight: what image=ko adds (scripts/image.sh, a CI step, a kos
+	// block) depends on ci and build alone, and its one image build proves
+	// the image for every Linux target.
+	tmpl := gentest.Load(t, "service")
+	_, total, err := tmpl.Combinations(nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != 16 {
+		t.Errorf("service has %d combinations, want kind × ci × build × image = 16 (a new choice? give it its checks here)", total)
+	}
+	combinations, _, err := tmpl.Combinations(map[string]string{"image": "none"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// imageKo: the combinations made with image=ko, and whether each
+	// publishes its image (checkImage) or checks its files alone. The one
+	// that publishes is the one with the most Linux targets (three, 32-bit
+	// ARM among them), which its GoReleaser build has compiled already: ko
+	// then mostly links.
+	imageKo := map[string]bool{
+		"kind=worker,ci=github,build=goreleaser": true,
+		"kind=worker,ci=circleci,build=script":   false,
 	}
 	type matrixCase struct {
 		name, bin string
 		set       map[string]string
 		targets   []string
+		publish   bool // build, push and read back its image
 	}
 	var cases []matrixCase
 	for _, combination := range combinations {
@@ -152,7 +180,12 @@ func TestGeneratedServiceWorks(t *testing.T) {
 				set["platforms"] = f.platforms
 			}
 		}
-		cases = append(cases, matrixCase{name, k.bin, set, targets})
+		var publish bool
+		if p, ok := imageKo[name]; ok {
+			set["image"], publish = "ko", p
+			name += ",image=ko"
+		}
+		cases = append(cases, matrixCase{name, k.bin, set, targets, publish})
 	}
 	// The defaults first, alone: they compile what every other combination
 	// shares. Then the other full-target one, whose 32-bit ARM build is the
@@ -218,14 +251,14 @@ func TestGeneratedServiceWorks(t *testing.T) {
 			if i > 0 {
 				t.Parallel()
 			}
-			checkGenerated(t, c.set, c.bin, c.targets, compile, lint, again, dirty, raced)
+			checkGenerated(t, c.set, c.bin, c.targets, compile, lint, again, dirty, c.publish, raced)
 		})
 	}
 }
 
 // TestServiceChoices pins the answers TestGeneratedServiceWorks's matrix is
-// made of: kind, ci and build offer exactly these choices, the first the
-// default.
+// made of: kind, ci, build and image offer exactly these choices, the
+// first the default.
 func TestServiceChoices(t *testing.T) {
 	fsys, err := templates.Lookup("service")
 	if err != nil {
@@ -239,6 +272,7 @@ func TestServiceChoices(t *testing.T) {
 		"kind":  {"web", "worker"},
 		"ci":    {"circleci", "github"},
 		"build": {"script", "goreleaser"},
+		"image": {"none", "ko"},
 	} {
 		q, ok := tmpl.Question(key)
 		if !ok {
@@ -258,7 +292,7 @@ func TestServiceChoices(t *testing.T) {
 // TestGeneratedServiceWorks's checks, one subtest each. The first
 // combination also fills the build cache for the others: it precompiles
 // the targets in compile first.
-func checkGenerated(t *testing.T, set map[string]string, binName string, targets, compile []string, lint, again, dirty bool, raced *goTrees) {
+func checkGenerated(t *testing.T, set map[string]string, binName string, targets, compile []string, lint, again, dirty, publish bool, raced *goTrees) {
 	ctx := testtool.Context(t) // no fixed timeout: a loaded machine is slow, not broken
 	dir := gentest.Generate(t, "service", set, binName)
 	env := gentest.ProjectEnv()
@@ -286,7 +320,7 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 	}
 
 	t.Run("layout", func(t *testing.T) {
-		checkLayout(t, dir, ci, build)
+		checkLayout(t, dir, ci, build, set["image"])
 	})
 
 	t.Run("ci-config", func(t *testing.T) {
@@ -390,6 +424,22 @@ func checkGenerated(t *testing.T, set map[string]string, binName string, targets
 			checkDirtyBuild(ctx, t, dir, env, build, binName, sha6, rules.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH})
 		})
 	}
+
+	if set["image"] == "ko" {
+		// Last: it tags the commit.
+		t.Run("image", func(t *testing.T) {
+			for _, p := range imagePlatformProblems(os.DirFS(dir), targets) {
+				t.Error(p)
+			}
+			checkImageSkip(ctx, t, dir, env)
+			if !publish {
+				t.Log("the image is built, pushed and read back in one combination only (see imageKo)")
+				return
+			}
+			owner := projectAnswers(t, os.DirFS(dir))["github_username"]
+			checkImage(ctx, t, dir, env, binName, owner, sha6, targets)
+		})
+	}
 }
 
 // goTrees remembers which Go source trees a combination has race-tested.
@@ -453,10 +503,11 @@ func requireBuildTools(t *testing.T, build string, targets []string) {
 	}
 }
 
-// checkLayout checks that the ci and build answers chose their files: one CI
-// config (and no GitHub workflow at all for another CI), and scripts/build.sh
-// or .goreleaser.yaml, never both.
-func checkLayout(t *testing.T, dir, ci, build string) {
+// checkLayout checks that the ci, build and image answers chose their
+// files: one CI config (and no GitHub workflow at all for another CI),
+// scripts/build.sh or .goreleaser.yaml, never both, and scripts/image.sh
+// only for image=ko.
+func checkLayout(t *testing.T, dir, ci, build, image string) {
 	t.Helper()
 	want := map[string]bool{
 		".circleci/config.yml":       ci == "circleci",
@@ -467,6 +518,7 @@ func checkLayout(t *testing.T, dir, ci, build string) {
 		"scripts/build.sh":           build == "script",
 		configcheck.GoReleaserConfig: build == "goreleaser",
 		"scripts/upload.sh":          true,
+		imageScript:                  image == "ko",
 	}
 	for p, wanted := range want {
 		_, err := os.Stat(filepath.Join(dir, p))

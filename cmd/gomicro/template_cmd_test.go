@@ -28,7 +28,7 @@ func TestTemplateTestService(t *testing.T) {
 	t.Setenv("CIRCLE_ARTIFACTS", "") // build.sh writes to ./dist
 	var stdout, stderr bytes.Buffer
 	status := run([]string{"template", "test", "service",
-		"--set", "kind=worker", "--set", "ci=github", "--set", "platforms=linux,amd64"},
+		"--set", "kind=worker", "--set", "ci=github", "--set", "image=none", "--set", "platforms=linux,amd64"},
 		IO{In: strings.NewReader(""), Out: &stdout, Err: &stderr})
 	t.Logf("gomicro template test (exit %d):\n%s%s", status, stdout.String(), stderr.String())
 	if status != 0 {
@@ -36,8 +36,8 @@ func TestTemplateTestService(t *testing.T) {
 	}
 	for _, want := range []string{
 		`^template service \d+\.\d+\.\d+: 2 combinations, 4 checks$`,
-		`^ok   kind=worker ci=github build=script \(\d+\.\ds\)$`,
-		`^ok   kind=worker ci=github build=goreleaser \(\d+\.\ds\)$`,
+		`^ok   kind=worker ci=github build=script image=none \(\d+\.\ds\)$`,
+		`^ok   kind=worker ci=github build=goreleaser image=none \(\d+\.\ds\)$`,
 		`^2 passed, 0 failed$`,
 	} {
 		if !regexp.MustCompile(`(?m)` + want).MatchString(stdout.String()) {

@@ -28,7 +28,7 @@ var files = []struct {
 	{".circleci/config.yml", 4073, 0o644},
 	{".github/dependabot.yml", 460, 0o644},
 	{".gitignore", 186, 0o644},
-	{".gomicro.yml", 1350, 0o644},
+	{".gomicro.yml", 1364, 0o644},
 	{"README.md", 7339, 0o644},
 	{"go.mod", 39, 0o644},
 	{"main.go", 12087, 0o644},

@@ -1,0 +1,3 @@
+module github.com/acme/oddjob
+
+go 1.26
