@@ -36,6 +36,7 @@ func TestInteractiveTerminal(t *testing.T) {
 		{"CI service", "\r"},
 		{"Build tool", "\r"},
 		{"Target platforms", "\r"},
+		{"Container image", "\r"},
 		{"S3 region", "\r"},
 		{"Go version", "\r"}, // default: this machine's go
 	}
@@ -105,6 +106,7 @@ func TestInteractiveAccessible(t *testing.T) {
 		{"CI service", "\r"},
 		{"Build tool", "\r"},
 		{"Target platforms (build constraint)", "\r"},
+		{"Container image", "\r"},
 		{"S3 region (default for S3_REGION in scripts/upload.sh) [us-east-1]:", "\r"},
 		{"Go version (go.mod's go line and CI's Go image, e.g. 1.26; defaults to the local go's) [" + machine.Local{}.GoVersion() + "]:", "\r"},
 	}
