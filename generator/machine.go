@@ -14,7 +14,7 @@ import (
 )
 
 // Machine answers what a question's default may ask about the machine
-// gomicro runs on: {{ gitConfig "github.user" }} (one of GitKeys only) and
+// gomicro runs on: {{ gitConfig "github.user" }} (one of gitKeys only) and
 // {{ goVersion }}, so that a default belongs to the user (their GitHub
 // account, their Go) rather than to whoever wrote the template. A default
 // may also call {{ gomicroVersion }}, the running gomicro's own release
@@ -36,18 +36,18 @@ type Machine interface {
 // machineFuncs are the template functions that read the machine.
 var machineFuncs = []string{"gitConfig", "goVersion", "gomicroVersion"}
 
-// GitKeys are the only git settings a template may read with gitConfig: who
+// gitKeys are the only git settings a template may read with gitConfig: who
 // the user is, never how git reaches a server (an http.*.extraheader or a
 // credential helper holds a CI job's token, and a default is recorded in
 // .gomicro.yml and written into files).
-var GitKeys = []string{"github.user", "user.name", "user.email", "init.defaultBranch"}
+var gitKeys = []string{"github.user", "user.name", "user.email", "init.defaultBranch"}
 
 func gitKeyRule() string {
-	return "templates may read only the git keys " + strings.Join(GitKeys, ", ")
+	return "templates may read only the git keys " + strings.Join(gitKeys, ", ")
 }
 
 // checkGitKeys reports every call of gitConfig in trees that does not name
-// one of GitKeys as a quoted constant ({{ gitConfig "user.name" }}), so that
+// one of gitKeys as a quoted constant ({{ gitConfig "user.name" }}), so that
 // what a template can read is known when it loads, not when it runs. A key
 // built at run time ({{ gitConfig .key }}, {{ "k" | gitConfig }}) is refused
 // too; gitConfig itself refuses other keys as a second line of defence.
@@ -78,7 +78,7 @@ func checkGitKeys(trees map[string]*parse.Tree) error {
 				switch {
 				case i > 0 || !isConst:
 					add("gitConfig takes one quoted key, " + gitKeyRule())
-				case !slices.Contains(GitKeys, key.Text):
+				case !slices.Contains(gitKeys, key.Text):
 					add(fmt.Sprintf("gitConfig %q: %s", key.Text, gitKeyRule()))
 				}
 			}
@@ -100,7 +100,7 @@ func checkGitKeys(trees map[string]*parse.Tree) error {
 func machineTable(m func() Machine) map[string]any {
 	return map[string]any{
 		"gitConfig": func(key string) (string, error) {
-			if !slices.Contains(GitKeys, key) {
+			if !slices.Contains(gitKeys, key) {
 				return "", fmt.Errorf("gitConfig %q: %s", key, gitKeyRule())
 			}
 			if mc := m(); mc != nil {
@@ -128,15 +128,15 @@ func GomicroVersion() string {
 	if !ok {
 		return "latest"
 	}
-	return ReleaseVersion(info.Main.Version)
+	return releaseVersion(info.Main.Version)
 }
 
-// ReleaseVersion returns v when it names a release of a module (a semantic
+// releaseVersion returns v when it names a release of a module (a semantic
 // version with a v, a pre-release such as v1.0.0-rc.1 included), and
 // "latest" for anything else: "(devel)" (a build in a checkout), "" (no
 // module), a pseudo-version (a commit between releases, which no tag names)
 // or a version with build metadata (v1.2.3+dirty: a modified checkout).
-func ReleaseVersion(v string) string {
+func releaseVersion(v string) string {
 	if !semver.IsValid(v) || semver.Build(v) != "" || module.IsPseudoVersion(v) {
 		return "latest"
 	}

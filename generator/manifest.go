@@ -20,9 +20,9 @@ import (
 // ManifestFile is the answers file every generated project holds.
 const ManifestFile = ".gomicro.yml"
 
-// ManifestFormat is the format number gomicro writes. Every later gomicro
+// manifestFormat is the format number gomicro writes. Every later gomicro
 // keeps reading every earlier format.
-const ManifestFormat = 1
+const manifestFormat = 1
 
 // Manifest is the content of .gomicro.yml: enough to render the project again
 // (template, version, answers) and to tell the team's edits from the
@@ -63,7 +63,7 @@ func (m *Manifest) BaseMode(p string) fs.FileMode {
 
 func newManifest(t *Template, answers Answers, tree *Tree) *Manifest {
 	m := &Manifest{
-		Format:   ManifestFormat,
+		Format:   manifestFormat,
 		Template: t.Name,
 		Source:   t.Source,
 		Revision: t.Revision,
@@ -187,8 +187,8 @@ func ReadManifest(data []byte) (*Manifest, error) {
 	switch {
 	case raw.Format < 1:
 		return nil, fmt.Errorf("%s: format is missing", ManifestFile)
-	case raw.Format > ManifestFormat:
-		return nil, fmt.Errorf("%s: format %d is newer than this gomicro reads (%d): upgrade gomicro", ManifestFile, raw.Format, ManifestFormat)
+	case raw.Format > manifestFormat:
+		return nil, fmt.Errorf("%s: format %d is newer than this gomicro reads (%d): upgrade gomicro", ManifestFile, raw.Format, manifestFormat)
 	case raw.Template == "" || raw.Version == "":
 		return nil, fmt.Errorf("%s: template and version are required", ManifestFile)
 	}

@@ -184,22 +184,17 @@ func (p *Plan) Behind() bool {
 	return slices.ContainsFunc(p.Changes, FileChange.writes)
 }
 
-// PlanUpgrade decides, file by file, how the template's new render (theirs)
-// comes into the project at dir (ours). old is the project's answers file;
-// base holds the files as generated whose content
-// could be recovered (Mode 0 where the mode is unknown). A base file whose
-// digest is not old's is ignored: then, as for a file missing from base,
-// only the digest tells whether the team changed it. label names theirs in
-// conflict markers, e.g. "gomicro 1.1.0". PlanUpgrade only reads.
-func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File, theirs *Tree, label string) (*Plan, error) {
-	return planUpgrade(ours, dir, old, base, theirs, label, nil)
-}
-
 // IgnoredNote explains the sidecar of a conflict on a file the project's
 // version control ignores.
 const IgnoredNote = "git ignores it (a secret?): yours is left alone and kept out of git; merge what you need from the new version beside it by hand"
 
-// planUpgrade is PlanUpgrade. ignored, when not nil, names the paths the
+// planUpgrade decides, file by file, how the template's new render (theirs)
+// comes into the project at dir (ours). old is the project's answers file;
+// base holds the files as generated whose content could be recovered (Mode
+// 0 where the mode is unknown). A base file whose digest is not old's is
+// ignored: then, as for a file missing from base, only the digest tells
+// whether the team changed it. label names theirs in conflict markers, e.g.
+// "gomicro 1.1.0". It only reads. ignored, when not nil, names the paths the
 // project's version control ignores: a conflict on a file of the team's
 // there would put its content (perhaps a secret) into git's object store
 // and index as a stage, so it becomes a sidecar instead, with no stages,

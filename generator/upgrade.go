@@ -144,7 +144,7 @@ func RenderedBase(name string, load func() (*Template, error), old *Manifest) Ba
 		if err != nil {
 			return nil, err
 		}
-		return BaseFiles(t, old.Answers)
+		return baseFiles(t, old.Answers)
 	}}
 }
 
@@ -156,9 +156,9 @@ func (t *Template) ResolveUpgrade(ctx context.Context, recorded Answers, set map
 	return t.resolveContext(ctx, orEmpty(recorded), set, p)
 }
 
-// BaseFiles renders the template version a project was generated from with
+// baseFiles renders the template version a project was generated from with
 // its recorded answers: the base of upgrade's three-way merge.
-func BaseFiles(t *Template, recorded Answers) (map[string]File, error) {
+func baseFiles(t *Template, recorded Answers) (map[string]File, error) {
 	answers, err := t.resolve(recorded, nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("recorded answers no longer valid for %s %s: %w", t.Name, t.Version, err)
