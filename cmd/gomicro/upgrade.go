@@ -121,9 +121,13 @@ func runUpgrade(opts *upgradeOptions) error {
 		dirs = []string{dir}
 	}
 	prompter := optionalPrompter(opts.io, opts.nonInteractive, opts.json)
+	asking := opts.io.Out // where the prompter asks
+	if opts.json {
+		asking = opts.io.Err
+	}
 	defer prompt.Close(prompter)
 	u := fleet.NewUpgrader(fleet.Options{
-		Template: opts.template, Set: set, Prompter: prompter, Interrupted: errInterrupted, Limits: limits,
+		Template: opts.template, Set: set, Prompter: prompter, Asking: asking, Interrupted: errInterrupted, Limits: limits,
 		DryRun: opts.dryRun, Check: opts.check, Force: opts.force, Branch: opts.branch, Skip: opts.skip,
 		Opener: opener(), WriteFs: projectFs,
 	})

@@ -27,10 +27,13 @@ type Options struct {
 	// Prompter asks questions new since a project was made; nil: they
 	// take their defaults.
 	Prompter generator.Prompter
-	Limits   generator.Limits
-	DryRun   bool // plan only (the caller shows the diff)
-	Check    bool // plan only (the caller reports behind or current)
-	Force    bool // go ahead with uncommitted changes, or a git that cannot tell
+	// Asking is where Prompter asks: the line that says why an upgrade
+	// asks anything goes there first. Nil: no such line.
+	Asking io.Writer
+	Limits generator.Limits
+	DryRun bool // plan only (the caller shows the diff)
+	Check  bool // plan only (the caller reports behind or current)
+	Force  bool // go ahead with uncommitted changes, or a git that cannot tell
 	// Branch, when not "", is --commit's branch: each upgrade is committed
 	// on it, made fresh from the commit the project was at.
 	Branch string
@@ -118,7 +121,7 @@ func (u *Upgrader) plan(ctx context.Context, dir string) (p *Project, err error)
 		return p, err
 	}
 	req := generator.UpgradeRequest{
-		Project: p.root, Dir: ".", Old: p.Old, Theirs: p.Template, Set: u.Set, Prompter: u.Prompter,
+		Project: p.root, Dir: ".", Old: p.Old, Theirs: p.Template, Set: u.Set, Prompter: u.explain(dir, p.Old, p.Template),
 		Bases: u.Opener.baseSources(ctx, p.repo, p.Old, p.Template), Skip: u.Skip,
 	}
 	if p.repo != nil {
