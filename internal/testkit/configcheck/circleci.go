@@ -55,7 +55,10 @@ var (
 	schemas   = map[string]*jsonschema.Schema{}
 )
 
-func compileSchema(path string) (*jsonschema.Schema, error) {
+// compileSchemaFile compiles the JSON schema file at path once per test
+// binary: name says which schema in errors ("CircleCI schema"), and adjust,
+// when not nil, may change the parsed document before it is compiled.
+func compileSchemaFile(name, path string, adjust func(obj map[string]any)) (*jsonschema.Schema, error) {
 	schemasMu.Lock()
 	defer schemasMu.Unlock()
 	if s, ok := schemas[path]; ok {
@@ -63,35 +66,43 @@ func compileSchema(path string) (*jsonschema.Schema, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("CircleCI schema: %w", err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	defer f.Close()
 	doc, err := jsonschema.UnmarshalJSON(f)
 	if err != nil {
-		return nil, fmt.Errorf("CircleCI schema %s: %w", path, err)
+		return nil, fmt.Errorf("%s %s: %w", name, path, err)
 	}
 	obj, ok := doc.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("CircleCI schema %s: not a JSON object", path)
+		return nil, fmt.Errorf("%s %s: not a JSON object", name, path)
 	}
-	// The file says draft-04, where a $ref hides its sibling keywords. The
-	// schema is written for editors that apply them: every step is
-	// {"$ref": <a description>, "enum": ["checkout"]}, which under draft-04
-	// accepts any step at all, so a misspelt run: key would pass. Draft
-	// 2019-09 applies $ref siblings and reads everything else in this file
-	// the same way (no boolean exclusiveMinimum, no "id").
-	obj["$schema"] = "https://json-schema.org/draft/2019-09/schema"
+	if adjust != nil {
+		adjust(obj)
+	}
 	url := "file:///" + strings.TrimPrefix(filepath.ToSlash(path), "/")
 	c := jsonschema.NewCompiler()
 	if err := c.AddResource(url, obj); err != nil {
-		return nil, fmt.Errorf("CircleCI schema %s: %w", path, err)
+		return nil, fmt.Errorf("%s %s: %w", name, path, err)
 	}
 	s, err := c.Compile(url)
 	if err != nil {
-		return nil, fmt.Errorf("CircleCI schema %s: %w", path, err)
+		return nil, fmt.Errorf("%s %s: %w", name, path, err)
 	}
 	schemas[path] = s
 	return s, nil
+}
+
+// compileSchema compiles CircleCI's schema. The file says draft-04, where a
+// $ref hides its sibling keywords. The schema is written for editors that
+// apply them: every step is {"$ref": <a description>, "enum": ["checkout"]},
+// which under draft-04 accepts any step at all, so a misspelt run: key would
+// pass. Draft 2019-09 applies $ref siblings and reads everything else in this
+// file the same way (no boolean exclusiveMinimum, no "id").
+func compileSchema(path string) (*jsonschema.Schema, error) {
+	return compileSchemaFile("CircleCI schema", path, func(obj map[string]any) {
+		obj["$schema"] = "https://json-schema.org/draft/2019-09/schema"
+	})
 }
 
 // CircleCI validates a CircleCI config against the JSON schema at schemaPath

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -48,37 +46,9 @@ func RequireDependabotSchema(t testing.TB) string {
 	return testtool.RequireFile(t, DependabotSchemaEnv, def, DependabotSchemaInstall)
 }
 
-var (
-	dependabotMu      sync.Mutex
-	dependabotSchemas = map[string]*jsonschema.Schema{}
-)
-
+// compileDependabotSchema compiles Dependabot's schema as it is (draft-04).
 func compileDependabotSchema(path string) (*jsonschema.Schema, error) {
-	dependabotMu.Lock()
-	defer dependabotMu.Unlock()
-	if s, ok := dependabotSchemas[path]; ok {
-		return s, nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("Dependabot schema: %w", err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		return nil, fmt.Errorf("Dependabot schema %s: %w", path, err)
-	}
-	url := "file:///" + strings.TrimPrefix(filepath.ToSlash(path), "/")
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource(url, doc); err != nil {
-		return nil, fmt.Errorf("Dependabot schema %s: %w", path, err)
-	}
-	s, err := c.Compile(url)
-	if err != nil {
-		return nil, fmt.Errorf("Dependabot schema %s: %w", path, err)
-	}
-	dependabotSchemas[path] = s
-	return s, nil
+	return compileSchemaFile("Dependabot schema", path, nil)
 }
 
 // Dependabot validates a .github/dependabot.yml against the JSON schema at
