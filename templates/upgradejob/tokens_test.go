@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomicro/gomicro/internal/testkit/proctest"
+
 	"github.com/gomicro/gomicro/internal/testkit/gentest"
 	"github.com/gomicro/gomicro/internal/testkit/testtool"
 )
@@ -119,7 +121,7 @@ func TestTokens(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			if out, err := run(ctx, dir, gentest.ProjectEnv(), "git", "init", "-q"); err != nil {
+			if out, err := proctest.Output(ctx, dir, gentest.ProjectEnv(), "git", "init", "-q"); err != nil {
 				t.Fatalf("git init: %v\n%s", err, out)
 			}
 			env := append(gentest.ProjectEnv(), "HOME="+dir)
@@ -129,7 +131,7 @@ func TestTokens(t *testing.T) {
 				}
 			}
 			body := fill + "source " + quote(script) + "\ntmp=$(mktemp -d)\nset -x\n" + tt.script + "\n"
-			out, err := run(ctx, dir, env, "bash", "-c", body)
+			out, err := proctest.Output(ctx, dir, env, "bash", "-c", body)
 			if err != nil {
 				t.Fatalf("bash: %v\n%s", err, out)
 			}

@@ -1,7 +1,6 @@
 package upgradejob_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gomicro/gomicro/internal/testkit/proctest"
 
 	"github.com/gomicro/gomicro/internal/testkit/gentest"
 	"github.com/gomicro/gomicro/internal/testkit/gittest"
@@ -119,14 +120,14 @@ func TestUpgradeJob(t *testing.T) {
 	)
 	git := func(t *testing.T, dir string, args ...string) string {
 		t.Helper()
-		out, err := run(ctx, dir, env, "git", args...)
+		out, err := proctest.Output(ctx, dir, env, "git", args...)
 		if err != nil {
 			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 		return strings.TrimSpace(out)
 	}
 	gomicro := func(dir string, args ...string) (string, error) {
-		return run(ctx, dir, env, "go", append([]string{"run", gomicroModule + "/cmd/gomicro@" + version}, args...)...)
+		return proctest.Output(ctx, dir, env, "go", append([]string{"run", gomicroModule + "/cmd/gomicro@" + version}, args...)...)
 	}
 
 	// The template: service 2.1.0 as released, in a git repository.
@@ -186,7 +187,7 @@ func TestUpgradeJob(t *testing.T) {
 		clone := filepath.Join(work, name)
 		git(t, work, "clone", "-q", origin, clone)
 		_ = os.Remove(ghLog)
-		out, err := run(ctx, clone, append(slices.Clip(env), extra...), "bash", "-x", "scripts/gomicro-upgrade.sh")
+		out, err := proctest.Output(ctx, clone, append(slices.Clip(env), extra...), "bash", "-x", "scripts/gomicro-upgrade.sh")
 		if strings.Contains(out, token) {
 			t.Errorf("the token shows in the script's output (bash -x):\n%s", out)
 		}
@@ -212,7 +213,7 @@ func TestUpgradeJob(t *testing.T) {
 	}
 	noBranch := func(t *testing.T) {
 		t.Helper()
-		if out, err := run(ctx, origin, env, "git", "rev-parse", "-q", "--verify", "refs/heads/"+branch); err == nil {
+		if out, err := proctest.Output(ctx, origin, env, "git", "rev-parse", "-q", "--verify", "refs/heads/"+branch); err == nil {
 			t.Errorf("origin has %s (%s), want none", branch, strings.TrimSpace(out))
 		}
 	}
@@ -326,24 +327,11 @@ func TestUpgradeJob(t *testing.T) {
 	})
 }
 
-// run runs name in dir with env and returns its output, stdout and stderr
-// together.
-func run(ctx context.Context, dir string, env []string, name string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	cmd.Env = env
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	err := cmd.Run()
-	return out.String(), err
-}
-
 // commit commits what is staged in dir as gittest's identity.
 func commit(ctx context.Context, t *testing.T, dir string, env []string, message string) {
 	t.Helper()
 	env = append(slices.Clip(env), gittest.Identity...)
-	if out, err := run(ctx, dir, env, "git", "commit", "-q", "--no-verify", "-m", message); err != nil {
+	if out, err := proctest.Output(ctx, dir, env, "git", "commit", "-q", "--no-verify", "-m", message); err != nil {
 		t.Fatalf("git commit: %v\n%s", err, out)
 	}
 }

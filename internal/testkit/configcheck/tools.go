@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gomicro/gomicro/internal/testkit/proctest"
 
 	"go.yaml.in/yaml/v3"
 
@@ -61,7 +62,7 @@ func RunActionlint(actionlint, shellcheck, dir string, files ...string) (string,
 
 func runActionlint(ctx context.Context, actionlint, shellcheck, dir string, files ...string) (string, error) {
 	args := []string{"-no-color", "-shellcheck=" + shellcheck, "-pyflakes="}
-	out, err := runTool(ctx, dir, nil, actionlint, append(args, files...)...)
+	out, err := proctest.Output(ctx, dir, nil, actionlint, append(args, files...)...)
 	if err != nil {
 		return out, fmt.Errorf("actionlint %s: %w\n%s", strings.Join(files, " "), err, out)
 	}
@@ -96,7 +97,7 @@ func RunGoReleaserCheck(goreleaser, dir string) (string, error) {
 }
 
 func runGoReleaserCheck(ctx context.Context, goreleaser, dir string) (string, error) {
-	out, err := runTool(ctx, dir, gentest.ProjectEnv(), goreleaser, "check", "--config", GoReleaserConfig)
+	out, err := proctest.Output(ctx, dir, gentest.ProjectEnv(), goreleaser, "check", "--config", GoReleaserConfig)
 	if err != nil {
 		return out, fmt.Errorf("goreleaser check --config %s: %w\n%s", GoReleaserConfig, err, out)
 	}
@@ -132,7 +133,7 @@ func GoReleaserCheck(t testing.TB, dir string, again bool) string {
 	sha6 := releaseCommit(ctx, t, dir, env, owner, name)
 	commitTime := CommitTime(t, dir, env)
 
-	if v, err := runTool(ctx, dir, env, goreleaser, "--version"); err == nil && !strings.Contains(v, GoReleaserVersion) {
+	if v, err := proctest.Output(ctx, dir, env, goreleaser, "--version"); err == nil && !strings.Contains(v, GoReleaserVersion) {
 		t.Logf("warning: %s is not goreleaser %s:\n%s", goreleaser, GoReleaserVersion, v)
 	}
 	start := time.Now()
@@ -152,7 +153,7 @@ func GoReleaserCheck(t testing.TB, dir string, again bool) string {
 		Name: name, Version: sha6, Targets: targets,
 		ModTime: commitTime, BinaryLast: true,
 	})
-	if status, err := runTool(ctx, dir, env, "git", "status", "--porcelain"); err == nil && status != "" {
+	if status, err := proctest.Output(ctx, dir, env, "git", "status", "--porcelain"); err == nil && status != "" {
 		t.Errorf("goreleaser's output is not ignored by .gitignore; git status:\n%s", status)
 	}
 
@@ -186,13 +187,13 @@ func releaseCommit(ctx context.Context, t testing.TB, dir string, env []string, 
 	if _, err := os.Stat(filepath.Join(dir, ".git")); err != nil {
 		GitCommit(t, dir, env)
 	}
-	if remotes, err := runTool(ctx, dir, env, "git", "remote"); err == nil && strings.TrimSpace(remotes) == "" {
+	if remotes, err := proctest.Output(ctx, dir, env, "git", "remote"); err == nil && strings.TrimSpace(remotes) == "" {
 		url := "https://github.com/" + owner + "/" + name + ".git"
-		if out, err := runTool(ctx, dir, env, "git", "remote", "add", "origin", url); err != nil {
+		if out, err := proctest.Output(ctx, dir, env, "git", "remote", "add", "origin", url); err != nil {
 			t.Fatalf("git remote add origin %s: %v\n%s", url, err, out)
 		}
 	}
-	sha, err := runTool(ctx, dir, env, "git", "rev-parse", "HEAD")
+	sha, err := proctest.Output(ctx, dir, env, "git", "rev-parse", "HEAD")
 	if err != nil {
 		t.Fatalf("git rev-parse HEAD: %v\n%s", err, sha)
 	}
@@ -214,7 +215,7 @@ func checkBuiltVersion(ctx context.Context, t testing.TB, dir string, env []stri
 	if err := os.WriteFile(bin, hostBinary, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	out, err := runTool(ctx, dir, env, bin, "-version")
+	out, err := proctest.Output(ctx, dir, env, bin, "-version")
 	if err != nil {
 		t.Errorf("%s -version: %v\n%s", name, err, out)
 	} else if got := strings.TrimSpace(out); got != sha6 {
@@ -229,7 +230,7 @@ func checkBuiltVersion(ctx context.Context, t testing.TB, dir string, env []stri
 // entry carries.
 func CommitTime(t testing.TB, dir string, env []string) time.Time {
 	t.Helper()
-	out, err := runTool(testtool.Context(t), dir, env, "git", "log", "-1", "--format=%ct")
+	out, err := proctest.Output(testtool.Context(t), dir, env, "git", "log", "-1", "--format=%ct")
 	if err != nil {
 		t.Fatalf("git log -1 --format=%%ct: %v\n%s", err, out)
 	}
@@ -299,7 +300,7 @@ func GitCommit(t testing.TB, dir string, env []string) {
 		{"add", "-A"},
 		{"commit", "--no-verify", "-q", "-m", "Template applied"},
 	} {
-		if out, err := runTool(ctx, dir, env, "git", append(base, args...)...); err != nil {
+		if out, err := proctest.Output(ctx, dir, env, "git", append(base, args...)...); err != nil {
 			t.Fatalf("git %s: %v\n%s", args[0], err, out)
 		}
 	}
@@ -310,26 +311,10 @@ func GitCommit(t testing.TB, dir string, env []string) {
 func timed(ctx context.Context, t testing.TB, dir string, env []string, name string, args ...string) string {
 	t.Helper()
 	start := time.Now()
-	out, err := runTool(ctx, dir, env, name, args...)
+	out, err := proctest.Output(ctx, dir, env, name, args...)
 	t.Logf("%s %s (%v)", filepath.Base(name), strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
 	if err != nil {
 		t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, out)
 	}
 	return out
-}
-
-// runTool runs name in dir until it ends or ctx does, and returns its
-// combined output.
-func runTool(ctx context.Context, dir string, env []string, name string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	cmd.Env = env
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		err = fmt.Errorf("%w: stopped at the test's deadline", ctx.Err())
-	}
-	return out.String(), err
 }

@@ -5,6 +5,9 @@ package proctest
 
 import (
 	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
@@ -55,4 +58,21 @@ func (b *Buffer) MustContain(t testing.TB, subs ...string) {
 			t.Errorf("output lacks %q:\n%s", s, b)
 		}
 	}
+}
+
+// Output runs name in dir with env (nil: this process's) until it ends or
+// ctx does, and returns its stdout and stderr together, as written. A run
+// ctx cut short says so in its error.
+func Output(ctx context.Context, dir string, env []string, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		err = fmt.Errorf("%w: stopped at the test's deadline", ctx.Err())
+	}
+	return out.String(), err
 }
