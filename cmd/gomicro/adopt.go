@@ -36,7 +36,7 @@ func newAdoptCmd(stdio IO) *cobra.Command {
 			if len(usage) > 0 {
 				return usageError{errors.New(strings.Join(usage, "\n"))}
 			}
-			req := fleet.AdoptRequest{Dir: ".", Template: t, Set: s, Prompter: optionalPrompter(stdio, nonInteractive, false),
+			req := fleet.AdoptRequest{Dir: ".", Template: t, Set: s, Prompter: optionalPrompter(stdio, nonInteractive, stdio.Out),
 				Critical: stdio.interrupts.enter, WriteFs: projectFs}
 			defer prompt.Close(req.Prompter)
 			if len(args) == 1 {

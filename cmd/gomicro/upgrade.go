@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -120,11 +121,11 @@ func runUpgrade(opts *upgradeOptions) error {
 		}
 		dirs = []string{dir}
 	}
-	prompter := optionalPrompter(opts.io, opts.nonInteractive, opts.json)
-	asking := opts.io.Out // where the prompter asks
+	asking := opts.io.Out // where questions are asked: stdout holds the document with --json
 	if opts.json {
 		asking = opts.io.Err
 	}
+	prompter := optionalPrompter(opts.io, opts.nonInteractive, asking)
 	defer prompt.Close(prompter)
 	u := fleet.NewUpgrader(fleet.Options{
 		Template: opts.template, Set: set, Prompter: prompter, Asking: asking, Interrupted: errInterrupted, Limits: limits,
@@ -152,16 +153,14 @@ func runUpgrade(opts *upgradeOptions) error {
 
 // optionalPrompter asks questions (new since a project was made, or
 // adopt's) of a person only; otherwise (nil) they take their defaults:
-// upgrade and adopt never refuse for want of a terminal. With toErr (--json)
-// they are asked on stderr: stdout holds the document alone.
-func optionalPrompter(stdio IO, nonInteractive, toErr bool) generator.Prompter {
+// upgrade and adopt never refuse for want of a terminal. They are asked on
+// out (stderr for upgrade --json, whose stdout holds the document alone).
+func optionalPrompter(stdio IO, nonInteractive bool, out io.Writer) generator.Prompter {
 	if nonInteractive || !stdio.Terminal && !stdio.Accessible {
 		return nil
 	}
 	asking := stdio
-	if toErr {
-		asking.Out = asking.Err
-	}
+	asking.Out = out
 	prompter := newPrompter(asking, false)
 	stdio.interrupts.atExit(func() { prompt.Close(prompter) })
 	return prompter
