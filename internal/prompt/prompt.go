@@ -183,6 +183,13 @@ func (p *linePrompter) Ask(q generator.Question, def string, check func(string) 
 	if fd, ok := terminalFd(p.in); ok && q.Secret {
 		input.EchoMode(huh.EchoModePassword)
 		form = form.WithInput(secretInput{p.in, fd})
+		restore, err := echoOff(int(fd))
+		if err != nil {
+			return "", err
+		}
+		guard := guardRaw(restore)
+		defer guard.close()
+		defer restore()
 	}
 
 	err := form.Run()

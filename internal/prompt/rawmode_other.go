@@ -12,3 +12,7 @@ func makeRawInput(fd int) (restore func(), err error) {
 	}
 	return func() { term.Restore(fd, state) }, nil
 }
+
+// echoOff leaves the echo to huh's own password read where termios is
+// not available.
+func echoOff(int) (restore func(), err error) { return func() {}, nil }

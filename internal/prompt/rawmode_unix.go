@@ -25,3 +25,21 @@ func makeRawInput(fd int) (restore func(), err error) {
 	}
 	return func() { unix.IoctlSetTermios(fd, ioctlSetTermios, &old) }, nil
 }
+
+// echoOff turns the terminal's echo off, lines and signals as they were,
+// until the function it returns restores it. A secret's prompt is printed
+// after this, so keys typed (or pasted) the moment the prompt shows are
+// never echoed: huh turns the echo off only once it starts reading.
+func echoOff(fd int) (restore func(), err error) {
+	termios, err := unix.IoctlGetTermios(fd, ioctlGetTermios)
+	if err != nil {
+		return nil, err
+	}
+	old := *termios
+	termios.Lflag &^= unix.ECHO
+	termios.Lflag |= unix.ICANON | unix.ISIG
+	if err := unix.IoctlSetTermios(fd, ioctlSetTermios, termios); err != nil {
+		return nil, err
+	}
+	return func() { unix.IoctlSetTermios(fd, ioctlSetTermios, &old) }, nil
+}
