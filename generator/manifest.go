@@ -74,7 +74,7 @@ func newManifest(t *Template, answers Answers, tree *Tree) *Manifest {
 	}
 	m.Executable = []string{}
 	for _, f := range tree.Files {
-		m.Files[f.Path] = BlobID(f.Data)
+		m.Files[f.Path] = f.blobID()
 		if f.Mode&0o111 != 0 {
 			m.Executable = append(m.Executable, f.Path)
 		}
@@ -370,4 +370,29 @@ func (m *Manifest) keepUnknown(data []byte) ([]byte, error) {
 		return nil, fmt.Errorf("encode %s: %w", ManifestFile, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// sameAnswers reports whether two answers files, both as gomicro wrote
+// them, record the same answers: their answers: blocks are the same
+// lines (line endings aside). An upgrade compares the project's with the
+// pristine record's to know that nobody edited an answer by hand since the
+// recorded files were rendered (see deferred.go).
+func sameAnswers(a, b []byte) bool {
+	block := func(data []byte) []byte {
+		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+		_, rest, ok := bytes.Cut(data, []byte("\nanswers:"))
+		if !ok {
+			return nil
+		}
+		end := 0
+		for i, line := range bytes.SplitAfter(rest, []byte("\n")) {
+			if i > 0 && len(line) > 0 && line[0] != ' ' && line[0] != '\t' {
+				break
+			}
+			end += len(line)
+		}
+		return rest[:end]
+	}
+	x, y := block(a), block(b)
+	return x != nil && bytes.Equal(x, y)
 }

@@ -76,11 +76,11 @@ func decide(c *FileChange, base side, t File, inTheirs bool, label string) {
 		set(Delete, nil, 0)
 	case !inTheirs:
 		set(KeepEdited, c.Old, c.OldMode)
-	case bytes.Equal(ours, t.Data):
+	case sameAs(ours, digest, t):
 		set(Unchanged, c.Old, mergeMode(c.OldMode, base.mode, t.Mode))
 	case digest == base.digest:
 		set(Take, t.Data, mergeMode(c.OldMode, base.mode, t.Mode))
-	case BlobID(t.Data) == base.digest:
+	case t.blobID() == base.digest:
 		set(KeepOurs, c.Old, mergeMode(c.OldMode, base.mode, t.Mode))
 	case !base.known:
 		set(Sidecar, t.Data, t.Mode)
@@ -94,6 +94,15 @@ func decide(c *FileChange, base side, t File, inTheirs bool, label string) {
 	if c.crlf && bytes.Contains(c.New, []byte("\n")) && !bytes.Equal(c.New, c.Old) && !isBinary(c.New) {
 		c.New = bytes.ReplaceAll(c.New, []byte("\n"), []byte("\r\n"))
 	}
+}
+
+// sameAs reports whether ours (whose blob id is digest) is theirs, which
+// an upgrade may know by its digest only.
+func sameAs(ours []byte, digest string, t File) bool {
+	if t.known() {
+		return digest == t.Digest
+	}
+	return bytes.Equal(ours, t.Data)
 }
 
 // isCRLFCheckout reports whether ours is an LF file as git's

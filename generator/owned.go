@@ -142,7 +142,7 @@ func templateChanged(old *Manifest, theirs *Tree, p string) bool {
 		return false
 	}
 	mode := old.BaseMode(p)
-	return BlobID(t.Data) != digest || mode != 0 && mode != t.Mode
+	return t.blobID() != digest || mode != 0 && mode != t.Mode
 }
 
 // withSkip is m with patterns added to its skip: list, which is then

@@ -68,7 +68,9 @@ func TestOnceAndSkip(t *testing.T) {
 	upgrade := func(theirs *generator.Template, base *generator.Template, skip ...string) *generator.Upgraded {
 		old := upgManifest(t, fsys, "svc")
 		u, err := generator.Upgrade(ctx, generator.UpgradeRequest{Project: fsys, Dir: "svc", Old: old, Theirs: theirs, Skip: skip,
-			Bases: []generator.BaseSource{{Name: "history", Files: func() (map[string]generator.File, error) { return generator.BaseFiles(base, old.Answers) }}}})
+			Bases: []generator.BaseSource{{Name: "history", Files: func(func(string) bool) (map[string]generator.File, error) {
+				return generator.BaseFiles(base, old.Answers, nil)
+			}}}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -322,7 +322,7 @@ func (pl *planner) decidePath(p string, base map[string]File, theirs *Tree, labe
 		pl.blocking = append(pl.blocking, len(pl.plan.Changes))
 	}
 	t, inTheirs := theirs.File(p)
-	if inTheirs && t.Data == nil {
+	if inTheirs && t.Data == nil && !t.known() {
 		t.Data = []byte{} // an empty file is a file: New == nil means absent
 	}
 	decide(&c, baseSide(pl.old, base, p), t, inTheirs, label)

@@ -16,7 +16,22 @@ type File struct {
 	Path string // slash-separated, relative to the project root
 	Data []byte
 	Mode fs.FileMode // 0o644 or 0o755
+	// Digest, set only with Data nil, is the blob id of a file an upgrade
+	// knows without rendering it: unchanged since the base (see
+	// deferred.go).
+	Digest string
 }
+
+// blobID is the file's blob id, rendered or known.
+func (f File) blobID() string {
+	if f.Data == nil && f.Digest != "" {
+		return f.Digest
+	}
+	return BlobID(f.Data)
+}
+
+// known reports whether the file is known by its digest only.
+func (f File) known() bool { return f.Data == nil && f.Digest != "" }
 
 // Tree is a rendered project: its files sorted by path, the answers file
 // (.gomicro.yml) among them.
@@ -51,11 +66,12 @@ func Render(ctx context.Context, t *Template, answers Answers) (*Tree, error) {
 	}
 	lim := t.Limits.withDefaults()
 	r := newRun(lim)
-	return wait(ctx, r, lim.Timeout, what, func() (*Tree, error) { return t.render(r, answers) })
+	return wait(ctx, r, lim.Timeout, what, func() (*Tree, error) { return t.render(r, answers, renderOpts{}) })
 }
 
-// render is the body of Render, on the render's own goroutine.
-func (t *Template) render(r *run, answers Answers) (*Tree, error) {
+// render is the body of Render, on the render's own goroutine, narrowed
+// as opts says (see deferred.go).
+func (t *Template) render(r *run, answers Answers, opts renderOpts) (*Tree, error) {
 	tree := &Tree{Files: make([]File, 0, len(t.files)+1), Moved: t.Moved}
 	var problems []error
 	bad := func(format string, args ...any) {
@@ -77,10 +93,20 @@ func (t *Template) render(r *run, answers Answers) (*Tree, error) {
 			bad("%w", err)
 		case p == "":
 			// A segment rendered empty: a conditional file that is off.
-		case sf.body == nil:
+		case opts.only != nil && !opts.only(p):
+		case sf.body == nil && !sf.deferred:
 			tree.Files = append(tree.Files, File{Path: p, Data: sf.raw, Mode: fileMode(sf.mode, sf.raw)})
 		default:
-			data, err := r.exec(sf.body, answers, len(sf.raw)+len(sf.raw)/8)
+			if f, ok := opts.unchanged(sf, p); ok {
+				tree.Files = append(tree.Files, f)
+				break
+			}
+			body, err := t.bodyOf(sf)
+			if err != nil {
+				bad("%s", err)
+				break
+			}
+			data, err := r.exec(body, answers, len(sf.raw)+len(sf.raw)/8)
 			if err != nil {
 				bad("render %s: %w", sf.src, err)
 				break

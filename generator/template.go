@@ -46,6 +46,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"text/template"
 	"text/template/parse"
 
@@ -124,6 +125,7 @@ type Template struct {
 	Environ func(key string) (string, bool) `yaml:"-"`
 
 	files      []sourceFile
+	late       *sync.Mutex // guards the bodies parsed late (see deferred.go)
 	conditions []condition // sorted by path
 	owned      owned       // Once and Exclude, parsed
 	nextSteps  []*template.Template
@@ -174,9 +176,11 @@ const (
 type sourceFile struct {
 	src      string               // path in the template tree
 	segments []*template.Template // the output path, one template per segment
-	body     *template.Template   // nil for verbatim files
+	body     *template.Template   // nil for verbatim files, and deferred ones until rendered
 	raw      []byte
 	mode     fs.FileMode
+	// deferred: the body is parsed when first rendered (see deferred.go).
+	deferred bool
 }
 
 // vcsNames are the version-control metadata names never part of a template,
@@ -259,6 +263,12 @@ func isQuestionKey(name string) bool {
 // Load reads template.yaml and every file of the tree in fsys. It reports
 // every problem it finds in the tree at once.
 func Load(fsys fs.FS, source string) (*Template, error) {
+	return load(fsys, source, nil)
+}
+
+// load is Load, leaving unparsed the bodies of the files deferred names
+// (nil: none) until they are rendered.
+func load(fsys fs.FS, source string, deferred func(src string, raw []byte, mode fs.FileMode) bool) (*Template, error) {
 	data, err := fs.ReadFile(fsys, ConfigFile)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -266,7 +276,7 @@ func Load(fsys fs.FS, source string) (*Template, error) {
 		}
 		return nil, fmt.Errorf("template %s: %w", source, err)
 	}
-	t := &Template{Source: source}
+	t := &Template{Source: source, late: new(sync.Mutex)}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(t); err != nil && !errors.Is(err, io.EOF) { // empty: checkConfig says what is missing
@@ -276,7 +286,7 @@ func Load(fsys fs.FS, source string) (*Template, error) {
 	var problems []string
 	problems = append(problems, t.checkConfig(ld)...)
 	problems = append(problems, t.loadOwned()...)
-	problems = append(problems, t.loadFiles(ld, fsys)...)
+	problems = append(problems, t.loadFiles(ld, fsys, deferred)...)
 	problems = append(problems, t.loadConditions(ld)...)
 	problems = append(problems, t.checkMoved()...)
 	if len(problems) > 0 {
@@ -469,7 +479,7 @@ func (t *Template) checkQuestion(ld *loading, i int, order map[string]int, seen 
 }
 
 // loadFiles reads and parses every file of the tree except template.yaml.
-func (t *Template) loadFiles(ld *loading, fsys fs.FS) []string {
+func (t *Template) loadFiles(ld *loading, fsys fs.FS, deferred func(string, []byte, fs.FileMode) bool) []string {
 	var problems []string
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -518,7 +528,11 @@ func (t *Template) loadFiles(ld *loading, fsys fs.FS) []string {
 			problems = append(problems, t.undefinedRefs(quote.Name(p)+": file name", tree)...)
 			problems = append(problems, t.secretRefs(quote.Name(p)+": file name", tree)...)
 		}
-		if !t.isVerbatim(p) {
+		switch {
+		case t.isVerbatim(p):
+		case deferred != nil && deferred(p, raw, f.mode):
+			f.deferred = true
+		default:
 			tree, err := ld.parse(p, string(raw), func(b *template.Template) { t.files[k].body = b })
 			if err != nil {
 				problems = append(problems, err.Error())

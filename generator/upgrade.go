@@ -3,6 +3,8 @@ package generator
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"reflect"
 	"strings"
 
 	"github.com/spf13/afero"
@@ -13,10 +15,11 @@ import (
 // generated with: gomicro's template history, the template's recorded
 // revision, the project's git history. Files is called only while some base
 // file is still missing, so a source that costs a fetch or a process is
-// asked only when needed.
+// asked only when needed; it may leave out the paths need does not accept
+// (the files the release did not change: see deferred.go).
 type BaseSource struct {
 	Name  string // for the report: "service 1.0.0 from gomicro's template history"
-	Files func() (map[string]File, error)
+	Files func(need func(p string) bool) (map[string]File, error)
 }
 
 // UpgradeRequest is everything one project's upgrade needs; the caller
@@ -37,6 +40,12 @@ type UpgradeRequest struct {
 	// Skip are patterns to add to the project's skip: (upgrade --skip),
 	// honoured from this upgrade on; see owned.go.
 	Skip []string
+	// Pristine is the answers file of the project's pristine record (the
+	// last render, kept in git), or nil. Where its answers are Old's,
+	// nobody edited an answer by hand since the recorded files were
+	// rendered, and the files the release did not change need no render
+	// (see deferred.go).
+	Pristine []byte
 }
 
 // Upgraded is a planned upgrade: apply Plan, or show it.
@@ -74,14 +83,18 @@ func Upgrade(ctx context.Context, req UpgradeRequest) (*Upgraded, error) {
 	if err != nil {
 		return nil, err
 	}
-	theirs, err := Render(ctx, tmpl, answers)
+	theirs, err := renderTheirs(ctx, tmpl, answers, old, sameAnswers(old.raw, req.Pristine))
 	if err != nil {
 		return nil, err
 	}
 	if len(req.Skip) > 0 {
 		old = old.withSkip(req.Skip)
 	}
-	base, from := RecoverBase(old, req.Bases)
+	need := func(p string) bool {
+		f, ok := theirs.File(p)
+		return !ok || !f.known()
+	}
+	base, from, missing := recoverBase(old, req.Bases, need)
 	label := "gomicro " + tmpl.Name + "@" + tmpl.Version
 	plan, err := planUpgrade(req.Project, req.Dir, old, base, theirs, label, req.Ignored)
 	if err != nil {
@@ -95,7 +108,7 @@ func Upgrade(ctx context.Context, req UpgradeRequest) (*Upgraded, error) {
 		}
 	}
 	return &Upgraded{Plan: plan, Theirs: theirs, Label: label, BaseFrom: from, Answers: answers, Dropped: dropped,
-		BaseMissing: len(old.Files) - len(base)}, nil
+		BaseMissing: missing}, nil
 }
 
 // RecoverBase gathers the files as generated, asking each source in turn
@@ -103,19 +116,35 @@ func Upgrade(ctx context.Context, req UpgradeRequest) (*Upgraded, error) {
 // one the manifest recorded, so a wrong source can only mean a missing
 // base, never a wrong merge. It also says where the base came from.
 func RecoverBase(old *Manifest, sources []BaseSource) (map[string]File, string) {
-	base := map[string]File{}
-	var from []string
+	base, from, _ := recoverBase(old, sources, func(string) bool { return true })
+	return base, from
+}
+
+// recoverBase is RecoverBase for the paths need accepts; it also counts
+// those it found no base for.
+func recoverBase(old *Manifest, sources []BaseSource, need func(p string) bool) (base map[string]File, from string, missing int) {
+	base = map[string]File{}
+	wanted := 0
+	for p := range old.Files {
+		if need(p) {
+			wanted++
+		}
+	}
+	if wanted == 0 {
+		return base, "none needed: the release changes none of the generated files", 0
+	}
+	var found []string
 	for _, src := range sources {
-		if len(base) == len(old.Files) {
+		if len(base) == wanted {
 			break
 		}
-		files, err := src.Files()
+		files, err := src.Files(need)
 		if err != nil {
 			continue // a source that cannot answer is one that has nothing
 		}
 		n := 0
 		for p, digest := range old.Files {
-			if _, have := base[p]; have {
+			if _, have := base[p]; have || !need(p) {
 				continue
 			}
 			if f, ok := files[p]; ok && BlobID(f.Data) == digest {
@@ -124,27 +153,27 @@ func RecoverBase(old *Manifest, sources []BaseSource) (map[string]File, string) 
 			}
 		}
 		if n > 0 {
-			from = append(from, fmt.Sprintf("%s (%d files)", src.Name, n))
+			found = append(found, fmt.Sprintf("%s (%d files)", src.Name, n))
 		}
 	}
 	switch {
-	case len(from) == 0:
-		return nil, "none found; edited files the template changed get " + SidecarSuffix + " beside them"
-	case len(base) < len(old.Files):
-		from = append(from, fmt.Sprintf("%d of %d files without a base", len(old.Files)-len(base), len(old.Files)))
+	case len(found) == 0:
+		return nil, "none found; edited files the template changed get " + SidecarSuffix + " beside them", wanted
+	case len(base) < wanted:
+		found = append(found, fmt.Sprintf("%d of %d files without a base", wanted-len(base), wanted))
 	}
-	return base, strings.Join(from, ", ")
+	return base, strings.Join(found, ", "), wanted - len(base)
 }
 
 // RenderedBase is a BaseSource that renders a template version with the
-// project's recorded answers.
+// project's recorded answers, only the files asked for.
 func RenderedBase(name string, load func() (*Template, error), old *Manifest) BaseSource {
-	return BaseSource{Name: name, Files: func() (map[string]File, error) {
+	return BaseSource{Name: name, Files: func(need func(string) bool) (map[string]File, error) {
 		t, err := load()
 		if err != nil {
 			return nil, err
 		}
-		return baseFiles(t, old.Answers)
+		return baseFiles(t, old.Answers, need)
 	}}
 }
 
@@ -157,13 +186,18 @@ func (t *Template) ResolveUpgrade(ctx context.Context, recorded Answers, set map
 }
 
 // baseFiles renders the template version a project was generated from with
-// its recorded answers: the base of upgrade's three-way merge.
-func baseFiles(t *Template, recorded Answers) (map[string]File, error) {
+// its recorded answers, the paths need accepts (nil: all): the base of
+// upgrade's three-way merge.
+func baseFiles(t *Template, recorded Answers, need func(string) bool) (map[string]File, error) {
 	answers, err := t.resolve(recorded, nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("recorded answers no longer valid for %s %s: %w", t.Name, t.Version, err)
 	}
-	tree, err := Render(context.Background(), t, answers)
+	lim := t.Limits.withDefaults()
+	r := newRun(lim)
+	tree, err := wait(context.Background(), r, lim.Timeout, "template "+t.Source+": render", func() (*Tree, error) {
+		return t.render(r, answers, renderOpts{only: need})
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -172,4 +206,24 @@ func baseFiles(t *Template, recorded Answers) (map[string]File, error) {
 		files[f.Path] = f
 	}
 	return files, nil
+}
+
+// renderTheirs is the render an upgrade moves to: with the recorded
+// answers, the files deferred as unchanged since the base are given by
+// the digest and mode the project recorded (see deferred.go).
+func renderTheirs(ctx context.Context, t *Template, answers Answers, old *Manifest, asRendered bool) (*Tree, error) {
+	var opts renderOpts
+	if !asRendered {
+		// A hand-edited answer renders files otherwise than recorded.
+	} else if recorded, err := t.resolveContext(ctx, orEmpty(old.Answers), nil, nil); err == nil && old.Executable != nil && reflect.DeepEqual(recorded, answers) {
+		opts.same = func(p string) (string, fs.FileMode, bool) {
+			digest, ok := old.Files[p]
+			return digest, old.BaseMode(p), ok
+		}
+	}
+	lim := t.Limits.withDefaults()
+	r := newRun(lim)
+	return wait(ctx, r, lim.Timeout, "template "+t.Source+": render", func() (*Tree, error) {
+		return t.render(r, answers, opts)
+	})
 }

@@ -19,8 +19,8 @@ func TestRecoverBase(t *testing.T) {
 		"a.txt": generator.BlobID([]byte("a\n")),
 		"b.txt": generator.BlobID([]byte("b\n")),
 	}}
-	files := func(m map[string]string) func() (map[string]generator.File, error) {
-		return func() (map[string]generator.File, error) {
+	files := func(m map[string]string) func(func(string) bool) (map[string]generator.File, error) {
+		return func(func(string) bool) (map[string]generator.File, error) {
 			out := map[string]generator.File{}
 			for p, data := range m {
 				out[p] = generator.File{Path: p, Data: []byte(data)}
@@ -30,11 +30,11 @@ func TestRecoverBase(t *testing.T) {
 	}
 	asked := false
 	base, from := generator.RecoverBase(old, []generator.BaseSource{
-		{Name: "broken", Files: func() (map[string]generator.File, error) { return nil, errors.New("unreachable") }},
+		{Name: "broken", Files: func(func(string) bool) (map[string]generator.File, error) { return nil, errors.New("unreachable") }},
 		{Name: "wrong", Files: files(map[string]string{"a.txt": "not a\n"})},
 		{Name: "history", Files: files(map[string]string{"a.txt": "a\n"})},
 		{Name: "git", Files: files(map[string]string{"a.txt": "a\n", "b.txt": "b\n"})},
-		{Name: "never", Files: func() (map[string]generator.File, error) { asked = true; return nil, nil }},
+		{Name: "never", Files: func(func(string) bool) (map[string]generator.File, error) { asked = true; return nil, nil }},
 	})
 	if len(base) != 2 || string(base["a.txt"].Data) != "a\n" || string(base["b.txt"].Data) != "b\n" {
 		t.Errorf("base = %v", base)

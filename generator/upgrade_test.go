@@ -115,7 +115,7 @@ func upgPrepare(t testing.TB, old *generator.Manifest, base, theirs *generator.T
 	in := upgInputs{old: old, label: upgLabel(theirs)}
 	var err error
 	if base != nil {
-		if in.base, err = generator.BaseFiles(base, old.Answers); err != nil {
+		if in.base, err = generator.BaseFiles(base, old.Answers, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -68,7 +68,7 @@ func (o Opener) RecordedBase(ctx context.Context, repo *gitrepo.Repo, old *gener
 	if spec, err := source.Parse(old.Source); err == nil && spec.Kind == source.Dir {
 		current, _ = o.Open(ctx, spec, old.Source) // not there: the other sources may still have it
 	}
-	base, from := generator.RecoverBase(old, o.baseSources(ctx, repo, old, current))
+	base, from := generator.RecoverBase(old, o.baseSources(repo, old, current, o.revision(ctx, old)))
 	if missing := len(old.Files) - len(base); missing > 0 {
 		var lost []string
 		for p := range old.Files {

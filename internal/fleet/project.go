@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -54,7 +55,8 @@ func (o *Options) writes() bool { return !o.DryRun && !o.Check }
 // for use by several goroutines, one project each.
 type Upgrader struct {
 	Options
-	templates templateCache
+	templates cache[*generator.Template]
+	trees     cache[fs.FS] // the trees projects were generated from
 }
 
 // NewUpgrader returns an Upgrader with opts.
@@ -117,15 +119,20 @@ func (u *Upgrader) plan(ctx context.Context, dir string) (p *Project, err error)
 	if p.start, err = u.startCommit(ctx, p.repo); err != nil {
 		return p, refusal{err}
 	}
-	if p.Template, err = u.template(ctx, p.Old); err != nil {
+	rev := u.Opener.revision(ctx, p.Old)
+	if open := rev.tree; open != nil {
+		rev.tree = func() (fs.FS, error) { return u.trees.get(rev.key, open) }
+	}
+	if p.Template, err = u.template(ctx, p.Old, rev); err != nil {
 		return p, err
 	}
 	req := generator.UpgradeRequest{
 		Project: p.root, Dir: ".", Old: p.Old, Theirs: p.Template, Set: u.Set, Prompter: u.explain(dir, p.Old, p.Template),
-		Bases: u.Opener.baseSources(ctx, p.repo, p.Old, p.Template), Skip: u.Skip,
+		Bases: u.Opener.baseSources(p.repo, p.Old, p.Template, rev), Skip: u.Skip,
 	}
 	if p.repo != nil {
 		req.Ignored = p.repo.Ignored
+		req.Pristine, _ = p.repo.PristineFile(generator.ManifestFile)
 	}
 	if p.Upgraded, err = generator.Upgrade(ctx, req); err != nil {
 		return p, err
@@ -175,7 +182,15 @@ func (p *Project) KeepPristine() error {
 	if p.repo == nil {
 		return nil
 	}
-	return p.repo.RecordPristine(gitFiles(p.Theirs), p.Label+" as rendered")
+	err := p.repo.RecordPristine(gitFiles(p.Theirs), p.Label+" as rendered")
+	var missing *gitrepo.MissingBlobsError
+	if errors.As(err, &missing) {
+		// Files the upgrade did not render, whose blobs the clone lacks.
+		if err = p.Upgraded.Render(context.Background(), p.Template, missing.Paths); err == nil {
+			err = p.repo.RecordPristine(gitFiles(p.Theirs), p.Label+" as rendered")
+		}
+	}
+	return err
 }
 
 // MarkConflicts records the plan's conflicts as unmerged index entries, so
@@ -302,6 +317,9 @@ func gitFiles(tree *generator.Tree) []gitrepo.File {
 	files := make([]gitrepo.File, len(tree.Files))
 	for i, f := range tree.Files {
 		files[i] = gitrepo.File{Path: f.Path, Data: f.Data, Mode: f.Mode}
+		if f.Data == nil {
+			files[i].ID = f.Digest // unrendered: unchanged since the base
+		}
 	}
 	return files
 }

@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"sync"
 
 	"github.com/gomicro/gomicro/generator"
@@ -51,11 +52,19 @@ func (o Opener) Load(ctx context.Context, src string) (*generator.Template, erro
 // whichever way the source was named (--template, or the source a project
 // recorded).
 func (o Opener) Open(ctx context.Context, spec source.Spec, recordAs string) (*generator.Template, error) {
+	return o.open(ctx, spec, recordAs, revision{})
+}
+
+// open is Open of the release a project moves to, loaded against the
+// tree the project was generated from (base, when it has one) so that the
+// files the release did not change are parsed only if rendered (see
+// generator.LoadAgainst).
+func (o Opener) open(ctx context.Context, spec source.Spec, recordAs string, base revision) (*generator.Template, error) {
 	tree, err := source.Open(o.withProgress(ctx), spec)
 	if err != nil {
 		return nil, err
 	}
-	tmpl, err := generator.Load(tree.FS, recordAs)
+	tmpl, err := o.loadAgainst(tree.FS, recordAs, base)
 	if err != nil {
 		return nil, err
 	}
@@ -70,6 +79,16 @@ func (o Opener) Open(ctx context.Context, spec source.Spec, recordAs string) (*g
 	return tmpl, nil
 }
 
+// loadAgainst loads fsys against base's tree when there is one that opens.
+func (o Opener) loadAgainst(fsys fs.FS, recordAs string, base revision) (*generator.Template, error) {
+	if base.tree != nil {
+		if baseFS, err := base.tree(); err == nil {
+			return generator.LoadAgainst(fsys, recordAs, baseFS)
+		}
+	}
+	return generator.Load(fsys, recordAs)
+}
+
 func (o Opener) withProgress(ctx context.Context) context.Context {
 	if o.Progress == nil {
 		return ctx
@@ -82,57 +101,62 @@ func (o Opener) withProgress(ctx context.Context) context.Context {
 // of the source the project recorded; the @REF given to new fixed only the
 // first render. Following the recorded source records it without the ref
 // that projects made by earlier gomicros hold.
-func (o Opener) upgradeTemplate(ctx context.Context, flag string, old *generator.Manifest) (*generator.Template, error) {
+func (o Opener) upgradeTemplate(ctx context.Context, flag string, old *generator.Manifest, base revision) (*generator.Template, error) {
 	if flag != "" {
-		return o.Load(ctx, flag)
+		spec, err := source.Parse(flag)
+		if err != nil {
+			return nil, err
+		}
+		return o.open(ctx, spec, spec.Latest().String(), base)
 	}
 	spec, err := source.Parse(old.Source)
 	if err == nil {
 		var tmpl *generator.Template
-		if tmpl, err = o.Open(ctx, spec.Latest(), spec.Latest().String()); err == nil {
+		if tmpl, err = o.open(ctx, spec.Latest(), spec.Latest().String(), base); err == nil {
 			return tmpl, nil
 		}
 	}
 	return nil, fmt.Errorf("%w (the project's template; pass --template to use another)", err)
 }
 
-// templateCache loads each template once per command: the projects of a
+// cache loads each template (or tree) once per command: the projects of a
 // fleet made from one source share one load (and one fetch).
-type templateCache struct {
+type cache[T any] struct {
 	mu sync.Mutex
-	m  map[string]*cachedTemplate
+	m  map[string]*cached[T]
 }
 
-type cachedTemplate struct {
+type cached[T any] struct {
 	once sync.Once
-	tmpl *generator.Template
+	v    T
 	err  error
 }
 
-func (c *templateCache) get(key string, load func() (*generator.Template, error)) (*generator.Template, error) {
+func (c *cache[T]) get(key string, load func() (T, error)) (T, error) {
 	c.mu.Lock()
 	if c.m == nil {
-		c.m = map[string]*cachedTemplate{}
+		c.m = map[string]*cached[T]{}
 	}
 	e := c.m[key]
 	if e == nil {
-		e = &cachedTemplate{}
+		e = &cached[T]{}
 		c.m[key] = e
 	}
 	c.mu.Unlock()
-	e.once.Do(func() { e.tmpl, e.err = load() })
-	return e.tmpl, e.err
+	e.once.Do(func() { e.v, e.err = load() })
+	return e.v, e.err
 }
 
 // template is the template a project moves to (see upgradeTemplate),
 // loaded once per command for every project that names the same source.
-func (u *Upgrader) template(ctx context.Context, old *generator.Manifest) (*generator.Template, error) {
+func (u *Upgrader) template(ctx context.Context, old *generator.Manifest, base revision) (*generator.Template, error) {
 	key := "recorded\x00" + old.Source
 	if u.Template != "" {
 		key = "flag\x00" + u.Template
 	}
+	key += "\x00against\x00" + base.key
 	return u.templates.get(key, func() (*generator.Template, error) {
-		tmpl, err := u.Opener.upgradeTemplate(ctx, u.Template, old)
+		tmpl, err := u.Opener.upgradeTemplate(ctx, u.Template, old, base)
 		if err == nil {
 			tmpl.Limits = u.Limits
 		}
@@ -146,10 +170,10 @@ func (u *Upgrader) template(ctx context.Context, old *generator.Manifest) (*gene
 // or module version for git and module templates), the template itself
 // when its version has not moved (only answers change), then the project's
 // git history by blob id. current may be nil (gomicro diff loads none).
-func (o Opener) baseSources(ctx context.Context, repo *gitrepo.Repo, old *generator.Manifest, current *generator.Template) []generator.BaseSource {
+func (o Opener) baseSources(repo *gitrepo.Repo, old *generator.Manifest, current *generator.Template, rev revision) []generator.BaseSource {
 	var sources []generator.BaseSource
-	if at, ok := o.revisionBase(ctx, old); ok {
-		sources = append(sources, at)
+	if rev.tree != nil {
+		sources = append(sources, o.revisionBase(old, rev))
 	}
 	if current != nil && current.Version == old.Version && current.Revision == old.Revision {
 		sources = append(sources, generator.RenderedBase(fmt.Sprintf("%s %s as it renders today", quote.Name(current.Name), quote.Name(current.Version)), func() (*generator.Template, error) {
@@ -157,8 +181,14 @@ func (o Opener) baseSources(ctx context.Context, repo *gitrepo.Repo, old *genera
 		}, old))
 	}
 	if repo != nil {
-		sources = append(sources, generator.BaseSource{Name: "pristine files from the project's git history", Files: func() (map[string]generator.File, error) {
-			blobs, err := repo.Blobs(old.Files)
+		sources = append(sources, generator.BaseSource{Name: "pristine files from the project's git history", Files: func(need func(string) bool) (map[string]generator.File, error) {
+			ids := make(map[string]string, len(old.Files))
+			for p, id := range old.Files {
+				if need(p) {
+					ids[p] = id
+				}
+			}
+			blobs, err := repo.Blobs(ids)
 			if err != nil {
 				return nil, err
 			}
@@ -172,38 +202,55 @@ func (o Opener) baseSources(ctx context.Context, repo *gitrepo.Repo, old *genera
 	return sources
 }
 
-// revisionBase is the base source "the template at the revision the
-// project recorded": a git commit, a module version, or for an embedded
-// template its version in gomicro's history. Directories have none.
-func (o Opener) revisionBase(ctx context.Context, old *generator.Manifest) (generator.BaseSource, bool) {
+// revision is the template tree at the revision a project recorded: a
+// git commit, a module version, or for an embedded template its version
+// in gomicro's history. Directories have none (tree is nil).
+type revision struct {
+	name string // for the report: "service 1.0.0 from gomicro's template history"
+	key  string // the same for the same tree
+	tree func() (fs.FS, error)
+}
+
+// revision finds the tree at the revision old records, opened when first
+// asked for.
+func (o Opener) revision(ctx context.Context, old *generator.Manifest) revision {
 	spec, err := source.Parse(old.Source)
 	if err != nil {
-		return generator.BaseSource{}, false
+		return revision{}
 	}
-	revision, name := old.Revision, ""
+	rev, name := old.Revision, ""
 	switch spec.Kind {
 	case source.Embedded:
-		revision = old.Version
+		rev = old.Version
 		name = fmt.Sprintf("%s %s from gomicro's template history", quote.Name(spec.Location), quote.Name(old.Version))
 	case source.Git, source.Module:
-		if revision == "" {
-			return generator.BaseSource{}, false
+		if rev == "" {
+			return revision{}
 		}
-		name = fmt.Sprintf("%s %s at %s", quote.Name(old.Template), quote.Name(old.Version), quote.Name(shortRevision(revision)))
+		name = fmt.Sprintf("%s %s at %s", quote.Name(old.Template), quote.Name(old.Version), quote.Name(shortRevision(rev)))
 	default:
-		return generator.BaseSource{}, false
+		return revision{}
 	}
-	return generator.RenderedBase(name, func() (*generator.Template, error) {
-		fsys, err := source.OpenRevision(o.withProgress(ctx), spec, revision)
+	open := sync.OnceValues(func() (fs.FS, error) {
+		return source.OpenRevision(o.withProgress(ctx), spec, rev)
+	})
+	return revision{name: name, key: old.Source + "\x00" + rev, tree: open}
+}
+
+// revisionBase is the base source "the template at the revision the
+// project recorded", which renders only the files asked for.
+func (o Opener) revisionBase(old *generator.Manifest, rev revision) generator.BaseSource {
+	return generator.RenderedBase(rev.name, func() (*generator.Template, error) {
+		fsys, err := rev.tree()
 		if err != nil {
 			return nil, err
 		}
-		t, err := generator.Load(fsys, old.Source)
+		t, err := generator.LoadDeferred(fsys, old.Source)
 		if err == nil {
 			t.Environ = o.Environ // a secret of the base comes from where theirs does
 		}
 		return t, err
-	}, old), true
+	}, old)
 }
 
 func shortRevision(r string) string {

@@ -3,6 +3,7 @@ package gitrepo
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -95,4 +96,40 @@ func parseBatch(out []byte, want []string) (map[string][]byte, error) {
 		out = out[size+1:]
 	}
 	return byID, nil
+}
+
+// haveBlobs checks that every file named by ID has its blob in the
+// repository (one git cat-file --batch-check), and says which do not.
+func (r *Repo) haveBlobs(files []File) error {
+	byID := map[string][]string{}
+	for _, f := range files {
+		if f.ID == "" {
+			continue
+		}
+		if !isObjectID(f.ID) {
+			return fmt.Errorf("gitrepo: %q is not a blob id", f.ID)
+		}
+		id := strings.ToLower(f.ID)
+		byID[id] = append(byID[id], f.Path)
+	}
+	if len(byID) == 0 {
+		return nil
+	}
+	ids := slices.Sorted(maps.Keys(byID))
+	out, err := git(r.dir, []byte(strings.Join(ids, "\n")+"\n"), nil, "cat-file", "--batch-check=%(objectname) %(objecttype)")
+	if err != nil {
+		return err
+	}
+	var missing []string
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	for i, id := range ids {
+		if i >= len(lines) || lines[i] != id+" blob" {
+			missing = append(missing, byID[id]...)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return &MissingBlobsError{Paths: missing}
+	}
+	return nil
 }

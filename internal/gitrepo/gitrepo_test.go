@@ -880,7 +880,43 @@ func TestInit(t *testing.T) {
 				out, _ := os.ReadFile(marker)
 				t.Errorf("hooks ran: %s", out)
 			}
+			// The first commit is the pristine record too.
+			if head, pristine := run(t, dir, "rev-parse", "HEAD"), run(t, dir, "rev-parse", "refs/gomicro/pristine/%2E"); head != pristine {
+				t.Errorf("pristine ref = %s, want HEAD %s", pristine, head)
+			}
+			if data, ok := find(t, dir).PristineFile("main.go"); !ok || string(data) != "package main\n" {
+				t.Errorf("PristineFile(main.go) = %q, %v", data, ok)
+			}
 		})
+	}
+}
+
+// TestRecordPristineByID: a file known by its blob id only is recorded
+// by reference when the repository holds the blob; otherwise nothing is
+// recorded and MissingBlobsError names the files to give the content of.
+func TestRecordPristineByID(t *testing.T) {
+	setup(t)
+	top := newRepo(t, map[string]string{"kept.txt": "kept\n"})
+	r := find(t, top)
+	files := []File{
+		{Path: "kept.txt", Mode: 0o644, ID: blobID([]byte("kept\n"))},
+		{Path: "new.txt", Data: []byte("new\n"), Mode: 0o644},
+	}
+	if err := r.RecordPristine(files, "m"); err != nil {
+		t.Fatal(err)
+	}
+	want := "100644 blob " + blobID([]byte("kept\n")) + "\tkept.txt\n100644 blob " + blobID([]byte("new\n")) + "\tnew.txt\n"
+	if got := run(t, top, "ls-tree", "-r", r.PristineRef()); got != want {
+		t.Errorf("tree:\n%s\nwant\n%s", got, want)
+	}
+	before := run(t, top, "rev-parse", r.PristineRef())
+	lost := []File{{Path: "b.txt", Mode: 0o644, ID: blobID([]byte("nowhere\n"))}, {Path: "a.txt", Mode: 0o644, ID: blobID([]byte("lost\n"))}}
+	var missing *MissingBlobsError
+	if err := r.RecordPristine(append(files, lost...), "m"); !errors.As(err, &missing) || !slices.Equal(missing.Paths, []string{"a.txt", "b.txt"}) {
+		t.Fatalf("RecordPristine with missing blobs: %v, want MissingBlobsError for a.txt, b.txt", err)
+	}
+	if after := run(t, top, "rev-parse", r.PristineRef()); after != before {
+		t.Errorf("the ref moved on a failed record")
 	}
 }
 

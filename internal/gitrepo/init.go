@@ -62,14 +62,16 @@ func Init(dir, message string) (Initialized, error) {
 		}
 	}
 	commit := slices.Concat(noHooks, []string{"commit", "-q", "--no-verify", "-m", message})
-	if _, err := git(dir, nil, nil, commit...); err == nil {
-		return done, nil
+	if _, err := git(dir, nil, nil, commit...); err != nil {
+		if _, err := git(dir, nil, nil, slices.Concat(fallbackIdentityArgs, commit)...); err != nil {
+			return done, err
+		}
+		done.FallbackIdentity = true
 	}
-	if _, err := git(dir, nil, nil, slices.Concat(fallbackIdentityArgs, commit)...); err != nil {
-		return done, err
-	}
-	done.FallbackIdentity = true
-	return done, nil
+	// The first commit is the pristine render too: the first upgrade's
+	// base, and the record its answers are checked against.
+	_, err = git(dir, nil, nil, "update-ref", pristineRefFor("."), "HEAD")
+	return done, err
 }
 
 // projectFiles lists, sorted and slash-separated, the files and symlinks

@@ -15,6 +15,17 @@ type File struct {
 	Path string      // project-relative, slash-separated
 	Data []byte      // the content (a symlink's target when Mode says symlink)
 	Mode fs.FileMode // 0o644, 0o755, ...: any execute bit makes it executable for git
+	// ID, set only with Data nil, names content the repository holds
+	// already by its blob id (a file an upgrade did not render).
+	ID string
+}
+
+// MissingBlobsError is RecordPristine's answer when a file named by ID
+// has no blob in the repository: the caller gives its content instead.
+type MissingBlobsError struct{ Paths []string }
+
+func (e *MissingBlobsError) Error() string {
+	return fmt.Sprintf("gitrepo: %d pristine files (%s first) have no blob in the repository", len(e.Paths), e.Paths[0])
 }
 
 // The refs gomicro owns. A project's pristine render lives under
@@ -91,6 +102,9 @@ func (r *Repo) RecordPristine(files []File, message string) error {
 			return err
 		}
 	}
+	if err := r.haveBlobs(files); err != nil {
+		return err
+	}
 	refs, err := r.gomicroRefs()
 	if err != nil {
 		return err
@@ -105,6 +119,16 @@ func (r *Repo) RecordPristine(files []File, message string) error {
 	// what it stored.
 	_, err = git(r.Top, stream, nil, "fast-import", "--quiet")
 	return err
+}
+
+// PristineFile is the file at p (project-relative) in the pristine
+// record, or false when there is none.
+func (r *Repo) PristineFile(p string) ([]byte, bool) {
+	if checkPath(p) != nil {
+		return nil, false
+	}
+	out, err := git(r.Top, nil, nil, "cat-file", "blob", r.PristineRef()+":"+p)
+	return out, err == nil
 }
 
 // HasGomicroRefs reports whether the repository holds any ref under
@@ -185,7 +209,9 @@ func pristineStream(ref, parent string, files []File, message string, now time.T
 	var in bytes.Buffer
 	in.WriteString("feature done\n")
 	for i, f := range files {
-		writeBlob(&in, i+1, f.Data)
+		if f.ID == "" {
+			writeBlob(&in, i+1, f.Data)
+		}
 	}
 	fmt.Fprintf(&in, "commit %s\ncommitter gomicro <gomicro@localhost> %d +0000\ndata %d\n%s\n",
 		ref, now.Unix(), len(message), message)
@@ -195,7 +221,11 @@ func pristineStream(ref, parent string, files []File, message string, now time.T
 	// The parent's tree would otherwise carry over files the template dropped.
 	in.WriteString("deleteall\n")
 	for i, f := range files {
-		fmt.Fprintf(&in, "M %s :%d %s\n", gitMode(f.Mode), i+1, quoteC(f.Path))
+		blob := fmt.Sprintf(":%d", i+1)
+		if f.ID != "" {
+			blob = f.ID
+		}
+		fmt.Fprintf(&in, "M %s %s %s\n", gitMode(f.Mode), blob, quoteC(f.Path))
 	}
 	in.WriteString("done\n")
 	return in.Bytes()

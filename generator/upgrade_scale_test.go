@@ -1,0 +1,221 @@
+package generator_test
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/spf13/afero"
+
+	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/testkit/treetest"
+)
+
+// scaleTree is a directory-tree template of n text files of 20 lines, each
+// line using an answer, as ../shared/bench/upgrade-scale.sh makes it:
+// release 2.0.0 changes line 3 of every tenth file, deletes every
+// hundredth (i%100 == 1) and adds n/100+1 files.
+func scaleTree(n int, version string) fstest.MapFS {
+	fsys := fstest.MapFS{generator.ConfigFile: {Data: []byte("name: scale\nversion: " + version + "\nquestions:\n  - name: name\n    default: svc\n")}}
+	v2 := version == "2.0.0"
+	for i := range n {
+		if v2 && i%100 == 1 {
+			continue
+		}
+		var b strings.Builder
+		for l := 1; l <= 20; l++ {
+			if v2 && i%10 == 0 && l == 3 {
+				fmt.Fprintf(&b, "line 3 of %d for {{ .name }}, changed in 2.0.0\n", i)
+			} else {
+				fmt.Fprintf(&b, "line %d of %d for {{ .name }}\n", l, i)
+			}
+		}
+		fsys[fmt.Sprintf("d%d/f%d.txt.tmpl", i%50, i)] = &fstest.MapFile{Data: []byte(b.String()), Mode: 0o644}
+	}
+	if v2 {
+		for i := range n/100 + 1 {
+			fsys[fmt.Sprintf("d0/new%d.txt.tmpl", i)] = &fstest.MapFile{Data: []byte(fmt.Sprintf("new %d for {{ .name }}\n", i)), Mode: 0o644}
+		}
+	}
+	return fsys
+}
+
+// BenchmarkUpgradeScale is one project's upgrade of the scale template at
+// N files, as the CLI runs it short of git: load the new release against
+// the tree the project was made from, plan (the base rendered only where
+// a merge needs it) and apply, onto a fresh copy of the project whose team
+// edited line 15 of every tenth file (i%10 == 5). The pristine record is
+// the project's first render, so no answer was edited since. Compare with
+// git merge of the same trees: ../shared/bench/upgrade-scale.sh, or
+// docs/upgrade-scale.sh for both side by side.
+func BenchmarkUpgradeScale(b *testing.B) {
+	for _, n := range []int{50, 1000, 5000} {
+		b.Run(fmt.Sprint("files=", n), func(b *testing.B) {
+			// On disk, as the CLI reads trees and writes projects
+			// (afero's MemMapFs renames in time linear in its size).
+			v1fs, v2fs := onDisk(b, scaleTree(n, "1.0.0")), onDisk(b, scaleTree(n, "2.0.0"))
+			v1, err := generator.Load(v1fs, "scale")
+			if err != nil {
+				b.Fatal(err)
+			}
+			made := afero.NewMemMapFs()
+			upgGenerate(b, made, "/svc", v1, nil)
+			manifest, err := afero.ReadFile(made, "/svc/"+generator.ManifestFile)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := 5; i < n; i += 10 {
+				name := fmt.Sprintf("/svc/d%d/f%d.txt", i%50, i)
+				data, err := afero.ReadFile(made, name)
+				if err != nil {
+					b.Fatal(err)
+				}
+				lines := strings.SplitAfter(string(data), "\n")
+				lines[14] = "line 15 edited by the team\n"
+				upgWrite(b, made, name, strings.Join(lines, ""), 0o644)
+			}
+			project := treetest.Files(treetest.Snapshot(b, made, "/svc"))
+			osfs := afero.NewOsFs()
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				dir := filepath.Join(b.TempDir(), "svc")
+				for rel, e := range project {
+					upgWrite(b, osfs, filepath.Join(dir, filepath.FromSlash(rel)), e.Data, e.Mode)
+				}
+				b.StartTimer()
+				old := upgManifest(b, osfs, dir)
+				theirs, err := generator.LoadAgainst(v2fs, "scale", v1fs)
+				if err != nil {
+					b.Fatal(err)
+				}
+				base := generator.RenderedBase("scale 1.0.0", func() (*generator.Template, error) {
+					return generator.LoadDeferred(v1fs, "scale")
+				}, old)
+				u, err := generator.Upgrade(context.Background(), generator.UpgradeRequest{
+					Project: osfs, Dir: dir, Old: old, Theirs: theirs, Bases: []generator.BaseSource{base}, Pristine: manifest,
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := u.Plan.Apply(context.Background(), osfs, dir); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// onDisk writes a template tree to a directory, and returns it.
+func onDisk(b *testing.B, tree fstest.MapFS) fs.FS {
+	dir := b.TempDir()
+	for name, f := range tree {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return os.DirFS(dir)
+}
+
+// TestUpgradeDeferredAsFull: an upgrade that renders only what the
+// release changed (the new release loaded against the old, the pristine
+// answers the recorded ones) writes exactly what one rendering everything
+// writes, and records the same answers file.
+func TestUpgradeDeferredAsFull(t *testing.T) {
+	const n = 300
+	v1fs, v2fs := scaleTree(n, "1.0.0"), scaleTree(n, "2.0.0")
+	v1, err := generator.Load(v1fs, "scale")
+	if err != nil {
+		t.Fatal(err)
+	}
+	made := afero.NewMemMapFs()
+	upgGenerate(t, made, "/svc", v1, nil)
+	manifest, err := afero.ReadFile(made, "/svc/"+generator.ManifestFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i += 5 { // edits on lines the release changes, and on others
+		name := fmt.Sprintf("/svc/d%d/f%d.txt", i%50, i)
+		data, err := afero.ReadFile(made, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.SplitAfter(string(data), "\n")
+		lines[2+(i%10)] = "edited by the team\n"
+		upgWrite(t, made, name, strings.Join(lines, ""), 0o644)
+	}
+	project := treetest.Files(treetest.Snapshot(t, made, "/svc"))
+	upgrade := func(deferred bool) (map[string]treetest.Entry, *generator.Upgraded) {
+		fsys := afero.NewMemMapFs()
+		for rel, e := range project {
+			upgWrite(t, fsys, filepath.Join("/svc", filepath.FromSlash(rel)), e.Data, e.Mode)
+		}
+		old := upgManifest(t, fsys, "/svc")
+		load, loadBase, pristine := generator.Load, generator.Load, []byte(nil)
+		var theirs *generator.Template
+		if deferred {
+			theirs, err = generator.LoadAgainst(v2fs, "scale", v1fs)
+			loadBase, pristine = generator.LoadDeferred, manifest
+		} else {
+			theirs, err = load(v2fs, "scale")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := generator.RenderedBase("scale 1.0.0", func() (*generator.Template, error) { return loadBase(v1fs, "scale") }, old)
+		u, err := generator.Upgrade(context.Background(), generator.UpgradeRequest{
+			Project: fsys, Dir: "/svc", Old: old, Theirs: theirs, Bases: []generator.BaseSource{base}, Pristine: pristine,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := u.Plan.Apply(context.Background(), fsys, "/svc"); err != nil {
+			t.Fatal(err)
+		}
+		return treetest.Files(treetest.Snapshot(t, fsys, "/svc")), u
+	}
+	full, fu := upgrade(false)
+	got, du := upgrade(true)
+	unrendered := 0
+	for _, f := range du.Theirs.Files {
+		if f.Data == nil && f.Digest != "" {
+			unrendered++
+		}
+	}
+	if unrendered < n/2 {
+		t.Errorf("%d of %d files known without a render, want most", unrendered, len(du.Theirs.Files))
+	}
+	for _, f := range fu.Theirs.Files {
+		if f.Data == nil && f.Digest != "" {
+			t.Fatalf("the full upgrade left %s unrendered", f.Path)
+		}
+	}
+	for p, e := range full {
+		if g, ok := got[p]; !ok || g.Data != e.Data || g.Mode != e.Mode {
+			t.Errorf("%s: deferred upgrade wrote %q (%v), full %q (%v)", p, g.Data, g.Mode, e.Data, e.Mode)
+		}
+	}
+	for p := range got {
+		if _, ok := full[p]; !ok {
+			t.Errorf("%s: written only by the deferred upgrade", p)
+		}
+	}
+	// The theirs render both record, file by file.
+	if err := du.Render(context.Background(), mustLoad(t, v2fs), nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range fu.Theirs.Files {
+		if g := du.Theirs.Files[i]; g.Path != f.Path || string(g.Data) != string(f.Data) || g.Mode != f.Mode {
+			t.Errorf("theirs %s differs once rendered: %q, want %q", f.Path, g.Data, f.Data)
+		}
+	}
+}
