@@ -113,9 +113,15 @@ type renderShape struct {
 	Exclude    any `yaml:"exclude"`
 }
 
-// defines finds a define or block action, which makes a template another
-// file can call.
-var defines = regexp.MustCompile(`\{\{-?\s*(define|block)\b`)
+// definesRE finds a define or block action, which makes a template
+// another file can call.
+var definesRE = regexp.MustCompile(`\{\{-?\s*(define|block)\b`)
+
+// defines reports whether raw holds a define or block action; most files
+// hold neither word, and are not given to the regexp.
+func defines(raw []byte) bool {
+	return (bytes.Contains(raw, []byte("define")) || bytes.Contains(raw, []byte("block"))) && definesRE.Match(raw)
+}
 
 // sameSource returns whether a file of theirs is the same as base's, or
 // nil when no file of theirs renders as base's would (see LoadAgainst).
@@ -147,7 +153,7 @@ func sameSource(theirs, base fs.FS) (func(src string, raw []byte, mode fs.FileMo
 		if err != nil {
 			return err
 		}
-		definesAny = definesAny || defines.Match(raw)
+		definesAny = definesAny || defines(raw)
 		files[p] = baseFile{raw, info.Mode().Perm()}
 		return nil
 	})
@@ -161,7 +167,7 @@ func sameSource(theirs, base fs.FS) (func(src string, raw []byte, mode fs.FileMo
 			return vcsSkip(d, err)
 		}
 		raw, err := fs.ReadFile(theirs, p)
-		if err == nil && defines.Match(raw) {
+		if err == nil && defines(raw) {
 			return errDefines
 		}
 		return err

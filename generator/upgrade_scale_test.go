@@ -1,6 +1,7 @@
 package generator_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
@@ -217,5 +218,85 @@ func TestUpgradeDeferredAsFull(t *testing.T) {
 		if g := du.Theirs.Files[i]; g.Path != f.Path || string(g.Data) != string(f.Data) || g.Mode != f.Mode {
 			t.Errorf("theirs %s differs once rendered: %q, want %q", f.Path, g.Data, f.Data)
 		}
+	}
+}
+
+// TestLoadAgainstDefers: a file unchanged since the base is known by its
+// digest only where nothing else can change its render: the same
+// questions, verbatim, conditions and exclude, no define anywhere, the
+// recorded answers, and a pristine record whose answers are those.
+func TestLoadAgainstDefers(t *testing.T) {
+	const config = "name: demo\nversion: %s\nquestions:\n  - name: name\n    default: svc\n"
+	tree := func(version string, extra map[string]string) fstest.MapFS {
+		fsys := fstest.MapFS{
+			generator.ConfigFile: {Data: []byte(fmt.Sprintf(config, version))},
+			"same.txt":           {Data: []byte("same for {{ .name }}\n")},
+			"changed.txt":        {Data: []byte("changed in " + version + " for {{ .name }}\n")},
+		}
+		for p, data := range extra {
+			fsys[p] = &fstest.MapFile{Data: []byte(data)}
+		}
+		return fsys
+	}
+	tests := []struct {
+		name     string
+		v2extra  map[string]string
+		v2config string
+		set      map[string]string
+		pristine func(manifest []byte) []byte
+		want     bool // same.txt known by digest only
+	}{
+		{name: "unchanged file", want: true},
+		{name: "a define in the release", v2extra: map[string]string{"defs.txt": `{{ define "x" }}x{{ end }}`}},
+		{name: "another question", v2config: "name: demo\nversion: 2.0.0\nquestions:\n  - name: name\n    default: svc\n  - name: other\n    default: o\n"},
+		{name: "an answer set", set: map[string]string{"name": "api"}},
+		{name: "no pristine record", pristine: func([]byte) []byte { return nil }},
+		{name: "an answer edited by hand since", pristine: func(m []byte) []byte {
+			return bytes.Replace(m, []byte("name: svc"), []byte("name: was"), 1)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v1fs, v2fs := tree("1.0.0", nil), tree("2.0.0", tt.v2extra)
+			if tt.v2config != "" {
+				v2fs[generator.ConfigFile] = &fstest.MapFile{Data: []byte(tt.v2config)}
+			}
+			fsys := afero.NewMemMapFs()
+			upgGenerate(t, fsys, "/svc", mustLoad(t, v1fs), nil)
+			manifest, err := afero.ReadFile(fsys, "/svc/"+generator.ManifestFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pristine := manifest
+			if tt.pristine != nil {
+				pristine = tt.pristine(manifest)
+			}
+			theirs, err := generator.LoadAgainst(v2fs, source, v1fs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			old := upgManifest(t, fsys, "/svc")
+			u, err := generator.Upgrade(context.Background(), generator.UpgradeRequest{
+				Project: fsys, Dir: "/svc", Old: old, Theirs: theirs, Set: tt.set, Pristine: pristine,
+				Bases: []generator.BaseSource{generator.RenderedBase("v1", func() (*generator.Template, error) { return generator.LoadDeferred(v1fs, source) }, old)},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, ok := u.Theirs.File("same.txt")
+			if known := ok && f.Data == nil && f.Digest != ""; known != tt.want {
+				t.Errorf("same.txt known by digest only: %v, want %v", known, tt.want)
+			}
+			if err := u.Plan.Apply(context.Background(), fsys, "/svc"); err != nil {
+				t.Fatal(err)
+			}
+			want := "same for svc\n"
+			if tt.set != nil {
+				want = "same for api\n"
+			}
+			if got, _ := afero.ReadFile(fsys, "/svc/same.txt"); string(got) != want {
+				t.Errorf("same.txt = %q, want %q", got, want)
+			}
+		})
 	}
 }

@@ -2,10 +2,13 @@ package gitrepo
 
 import (
 	"bytes"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -102,18 +105,23 @@ func (r *Repo) RecordPristine(files []File, message string) error {
 			return err
 		}
 	}
-	if err := r.haveBlobs(files); err != nil {
-		return err
-	}
 	refs, err := r.gomicroRefs()
 	if err != nil {
+		return err
+	}
+	ref := r.PristineRef()
+	parent := refs[ref]
+	var had map[string]treeEntry // the parent's tree: a commit of the changes only
+	if parent != "" {
+		had, _ = r.treeEntries(parent) // unreadable: the whole tree again
+	}
+	if err := r.haveBlobs(files, had); err != nil {
 		return err
 	}
 	if err := r.moveLegacy(refs); err != nil {
 		return err
 	}
-	ref := r.PristineRef()
-	stream := pristineStream(ref, refs[ref], files, message, time.Now())
+	stream := pristineStream(ref, parent, files, had, message, time.Now())
 	// No --force: the new commit descends from the old tip, and should
 	// another process have moved the ref meanwhile, failing beats dropping
 	// what it stored.
@@ -203,13 +211,18 @@ func (r *Repo) mergeCommit(first, second string) (string, error) {
 }
 
 // pristineStream is the fast-import input that commits files on ref, with
-// parent (when not "") as the parent commit. "feature done" makes a stream
-// cut short an error rather than a commit of part of the files.
-func pristineStream(ref, parent string, files []File, message string, now time.Time) []byte {
+// parent (when not "") as the parent commit. With had, the parent's tree,
+// it writes only what differs from it, as a commit of an upgrade's few
+// changes should cost; without, the whole tree. "feature done" makes a
+// stream cut short an error rather than a commit of part of the files.
+func pristineStream(ref, parent string, files []File, had map[string]treeEntry, message string, now time.Time) []byte {
 	var in bytes.Buffer
 	in.WriteString("feature done\n")
+	changed := make([]bool, len(files))
 	for i, f := range files {
-		if f.ID == "" {
+		e, ok := had[f.Path]
+		changed[i] = !ok || e.mode != gitMode(f.Mode) || e.id != f.blobID()
+		if changed[i] && f.ID == "" {
 			writeBlob(&in, i+1, f.Data)
 		}
 	}
@@ -218,9 +231,24 @@ func pristineStream(ref, parent string, files []File, message string, now time.T
 	if parent != "" {
 		fmt.Fprintf(&in, "from %s\n", parent)
 	}
-	// The parent's tree would otherwise carry over files the template dropped.
-	in.WriteString("deleteall\n")
+	if had == nil {
+		// The parent's tree would otherwise carry over files the template dropped.
+		in.WriteString("deleteall\n")
+	} else {
+		keep := make(map[string]bool, len(files))
+		for _, f := range files {
+			keep[f.Path] = true
+		}
+		for _, p := range slices.Sorted(maps.Keys(had)) {
+			if !keep[p] {
+				fmt.Fprintf(&in, "D %s\n", quoteC(p))
+			}
+		}
+	}
 	for i, f := range files {
+		if !changed[i] {
+			continue
+		}
 		blob := fmt.Sprintf(":%d", i+1)
 		if f.ID != "" {
 			blob = f.ID
@@ -229,6 +257,41 @@ func pristineStream(ref, parent string, files []File, message string, now time.T
 	}
 	in.WriteString("done\n")
 	return in.Bytes()
+}
+
+// blobID is the file's blob id: ID, or the SHA-1 of Data (a repository
+// of SHA-256 objects never matches, and gets every file written).
+func (f File) blobID() string {
+	if f.ID != "" {
+		return strings.ToLower(f.ID)
+	}
+	h := sha1.New()
+	fmt.Fprintf(h, "blob %d\x00", len(f.Data))
+	h.Write(f.Data)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// treeEntry is one blob of a tree: its mode and id.
+type treeEntry struct{ mode, id string }
+
+// treeEntries lists the blobs of a commit's tree by path (git ls-tree -r).
+func (r *Repo) treeEntries(commit string) (map[string]treeEntry, error) {
+	out, err := git(r.Top, nil, nil, "ls-tree", "-r", "-z", "--full-tree", commit)
+	if err != nil {
+		return nil, err
+	}
+	entries := map[string]treeEntry{}
+	for _, line := range strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00") {
+		meta, p, ok := strings.Cut(line, "\t")
+		fields := strings.Fields(meta)
+		if !ok || len(fields) != 3 {
+			continue
+		}
+		if fields[1] == "blob" {
+			entries[p] = treeEntry{mode: fields[0], id: fields[2]}
+		}
+	}
+	return entries, nil
 }
 
 // writeBlob writes one fast-import blob command with the given mark.
