@@ -15,5 +15,5 @@ const ManifestFormat = manifestFormat
 // PlanUpgrade is planUpgrade for a project whose version control ignores
 // nothing.
 func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File, theirs *Tree, label string) (*Plan, error) {
-	return planUpgrade(ours, dir, old, base, theirs, label, nil)
+	return planUpgrade(ours, dir, old, base, theirs, label, nil, nil)
 }

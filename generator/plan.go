@@ -204,13 +204,13 @@ const IgnoredNote = "git ignores it (a secret?): yours is left alone and kept ou
 // (decidePath); ignored files' conflicts as sidecars (keepIgnored); what is in
 // the way of a decision (inTheWay); and the sidecars, new and left over
 // (sidecars).
-func planUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File, theirs *Tree, label string, ignored func([]string) ([]string, error)) (*Plan, error) {
+func planUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File, theirs *Tree, label string, ignored func([]string) ([]string, error), committed map[string]string) (*Plan, error) {
 	dir = cleanDir(dir)
 	plan, err := newPlan(old, theirs)
 	if err != nil {
 		return nil, err
 	}
-	pl := &planner{ours: ours, dir: dir, old: old, lk: newLooker(ours, dir), plan: plan, found: map[string]onDisk{}}
+	pl := &planner{ours: ours, dir: dir, old: old, lk: newLooker(ours, dir), plan: plan, found: map[string]onDisk{}, committed: committed}
 	for _, p := range upgradePaths(old, theirs) {
 		if err := pl.decidePath(p, base, theirs, label); err != nil {
 			return nil, err
@@ -288,6 +288,9 @@ type planner struct {
 	// blocking indexes the changes whose path, or a parent of it, is not
 	// what the decision assumed: inTheWay looks at them again.
 	blocking []int
+	// committed are the blob ids of files on disk known unread (see
+	// UpgradeRequest.Committed).
+	committed map[string]string
 }
 
 // decidePath adds the change for p to the plan: what is on disk there, and
@@ -308,6 +311,13 @@ func (pl *planner) decidePath(p string, base map[string]File, theirs *Tree, labe
 		pl.plan.Changes = append(pl.plan.Changes, c)
 		return nil
 	case onDiskFile:
+		if t, ok := theirs.File(p); ok && t.known() && pl.committed[p] != "" && pl.committed[p] == pl.old.Files[p] {
+			// As generated, and the release did not change it: nothing
+			// to do, nothing to read (git knows its content).
+			c.Action, c.OldMode, c.Mode = Unchanged, disk.mode, disk.mode
+			pl.plan.Changes = append(pl.plan.Changes, c)
+			return nil
+		}
 		if c.Old, err = afero.ReadFile(pl.ours, join(pl.dir, p)); err != nil {
 			return err
 		}

@@ -46,6 +46,11 @@ type UpgradeRequest struct {
 	// rendered, and the files the release did not change need no render
 	// (see deferred.go).
 	Pristine []byte
+	// Committed, when not nil, maps project files to the blob id of their
+	// content on disk where the caller knows it without reading (git's
+	// index of a work tree with nothing uncommitted): a file as generated
+	// that the release did not change is then not even read.
+	Committed map[string]string
 }
 
 // Upgraded is a planned upgrade: apply Plan, or show it.
@@ -96,7 +101,7 @@ func Upgrade(ctx context.Context, req UpgradeRequest) (*Upgraded, error) {
 	}
 	base, from, missing := recoverBase(old, req.Bases, need)
 	label := "gomicro " + tmpl.Name + "@" + tmpl.Version
-	plan, err := planUpgrade(req.Project, req.Dir, old, base, theirs, label, req.Ignored)
+	plan, err := planUpgrade(req.Project, req.Dir, old, base, theirs, label, req.Ignored, req.Committed)
 	if err != nil {
 		return nil, err
 	}

@@ -51,7 +51,8 @@ func scaleTree(n int, version string) fstest.MapFS {
 // the tree the project was made from, plan (the base rendered only where
 // a merge needs it) and apply, onto a fresh copy of the project whose team
 // edited line 15 of every tenth file (i%10 == 5). The pristine record is
-// the project's first render, so no answer was edited since. Compare with
+// the project's first render, so no answer was edited since, and git's
+// index of the clean work tree gives the files' blob ids. Compare with
 // git merge of the same trees: ../shared/bench/upgrade-scale.sh, or
 // docs/upgrade-scale.sh for both side by side.
 func BenchmarkUpgradeScale(b *testing.B) {
@@ -81,6 +82,10 @@ func BenchmarkUpgradeScale(b *testing.B) {
 				upgWrite(b, made, name, strings.Join(lines, ""), 0o644)
 			}
 			project := treetest.Files(treetest.Snapshot(b, made, "/svc"))
+			committed := map[string]string{} // git's index of the clean work tree
+			for rel, e := range project {
+				committed[rel] = generator.BlobID([]byte(e.Data))
+			}
 			osfs := afero.NewOsFs()
 			b.ReportAllocs()
 			for b.Loop() {
@@ -99,7 +104,7 @@ func BenchmarkUpgradeScale(b *testing.B) {
 					return generator.LoadDeferred(v1fs, "scale")
 				}, old)
 				u, err := generator.Upgrade(context.Background(), generator.UpgradeRequest{
-					Project: osfs, Dir: dir, Old: old, Theirs: theirs, Bases: []generator.BaseSource{base}, Pristine: manifest,
+					Project: osfs, Dir: dir, Old: old, Theirs: theirs, Bases: []generator.BaseSource{base}, Pristine: manifest, Committed: committed,
 				})
 				if err != nil {
 					b.Fatal(err)
@@ -163,9 +168,14 @@ func TestUpgradeDeferredAsFull(t *testing.T) {
 		old := upgManifest(t, fsys, "/svc")
 		load, loadBase, pristine := generator.Load, generator.Load, []byte(nil)
 		var theirs *generator.Template
+		var committed map[string]string // as git's index of a clean work tree says
 		if deferred {
 			theirs, err = generator.LoadAgainst(v2fs, "scale", v1fs)
 			loadBase, pristine = generator.LoadDeferred, manifest
+			committed = map[string]string{}
+			for rel, e := range project {
+				committed[rel] = generator.BlobID([]byte(e.Data))
+			}
 		} else {
 			theirs, err = load(v2fs, "scale")
 		}
@@ -174,7 +184,7 @@ func TestUpgradeDeferredAsFull(t *testing.T) {
 		}
 		base := generator.RenderedBase("scale 1.0.0", func() (*generator.Template, error) { return loadBase(v1fs, "scale") }, old)
 		u, err := generator.Upgrade(context.Background(), generator.UpgradeRequest{
-			Project: fsys, Dir: "/svc", Old: old, Theirs: theirs, Bases: []generator.BaseSource{base}, Pristine: pristine,
+			Project: fsys, Dir: "/svc", Old: old, Theirs: theirs, Bases: []generator.BaseSource{base}, Pristine: pristine, Committed: committed,
 		})
 		if err != nil {
 			t.Fatal(err)

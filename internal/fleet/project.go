@@ -133,6 +133,10 @@ func (u *Upgrader) plan(ctx context.Context, dir string) (p *Project, err error)
 	if p.repo != nil {
 		req.Ignored = p.repo.Ignored
 		req.Pristine, _ = p.repo.PristineFile(generator.ManifestFile)
+		if u.writes() && !u.Force {
+			// gitWorkTree found nothing uncommitted: the index is the disk.
+			req.Committed, _ = p.repo.IndexBlobs()
+		}
 	}
 	if p.Upgraded, err = generator.Upgrade(ctx, req); err != nil {
 		return p, err

@@ -191,3 +191,25 @@ func (r *Repo) SkipWorktree() ([]string, error) {
 	slices.Sort(paths)
 	return slices.Compact(paths), nil
 }
+
+// IndexBlobs maps each file of the project that git's index holds, as a
+// regular file whose work-tree copy git checks (not skip-worktree, not
+// assume-unchanged), to its blob id; paths are project-relative. Of a
+// work tree with no uncommitted changes (Uncommitted), that is the blob
+// id of the file on disk, known without reading it.
+func (r *Repo) IndexBlobs() (map[string]string, error) {
+	out, err := git(r.dir, nil, nil, "ls-files", "-s", "-v", "-z")
+	if err != nil {
+		return nil, err
+	}
+	blobs := map[string]string{}
+	for _, rec := range strings.Split(string(out), "\x00") {
+		meta, p, ok := strings.Cut(rec, "\t")
+		fields := strings.Fields(meta)
+		if !ok || len(fields) != 4 || fields[0] != "H" || fields[3] != "0" || (fields[1] != "100644" && fields[1] != "100755") {
+			continue
+		}
+		blobs[p] = fields[2]
+	}
+	return blobs, nil
+}
