@@ -3,6 +3,7 @@ package generator
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -39,7 +40,8 @@ type renderOpts struct {
 	// recorded; set only when the render's answers are the recorded
 	// ones, so that a deferred file renders as recorded.
 	same func(p string) (digest string, mode fs.FileMode, ok bool)
-	// only, when set, renders only the paths it accepts.
+	// only, when set, renders only the paths it accepts, and no answers
+	// file.
 	only func(p string) bool
 }
 
@@ -102,7 +104,13 @@ func LoadAgainst(fsys fs.FS, source string, base fs.FS) (*Template, error) {
 	if err != nil || same == nil {
 		return Load(fsys, source)
 	}
-	return load(fsys, source, same)
+	t, err := load(fsys, source, same)
+	if err != nil || !t.defines {
+		return t, err
+	}
+	// A file of the release defines a template, which a deferred file
+	// could call: none stays deferred.
+	return Load(fsys, source)
 }
 
 // renderShape is what of template.yaml shapes a render besides the files.
@@ -154,37 +162,17 @@ func sameSource(theirs, base fs.FS) (func(src string, raw []byte, mode fs.FileMo
 			return err
 		}
 		definesAny = definesAny || defines(raw)
-		files[p] = baseFile{raw, info.Mode().Perm()}
+		files[p] = baseFile{sha256.Sum256(raw), info.Mode().Perm()} // the digest: the tree is not held twice
 		return nil
 	})
 	if err != nil || definesAny {
 		return nil, err
 	}
-	// theirs' own defines: a file that defines one is parsed (never
-	// deferred), and then its define reaches no deferred file.
-	err = fs.WalkDir(theirs, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return vcsSkip(d, err)
-		}
-		raw, err := fs.ReadFile(theirs, p)
-		if err == nil && defines(raw) {
-			return errDefines
-		}
-		return err
-	})
-	switch {
-	case errors.Is(err, errDefines):
-		return nil, nil
-	case err != nil:
-		return nil, err
-	}
 	return func(src string, raw []byte, mode fs.FileMode) bool {
 		b, ok := files[src]
-		return ok && b.mode == mode && bytes.Equal(b.raw, raw)
+		return ok && b.mode == mode && b.sum == sha256.Sum256(raw)
 	}, nil
 }
-
-var errDefines = errors.New("a file defines a template")
 
 // vcsSkip skips a version-control directory, as Load does.
 func vcsSkip(d fs.DirEntry, err error) error {
@@ -195,7 +183,7 @@ func vcsSkip(d fs.DirEntry, err error) error {
 }
 
 type baseFile struct {
-	raw  []byte
+	sum  [sha256.Size]byte
 	mode fs.FileMode
 }
 
@@ -232,4 +220,13 @@ func (u *Upgraded) Render(ctx context.Context, t *Template, paths []string) erro
 		u.Theirs.Files[i] = g
 	}
 	return nil
+}
+
+// Size is the bytes of the tree's files, template.yaml aside.
+func (t *Template) Size() int64 {
+	var n int64
+	for i := range t.files {
+		n += int64(len(t.files[i].raw))
+	}
+	return n
 }

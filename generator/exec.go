@@ -43,17 +43,29 @@ type limitedBuffer struct {
 }
 
 func (w *limitedBuffer) Write(p []byte) (int, error) {
-	if w.r.stopped.Load() {
-		return 0, errStopped
+	if err := w.r.spend(len(p)); err != nil {
+		return 0, err
 	}
-	if int64(len(p)) > w.r.left {
-		w.r.left = -1
-		return 0, outputError("output exceeds %s (the limit)", bytesize.String(w.r.max))
-	}
-	w.r.left -= int64(len(p))
 	w.buf = append(w.buf, p...)
 	return len(p), nil
 }
+
+// spend takes n bytes of output from the run's budget.
+func (r *run) spend(n int) error {
+	if r.stopped.Load() {
+		return errStopped
+	}
+	if int64(n) > r.left {
+		r.left = -1
+		return outputError("output exceeds %s (the limit)", bytesize.String(r.max))
+	}
+	r.left -= int64(n)
+	return nil
+}
+
+// text spends the run's budget on s, plain text written as it is (a file
+// name without actions), as an execution writing it would.
+func (r *run) text(s string) error { return r.spend(len(s)) }
 
 // spent reports whether an execution ran out of budget; every later one
 // would fail the same way.

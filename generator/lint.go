@@ -28,7 +28,9 @@ func (t *Template) Lint() (warnings, notes []string) {
 		refs := map[string]bool{}
 		collect := func(key string) { note(key); refs[key] = true }
 		for _, seg := range f.segments {
-			answerRefs(seg.Root, true, collect)
+			if seg != nil {
+				answerRefs(seg.Root, true, collect)
+			}
 		}
 		if f.body != nil {
 			answerRefs(f.body.Root, true, collect)

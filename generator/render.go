@@ -147,6 +147,9 @@ func (t *Template) render(r *run, answers Answers, opts renderOpts) (*Tree, erro
 			}
 		}
 	}
+	if opts.only != nil {
+		return tree, nil // a part of the render, which no answers file describes
+	}
 	manifest, err := newManifest(t, answers, tree).marshal()
 	if err != nil {
 		return nil, err
@@ -188,7 +191,12 @@ func (t *Template) excluded(r *run, answers Answers) (func(src string) bool, err
 func (sf *sourceFile) renderPath(r *run, answers Answers) (string, error) {
 	segs := make([]string, len(sf.segments))
 	for i, st := range sf.segments {
-		s, err := r.execString(st, answers)
+		s, err := sf.names[i], error(nil)
+		if st != nil {
+			s, err = r.execString(st, answers)
+		} else {
+			err = r.text(s)
+		}
 		if err != nil {
 			return "", fmt.Errorf("render name of %s: %w", sf.src, err)
 		}

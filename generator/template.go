@@ -126,6 +126,7 @@ type Template struct {
 
 	files      []sourceFile
 	late       *sync.Mutex // guards the bodies parsed late (see deferred.go)
+	defines    bool        // a text of the tree defines a template (see LoadAgainst)
 	conditions []condition // sorted by path
 	owned      owned       // Once and Exclude, parsed
 	nextSteps  []*template.Template
@@ -175,7 +176,8 @@ const (
 // render (a new project, both sides of an upgrade) only executes.
 type sourceFile struct {
 	src      string               // path in the template tree
-	segments []*template.Template // the output path, one template per segment
+	segments []*template.Template // the output path, one template per segment; nil for plain text
+	names    []string             // the segments as written
 	body     *template.Template   // nil for verbatim files, and deferred ones until rendered
 	raw      []byte
 	mode     fs.FileMode
@@ -306,6 +308,9 @@ func load(fsys fs.FS, source string, deferred func(src string, raw []byte, mode 
 type loading struct {
 	texts []parsedText
 	calls map[string]bool
+	// defines: a text defines a template (define, block) that another
+	// could call.
+	defines bool
 }
 
 // parsedText is one text of the tree as parseText parsed it: the template
@@ -347,12 +352,14 @@ func (ld *loading) parseText(name, text string, readsMachine bool, set func(*tem
 		}
 	}
 	maps.Copy(ld.calls, calls)
+	ld.defines = ld.defines || len(trees) > 1
 	ld.texts = append(ld.texts, parsedText{name, trees, set})
 	return trees[name], nil
 }
 
 // finish makes t's namespace and gives every text its template.
 func (ld *loading) finish(t *Template) {
+	t.defines = ld.defines
 	t.ns = newNamespace(func() int64 { return t.Limits.withDefaults().MaxOutput }, func() Machine { return t.Machine }, ld.calls)
 	for _, p := range ld.texts {
 		p.set(t.ns.adopt(p.name, p.trees))
@@ -514,8 +521,16 @@ func (t *Template) loadFiles(ld *loading, fsys fs.FS, deferred func(string, []by
 		}
 		k := len(t.files) // the file's place, once it is found sound
 		segs := strings.Split(strings.TrimSuffix(p, ".tmpl"), "/")
-		f := sourceFile{src: p, raw: raw, mode: info.Mode().Perm(), segments: make([]*template.Template, len(segs))}
+		f := sourceFile{src: p, raw: raw, mode: info.Mode().Perm(), segments: make([]*template.Template, len(segs)), names: segs}
 		for i, seg := range segs {
+			if !strings.Contains(seg, "{{") {
+				// Plain text renders as itself: no template to parse.
+				if why := reservedName(seg); why != "" {
+					problems = append(problems, fmt.Sprintf("%s: file name %q %s", p, seg, why))
+					return nil
+				}
+				continue
+			}
 			tree, err := ld.parse(fmt.Sprintf("name of %s #%d", p, i), seg, func(s *template.Template) { t.files[k].segments[i] = s })
 			if err != nil {
 				problems = append(problems, fmt.Sprintf("%s: file name: %v", p, err))

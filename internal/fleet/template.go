@@ -159,6 +159,7 @@ func (u *Upgrader) template(ctx context.Context, old *generator.Manifest, base r
 		tmpl, err := u.Opener.upgradeTemplate(ctx, u.Template, old, base)
 		if err == nil {
 			tmpl.Limits = u.Limits
+			fitMemory(tmpl)
 		}
 		return tmpl, err
 	})

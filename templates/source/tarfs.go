@@ -60,7 +60,8 @@ func readTar(r io.Reader) (fs.FS, error) {
 			if err := b.add(name, h.Size); err != nil {
 				return nil, err
 			}
-			if n.data, err = io.ReadAll(tr); err != nil {
+			n.data = make([]byte, h.Size) // bounded by b.add above
+			if _, err = io.ReadFull(tr, n.data); err != nil {
 				return nil, fmt.Errorf("reading git archive: %s: %w", name, err)
 			}
 		case tar.TypeSymlink:
