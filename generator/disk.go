@@ -34,13 +34,37 @@ const (
 // directories on the way: a project's files share a few, and each is
 // examined once per plan.
 type looker struct {
-	fsys afero.Fs
-	dir  string
-	dirs map[string]error // a directory on the way: nil, or why it is not one
+	fsys  afero.Fs
+	dir   string
+	dirs  map[string]error           // a directory on the way: nil, or why it is not one
+	names map[string]map[string]bool // a directory's entries, by name; nil where unreadable
 }
 
 func newLooker(fsys afero.Fs, dir string) *looker {
-	return &looker{fsys: fsys, dir: dir, dirs: map[string]error{}}
+	return &looker{fsys: fsys, dir: dir, dirs: map[string]error{}, names: map[string]map[string]bool{}}
+}
+
+// mayExist reports whether something may be at p, whose parent look has
+// found to be a directory: false only when the parent's entries, read
+// once per plan (names only, no stat), lack it. A check for a file that
+// is rarely there (a sidecar beside each file) costs one read of each
+// directory instead of a stat per file.
+func (lk *looker) mayExist(p string) bool {
+	parent := path.Dir(p)
+	names, seen := lk.names[parent]
+	if !seen {
+		if f, err := lk.fsys.Open(join(lk.dir, parent)); err == nil {
+			if list, err := f.Readdirnames(-1); err == nil {
+				names = make(map[string]bool, len(list))
+				for _, n := range list {
+					names[n] = true
+				}
+			}
+			f.Close()
+		}
+		lk.names[parent] = names
+	}
+	return names == nil || names[path.Base(p)]
 }
 
 func (lk *looker) look(p string) (onDisk, error) {

@@ -410,7 +410,7 @@ func (pl *planner) sidecars() error {
 // leftSidecar notes a sidecar left beside c's file, unless the template
 // generated it.
 func (pl *planner) leftSidecar(c *FileChange) {
-	if disk := pl.found[c.Path]; disk.kind == onDiskFile {
+	if disk := pl.found[c.Path]; disk.kind == onDiskFile && pl.lk.mayExist(c.Path+SidecarSuffix) {
 		if existing, err := pl.lk.look(c.Path + SidecarSuffix); err == nil && existing.kind != onDiskAbsent &&
 			!generatedFile(pl.ours, pl.dir, pl.old, c.Path+SidecarSuffix, existing) {
 			pl.plan.Unresolved = append(pl.plan.Unresolved, c.Path+SidecarSuffix)
