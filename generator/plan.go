@@ -204,7 +204,7 @@ const IgnoredNote = "git ignores it (a secret?): yours is left alone and kept ou
 // (decidePath); ignored files' conflicts as sidecars (keepIgnored); what is in
 // the way of a decision (inTheWay); and the sidecars, new and left over
 // (sidecars).
-func planUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File, theirs *Tree, label string, ignored func([]string) ([]string, error), committed map[string]string) (*Plan, error) {
+func planUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File, theirs *Tree, label string, ignored func([]string) ([]string, error), committed map[string]Committed) (*Plan, error) {
 	dir = cleanDir(dir)
 	plan, err := newPlan(old, theirs)
 	if err != nil {
@@ -288,9 +288,9 @@ type planner struct {
 	// blocking indexes the changes whose path, or a parent of it, is not
 	// what the decision assumed: inTheWay looks at them again.
 	blocking []int
-	// committed are the blob ids of files on disk known unread (see
+	// committed are files on disk known without looking (see
 	// UpgradeRequest.Committed).
-	committed map[string]string
+	committed map[string]Committed
 }
 
 // decidePath adds the change for p to the plan: what is on disk there, and
@@ -300,6 +300,16 @@ func (pl *planner) decidePath(p string, base map[string]File, theirs *Tree, labe
 		return fmt.Errorf("%s: file %q %s", ManifestFile, p, why)
 	}
 	c := FileChange{Path: p}
+	if k, ok := pl.committed[p]; ok && k.ID == pl.old.Files[p] {
+		if t, ok := theirs.File(p); ok && t.known() {
+			// As generated, and the release did not change it: nothing
+			// to do, nothing to read or examine (git knows the file).
+			pl.found[p] = onDisk{kind: onDiskFile, mode: k.Mode}
+			c.Action, c.OldMode, c.Mode = Unchanged, k.Mode, k.Mode
+			pl.plan.Changes = append(pl.plan.Changes, c)
+			return nil
+		}
+	}
 	disk, err := pl.lk.look(p)
 	if err != nil {
 		return err
@@ -311,13 +321,6 @@ func (pl *planner) decidePath(p string, base map[string]File, theirs *Tree, labe
 		pl.plan.Changes = append(pl.plan.Changes, c)
 		return nil
 	case onDiskFile:
-		if t, ok := theirs.File(p); ok && t.known() && pl.committed[p] != "" && pl.committed[p] == pl.old.Files[p] {
-			// As generated, and the release did not change it: nothing
-			// to do, nothing to read (git knows its content).
-			c.Action, c.OldMode, c.Mode = Unchanged, disk.mode, disk.mode
-			pl.plan.Changes = append(pl.plan.Changes, c)
-			return nil
-		}
 		if c.Old, err = afero.ReadFile(pl.ours, join(pl.dir, p)); err != nil {
 			return err
 		}

@@ -46,11 +46,18 @@ type UpgradeRequest struct {
 	// rendered, and the files the release did not change need no render
 	// (see deferred.go).
 	Pristine []byte
-	// Committed, when not nil, maps project files to the blob id of their
-	// content on disk where the caller knows it without reading (git's
-	// index of a work tree with nothing uncommitted): a file as generated
-	// that the release did not change is then not even read.
-	Committed map[string]string
+	// Committed, when not nil, maps project files to what the caller
+	// knows of them on disk without looking (git's index of a work tree
+	// with nothing uncommitted): a file as generated that the release did
+	// not change is then neither read nor examined.
+	Committed map[string]Committed
+}
+
+// Committed is a regular file of the project known without looking: its
+// blob id, and its mode as git records it (0o644 or 0o755).
+type Committed struct {
+	ID   string
+	Mode fs.FileMode
 }
 
 // Upgraded is a planned upgrade: apply Plan, or show it.

@@ -82,9 +82,9 @@ func BenchmarkUpgradeScale(b *testing.B) {
 				upgWrite(b, made, name, strings.Join(lines, ""), 0o644)
 			}
 			project := treetest.Files(treetest.Snapshot(b, made, "/svc"))
-			committed := map[string]string{} // git's index of the clean work tree
+			committed := map[string]generator.Committed{} // git's index of the clean work tree
 			for rel, e := range project {
-				committed[rel] = generator.BlobID([]byte(e.Data))
+				committed[rel] = generator.Committed{ID: generator.BlobID([]byte(e.Data)), Mode: e.Mode}
 			}
 			osfs := afero.NewOsFs()
 			b.ReportAllocs()
@@ -168,13 +168,13 @@ func TestUpgradeDeferredAsFull(t *testing.T) {
 		old := upgManifest(t, fsys, "/svc")
 		load, loadBase, pristine := generator.Load, generator.Load, []byte(nil)
 		var theirs *generator.Template
-		var committed map[string]string // as git's index of a clean work tree says
+		var committed map[string]generator.Committed // as git's index of a clean work tree says
 		if deferred {
 			theirs, err = generator.LoadAgainst(v2fs, "scale", v1fs)
 			loadBase, pristine = generator.LoadDeferred, manifest
-			committed = map[string]string{}
+			committed = map[string]generator.Committed{}
 			for rel, e := range project {
-				committed[rel] = generator.BlobID([]byte(e.Data))
+				committed[rel] = generator.Committed{ID: generator.BlobID([]byte(e.Data)), Mode: e.Mode}
 			}
 		} else {
 			theirs, err = load(v2fs, "scale")

@@ -135,7 +135,12 @@ func (u *Upgrader) plan(ctx context.Context, dir string) (p *Project, err error)
 		req.Pristine, _ = p.repo.PristineFile(generator.ManifestFile)
 		if u.writes() && !u.Force {
 			// gitWorkTree found nothing uncommitted: the index is the disk.
-			req.Committed, _ = p.repo.IndexBlobs()
+			if index, err := p.repo.IndexBlobs(); err == nil {
+				req.Committed = make(map[string]generator.Committed, len(index))
+				for path, e := range index {
+					req.Committed[path] = generator.Committed{ID: e.ID, Mode: e.Mode}
+				}
+			}
 		}
 	}
 	if p.Upgraded, err = generator.Upgrade(ctx, req); err != nil {

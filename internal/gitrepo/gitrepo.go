@@ -17,6 +17,7 @@ package gitrepo
 
 import (
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -192,24 +193,36 @@ func (r *Repo) SkipWorktree() ([]string, error) {
 	return slices.Compact(paths), nil
 }
 
+// IndexEntry is a regular file as git's index holds it.
+type IndexEntry struct {
+	ID   string      // its blob id
+	Mode fs.FileMode // 0o644, or 0o755 for an executable
+}
+
 // IndexBlobs maps each file of the project that git's index holds, as a
 // regular file whose work-tree copy git checks (not skip-worktree, not
-// assume-unchanged), to its blob id; paths are project-relative. Of a
-// work tree with no uncommitted changes (Uncommitted), that is the blob
-// id of the file on disk, known without reading it.
-func (r *Repo) IndexBlobs() (map[string]string, error) {
+// assume-unchanged), to its entry; paths are project-relative. Of a work
+// tree with no uncommitted changes (Uncommitted), that is the file on
+// disk (its content, and that it is a regular file), known without
+// reading it.
+func (r *Repo) IndexBlobs() (map[string]IndexEntry, error) {
 	out, err := git(r.dir, nil, nil, "ls-files", "-s", "-v", "-z")
 	if err != nil {
 		return nil, err
 	}
-	blobs := map[string]string{}
+	blobs := map[string]IndexEntry{}
 	for _, rec := range strings.Split(string(out), "\x00") {
 		meta, p, ok := strings.Cut(rec, "\t")
 		fields := strings.Fields(meta)
-		if !ok || len(fields) != 4 || fields[0] != "H" || fields[3] != "0" || (fields[1] != "100644" && fields[1] != "100755") {
+		if !ok || len(fields) != 4 || fields[0] != "H" || fields[3] != "0" {
 			continue
 		}
-		blobs[p] = fields[2]
+		switch fields[1] {
+		case "100644":
+			blobs[p] = IndexEntry{fields[2], 0o644}
+		case "100755":
+			blobs[p] = IndexEntry{fields[2], 0o755}
+		}
 	}
 	return blobs, nil
 }
