@@ -88,9 +88,14 @@ func (t *Template) bodyOf(sf *sourceFile) (*template.Template, error) {
 }
 
 // LoadDeferred is Load for a tree that is rendered only in part (an
-// upgrade's base): every body is parsed when first rendered.
+// upgrade's base): every body is parsed when first rendered, unless a
+// file defines a template another could call.
 func LoadDeferred(fsys fs.FS, source string) (*Template, error) {
-	return load(fsys, source, func(string, []byte, fs.FileMode) bool { return true })
+	t, err := load(fsys, source, func(string, []byte, fs.FileMode) bool { return true })
+	if err != nil || !t.defines {
+		return t, err
+	}
+	return Load(fsys, source)
 }
 
 // LoadAgainst is Load of the release an upgrade moves to, whose files the
@@ -108,8 +113,8 @@ func LoadAgainst(fsys fs.FS, source string, base fs.FS) (*Template, error) {
 	if err != nil || !t.defines {
 		return t, err
 	}
-	// A file of the release defines a template, which a deferred file
-	// could call: none stays deferred.
+	// A file defines a template, which a deferred file could call: none
+	// stays deferred.
 	return Load(fsys, source)
 }
 

@@ -547,6 +547,7 @@ func (t *Template) loadFiles(ld *loading, fsys fs.FS, deferred func(string, []by
 		case t.isVerbatim(p):
 		case deferred != nil && deferred(p, raw, f.mode):
 			f.deferred = true
+			ld.defines = ld.defines || defines(raw)
 		default:
 			tree, err := ld.parse(p, string(raw), func(b *template.Template) { t.files[k].body = b })
 			if err != nil {

@@ -310,3 +310,24 @@ func TestLoadAgainstDefers(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadDeferredDefines: a base whose files call a template another
+// file defines renders as Load's would, though loaded deferred.
+func TestLoadDeferredDefines(t *testing.T) {
+	fsys := fstest.MapFS{
+		generator.ConfigFile: {Data: []byte("name: demo\nversion: 1.0.0\nquestions:\n  - name: name\n    default: svc\n")},
+		"defs.txt":           {Data: []byte(`{{ define "greet" }}hello {{ .name }}{{ end }}defs`)},
+		"use.txt":            {Data: []byte(`{{ template "greet" . }}!`)},
+	}
+	want := mustRender(t, mustLoad(t, fsys), nil)
+	tmpl, err := generator.LoadDeferred(fsys, source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := mustRender(t, tmpl, nil)
+	for _, f := range want.Files {
+		if g, ok := got.File(f.Path); !ok || string(g.Data) != string(f.Data) {
+			t.Errorf("%s = %q, want %q", f.Path, g.Data, f.Data)
+		}
+	}
+}
