@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/spf13/afero"
@@ -221,12 +222,15 @@ func baseFiles(t *Template, recorded Answers, need func(string) bool) (map[strin
 }
 
 // renderTheirs is the render an upgrade moves to: with the recorded
-// answers, the files deferred as unchanged since the base are given by
-// the digest and mode the project recorded (see deferred.go).
+// answers (asRendered: as the pristine record has them), the files
+// deferred as unchanged since the base are given by the digest and mode
+// the project recorded (see deferred.go). A secret answer is never
+// recorded, and may differ from the one the files were rendered with: a
+// template that asks one is rendered in full.
 func renderTheirs(ctx context.Context, t *Template, answers Answers, old *Manifest, asRendered bool) (*Tree, error) {
 	var opts renderOpts
-	if !asRendered {
-		// A hand-edited answer renders files otherwise than recorded.
+	if !asRendered || slices.ContainsFunc(t.Questions, func(q Question) bool { return q.Secret }) {
+		// Answers other than the ones the recorded files were rendered with.
 	} else if recorded, err := t.resolveContext(ctx, orEmpty(old.Answers), nil, nil); err == nil && old.Executable != nil && reflect.DeepEqual(recorded, answers) {
 		opts.same = func(p string) (string, fs.FileMode, bool) {
 			digest, ok := old.Files[p]

@@ -237,9 +237,9 @@ func TestUpgradeDeferredAsFull(t *testing.T) {
 // recorded answers, and a pristine record whose answers are those.
 func TestLoadAgainstDefers(t *testing.T) {
 	const config = "name: demo\nversion: %s\nquestions:\n  - name: name\n    default: svc\n"
-	tree := func(version string, extra map[string]string) fstest.MapFS {
+	tree := func(version, questions string, extra map[string]string) fstest.MapFS {
 		fsys := fstest.MapFS{
-			generator.ConfigFile: {Data: []byte(fmt.Sprintf(config, version))},
+			generator.ConfigFile: {Data: []byte(fmt.Sprintf(config, version) + questions)},
 			"same.txt":           {Data: []byte("same for {{ .name }}\n")},
 			"changed.txt":        {Data: []byte("changed in " + version + " for {{ .name }}\n")},
 		}
@@ -249,25 +249,27 @@ func TestLoadAgainstDefers(t *testing.T) {
 		return fsys
 	}
 	tests := []struct {
-		name     string
-		v2extra  map[string]string
-		v2config string
-		set      map[string]string
-		pristine func(manifest []byte) []byte
-		want     bool // same.txt known by digest only
+		name      string
+		v2extra   map[string]string
+		v2config  string
+		questions string // more questions, in both releases
+		set       map[string]string
+		pristine  func(manifest []byte) []byte
+		want      bool // same.txt known by digest only
 	}{
 		{name: "unchanged file", want: true},
 		{name: "a define in the release", v2extra: map[string]string{"defs.txt": `{{ define "x" }}x{{ end }}`}},
 		{name: "another question", v2config: "name: demo\nversion: 2.0.0\nquestions:\n  - name: name\n    default: svc\n  - name: other\n    default: o\n"},
 		{name: "an answer set", set: map[string]string{"name": "api"}},
 		{name: "no pristine record", pristine: func([]byte) []byte { return nil }},
+		{name: "a secret question in both", questions: "  - name: token\n    secret: true\n    env: DEMO_TOKEN\n    default: t\n"},
 		{name: "an answer edited by hand since", pristine: func(m []byte) []byte {
 			return bytes.Replace(m, []byte("name: svc"), []byte("name: was"), 1)
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v1fs, v2fs := tree("1.0.0", nil), tree("2.0.0", tt.v2extra)
+			v1fs, v2fs := tree("1.0.0", tt.questions, nil), tree("2.0.0", tt.questions, tt.v2extra)
 			if tt.v2config != "" {
 				v2fs[generator.ConfigFile] = &fstest.MapFile{Data: []byte(tt.v2config)}
 			}
