@@ -31,8 +31,12 @@ import (
 // project was generated from (LoadAgainst): the bodies of the unchanged
 // files stay unparsed (deferred) until something renders them, and the
 // upgrade's render gives them by digest (File.Digest) where the answers
-// are the recorded ones. The base is loaded with every body deferred
-// (LoadDeferred) and renders only the files asked for.
+// are the ones the recorded files were rendered with: the recorded ones,
+// as the pristine record (the last render, in git) has them too, and no
+// secret among the questions (a secret is never recorded). The base is
+// loaded with every body deferred (LoadDeferred) and renders only the
+// files asked for. A define or block anywhere makes the load a full one:
+// a deferred body is parsed alone, and would not see it.
 
 // renderOpts narrows a render to what an upgrade needs.
 type renderOpts struct {

@@ -740,6 +740,11 @@ func (f *upgFaultFs) OpenFile(name string, flag int, perm os.FileMode) (afero.Fi
 			return nil, err
 		}
 	}
+	if flag&os.O_CREATE != 0 {
+		// As a umask of 077 would: the mode is then set again, through
+		// Chmod (the handle's on a real file system), which may fail too.
+		perm &^= 0o077
+	}
 	return f.Fs.OpenFile(name, flag, perm)
 }
 
@@ -795,6 +800,16 @@ func TestUpgradeApplyAtomic(t *testing.T) {
 						// through its open handle, never by name.
 						if n == 1 && (op != "Chmod" || base.name != "osfs") {
 							t.Fatalf("Apply never calls %s", op)
+						}
+						// Under the narrowing umask, every file has the
+						// plan's mode all the same.
+						for _, c := range u.plan.Changes {
+							if c.New == nil || c.Action == generator.Sidecar {
+								continue
+							}
+							if info, err := osfs.Stat(filepath.Join(dir, c.Path)); err != nil || info.Mode().Perm() != c.Mode.Perm() {
+								t.Errorf("%s: mode %v (%v), want %v", c.Path, info.Mode(), err, c.Mode)
+							}
 						}
 						break
 					}
