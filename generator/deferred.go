@@ -24,8 +24,8 @@ import (
 // with the same answers, renders as it did then: its blob id is the one
 // .gomicro.yml records, and neither its parse nor its render is needed
 // (the decision table needs only that id: the template did not change
-// it). Likewise the base render of an upgrade needs only the files that
-// both the team and the template changed.
+// it). Likewise the base is needed only for the files the release
+// changed or removed.
 //
 // So a template an upgrade moves to is loaded against the tree its
 // project was generated from (LoadAgainst): the bodies of the unchanged
@@ -63,8 +63,8 @@ func (opts renderOpts) unchanged(sf *sourceFile, p string) (File, bool) {
 }
 
 // bodyOf is the parsed body of sf, parsing a deferred body the first time
-// it is rendered, with the checks Load makes of every body (it holds no
-// define of its own: see sameSource).
+// it is rendered, with the checks Load makes of every body. It is parsed
+// alone: a tree with a define anywhere is never deferred (t.defines).
 func (t *Template) bodyOf(sf *sourceFile) (*template.Template, error) {
 	if !sf.deferred {
 		return sf.body, nil
