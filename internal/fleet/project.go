@@ -130,23 +130,24 @@ func (u *Upgrader) plan(ctx context.Context, dir string) (p *Project, err error)
 		Project: p.root, Dir: ".", Old: p.Old, Theirs: p.Template, Set: u.Set, Prompter: u.explain(dir, p.Old, p.Template),
 		Bases: u.Opener.baseSources(p.repo, p.Old, p.Template, rev), Skip: u.Skip,
 	}
+	var index *gitrepo.Index
+	var indexErr error
 	if p.repo != nil {
 		req.Ignored = p.repo.Ignored
 		req.Pristine, _ = p.repo.PristineFile(generator.ManifestFile)
-		if u.writes() && !u.Force {
+		index, indexErr = p.repo.Index()
+		if indexErr == nil && u.writes() && !u.Force {
 			// gitWorkTree found nothing uncommitted: the index is the disk.
-			if index, err := p.repo.IndexBlobs(); err == nil {
-				req.Committed = make(map[string]generator.Committed, len(index))
-				for path, e := range index {
-					req.Committed[path] = generator.Committed{ID: e.ID, Mode: e.Mode}
-				}
+			req.Committed = make(map[string]generator.Committed, len(index.Files))
+			for path, e := range index.Files {
+				req.Committed[path] = generator.Committed{ID: e.ID, Mode: e.Mode}
 			}
 		}
 	}
 	if p.Upgraded, err = generator.Upgrade(ctx, req); err != nil {
 		return p, err
 	}
-	if err = outsideSparse(p.repo, p.Plan); err != nil {
+	if err = outsideSparse(index, indexErr, p.Plan); err != nil {
 		return p, refusal{err}
 	}
 	p.Changed = changedAnswers(p.Old, p.Answers, p.Template)
@@ -298,14 +299,14 @@ func gitWorkTree(dir string, writes, force bool) (*gitrepo.Repo, error) {
 // (outside a sparse checkout): they are missing from the work tree, and
 // the upgrade would take them for files the team deleted, record the new
 // version, and lose the template's change for good.
-func outsideSparse(repo *gitrepo.Repo, plan *generator.Plan) error {
-	if repo == nil {
-		return nil
-	}
-	skipped, err := repo.SkipWorktree()
+func outsideSparse(index *gitrepo.Index, err error, plan *generator.Plan) error {
 	if err != nil {
 		return fmt.Errorf("git cannot say which files are outside the sparse checkout: %s", gitrepo.Message(err))
 	}
+	if index == nil {
+		return nil // not in git
+	}
+	skipped := index.SkipWorktree
 	var hit []string
 	for _, c := range plan.Changes {
 		if _, found := slices.BinarySearch(skipped, c.Path); found {

@@ -172,25 +172,20 @@ func (r *Repo) Ignored(paths []string) ([]string, error) {
 	return ignored(r.dir, paths)
 }
 
-// SkipWorktree lists, sorted, the project-relative paths git marks
-// skip-worktree (outside a sparse checkout, or set by hand): git keeps
-// them in the index and leaves the work tree without them, so a missing
-// file there is not one the team deleted.
-func (r *Repo) SkipWorktree() ([]string, error) {
-	// -t tags each path; "S" is skip-worktree. Run in the project
-	// directory, ls-files lists the files below it, relative to it.
-	out, err := git(r.dir, nil, nil, "ls-files", "-t", "-z")
-	if err != nil {
-		return nil, err
-	}
-	var paths []string
-	for _, rec := range strings.Split(string(out), "\x00") {
-		if p, ok := strings.CutPrefix(rec, "S "); ok {
-			paths = append(paths, p)
-		}
-	}
-	slices.Sort(paths)
-	return slices.Compact(paths), nil
+// Index is what git's index says of the project's files (one git
+// ls-files), paths project-relative.
+type Index struct {
+	// Files maps each regular file whose work-tree copy git checks (not
+	// skip-worktree, not assume-unchanged) to its entry. Of a work tree
+	// with no uncommitted changes (Uncommitted), that is the file on disk
+	// (its content, and that it is a regular file), known without reading
+	// it.
+	Files map[string]IndexEntry
+	// SkipWorktree lists, sorted, the paths git marks skip-worktree
+	// (outside a sparse checkout, or set by hand): git keeps them in the
+	// index and leaves the work tree without them, so a missing file there
+	// is not one the team deleted.
+	SkipWorktree []string
 }
 
 // IndexEntry is a regular file as git's index holds it.
@@ -199,30 +194,34 @@ type IndexEntry struct {
 	Mode fs.FileMode // 0o644, or 0o755 for an executable
 }
 
-// IndexBlobs maps each file of the project that git's index holds, as a
-// regular file whose work-tree copy git checks (not skip-worktree, not
-// assume-unchanged), to its entry; paths are project-relative. Of a work
-// tree with no uncommitted changes (Uncommitted), that is the file on
-// disk (its content, and that it is a regular file), known without
-// reading it.
-func (r *Repo) IndexBlobs() (map[string]IndexEntry, error) {
+// Index reads git's index for the project.
+func (r *Repo) Index() (*Index, error) {
+	// -v tags each path as -t does ("H" cached, "S" skip-worktree), in
+	// lower case where it is assume-unchanged; -s adds mode, id and
+	// stage. Run in the project directory, ls-files lists the files below
+	// it, relative to it.
 	out, err := git(r.dir, nil, nil, "ls-files", "-s", "-v", "-z")
 	if err != nil {
 		return nil, err
 	}
-	blobs := map[string]IndexEntry{}
+	index := &Index{Files: map[string]IndexEntry{}}
 	for _, rec := range strings.Split(string(out), "\x00") {
 		meta, p, ok := strings.Cut(rec, "\t")
 		fields := strings.Fields(meta)
-		if !ok || len(fields) != 4 || fields[0] != "H" || fields[3] != "0" {
+		if !ok || len(fields) != 4 {
 			continue
 		}
-		switch fields[1] {
-		case "100644":
-			blobs[p] = IndexEntry{fields[2], 0o644}
-		case "100755":
-			blobs[p] = IndexEntry{fields[2], 0o755}
+		switch tag := fields[0]; {
+		case tag == "S" || tag == "s":
+			index.SkipWorktree = append(index.SkipWorktree, p)
+		case tag != "H" || fields[3] != "0":
+		case fields[1] == "100644":
+			index.Files[p] = IndexEntry{fields[2], 0o644}
+		case fields[1] == "100755":
+			index.Files[p] = IndexEntry{fields[2], 0o755}
 		}
 	}
-	return blobs, nil
+	slices.Sort(index.SkipWorktree)
+	index.SkipWorktree = slices.Compact(index.SkipWorktree)
+	return index, nil
 }

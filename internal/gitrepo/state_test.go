@@ -1,6 +1,7 @@
 package gitrepo
 
 import (
+	"maps"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -130,20 +131,37 @@ func TestIgnored(t *testing.T) {
 	}
 }
 
-// TestSkipWorktree lists what a sparse checkout leaves out, below the
-// project only, relative to it.
-func TestSkipWorktree(t *testing.T) {
+// TestIndex lists what a sparse checkout leaves out, below the project
+// only, relative to it; and the files whose work-tree copy git checks,
+// with their blob ids and modes (not those skip-worktree or
+// assume-unchanged).
+func TestIndex(t *testing.T) {
 	setup(t)
 	top := newRepo(t, map[string]string{
-		"svc/app.txt": "a\n", "svc/scripts/build.sh": "b\n", "svc/docs/x.md": "x\n", "other/scripts/y": "y\n",
+		"svc/app.txt": "a\n", "svc/scripts/build.sh": "b\n", "svc/docs/x.md": "x\n", "svc/run.sh": "r\n",
+		"svc/trusted.txt": "t\n", "other/scripts/y": "y\n",
 	})
+	run(t, top, "update-index", "--chmod=+x", "svc/run.sh")
+	run(t, top, "commit", "-q", "-m", "x")
+	run(t, top, "update-index", "--assume-unchanged", "svc/trusted.txt")
 	run(t, top, "sparse-checkout", "set", "--cone", "svc/docs")
-	got, err := find(t, filepath.Join(top, "svc")).SkipWorktree()
-	if want := []string{"scripts/build.sh"}; err != nil || !slices.Equal(got, want) {
-		t.Errorf("SkipWorktree() = %q, %v; want %q", got, err, want)
+	index, err := find(t, filepath.Join(top, "svc")).Index()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"scripts/build.sh"}; !slices.Equal(index.SkipWorktree, want) {
+		t.Errorf("SkipWorktree = %q; want %q", index.SkipWorktree, want)
+	}
+	want := map[string]IndexEntry{
+		"app.txt":   {blobID([]byte("a\n")), 0o644},
+		"docs/x.md": {blobID([]byte("x\n")), 0o644},
+		"run.sh":    {blobID([]byte("r\n")), 0o755},
+	}
+	if !maps.Equal(index.Files, want) {
+		t.Errorf("Files = %v; want %v", index.Files, want)
 	}
 	run(t, top, "sparse-checkout", "disable")
-	if got, err := find(t, filepath.Join(top, "svc")).SkipWorktree(); err != nil || len(got) != 0 {
-		t.Errorf("after disable: SkipWorktree() = %q, %v; want none", got, err)
+	if index, err := find(t, filepath.Join(top, "svc")).Index(); err != nil || len(index.SkipWorktree) != 0 {
+		t.Errorf("after disable: SkipWorktree = %q, %v; want none", index.SkipWorktree, err)
 	}
 }
