@@ -94,7 +94,7 @@ func (r *Repo) writeBlobs(data [][]byte) ([]string, error) {
 		fmt.Fprintf(&in, "get-mark :%d\n", i+1)
 	}
 	in.WriteString("done\n")
-	out, err := git(r.Top, in.Bytes(), nil, "fast-import", "--quiet")
+	out, err := git(r.Top, in.Bytes(), nil, fastImport...)
 	if err != nil {
 		return nil, err
 	}

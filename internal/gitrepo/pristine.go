@@ -125,9 +125,15 @@ func (r *Repo) RecordPristine(files []File, message string) error {
 	// No --force: the new commit descends from the old tip, and should
 	// another process have moved the ref meanwhile, failing beats dropping
 	// what it stored.
-	_, err = git(r.Top, stream, nil, "fast-import", "--quiet")
+	_, err = git(r.Top, stream, nil, fastImport...)
 	return err
 }
+
+// fastImport runs git fast-import, its objects kept as one pack whatever
+// their number: below fastimport.unpackLimit (100 by default) git writes
+// each as a loose object, a file apiece, which took a small upgrade's
+// record from 6-12 ms to 23-31 ms (the 50-file bench, under load).
+var fastImport = []string{"-c", "fastimport.unpackLimit=0", "fast-import", "--quiet"}
 
 // PristineFile is the file at p (project-relative) in the pristine
 // record, or false when there is none.
