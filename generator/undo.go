@@ -3,6 +3,7 @@ package generator
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -108,11 +109,24 @@ func (u *undoLog) replace(fsys afero.Fs, name string, data []byte, mode fs.FileM
 // up to the project root, as git does, recording each.
 func (u *undoLog) removeEmptyParents(fsys afero.Fs, root, name string) {
 	for d := path.Dir(name); d != root && d != "." && d != "/"; d = path.Dir(d) {
-		if empty, err := afero.IsEmpty(fsys, d); err != nil || !empty || fsys.Remove(d) != nil {
+		if !isEmptyDir(fsys, d) || fsys.Remove(d) != nil {
 			return
 		}
 		u.steps = append(u.steps, undoStep{name: d, dir: true, deleted: true})
 	}
+}
+
+// isEmptyDir reports whether the directory d holds nothing. It reads one
+// name, no more: afero.IsEmpty reads and stats every entry, 5000 stats
+// for the 50 files a 5000-file release deletes from directories of 100.
+func isEmptyDir(fsys afero.Fs, d string) bool {
+	f, err := fsys.Open(d)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	_, err = f.Readdirnames(1)
+	return errors.Is(err, io.EOF)
 }
 
 // removeEmptyTree removes the directory name and the empty directories in
