@@ -83,10 +83,7 @@ func (t *Template) bodyOf(sf *sourceFile) (*template.Template, error) {
 	if problems := t.undefinedRefs(quote.Name(sf.src), tree); len(problems) > 0 {
 		return nil, errors.New(problems[0])
 	}
-	ns := newNamespace(func() int64 { return t.Limits.withDefaults().MaxOutput }, func() Machine { return t.Machine }, ld.calls)
-	for _, p := range ld.texts {
-		p.set(ns.adopt(p.name, p.trees))
-	}
+	ld.adopt(t) // a namespace of its own: see LoadAgainst for why that is enough
 	sf.body = body
 	return body, nil
 }
@@ -210,11 +207,7 @@ func (u *Upgraded) Render(ctx context.Context, t *Template, paths []string) erro
 	if len(want) == 0 {
 		return nil
 	}
-	lim := t.Limits.withDefaults()
-	r := newRun(lim)
-	tree, err := wait(ctx, r, lim.Timeout, "template "+t.Source+": render", func() (*Tree, error) {
-		return t.render(r, u.Answers, renderOpts{only: func(p string) bool { return want[p] }})
-	})
+	tree, err := t.renderWithin(ctx, u.Answers, renderOpts{only: func(p string) bool { return want[p] }})
 	if err != nil {
 		return err
 	}

@@ -60,13 +60,19 @@ func (t *Tree) File(p string) (File, bool) {
 // ErrOutputLimit, and when ctx is done one wrapping ctx's error. The whole
 // render runs on one goroutine, which a timeout or a cancelled ctx abandons.
 func Render(ctx context.Context, t *Template, answers Answers) (*Tree, error) {
+	return t.renderWithin(ctx, answers, renderOpts{})
+}
+
+// renderWithin is Render narrowed as opts says (see deferred.go): every
+// render, whole or in part, runs within ctx and t.Limits the same way.
+func (t *Template) renderWithin(ctx context.Context, answers Answers, opts renderOpts) (*Tree, error) {
 	what := "template " + t.Source + ": render"
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", what, ctx.Err())
 	}
 	lim := t.Limits.withDefaults()
 	r := newRun(lim)
-	return wait(ctx, r, lim.Timeout, what, func() (*Tree, error) { return t.render(r, answers, renderOpts{}) })
+	return wait(ctx, r, lim.Timeout, what, func() (*Tree, error) { return t.render(r, answers, opts) })
 }
 
 // render is the body of Render, on the render's own goroutine, narrowed

@@ -360,10 +360,17 @@ func (ld *loading) parseText(name, text string, readsMachine bool, set func(*tem
 // finish makes t's namespace and gives every text its template.
 func (ld *loading) finish(t *Template) {
 	t.defines = ld.defines
-	t.ns = newNamespace(func() int64 { return t.Limits.withDefaults().MaxOutput }, func() Machine { return t.Machine }, ld.calls)
+	t.ns = ld.adopt(t)
+}
+
+// adopt makes a namespace of t's for the texts ld parsed, with the
+// functions they call, and gives every text its template there.
+func (ld *loading) adopt(t *Template) namespace {
+	ns := newNamespace(func() int64 { return t.Limits.withDefaults().MaxOutput }, func() Machine { return t.Machine }, ld.calls)
 	for _, p := range ld.texts {
-		p.set(t.ns.adopt(p.name, p.trees))
+		p.set(ns.adopt(p.name, p.trees))
 	}
+	return ns
 }
 
 func yamlMessage(err error) string {

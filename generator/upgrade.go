@@ -206,11 +206,7 @@ func baseFiles(t *Template, recorded Answers, need func(string) bool) (map[strin
 	if err != nil {
 		return nil, fmt.Errorf("recorded answers no longer valid for %s %s: %w", t.Name, t.Version, err)
 	}
-	lim := t.Limits.withDefaults()
-	r := newRun(lim)
-	tree, err := wait(context.Background(), r, lim.Timeout, "template "+t.Source+": render", func() (*Tree, error) {
-		return t.render(r, answers, renderOpts{only: need})
-	})
+	tree, err := t.renderWithin(context.Background(), answers, renderOpts{only: need})
 	if err != nil {
 		return nil, err
 	}
@@ -237,9 +233,5 @@ func renderTheirs(ctx context.Context, t *Template, answers Answers, old *Manife
 			return digest, old.BaseMode(p), ok
 		}
 	}
-	lim := t.Limits.withDefaults()
-	r := newRun(lim)
-	return wait(ctx, r, lim.Timeout, "template "+t.Source+": render", func() (*Tree, error) {
-		return t.render(r, answers, opts)
-	})
+	return t.renderWithin(ctx, answers, opts)
 }
