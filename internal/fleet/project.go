@@ -326,9 +326,10 @@ func outsideSparse(index *gitrepo.Index, err error, plan *generator.Plan) error 
 func gitFiles(tree *generator.Tree) []gitrepo.File {
 	files := make([]gitrepo.File, len(tree.Files))
 	for i, f := range tree.Files {
-		files[i] = gitrepo.File{Path: f.Path, Data: f.Data, Mode: f.Mode}
-		if f.Data == nil {
-			files[i].ID = f.Digest // unrendered: unchanged since the base
+		// Unrendered (unchanged since the base), a file is its digest.
+		files[i] = gitrepo.File{Path: f.Path, Data: f.Data, Mode: f.Mode, ID: f.Digest}
+		if f.Data != nil {
+			files[i].ID = generator.BlobID(f.Data)
 		}
 	}
 	return files

@@ -98,13 +98,13 @@ func parseBatch(out []byte, want []string) (map[string][]byte, error) {
 	return byID, nil
 }
 
-// haveBlobs checks that every file named by ID has its blob in the
+// haveBlobs checks that every file named by ID only has its blob in the
 // repository (one git cat-file --batch-check), and says which do not. A
 // blob of had, a tree of the repository's, is there.
 func (r *Repo) haveBlobs(files []File, had map[string]treeEntry) error {
 	byID := map[string][]string{}
 	for _, f := range files {
-		if f.ID == "" {
+		if !f.byID() {
 			continue
 		}
 		if e, ok := had[f.Path]; ok && e.id == strings.ToLower(f.ID) {

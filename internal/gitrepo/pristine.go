@@ -2,7 +2,6 @@ package gitrepo
 
 import (
 	"bytes"
-	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -18,10 +17,15 @@ type File struct {
 	Path string      // project-relative, slash-separated
 	Data []byte      // the content (a symlink's target when Mode says symlink)
 	Mode fs.FileMode // 0o644, 0o755, ...: any execute bit makes it executable for git
-	// ID, set only with Data nil, names content the repository holds
-	// already by its blob id (a file an upgrade did not render).
+	// ID is the content's blob id where the caller knows it ("" where
+	// not): a file the parent record holds with that id is not written
+	// again. With Data nil it names content the repository must hold
+	// already (a file an upgrade did not render).
 	ID string
 }
+
+// byID reports whether f names its content by blob id only.
+func (f File) byID() bool { return f.Data == nil && f.ID != "" }
 
 // MissingBlobsError is RecordPristine's answer when a file named by ID
 // has no blob in the repository: the caller gives its content instead.
@@ -227,8 +231,8 @@ func pristineStream(ref, parent string, files []File, had map[string]treeEntry, 
 	changed := make([]bool, len(files))
 	for i, f := range files {
 		e, ok := had[f.Path]
-		changed[i] = !ok || e.mode != gitMode(f.Mode) || e.id != f.blobID()
-		if changed[i] && f.ID == "" {
+		changed[i] = !ok || e.mode != gitMode(f.Mode) || f.ID == "" || e.id != strings.ToLower(f.ID)
+		if changed[i] && !f.byID() {
 			writeBlob(&in, i+1, f.Data)
 		}
 	}
@@ -256,25 +260,13 @@ func pristineStream(ref, parent string, files []File, had map[string]treeEntry, 
 			continue
 		}
 		blob := fmt.Sprintf(":%d", i+1)
-		if f.ID != "" {
+		if f.byID() {
 			blob = f.ID
 		}
 		fmt.Fprintf(&in, "M %s %s %s\n", gitMode(f.Mode), blob, quoteC(f.Path))
 	}
 	in.WriteString("done\n")
 	return in.Bytes()
-}
-
-// blobID is the file's blob id: ID, or the SHA-1 of Data (a repository
-// of SHA-256 objects never matches, and gets every file written).
-func (f File) blobID() string {
-	if f.ID != "" {
-		return strings.ToLower(f.ID)
-	}
-	h := sha1.New()
-	fmt.Fprintf(h, "blob %d\x00", len(f.Data))
-	h.Write(f.Data)
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // treeEntry is one blob of a tree: its mode and id.
