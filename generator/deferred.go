@@ -156,8 +156,11 @@ func sameSource(theirs, base fs.FS) (func(src string, raw []byte, mode fs.FileMo
 	files := map[string]baseFile{}
 	definesAny := false
 	err := fs.WalkDir(base, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() || p == ConfigFile {
-			return vcsSkip(d, err)
+		if err != nil {
+			return err
+		}
+		if skip, err := skipVCS(d); skip || !d.Type().IsRegular() || p == ConfigFile {
+			return err
 		}
 		info, err := d.Info()
 		if err != nil {
@@ -178,14 +181,6 @@ func sameSource(theirs, base fs.FS) (func(src string, raw []byte, mode fs.FileMo
 		b, ok := files[src]
 		return ok && b.mode == mode && b.sum == sha256.Sum256(raw)
 	}, nil
-}
-
-// vcsSkip skips a version-control directory, as Load does.
-func vcsSkip(d fs.DirEntry, err error) error {
-	if err == nil && d.IsDir() && isVCSName(d.Name()) {
-		return fs.SkipDir
-	}
-	return err
 }
 
 type baseFile struct {

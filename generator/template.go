@@ -189,6 +189,20 @@ type sourceFile struct {
 // at any depth of the tree.
 var vcsNames = map[string]bool{".git": true, ".hg": true, ".svn": true}
 
+// skipVCS reports whether a walk of a template tree passes d by, and
+// what it returns for it: a template directory may be a checkout, and a
+// .git file (a worktree's or submodule's pointer to its repository) is
+// skipped like a .git directory.
+func skipVCS(d fs.DirEntry) (bool, error) {
+	switch {
+	case !isVCSName(d.Name()):
+		return false, nil
+	case d.IsDir():
+		return true, fs.SkipDir
+	}
+	return true, nil
+}
+
 // isVCSName reports whether a path segment names version-control metadata,
 // in any case: on a case-insensitive file system .GIT is .git.
 func isVCSName(seg string) bool {
@@ -499,14 +513,8 @@ func (t *Template) loadFiles(ld *loading, fsys fs.FS, deferred func(string, []by
 		if err != nil {
 			return err
 		}
-		if isVCSName(d.Name()) {
-			// A template directory may be a checkout; a .git file (a
-			// worktree's or submodule's pointer to its repository) is
-			// skipped like a .git directory.
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
+		if skip, err := skipVCS(d); skip {
+			return err
 		}
 		if p != "." && t.owned.excludes(p, d.IsDir()) {
 			return t.owned.skipExcluded(p, d)
