@@ -140,13 +140,50 @@ func (m *Manifest) marshal() ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	buf.WriteString(manifestHeader)
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	err := enc.Encode(manifestYAML{m.Format, m.Template, m.Source, m.Revision, m.Version, answers, m.Files, m.Executable})
-	if err != nil {
-		return nil, fmt.Errorf("encode %s: %w", ManifestFile, err)
+	encode := func(v any) error {
+		enc := yaml.NewEncoder(&buf)
+		enc.SetIndent(2)
+		if err := enc.Encode(v); err != nil {
+			return fmt.Errorf("encode %s: %w", ManifestFile, err)
+		}
+		return nil
+	}
+	doc := manifestYAML{m.Format, m.Template, m.Source, m.Revision, m.Version, answers, m.Files, m.Executable}
+	if len(m.Files) == 0 {
+		if err := encode(doc); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	}
+	// The same document in three parts, the files between them written
+	// by hand where they can be (see writePlainFiles).
+	head := manifestHead{doc.Format, doc.Template, doc.Source, doc.Revision, doc.Version, doc.Answers}
+	if err := encode(head); err != nil {
+		return nil, err
+	}
+	if !writePlainFiles(&buf, m.Files) {
+		if err := encode(struct {
+			Files map[string]string `yaml:"files"`
+		}{m.Files}); err != nil {
+			return nil, err
+		}
+	}
+	if err := encode(struct {
+		Executable []string `yaml:"executable"`
+	}{m.Executable}); err != nil {
+		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// manifestHead is manifestYAML up to the files.
+type manifestHead struct {
+	Format   int       `yaml:"format"`
+	Template string    `yaml:"template"`
+	Source   string    `yaml:"source"`
+	Revision string    `yaml:"revision,omitempty"`
+	Version  string    `yaml:"version"`
+	Answers  yaml.Node `yaml:"answers"`
 }
 
 // yaml11Plain matches the plain scalars a YAML 1.1 reader (PyYAML, say)
