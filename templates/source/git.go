@@ -265,6 +265,7 @@ func (gitKind) open(ctx context.Context, s Spec) (Tree, error) {
 	if err != nil {
 		return Tree{}, err
 	}
+	m.unlock() // a commit, once there, is read without the lock (see mirror)
 	fsys, err := m.tree(ctx, commit, s.Subdir)
 	if err != nil {
 		return Tree{}, err
@@ -277,17 +278,23 @@ func (gitKind) openRevision(ctx context.Context, s Spec, revision string) (fs.FS
 		return nil, errors.New("a git revision is a full commit id (40 or 64 hex digits)")
 	}
 	revision = strings.ToLower(revision)
+	if offline(ctx) && !cached(s.Location) {
+		return nil, ErrNotCached // and no cache directory or lock made for it
+	}
 	// A shared lock is enough to read, and lets other gomicro processes
 	// read the same mirror at once.
 	m, err := lockMirror(ctx, s.Location, false)
 	if err != nil {
 		return nil, err
 	}
-	if m.has(ctx, revision) {
-		defer m.unlock()
+	has := m.has(ctx, revision)
+	m.unlock()
+	if has {
 		return m.tree(ctx, revision, s.Subdir)
 	}
-	m.unlock()
+	if offline(ctx) {
+		return nil, ErrNotCached
+	}
 
 	m, err = lockMirror(ctx, s.Location, true)
 	if err != nil {
@@ -302,6 +309,7 @@ func (gitKind) openRevision(ctx context.Context, s Spec, revision string) (fs.FS
 			return nil, fmt.Errorf("no commit %s in the repository (was its history rewritten?)", revision)
 		}
 	}
+	m.unlock()
 	return m.tree(ctx, revision, s.Subdir)
 }
 
@@ -317,7 +325,7 @@ var shortID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`
 //
 // Concurrent gomicro processes coordinate through the lock file: an
 // exclusive lock (flock, LockFileEx on Windows) to clone or fetch, a shared
-// one to only read. The lock is released when the process ends, however it
+// one to look a revision up. The lock is released when the process ends, however it
 // ends, so a killed gomicro never leaves a stale lock. A first clone goes
 // into a temporary directory renamed into place once complete, so the mirror
 // directory either does not exist or is a whole repository.
@@ -325,7 +333,9 @@ var shortID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`
 // gc.auto is 0 and maintenance.auto false in the mirror: git then never
 // prunes unreachable objects, so a revision a project recorded stays
 // readable after the template repository force-pushes or deletes its
-// branch. info/attributes unsets every attribute that would make git archive
+// branch. For the same reason a commit found in the mirror is read
+// without the lock: a fetch beside the read only adds objects (and an
+// upgrade reads the release's tree while it reads its base's). info/attributes unsets every attribute that would make git archive
 // change a file (export-subst, export-ignore, eol and text conversion,
 // filters, ident): a template tree is read byte for byte, whatever
 // .gitattributes the template itself carries for the projects it makes.
@@ -348,6 +358,19 @@ func gitCacheDir() (string, error) {
 	return filepath.Join(dir, "gomicro", "git"), nil
 }
 
+// mirrorDir is where the mirror of url is, or would be, in root.
+func mirrorDir(root, url string) string {
+	sum := sha256.Sum256([]byte(url))
+	return filepath.Join(root, hex.EncodeToString(sum[:16]))
+}
+
+// cached reports whether the cache holds a mirror of url, without
+// creating anything.
+func cached(url string) bool {
+	root, err := gitCacheDir()
+	return err == nil && isDir(mirrorDir(root, url))
+}
+
 func lockMirror(ctx context.Context, url string, exclusive bool) (*mirror, error) {
 	root, err := gitCacheDir()
 	if err != nil {
@@ -356,8 +379,7 @@ func lockMirror(ctx context.Context, url string, exclusive bool) (*mirror, error
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(url))
-	dir := filepath.Join(root, hex.EncodeToString(sum[:16]))
+	dir := mirrorDir(root, url)
 	release, err := lockfile.Lock(ctx, dir+".lock", exclusive)
 	if err != nil {
 		return nil, err
@@ -365,7 +387,13 @@ func lockMirror(ctx context.Context, url string, exclusive bool) (*mirror, error
 	return &mirror{url: url, root: root, dir: dir, release: release}, nil
 }
 
-func (m *mirror) unlock() { m.release() }
+// unlock releases the mirror's lock; once, however often it is called.
+func (m *mirror) unlock() {
+	if m.release != nil {
+		m.release()
+		m.release = nil
+	}
+}
 
 func (m *mirror) exists() bool { return isDir(m.dir) }
 
@@ -680,6 +708,9 @@ func runGit(ctx context.Context, dir string, args ...string) ([]byte, error) {
 func runGitTo(ctx context.Context, stdout io.Writer, dir string, args ...string) error {
 	sub := gitrepo.Subcommand(args)
 	network := sub == "clone" || sub == "fetch" || sub == "ls-remote"
+	if network && offline(ctx) {
+		return ErrNotCached
+	}
 	f := fetchingOf(ctx)
 	if network {
 		args = fetchArgs(args, sub, f.timeout)

@@ -231,6 +231,21 @@ func TestGit(t *testing.T) {
 	if _, err := OpenRevision(ctx, spec, "v1.0.0"); err == nil || !strings.Contains(err.Error(), "full commit id") {
 		t.Errorf("OpenRevision of a tag: %v", err)
 	}
+	// Without the network: what the mirror holds, and ErrNotCached for the
+	// rest, before git is asked to fetch.
+	if fsys, err := OpenCachedRevision(ctx, spec, r.v100); err != nil || readString(t, fsys, "README.md") != "1.0.0\n" {
+		t.Errorf("OpenCachedRevision of a cached commit: %v", err)
+	}
+	if _, err := OpenCachedRevision(ctx, spec, missing); !errors.Is(err, ErrNotCached) {
+		t.Errorf("OpenCachedRevision of an unknown commit: %v, want ErrNotCached", err)
+	}
+	other, err := Parse("file://" + filepath.ToSlash(t.TempDir()) + "/never-cloned.git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenCachedRevision(ctx, other, r.v100); !errors.Is(err, ErrNotCached) {
+		t.Errorf("OpenCachedRevision of a source never cloned: %v, want ErrNotCached", err)
+	}
 }
 
 func TestGitDefaultBranch(t *testing.T) {

@@ -233,6 +233,9 @@ func goEnvFile() map[string]string {
 // temporary directory, outside any module, so that no go.mod or go.work of
 // the person's steers it, and returns what it extracted.
 func downloadModule(ctx context.Context, path, query string) (dir, version string, err error) {
+	if offline(ctx) {
+		return "", "", ErrNotCached
+	}
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
 		return "", "", errors.New("the go command is not installed (not found on PATH); Go module template sources need it")

@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -131,6 +132,14 @@ func TestModule(t *testing.T) {
 	}
 	if _, err := OpenRevision(ctx, spec, "latest"); err == nil || !strings.Contains(err.Error(), "exact version") {
 		t.Errorf("OpenRevision(latest): %v", err)
+	}
+	// Without the network: the cached version, and ErrNotCached for one
+	// only a download would bring.
+	if _, err := OpenCachedRevision(ctx, spec, "v1.0.0"); err != nil {
+		t.Errorf("OpenCachedRevision of a cached version: %v", err)
+	}
+	if _, err := OpenCachedRevision(ctx, spec, "v9.9.9"); !errors.Is(err, ErrNotCached) {
+		t.Errorf("OpenCachedRevision of a version not in the cache: %v, want ErrNotCached", err)
 	}
 }
 

@@ -284,6 +284,27 @@ func OpenRevision(ctx context.Context, s Spec, revision string) (fs.FS, error) {
 	return fsys, nil
 }
 
+// ErrNotCached is the error of OpenCachedRevision for a revision that only
+// a fetch would bring.
+var ErrNotCached = errors.New("not in the local cache")
+
+// OpenCachedRevision is OpenRevision without the network: a revision that
+// is not in the git mirror or the module cache already is ErrNotCached.
+// It lets a caller read a tree before it knows it will need it (an
+// upgrade reads its base while git checks the work tree) without a fetch
+// that the person did not ask for yet.
+func OpenCachedRevision(ctx context.Context, s Spec, revision string) (fs.FS, error) {
+	return OpenRevision(context.WithValue(ctx, offlineKey{}, true), s, revision)
+}
+
+type offlineKey struct{}
+
+// offline reports whether ctx forbids a fetch (see OpenCachedRevision).
+func offline(ctx context.Context) bool {
+	v, _ := ctx.Value(offlineKey{}).(bool)
+	return v
+}
+
 // joinSource writes LOCATION[//SUBDIR][@REF].
 func joinSource(location, subdir, ref string) string {
 	s := location
