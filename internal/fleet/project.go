@@ -113,15 +113,19 @@ func (u *Upgrader) plan(ctx context.Context, dir string) (p *Project, err error)
 	if p.Old, err = readManifest(p.root); err != nil {
 		return p, err
 	}
+	rev := u.Opener.revision(ctx, p.Old)
+	if open := rev.tree; open != nil {
+		rev.tree = func() (fs.FS, error) { return u.trees.get(rev.key, open) }
+		// The tree the project was generated from is read while git
+		// checks the work tree, where that needs no fetch: a project git
+		// refuses is refused as soon, and without the network.
+		go u.trees.prefetch(rev.key, rev.cached)
+	}
 	if p.repo, err = gitWorkTree(dir, u.writes(), u.Force); err != nil {
 		return p, refusal{err}
 	}
 	if p.start, err = u.startCommit(ctx, p.repo); err != nil {
 		return p, refusal{err}
-	}
-	rev := u.Opener.revision(ctx, p.Old)
-	if open := rev.tree; open != nil {
-		rev.tree = func() (fs.FS, error) { return u.trees.get(rev.key, open) }
 	}
 	if p.Template, err = u.template(ctx, p.Old, rev); err != nil {
 		return p, err

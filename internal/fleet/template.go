@@ -132,13 +132,15 @@ type cache[T any] struct {
 }
 
 type cached[T any] struct {
-	once sync.Once
+	mu   sync.Mutex // held while loading
+	done bool
 	v    T
 	err  error
 }
 
-func (c *cache[T]) get(key string, load func() (T, error)) (T, error) {
+func (c *cache[T]) entry(key string) *cached[T] {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.m == nil {
 		c.m = map[string]*cached[T]{}
 	}
@@ -147,9 +149,34 @@ func (c *cache[T]) get(key string, load func() (T, error)) (T, error) {
 		e = &cached[T]{}
 		c.m[key] = e
 	}
-	c.mu.Unlock()
-	e.once.Do(func() { e.v, e.err = load() })
+	return e
+}
+
+// get is the value of key, loaded by load the first time.
+func (c *cache[T]) get(key string, load func() (T, error)) (T, error) {
+	e := c.entry(key)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.done {
+		e.v, e.err = load()
+		e.done = true
+	}
 	return e.v, e.err
+}
+
+// prefetch loads key with try, ahead of a get, and keeps what it loads
+// only if try succeeds: a get after a failed try loads the usual way. A
+// get meanwhile waits for try rather than load the same again.
+func (c *cache[T]) prefetch(key string, try func() (T, error)) {
+	e := c.entry(key)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.done {
+		return
+	}
+	if v, err := try(); err == nil {
+		e.v, e.done = v, true
+	}
 }
 
 // template is the template a project moves to (see upgradeTemplate),
@@ -215,6 +242,9 @@ type revision struct {
 	name string // for the report: "service 1.0.0 from gomicro's template history"
 	key  string // the same for the same tree
 	tree func() (fs.FS, error)
+	// cached opens the tree only if that needs no fetch
+	// (source.OpenCachedRevision).
+	cached func() (fs.FS, error)
 }
 
 // revision finds the tree at the revision old records, opened when first
@@ -240,7 +270,8 @@ func (o Opener) revision(ctx context.Context, old *generator.Manifest) revision 
 	open := sync.OnceValues(func() (fs.FS, error) {
 		return source.OpenRevision(o.withProgress(ctx), spec, rev)
 	})
-	return revision{name: name, key: old.Source + "\x00" + rev, tree: open}
+	cached := func() (fs.FS, error) { return source.OpenCachedRevision(ctx, spec, rev) }
+	return revision{name: name, key: old.Source + "\x00" + rev, tree: open, cached: cached}
 }
 
 // revisionBase is the base source "the template at the revision the
