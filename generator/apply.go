@@ -14,25 +14,22 @@ import (
 )
 
 // Apply carries out the plan in dir and writes the new answers file. It
-// works in two halves. First every new content is written into a staging
-// directory in the project; a failure or a cancelled ctx then leaves the
-// project as it was. Then, without looking at ctx again (it takes
-// milliseconds), deletions come first and renames out of staging after, so
-// a file may become a directory and back; a failure in this half puts back
-// everything already done. Apply never removes what the plan did not
-// decide to, nor a directory that still holds anything.
+// works in two halves. First every new content is written into a
+// temporary file (see staging); a failure or a cancelled ctx then leaves
+// the project as it was. Then, without looking at ctx again (it takes
+// milliseconds), deletions come first and renames of the temporary files
+// after, so a file may become a directory and back; a failure in this half
+// puts back everything already done. Apply never removes what the plan
+// did not decide to, nor a directory that still holds anything.
 func (p *Plan) Apply(ctx context.Context, fsys afero.Fs, dir string) (err error) {
 	dir = cleanDir(dir)
 	if blocked := p.Blocked(); len(blocked) > 0 {
 		return fmt.Errorf("upgrade blocked at %s: %s", blocked[0].Path, blocked[0].Note)
 	}
 	steps := p.applySteps(dir)
-	staging, err := afero.TempDir(fsys, dir, ".gomicro-staging-")
-	if err != nil {
-		return fmt.Errorf("upgrade: create a staging directory in %s: %w", dir, rootfs.Reason(err))
-	}
-	defer fsys.RemoveAll(staging) // gomicro's own, whatever is left in it
-	if err := stage(ctx, fsys, staging, steps); err != nil {
+	st := &staging{fsys: fsys, dir: dir}
+	defer st.clean(steps) // whatever is left of it
+	if err := st.stage(ctx, steps); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -54,6 +51,8 @@ func (p *Plan) Apply(ctx context.Context, fsys afero.Fs, dir string) (err error)
 // applyStep is one file Apply writes or deletes.
 type applyStep struct {
 	target, staged string
+	beside         bool        // staged in the target's own directory
+	renamed        bool        // staged, then renamed to its target
 	n              int         // the change's place in the plan, which names its staged file
 	new            []byte      // the content to write
 	mode           fs.FileMode // and its mode
@@ -82,22 +81,80 @@ func (p *Plan) applySteps(dir string) []applyStep {
 	return steps
 }
 
-// stage writes the new content of every step into staging, and names it
-// in the step; it stops when ctx is done.
-func stage(ctx context.Context, fsys afero.Fs, staging string, steps []applyStep) error {
+// staging is where Apply writes the new contents before it renames them
+// into place: a temporary file beside its target where the target's
+// directory is there already, else one directory of temporary files in
+// the project. Beside is the cheaper: the rename stays within one
+// directory, and ext4 gives a new file an inode near its directory's
+// (creating 552 files in a new directory of a project just copied took
+// twice as long as creating them in the directories they go to).
+type staging struct {
+	fsys afero.Fs
+	dir  string // the project
+	away string // the staging directory, once made
+	dirs map[string]bool
+}
+
+// isDir reports whether d is a directory (not a link to one), asking the
+// file system once per directory.
+func (st *staging) isDir(d string) bool {
+	is, seen := st.dirs[d]
+	if !seen {
+		info, err := lstat(st.fsys, d)
+		is = err == nil && info.IsDir()
+		if st.dirs == nil {
+			st.dirs = map[string]bool{}
+		}
+		st.dirs[d] = is
+	}
+	return is
+}
+
+// stage writes the new content of every step into a temporary file, and
+// names it in the step; it stops when ctx is done.
+func (st *staging) stage(ctx context.Context, steps []applyStep) error {
 	for k := range steps {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if steps[k].remove {
+		s := &steps[k]
+		if s.remove {
 			continue
 		}
-		steps[k].staged = path.Join(staging, fmt.Sprint(steps[k].n))
-		if err := writeNew(fsys, steps[k].staged, steps[k].new, steps[k].mode); err != nil {
+		if st.isDir(path.Dir(s.target)) {
+			name, err := createNew(st.fsys, path.Dir(s.target), s.new, s.mode)
+			if err != nil {
+				return err
+			}
+			s.staged, s.beside = name, true
+			continue
+		}
+		if st.away == "" {
+			away, err := afero.TempDir(st.fsys, st.dir, ".gomicro-staging-")
+			if err != nil {
+				return fmt.Errorf("upgrade: create a staging directory in %s: %w", st.dir, rootfs.Reason(err))
+			}
+			st.away = away
+		}
+		s.staged = path.Join(st.away, fmt.Sprint(s.n))
+		if err := writeNew(st.fsys, s.staged, s.new, s.mode); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// clean removes what is left of the staging: the temporary files not
+// renamed into place, and the staging directory.
+func (st *staging) clean(steps []applyStep) {
+	for _, s := range steps {
+		if s.beside && !s.renamed {
+			st.fsys.Remove(s.staged)
+		}
+	}
+	if st.away != "" {
+		st.fsys.RemoveAll(st.away) // gomicro's own, whatever is left in it
+	}
 }
 
 // deleteAll removes the files the steps delete, and the directories that
@@ -118,12 +175,17 @@ func (u *undoLog) deleteAll(fsys afero.Fs, dir string, steps []applyStep) error 
 
 // renameAll moves every staged file to its target, recording each.
 func (u *undoLog) renameAll(fsys afero.Fs, steps []applyStep) error {
-	for _, s := range steps {
+	for k := range steps {
+		s := &steps[k]
 		if s.remove {
 			continue
 		}
-		if err := u.mkdirAll(fsys, path.Dir(s.target)); err != nil {
-			return fmt.Errorf("upgrade: %w", err)
+		// Staged beside it, the target's directory holds the staged file:
+		// no deletion removed it.
+		if !s.beside {
+			if err := u.mkdirAll(fsys, path.Dir(s.target)); err != nil {
+				return fmt.Errorf("upgrade: %w", err)
+			}
 		}
 		if s.clearDir {
 			if err := u.removeEmptyTree(fsys, s.target); err != nil {
@@ -140,6 +202,7 @@ func (u *undoLog) renameAll(fsys afero.Fs, steps []applyStep) error {
 		if err := fsys.Rename(s.staged, s.target); err != nil {
 			return fmt.Errorf("upgrade %s: %w", s.target, rootfs.Reason(err))
 		}
+		s.renamed = true
 		u.steps = append(u.steps, undoStep{name: s.target, old: s.old, oldMode: s.oldMode})
 	}
 	return nil

@@ -65,7 +65,33 @@ func (u *undoLog) create(fsys afero.Fs, name string, data []byte, mode fs.FileMo
 		return fmt.Errorf("write %s: %w", name, rootfs.Reason(err))
 	}
 	u.steps = append(u.steps, undoStep{name: name})
-	_, err = f.Write(data)
+	return fill(fsys, f, name, data, mode)
+}
+
+// createNew writes data to a new temporary file in dir, with exactly mode,
+// and returns its name.
+func createNew(fsys afero.Fs, dir string, data []byte, mode fs.FileMode) (string, error) {
+	for try := 0; ; try++ {
+		name := path.Join(dir, ".gomicro-tmp-"+strconv.FormatUint(rand.Uint64(), 36))
+		f, err := fsys.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+		if errors.Is(err, fs.ErrExist) && try < 100 {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("write %s: %w", name, rootfs.Reason(err))
+		}
+		if err := fill(fsys, f, name, data, mode); err != nil {
+			fsys.Remove(name)
+			return "", err
+		}
+		return name, nil
+	}
+}
+
+// fill writes data to f, a file just created as name, gives it exactly
+// mode, and closes it.
+func fill(fsys afero.Fs, f afero.File, name string, data []byte, mode fs.FileMode) error {
+	_, err := f.Write(data)
 	if info, serr := f.Stat(); err == nil && (serr != nil || info.Mode().Perm() != mode.Perm()) {
 		// The umask narrowed the mode; the template's mode is the one
 		// golden trees and upgrades compare against. Only then: a chmod
