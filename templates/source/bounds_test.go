@@ -1,8 +1,6 @@
 package source
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -165,20 +163,19 @@ type zeros struct{}
 
 func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 
-// TestReadTarBounds: a file past the bounds is refused by its tar header,
-// before its bytes are read.
-func TestReadTarBounds(t *testing.T) {
-	var head bytes.Buffer
-	tw := tar.NewWriter(&head)
-	if err := tw.WriteHeader(&tar.Header{Name: "big.bin", Typeflag: tar.TypeReg, Mode: 0o644, Size: 3 << 29}); err != nil {
-		t.Fatal(err)
-	}
-	r := &countingReader{r: io.MultiReader(&head, io.LimitReader(zeros{}, 3<<29))}
-	_, err := readTar(r)
+// TestListTreeBounds: a file past the bounds is refused by the size git
+// ls-tree lists, before any blob is read.
+func TestListTreeBounds(t *testing.T) {
+	id := strings.Repeat("a", 40)
+	listing := "100644 blob " + id + "     10\tsmall.txt\x00100644 blob " + id + " 1610612736\tbig.bin\x00"
+	_, _, err := listTree([]byte(listing))
 	wantErr(t, fmt.Sprint(err), "big.bin: larger than 64 MiB, the most one template file may hold")
-	if r.n > 1<<20 {
-		t.Errorf("read %d MiB of the tar before refusing it", r.n>>20)
+	many := ""
+	for i := range 5 {
+		many += fmt.Sprintf("100644 blob %s %d\tf%d.bin\x00", id, 60<<20, i)
 	}
+	_, _, err = listTree([]byte(many))
+	wantErr(t, fmt.Sprint(err), "f4.bin: with it the template's files add up to more than 256 MiB, the most a template may hold")
 }
 
 // A file named to move the cursor is named quoted, as gomicro names every

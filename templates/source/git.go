@@ -552,48 +552,6 @@ func (m *mirror) defaultBranch(ctx context.Context) (string, error) {
 	return id, nil
 }
 
-// tree reads the template tree at SUBDIR of commit with git archive.
-func (m *mirror) tree(ctx context.Context, commit, subdir string) (fs.FS, error) {
-	treeish := commit + ":" + subdir
-	configPath := ConfigFile
-	if subdir != "" {
-		configPath = subdir + "/" + ConfigFile
-	}
-	if _, err := m.git(ctx, "rev-parse", "--verify", "--quiet", commit+":"+configPath); err != nil {
-		if ctx.Err() != nil {
-			return nil, err
-		}
-		return nil, fmt.Errorf("no %s in %s at commit %s", ConfigFile, subdirWhere(subdir, "the repository root"), commit[:12])
-	}
-	// The tar streams into readTar, which refuses a file past the bounds
-	// by its header, before its bytes are read: the tree is never held
-	// twice, nor past the bounds.
-	pr, pw := io.Pipe()
-	var fsys fs.FS
-	var readErr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		fsys, readErr = readTar(pr)
-		if readErr == nil {
-			// What follows the end of the archive is tar padding.
-			_, readErr = io.Copy(io.Discard, io.LimitReader(pr, 1<<20))
-		}
-		pr.CloseWithError(errors.New("the template tree was not read to its end"))
-	}()
-	err := runGitTo(ctx, pw, m.root, "--git-dir="+m.dir, "archive", "--format=tar", treeish)
-	pw.CloseWithError(err)
-	<-done
-	var big *tooLarge
-	if errors.As(readErr, &big) {
-		return nil, readErr
-	}
-	if err != nil {
-		return nil, err
-	}
-	return fsys, readErr
-}
-
 func (m *mirror) git(ctx context.Context, args ...string) ([]byte, error) {
 	return runGit(ctx, m.root, append([]string{"--git-dir=" + m.dir}, args...)...)
 }
@@ -706,6 +664,11 @@ func runGit(ctx context.Context, dir string, args ...string) ([]byte, error) {
 // ls-remote) runs under the fetch's stall watchdog (see fetching) and
 // curl's low-speed limit; either stopping it is reported as a stall.
 func runGitTo(ctx context.Context, stdout io.Writer, dir string, args ...string) error {
+	return runGitWith(ctx, nil, stdout, dir, args...)
+}
+
+// runGitWith is runGitTo with stdin as git's standard input.
+func runGitWith(ctx context.Context, stdin io.Reader, stdout io.Writer, dir string, args ...string) error {
 	sub := gitrepo.Subcommand(args)
 	network := sub == "clone" || sub == "fetch" || sub == "ls-remote"
 	if network && offline(ctx) {
@@ -719,6 +682,7 @@ func runGitTo(ctx context.Context, stdout io.Writer, dir string, args ...string)
 	_, err := gitrepo.Run(ctx, gitrepo.Command{
 		Dir:    dir,
 		Args:   args,
+		Stdin:  stdin,
 		Stdout: stdout,
 		Exec: func(cmd *exec.Cmd) error {
 			// git may leave a child (ssh, a credential helper) holding the

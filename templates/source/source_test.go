@@ -1,8 +1,6 @@
 package source
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"errors"
 	"io/fs"
@@ -201,30 +199,45 @@ func TestNewestTag(t *testing.T) {
 	}
 }
 
-func TestMemFS(t *testing.T) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	add := func(h *tar.Header, body string) {
-		h.Size = int64(len(body))
-		if err := tw.WriteHeader(h); err != nil {
+// TestGitTree reads a tree as a template from git is read: files with
+// their execute bits, directories git lists only through their files, a
+// symbolic link listed as such, a submodule as an empty directory.
+func TestGitTree(t *testing.T) {
+	git := gitTest(t)
+	dir := t.TempDir()
+	git(dir, "init", "-q")
+	files := map[string]string{"template.yaml": "name: t\n", "a/run.sh": "#!/bin/sh\n", "a/b/c.txt": "c", "top": "top", "same": "top"}
+	for name, body := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tw.Write([]byte(body)); err != nil {
+		mode := os.FileMode(0o644)
+		if strings.HasSuffix(name, ".sh") {
+			mode = 0o755
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), mode); err != nil {
 			t.Fatal(err)
 		}
 	}
-	add(&tar.Header{Typeflag: tar.TypeXGlobalHeader, Name: "pax_global_header", PAXRecords: map[string]string{"comment": "abc"}}, "")
-	add(&tar.Header{Typeflag: tar.TypeDir, Name: "a/", Mode: 0o775}, "")
-	add(&tar.Header{Typeflag: tar.TypeReg, Name: "a/run.sh", Mode: 0o775}, "#!/bin/sh\n")
-	add(&tar.Header{Typeflag: tar.TypeReg, Name: "a/b/c.txt", Mode: 0o664}, "c") // no entry for a/b
-	add(&tar.Header{Typeflag: tar.TypeReg, Name: "top", Mode: 0o664}, "top")
-	add(&tar.Header{Typeflag: tar.TypeSymlink, Name: "link", Linkname: "top", Mode: 0o777}, "")
-	if err := tw.Close(); err != nil {
+	if err := os.Symlink("top", filepath.Join(dir, "link")); err != nil {
 		t.Fatal(err)
 	}
-	fsys, err := readTar(&buf)
+	git(dir, "add", "-A")
+	git(dir, "update-index", "--add", "--cacheinfo", "160000,"+strings.Repeat("1", 40)+",sub")
+	git(dir, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "t")
+	commit := strings.TrimSpace(git(dir, "rev-parse", "HEAD"))
+	m := &mirror{root: dir, dir: filepath.Join(dir, ".git")}
+	fsys, err := m.tree(context.Background(), commit, "")
 	if err != nil {
 		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"top": "top", "same": "top", "a/b/c.txt": "c"} {
+		if data, err := fs.ReadFile(fsys, name); err != nil || string(data) != want {
+			t.Errorf("%s: %q, %v", name, data, err)
+		}
+	}
+	if info, err := fs.Stat(fsys, "sub"); err != nil || info.Mode() != fs.ModeDir|0o755 {
+		t.Errorf("the submodule: %v, %v; want an empty directory", info, err)
 	}
 	// The symbolic link is listed but not followed (the generator refuses
 	// links), which TestFS would take for an error: test below it.

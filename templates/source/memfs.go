@@ -1,7 +1,6 @@
 package source
 
 import (
-	"archive/tar"
 	"bytes"
 	"errors"
 	"fmt"
@@ -14,10 +13,10 @@ import (
 )
 
 // memFS is a read-only file tree held in memory: a template read out of a
-// git mirror with git archive. It keeps what a template needs of the tar
-// headers: directories, file bytes, the execute bit (0755 or 0644, whatever
-// tar.umask git used) and symbolic links, listed as such (fs.ModeSymlink),
-// so that the generator refuses them as it refuses them on disk.
+// git mirror (see mirror.tree). It keeps what a template needs of git's
+// tree: directories, file bytes, the execute bit (0755 or 0644) and
+// symbolic links, listed as such (fs.ModeSymlink), so that the generator
+// refuses them as it refuses them on disk.
 type memFS map[string]*memNode // by slash path; "." is the root
 
 type memNode struct {
@@ -27,53 +26,8 @@ type memNode struct {
 	entries []fs.DirEntry
 }
 
-// readTar reads a tar stream (git archive's) into a memFS, holding its
-// files to the template bounds by their headers before reading any.
-func readTar(r io.Reader) (fs.FS, error) {
-	var b budget
-	fsys := memFS{".": {name: ".", mode: fs.ModeDir | 0o755}}
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading git archive: %w", err)
-		}
-		if h.Typeflag == tar.TypeXGlobalHeader {
-			continue
-		}
-		name := strings.TrimSuffix(h.Name, "/")
-		if !fs.ValidPath(name) || name == "." {
-			return nil, fmt.Errorf("reading git archive: bad path %q", h.Name)
-		}
-		n := &memNode{name: path.Base(name)}
-		switch h.Typeflag {
-		case tar.TypeDir:
-			n.mode = fs.ModeDir | 0o755
-		case tar.TypeReg:
-			n.mode = 0o644
-			if h.Mode&0o111 != 0 {
-				n.mode = 0o755
-			}
-			if err := b.add(name, h.Size); err != nil {
-				return nil, err
-			}
-			n.data = make([]byte, h.Size) // bounded by b.add above
-			if _, err = io.ReadFull(tr, n.data); err != nil {
-				return nil, fmt.Errorf("reading git archive: %s: %w", name, err)
-			}
-		case tar.TypeSymlink:
-			n.mode = fs.ModeSymlink | 0o777
-			n.data = []byte(h.Linkname)
-		default:
-			return nil, fmt.Errorf("reading git archive: %s: unexpected entry type %q", name, h.Typeflag)
-		}
-		if err := fsys.add(name, n); err != nil {
-			return nil, fmt.Errorf("reading git archive: %w", err)
-		}
-	}
+// index lists every directory's entries, sorted by name.
+func (fsys memFS) index() {
 	for p, n := range fsys {
 		if p != "." {
 			parent := fsys[path.Dir(p)]
@@ -83,7 +37,6 @@ func readTar(r io.Reader) (fs.FS, error) {
 	for _, n := range fsys {
 		slices.SortFunc(n.entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	}
-	return fsys, nil
 }
 
 // add puts n at p, creating the directories on the way that the archive did
