@@ -20,26 +20,22 @@ import (
 // be git archive, whose tar headers cost gomicro as much CPU to read as
 // git spent writing them: about 45 ms for a tree of 5000 files.)
 func (m *mirror) tree(ctx context.Context, commit, subdir string) (fs.FS, error) {
-	treeish := commit + ":" + subdir
-	configPath := ConfigFile
-	if subdir != "" {
-		configPath = subdir + "/" + ConfigFile
-	}
-	if _, err := m.git(ctx, "rev-parse", "--verify", "--quiet", commit+":"+configPath); err != nil {
+	noConfig := fmt.Errorf("no %s in %s at commit %s", ConfigFile, subdirWhere(subdir, "the repository root"), commit[:12])
+	listing, err := m.git(ctx, "ls-tree", "-r", "-l", "-z", commit+":"+subdir)
+	if err != nil {
 		if ctx.Err() != nil {
 			return nil, err
 		}
-		return nil, fmt.Errorf("no %s in %s at commit %s", ConfigFile, subdirWhere(subdir, "the repository root"), commit[:12])
-	}
-	listing, err := m.git(ctx, "ls-tree", "-r", "-l", "-z", treeish)
-	if err != nil {
-		return nil, err
+		return nil, noConfig // no such directory at that commit
 	}
 	fsys, blobs, err := listTree(listing)
 	if big := (*tooLarge)(nil); errors.As(err, &big) {
 		return nil, err
 	} else if err != nil {
 		return nil, fmt.Errorf("reading the template tree: %w", err)
+	}
+	if n := fsys[ConfigFile]; n == nil || !n.mode.IsRegular() {
+		return nil, noConfig
 	}
 	if err := m.readBlobs(ctx, blobs); err != nil {
 		return nil, err
