@@ -144,6 +144,38 @@ func TestInterruptUpgrade(t *testing.T) {
 	treetest.Equal(t, "after the interrupt", treetest.SnapshotDir(t, project), before)
 }
 
+// SIGINT while an upgrade in git writes the work tree: the pristine
+// record, made meanwhile, is taken back with it, so the next upgrade's
+// base is the render the project has.
+func TestInterruptUpgradeGit(t *testing.T) {
+	dir := t.TempDir()
+	demoTemplates(t, dir)
+	made := startGomicro(t, dir, nil, "new", "svc", "--non-interactive", "--template", "./tpl-1.0.0")
+	if err := made.cmd.Wait(); err != nil {
+		t.Fatalf("new: %v\n%s", err, made.stderr.String())
+	}
+	project := filepath.Join(dir, "svc")
+	pristine := func() string {
+		cmd := exec.Command("git", "rev-parse", "refs/gomicro/pristine/%2E")
+		cmd.Dir = project
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("git rev-parse: %v", err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	before, tip := treetest.SnapshotDir(t, filepath.Join(project, "a.txt")), pristine()
+	g := startGomicro(t, project, []string{"GOMICRO_TEST_HOLD=2"}, "upgrade", "--template", "../tpl-2.0.0")
+	g.waitFor(t, "gomicro-test: holding")
+	if status := g.stop(t, syscall.SIGINT); status != 130 {
+		t.Errorf("exit status %d, want 130; stderr:\n%s", status, g.stderr.String())
+	}
+	treetest.Equal(t, "a.txt after the interrupt", treetest.SnapshotDir(t, filepath.Join(project, "a.txt")), before)
+	if got := pristine(); got != tip {
+		t.Errorf("the pristine ref moved from %s to %s, though the upgrade was rolled back", tip, got)
+	}
+}
+
 // SIGINT while gomicro waits for an answer: it stops at once, nothing
 // written, though its stdin never ends.
 func TestInterruptAtPrompt(t *testing.T) {

@@ -191,12 +191,18 @@ func (p *Project) Apply(ctx context.Context) error {
 }
 
 // KeepPristine stores the new render in git under a private ref, the
-// next upgrade's base. Without git it does nothing.
-func (p *Project) KeepPristine() error {
+// next upgrade's base, and returns undo, which puts the ref back where it
+// was. Without git it does nothing.
+func (p *Project) KeepPristine() (undo func() error, err error) {
+	undo = func() error { return nil }
 	if p.repo == nil {
-		return nil
+		return undo, nil
 	}
-	err := p.repo.RecordPristine(gitFiles(p.Theirs), p.Label+" as rendered")
+	was, err := p.repo.PristineTip()
+	if err != nil {
+		return undo, err
+	}
+	err = p.repo.RecordPristine(gitFiles(p.Theirs), p.Label+" as rendered")
 	var missing *gitrepo.MissingBlobsError
 	if errors.As(err, &missing) {
 		// Files the upgrade did not render, whose blobs the clone lacks.
@@ -204,7 +210,11 @@ func (p *Project) KeepPristine() error {
 			err = p.repo.RecordPristine(gitFiles(p.Theirs), p.Label+" as rendered")
 		}
 	}
-	return err
+	if err != nil {
+		return undo, err
+	}
+	tip, err := p.repo.PristineTip()
+	return func() error { return p.repo.ResetPristine(was, tip) }, err
 }
 
 // MarkConflicts records the plan's conflicts as unmerged index entries, so

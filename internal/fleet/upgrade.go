@@ -122,15 +122,32 @@ func (r *Report) apply(ctx context.Context, u *Upgrader, p *Project, job Job) *R
 		return r.end(Stopped) // a signal came first: the project is as it was
 	}
 	defer leave()
-	if err := p.Apply(ctx); err != nil {
+	// The pristine record (git objects and a private ref: nothing in the
+	// work tree) is made while Apply writes the work tree; a failed
+	// Apply puts the ref back.
+	type kept struct {
+		undo func() error
+		err  error
+	}
+	keeping := make(chan kept, 1)
+	go func() {
+		undo, err := p.KeepPristine()
+		keeping <- kept{undo, err}
+	}()
+	err := p.Apply(ctx)
+	k := <-keeping
+	if err != nil {
+		if k.err == nil {
+			k.undo() // else the next upgrade finds its base by blob id all the same
+		}
 		if ctx.Err() != nil {
 			return r.end(Stopped) // rolled back
 		}
 		r.Files = []File{}
 		return r.fail(ctx, err)
 	}
-	if err := p.KeepPristine(); err != nil {
-		r.Notes = append(r.Notes, "note: could not store the pristine files for the next upgrade: "+gitrepo.Message(err))
+	if k.err != nil {
+		r.Notes = append(r.Notes, "note: could not store the pristine files for the next upgrade: "+gitrepo.Message(k.err))
 	}
 	if p.start != "" {
 		if err := r.commit(ctx, p, u.Branch); err != nil {

@@ -977,3 +977,40 @@ func TestMarkConflictsSHA256(t *testing.T) {
 		t.Errorf("stage 2 = %s, want %s", ours, want)
 	}
 }
+
+// TestResetPristine: a record made beside a write that failed is taken
+// back: to the tip before it, or to no ref at all; never from a tip that
+// moved meanwhile.
+func TestResetPristine(t *testing.T) {
+	setup(t)
+	r := find(t, newRepo(t, map[string]string{"x": "x\n"}))
+	record := func(body string) string {
+		t.Helper()
+		if err := r.RecordPristine([]File{{Path: "x", Data: []byte(body), Mode: 0o644}}, "m"); err != nil {
+			t.Fatal(err)
+		}
+		tip, err := r.PristineTip()
+		if err != nil || tip == "" {
+			t.Fatalf("PristineTip = %q, %v", tip, err)
+		}
+		return tip
+	}
+	first := record("1\n")
+	if err := r.ResetPristine("", first); err != nil {
+		t.Fatal(err)
+	}
+	if tip, err := r.PristineTip(); err != nil || tip != "" {
+		t.Errorf("after a reset to none: %q, %v", tip, err)
+	}
+	first = record("1\n")
+	second := record("2\n")
+	if err := r.ResetPristine(first, first); err == nil {
+		t.Errorf("ResetPristine from a tip the ref is not at succeeded")
+	}
+	if err := r.ResetPristine(first, second); err != nil {
+		t.Fatal(err)
+	}
+	if tip, _ := r.PristineTip(); tip != first {
+		t.Errorf("after a reset: %s, want %s", tip, first)
+	}
+}

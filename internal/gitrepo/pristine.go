@@ -133,6 +133,25 @@ func (r *Repo) RecordPristine(files []File, message string) error {
 	return err
 }
 
+// PristineTip is the commit r.PristineRef() points to, "" when there is
+// none.
+func (r *Repo) PristineTip() (string, error) {
+	refs, err := r.gomicroRefs()
+	return refs[r.PristineRef()], err
+}
+
+// ResetPristine moves r.PristineRef() from tip back to was ("" deletes
+// it): for a record made beside a write that then failed. It fails, and
+// changes nothing, when the ref is no longer at tip.
+func (r *Repo) ResetPristine(was, tip string) error {
+	args := []string{"update-ref", "-m", "gomicro: the upgrade was rolled back", r.PristineRef(), was, tip}
+	if was == "" {
+		args = []string{"update-ref", "-d", r.PristineRef(), tip}
+	}
+	_, err := git(r.Top, nil, nil, args...)
+	return err
+}
+
 // fastImport runs git fast-import, its objects kept as one pack whatever
 // their number: below fastimport.unpackLimit (100 by default) git writes
 // each as a loose object, a file apiece, which took a small upgrade's
