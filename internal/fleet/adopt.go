@@ -93,7 +93,7 @@ func Adopt(ctx context.Context, req AdoptRequest) (*Adopted, error) {
 	a := &Adopted{Template: tmpl, Differ: len(diffs), Files: len(old.Files)}
 	if repo, err := gitrepo.Find(req.Dir); err == nil && repo != nil {
 		label := fmt.Sprintf("gomicro %s@%s as rendered (adopt)", tmpl.Name, tmpl.Version)
-		if err := repo.RecordPristine(gitFiles(tree), label); err != nil {
+		if _, err := repo.RecordPristine(gitFiles(tree), label); err != nil {
 			_ = root.Remove(generator.ManifestFile)
 			return nil, fmt.Errorf("cannot keep the render in git (refs/gomicro/pristine): %s", gitrepo.Message(err))
 		}

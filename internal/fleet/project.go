@@ -198,23 +198,18 @@ func (p *Project) KeepPristine() (undo func() error, err error) {
 	if p.repo == nil {
 		return undo, nil
 	}
-	was, err := p.repo.PristineTip()
-	if err != nil {
-		return undo, err
-	}
-	err = p.repo.RecordPristine(gitFiles(p.Theirs), p.Label+" as rendered")
+	was, err := p.repo.RecordPristine(gitFiles(p.Theirs), p.Label+" as rendered")
 	var missing *gitrepo.MissingBlobsError
 	if errors.As(err, &missing) {
 		// Files the upgrade did not render, whose blobs the clone lacks.
 		if err = p.Upgraded.Render(context.Background(), p.Template, missing.Paths); err == nil {
-			err = p.repo.RecordPristine(gitFiles(p.Theirs), p.Label+" as rendered")
+			was, err = p.repo.RecordPristine(gitFiles(p.Theirs), p.Label+" as rendered")
 		}
 	}
 	if err != nil {
 		return undo, err
 	}
-	tip, err := p.repo.PristineTip()
-	return func() error { return p.repo.ResetPristine(was, tip) }, err
+	return func() error { return p.repo.ResetPristine(was) }, nil
 }
 
 // MarkConflicts records the plan's conflicts as unmerged index entries, so

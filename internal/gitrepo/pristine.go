@@ -103,15 +103,18 @@ func escapeRefName(s string) string {
 // When that ref exists it is first moved to refs/gomicro/legacy-pristine, in
 // one ref transaction so it is never lost: other projects in the repository
 // may still have their base there.
-func (r *Repo) RecordPristine(files []File, message string) error {
+//
+// It returns the commit the ref pointed to before ("" for none), for
+// ResetPristine.
+func (r *Repo) RecordPristine(files []File, message string) (was string, err error) {
 	for _, f := range files {
 		if err := checkPath(f.Path); err != nil {
-			return err
+			return "", err
 		}
 	}
 	refs, err := r.gomicroRefs()
 	if err != nil {
-		return err
+		return "", err
 	}
 	ref := r.PristineRef()
 	parent := refs[ref]
@@ -120,33 +123,28 @@ func (r *Repo) RecordPristine(files []File, message string) error {
 		had, _ = r.treeEntries(parent) // unreadable: the whole tree again
 	}
 	if err := r.haveBlobs(files, had); err != nil {
-		return err
+		return "", err
 	}
 	if err := r.moveLegacy(refs); err != nil {
-		return err
+		return "", err
 	}
 	stream := pristineStream(ref, parent, files, had, message, time.Now())
 	// No --force: the new commit descends from the old tip, and should
 	// another process have moved the ref meanwhile, failing beats dropping
 	// what it stored.
 	_, err = git(r.Top, stream, nil, fastImport...)
-	return err
+	return parent, err
 }
 
-// PristineTip is the commit r.PristineRef() points to, "" when there is
-// none.
-func (r *Repo) PristineTip() (string, error) {
-	refs, err := r.gomicroRefs()
-	return refs[r.PristineRef()], err
-}
-
-// ResetPristine moves r.PristineRef() from tip back to was ("" deletes
-// it): for a record made beside a write that then failed. It fails, and
-// changes nothing, when the ref is no longer at tip.
-func (r *Repo) ResetPristine(was, tip string) error {
-	args := []string{"update-ref", "-m", "gomicro: the upgrade was rolled back", r.PristineRef(), was, tip}
+// ResetPristine puts r.PristineRef() back to was, the commit
+// RecordPristine returned ("" deletes the ref): for a record made beside a
+// write that then failed. It does not compare the ref's tip first: the
+// caller holds the project's lock (see lockfile.Project), and nothing but
+// gomicro writes under refs/gomicro/.
+func (r *Repo) ResetPristine(was string) error {
+	args := []string{"update-ref", "-m", "gomicro: the upgrade was rolled back", r.PristineRef(), was}
 	if was == "" {
-		args = []string{"update-ref", "-d", r.PristineRef(), tip}
+		args = []string{"update-ref", "-d", r.PristineRef()}
 	}
 	_, err := git(r.Top, nil, nil, args...)
 	return err
