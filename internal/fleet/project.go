@@ -121,13 +121,28 @@ func (u *Upgrader) plan(ctx context.Context, dir string) (p *Project, err error)
 		// refuses is refused as soon, and without the network.
 		go u.trees.prefetch(rev.key, rev.cached)
 	}
+	// The release is fetched while git checks the work tree, as git pull
+	// fetches before it refuses to merge into uncommitted changes; a
+	// refusal stops the fetch rather than wait for it.
+	fetchCtx, stopFetch := context.WithCancel(ctx)
+	defer stopFetch()
+	type release struct {
+		tmpl *generator.Template
+		err  error
+	}
+	fetched := make(chan release, 1)
+	go func() {
+		tmpl, err := u.template(fetchCtx, p.Old, rev)
+		fetched <- release{tmpl, err}
+	}()
 	if p.repo, err = gitWorkTree(dir, u.writes(), u.Force); err != nil {
 		return p, refusal{err}
 	}
 	if p.start, err = u.startCommit(ctx, p.repo); err != nil {
 		return p, refusal{err}
 	}
-	if p.Template, err = u.template(ctx, p.Old, rev); err != nil {
+	r := <-fetched
+	if p.Template, err = r.tmpl, r.err; err != nil {
 		return p, err
 	}
 	req := generator.UpgradeRequest{

@@ -152,17 +152,25 @@ func (c *cache[T]) entry(key string) *cached[T] {
 	return e
 }
 
-// get is the value of key, loaded by load the first time.
+// get is the value of key, loaded by load the first time. A load that
+// fails because its caller stopped waiting (stopped) is not kept: the
+// next get loads again.
 func (c *cache[T]) get(key string, load func() (T, error)) (T, error) {
 	e := c.entry(key)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if !e.done {
-		e.v, e.err = load()
-		e.done = true
+		v, err := load()
+		if s, ok := err.(stopped); ok {
+			return v, s.error
+		}
+		e.v, e.err, e.done = v, err, true
 	}
 	return e.v, e.err
 }
+
+// stopped is the error of a load its caller stopped (see get).
+type stopped struct{ error }
 
 // prefetch loads key with try, ahead of a get, and keeps what it loads
 // only if try succeeds: a get after a failed try loads the usual way. A
@@ -189,6 +197,11 @@ func (u *Upgrader) template(ctx context.Context, old *generator.Manifest, base r
 	key += "\x00against\x00" + base.key
 	return u.templates.get(key, func() (*generator.Template, error) {
 		tmpl, err := u.Opener.upgradeTemplate(ctx, u.Template, old, base)
+		if err != nil && ctx.Err() != nil {
+			// A project refused while its release was fetched (or an
+			// interrupt): another project may still want the release.
+			return nil, stopped{err}
+		}
 		if err == nil {
 			tmpl.Limits = u.Limits
 			fitMemory(tmpl)
