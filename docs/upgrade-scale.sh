@@ -8,6 +8,9 @@
 # usage: docs/upgrade-scale.sh GOMICRO N [RUNS]
 #   (prints: N files_changed gomicro_ms git_merge_ms copier_ms gomicro_rss_kb template_kb, medians)
 # e.g.   go build -o /tmp/gomicro ./cmd/gomicro && docs/upgrade-scale.sh /tmp/gomicro 5000 5
+# SETTLE=S waits S seconds after making each fresh copy (sync, then sleep) before timing it: on
+# ext4, files created within seconds of a large delete skip the inodes it freed, which makes
+# both gomicro's and git's writes vary by a factor of two (docs/upgrade.md). Default 0.
 set -euo pipefail
 GM=$1; N=$2; RUNS=${3:-5}
 W=$(mktemp -d /tmp/upscale.XXXXXX); trap 'rm -rf "$W"' EXIT
@@ -15,6 +18,7 @@ export GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@x.invalid GIT_COMMITTER_NAME=b GIT_C
 export GIT_CONFIG_GLOBAL=/dev/null
 ms() { python3 -c "import sys,statistics; print(round(statistics.median(float(x) for x in sys.argv[1:])*1000,1))" "$@"; }
 now() { date +%s.%N; }
+settle() { if [ "${SETTLE:-0}" != 0 ]; then sync; sleep "$SETTLE"; fi; }
 # --- template repo, two tagged releases, in gomicro's format and copier's
 mk_tree() { # DIR FLAVOR VERSION   FLAVOR gomicro|copier
   local d=$1 fl=$2 v=$3 i
@@ -52,7 +56,7 @@ export XDG_CACHE_HOME=$W/cache
 (cd "$W" && "$GM" new svc --template "file://$W/tg@v1.0.0" --non-interactive >/dev/null)
 team_edit "$W/svc"
 gmt=(); for ((r=0;r<RUNS;r++)); do
-  rm -rf "$W/run"; cp -a "$W/svc" "$W/run"
+  rm -rf "$W/run"; cp -a "$W/svc" "$W/run"; settle
   t0=$(now); (cd "$W/run" && "$GM" upgrade --non-interactive >/dev/null 2>&1) || { echo "gomicro upgrade failed"; (cd "$W/run" && "$GM" upgrade --non-interactive) 2>&1 | tail -3; exit 1; }; t1=$(now)
   gmt+=("$(python3 -c "print($t1-$t0)")")
 done
@@ -70,7 +74,7 @@ cp -a "$W/r1/svc/." "$W/gitm/"; (cd "$W/gitm" && git add -A && git commit -qm v1
 team_edit "$W/gitm"
 (cd "$W/gitm" && git checkout -q tpl && find . -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} + && cp -a "$W/r2/svc/." . && git add -A && git commit -qm v2 && git checkout -q main)
 gt=(); for ((r=0;r<RUNS;r++)); do
-  rm -rf "$W/grun"; cp -a "$W/gitm" "$W/grun"
+  rm -rf "$W/grun"; cp -a "$W/gitm" "$W/grun"; settle
   t0=$(now); (cd "$W/grun" && git merge -q --no-edit tpl >/dev/null 2>&1); t1=$(now)
   gt+=("$(python3 -c "print($t1-$t0)")")
 done
