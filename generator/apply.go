@@ -85,9 +85,9 @@ func (p *Plan) applySteps(dir string) []applyStep {
 // into place: a temporary file beside its target where the target's
 // directory is there already, else one directory of temporary files in
 // the project. Beside is the cheaper: the rename stays within one
-// directory, and ext4 gives a new file an inode near its directory's
-// (creating 552 files in a new directory of a project just copied took
-// twice as long as creating them in the directories they go to).
+// directory, and on ext4 creating 552 files in a new directory of a
+// project just copied took twice as long as creating them in the
+// directories they go to.
 type staging struct {
 	fsys afero.Fs
 	dir  string // the project

@@ -117,8 +117,8 @@ func (u *Upgrader) plan(ctx context.Context, dir string) (p *Project, err error)
 	if open := rev.tree; open != nil {
 		rev.tree = func() (fs.FS, error) { return u.trees.get(rev.key, open) }
 		// The tree the project was generated from is read while git
-		// checks the work tree, where that needs no fetch: a project git
-		// refuses is refused as soon, and without the network.
+		// checks the work tree, from the local cache alone: a fetch of
+		// it waits until the project is known not to be refused.
 		go u.trees.prefetch(rev.key, rev.cached)
 	}
 	// The release is fetched while git checks the work tree, as git pull

@@ -61,7 +61,7 @@ func (o Opener) Open(ctx context.Context, spec source.Spec, recordAs string) (*g
 // generator.LoadAgainst).
 func (o Opener) open(ctx context.Context, spec source.Spec, recordAs string, base revision) (*generator.Template, error) {
 	if base.tree != nil {
-		// Both trees at once: two git archives (or zips) take about as
+		// Both trees at once: two reads from git (or zips) take about as
 		// long as one on two cores.
 		go base.tree()
 	}

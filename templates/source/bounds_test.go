@@ -147,22 +147,6 @@ func TestBoundsModule(t *testing.T) {
 	wantErr(t, openErr(t, testModule+"//service@v1.0.0"), "template module "+testModule+"//service@v1.0.0: template.yaml: larger than 20 bytes, the most one template file may hold")
 }
 
-// countingReader counts what is read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
-type zeros struct{}
-
-func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
-
 // TestListTreeBounds: a file past the bounds is refused by the size git
 // ls-tree lists, before any blob is read.
 func TestListTreeBounds(t *testing.T) {

@@ -31,7 +31,8 @@ import (
 // Repositories are fetched with the git binary, so the person's credentials,
 // SSH config, proxies and insteadOf rules apply, into bare mirrors in the
 // user cache directory (see mirror), and trees are read from the mirror with
-// git archive: never a working clone, so no checkout, hook or filter runs.
+// git ls-tree and git cat-file (see mirror.tree): never a working clone, so
+// no checkout, hook or filter runs.
 type gitKind struct{}
 
 // gitSchemes are the URL schemes read as git repositories. Any other scheme
@@ -324,21 +325,25 @@ var shortID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`
 // <that>.lock beside it.
 //
 // Concurrent gomicro processes coordinate through the lock file: an
-// exclusive lock (flock, LockFileEx on Windows) to clone or fetch, a shared
-// one to look a revision up. The lock is released when the process ends, however it
-// ends, so a killed gomicro never leaves a stale lock. A first clone goes
-// into a temporary directory renamed into place once complete, so the mirror
-// directory either does not exist or is a whole repository.
+// exclusive lock (flock, LockFileEx on Windows) to clone or fetch, a
+// shared one to look a revision up. The lock is released when the process
+// ends, however it ends, so a killed gomicro never leaves a stale lock. A
+// first clone goes into a temporary directory renamed into place once
+// complete, so the mirror directory either does not exist or is a whole
+// repository.
 //
 // gc.auto is 0 and maintenance.auto false in the mirror: git then never
 // prunes unreachable objects, so a revision a project recorded stays
 // readable after the template repository force-pushes or deletes its
 // branch. For the same reason a commit found in the mirror is read
 // without the lock: a fetch beside the read only adds objects (and an
-// upgrade reads the release's tree while it reads its base's). info/attributes unsets every attribute that would make git archive
-// change a file (export-subst, export-ignore, eol and text conversion,
-// filters, ident): a template tree is read byte for byte, whatever
-// .gitattributes the template itself carries for the projects it makes.
+// upgrade reads the release's tree while it reads its base's). A tree is
+// read byte for byte (git cat-file applies no attribute), whatever
+// .gitattributes the template carries for the projects it makes;
+// info/attributes also unsets every attribute that would change a file
+// on its way out of git (export-subst, export-ignore, eol and text
+// conversion, filters, ident), as mirrors made when git archive read
+// the trees have it.
 type mirror struct {
 	url     string
 	root    string // the cache directory of all mirrors
