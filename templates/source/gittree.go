@@ -11,6 +11,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/gomicro/gomicro/internal/gitrepo"
 )
 
 // tree reads the template tree at SUBDIR of commit: git ls-tree lists it,
@@ -22,11 +24,12 @@ import (
 func (m *mirror) tree(ctx context.Context, commit, subdir string) (fs.FS, error) {
 	noConfig := fmt.Errorf("no %s in %s at commit %s", ConfigFile, subdirWhere(subdir, "the repository root"), commit[:12])
 	listing, err := m.git(ctx, "ls-tree", "-r", "-l", "-z", commit+":"+subdir)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, err
-		}
+	var gerr *gitrepo.Error
+	if errors.As(err, &gerr) && ctx.Err() == nil &&
+		(strings.Contains(gerr.Msg, "Not a valid object name") || strings.Contains(gerr.Msg, "not a tree object")) {
 		return nil, noConfig // no such directory at that commit
+	} else if err != nil {
+		return nil, err
 	}
 	fsys, blobs, err := listTree(listing)
 	if big := (*tooLarge)(nil); errors.As(err, &big) {
