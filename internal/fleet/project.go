@@ -141,6 +141,14 @@ func (u *Upgrader) plan(ctx context.Context, dir string) (p *Project, err error)
 	if p.start, err = u.startCommit(ctx, p.repo); err != nil {
 		return p, refusal{err}
 	}
+	// What git holds of the project is read while the release loads.
+	var index *gitrepo.Index
+	var indexErr error
+	var pristine []byte
+	if p.repo != nil {
+		pristine, _ = p.repo.PristineFile(generator.ManifestFile)
+		index, indexErr = p.repo.Index()
+	}
 	r := <-fetched
 	if p.Template, err = r.tmpl, r.err; err != nil {
 		return p, err
@@ -149,12 +157,9 @@ func (u *Upgrader) plan(ctx context.Context, dir string) (p *Project, err error)
 		Project: p.root, Dir: ".", Old: p.Old, Theirs: p.Template, Set: u.Set, Prompter: u.explain(dir, p.Old, p.Template),
 		Bases: u.Opener.baseSources(p.repo, p.Old, p.Template, rev), Skip: u.Skip,
 	}
-	var index *gitrepo.Index
-	var indexErr error
 	if p.repo != nil {
 		req.Ignored = p.repo.Ignored
-		req.Pristine, _ = p.repo.PristineFile(generator.ManifestFile)
-		index, indexErr = p.repo.Index()
+		req.Pristine = pristine
 		if indexErr == nil && u.writes() && !u.Force {
 			// gitWorkTree found nothing uncommitted: the index is the disk.
 			req.Committed = make(map[string]generator.Committed, len(index.Files))
