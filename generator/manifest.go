@@ -95,14 +95,19 @@ func BlobID(data []byte) string {
 // manifestYAML fixes the key order of the written file; answers come in
 // question order, which a map cannot keep.
 type manifestYAML struct {
-	Format     int               `yaml:"format"`
-	Template   string            `yaml:"template"`
-	Source     string            `yaml:"source"`
-	Revision   string            `yaml:"revision,omitempty"`
-	Version    string            `yaml:"version"`
-	Answers    yaml.Node         `yaml:"answers"`
-	Files      map[string]string `yaml:"files"`
-	Executable []string          `yaml:"executable"`
+	manifestHead `yaml:",inline"`
+	Files        map[string]string `yaml:"files"`
+	Executable   []string          `yaml:"executable"`
+}
+
+// manifestHead is manifestYAML up to the files.
+type manifestHead struct {
+	Format   int       `yaml:"format"`
+	Template string    `yaml:"template"`
+	Source   string    `yaml:"source"`
+	Revision string    `yaml:"revision,omitempty"`
+	Version  string    `yaml:"version"`
+	Answers  yaml.Node `yaml:"answers"`
 }
 
 const manifestHeader = "# Written by gomicro: the template and answers this project was generated from.\n" +
@@ -148,8 +153,9 @@ func (m *Manifest) marshal() ([]byte, error) {
 		}
 		return nil
 	}
-	doc := manifestYAML{m.Format, m.Template, m.Source, m.Revision, m.Version, answers, m.Files, m.Executable}
+	head := manifestHead{m.Format, m.Template, m.Source, m.Revision, m.Version, answers}
 	if len(m.Files) == 0 {
+		doc := manifestYAML{head, m.Files, m.Executable}
 		if err := encode(doc); err != nil {
 			return nil, err
 		}
@@ -157,7 +163,6 @@ func (m *Manifest) marshal() ([]byte, error) {
 	}
 	// The same document in three parts, the files between them written
 	// by hand where they can be (see writePlainFiles).
-	head := manifestHead{doc.Format, doc.Template, doc.Source, doc.Revision, doc.Version, doc.Answers}
 	if err := encode(head); err != nil {
 		return nil, err
 	}
@@ -174,16 +179,6 @@ func (m *Manifest) marshal() ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// manifestHead is manifestYAML up to the files.
-type manifestHead struct {
-	Format   int       `yaml:"format"`
-	Template string    `yaml:"template"`
-	Source   string    `yaml:"source"`
-	Revision string    `yaml:"revision,omitempty"`
-	Version  string    `yaml:"version"`
-	Answers  yaml.Node `yaml:"answers"`
 }
 
 // yaml11Plain matches the plain scalars a YAML 1.1 reader (PyYAML, say)

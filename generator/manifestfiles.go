@@ -33,28 +33,28 @@ func writePlainFiles(buf *bytes.Buffer, files map[string]string) bool {
 		keys = append(keys, k)
 	}
 	sortYAMLKeys(keys)
-	var out bytes.Buffer
-	out.Grow(len(keys) * (len(keys[0]) + 48))
-	out.WriteString("files:\n")
+	start := buf.Len()
+	buf.Grow(len(keys) * (len(keys[0]) + 48))
+	buf.WriteString("files:\n")
 	for _, k := range keys {
 		v := files[k]
 		if !plainKey(k) || !plainBlobID(v) {
 			// Rare (a key like "true", an id of digits): yaml's own line.
 			line, err := yaml.Marshal(map[string]string{k: v})
 			if err != nil || bytes.IndexByte(line, '\n') != len(line)-1 {
+				buf.Truncate(start) // nothing written
 				return false
 			}
-			out.WriteString("  ")
-			out.Write(line)
+			buf.WriteString("  ")
+			buf.Write(line)
 			continue
 		}
-		out.WriteString("  ")
-		out.WriteString(k)
-		out.WriteString(": ")
-		out.WriteString(v)
-		out.WriteByte('\n')
+		buf.WriteString("  ")
+		buf.WriteString(k)
+		buf.WriteString(": ")
+		buf.WriteString(v)
+		buf.WriteByte('\n')
 	}
-	buf.Write(out.Bytes())
 	return true
 }
 

@@ -48,8 +48,13 @@ func TestWritePlainFilesAsYAML(t *testing.T) {
 		t.Helper()
 		want := yamlFiles(t, files)
 		var buf bytes.Buffer
-		if writePlainFiles(&buf, files) && buf.String() != want {
-			t.Fatalf("writePlainFiles(%q) wrote\n%s\nyaml writes\n%s", files, buf.String(), want)
+		buf.WriteString("before\n")
+		wrote := writePlainFiles(&buf, files)
+		switch got, _ := strings.CutPrefix(buf.String(), "before\n"); {
+		case wrote && got != want:
+			t.Fatalf("writePlainFiles(%q) wrote\n%s\nyaml writes\n%s", files, got, want)
+		case !wrote && got != "":
+			t.Fatalf("writePlainFiles(%q) left it to yaml, but wrote\n%s", files, got)
 		}
 	}
 	for _, k := range odd {

@@ -71,21 +71,15 @@ func (u *undoLog) create(fsys afero.Fs, name string, data []byte, mode fs.FileMo
 // createNew writes data to a new temporary file in dir, with exactly mode,
 // and returns its name.
 func createNew(fsys afero.Fs, dir string, data []byte, mode fs.FileMode) (string, error) {
-	for try := 0; ; try++ {
-		name := path.Join(dir, ".gomicro-tmp-"+strconv.FormatUint(rand.Uint64(), 36))
-		f, err := fsys.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-		if errors.Is(err, fs.ErrExist) && try < 100 {
-			continue
-		}
-		if err != nil {
-			return "", fmt.Errorf("write %s: %w", name, rootfs.Reason(err))
-		}
-		if err := fill(fsys, f, name, data, mode); err != nil {
-			fsys.Remove(name)
-			return "", err
-		}
-		return name, nil
+	f, name, err := createTemp(fsys, dir, ".gomicro-tmp-", mode)
+	if err != nil {
+		return "", fmt.Errorf("write %s: %w", name, rootfs.Reason(err))
 	}
+	if err := fill(fsys, f, name, data, mode); err != nil {
+		fsys.Remove(name)
+		return "", err
+	}
+	return name, nil
 }
 
 // fill writes data to f, a file just created as name, gives it exactly
@@ -214,7 +208,7 @@ func (u *undoLog) rollback(fsys afero.Fs) {
 // writeThroughTemp writes data to a new temporary file in name's directory
 // and renames it over name.
 func writeThroughTemp(fsys afero.Fs, name string, data []byte, mode fs.FileMode) error {
-	tmp, tmpName, err := createTemp(fsys, path.Dir(name), ".gomicro-tmp-")
+	tmp, tmpName, err := createTemp(fsys, path.Dir(name), ".gomicro-tmp-", 0o600)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", name, rootfs.Reason(err))
 	}
@@ -235,13 +229,14 @@ func writeThroughTemp(fsys afero.Fs, name string, data []byte, mode fs.FileMode)
 	return nil
 }
 
-// createTemp creates a new file with a random name in dir. Unlike
+// createTemp creates a new file with a random name in dir, with
+// permissions perm (less the umask). Unlike
 // afero.TempFile it returns the name as the file system takes it: a file
 // opened through an os.Root reports a name joined with the root's.
-func createTemp(fsys afero.Fs, dir, prefix string) (afero.File, string, error) {
+func createTemp(fsys afero.Fs, dir, prefix string, perm fs.FileMode) (afero.File, string, error) {
 	for try := 0; ; try++ {
 		name := path.Join(dir, prefix+strconv.FormatUint(rand.Uint64(), 36))
-		f, err := fsys.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		f, err := fsys.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
 		if errors.Is(err, fs.ErrExist) && try < 100 {
 			continue
 		}

@@ -39,8 +39,8 @@ func (fsys memFS) index() {
 	}
 }
 
-// add puts n at p, creating the directories on the way that the archive did
-// not list before it.
+// add puts n at p, creating the directories on the way (git ls-tree -r
+// lists files only).
 func (fsys memFS) add(p string, n *memNode) error {
 	if old, ok := fsys[p]; ok {
 		if old.mode.IsDir() && n.mode.IsDir() {
