@@ -24,7 +24,7 @@ func Lock(ctx context.Context, path string, exclusive bool) (release func(), err
 	if exclusive {
 		how = unix.LOCK_EX
 	}
-	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 200*time.Millisecond) {
+	for delay := firstRetry; ; delay = min(2*delay, lastRetry) {
 		err := unix.Flock(int(f.Fd()), how|unix.LOCK_NB)
 		if err == nil {
 			return func() { f.Close() }, nil

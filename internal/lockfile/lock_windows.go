@@ -24,7 +24,7 @@ func Lock(ctx context.Context, path string, exclusive bool) (release func(), err
 	if exclusive {
 		flags |= windows.LOCKFILE_EXCLUSIVE_LOCK
 	}
-	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 200*time.Millisecond) {
+	for delay := firstRetry; ; delay = min(2*delay, lastRetry) {
 		err := windows.LockFileEx(windows.Handle(f.Fd()), flags, 0, 1, 0, new(windows.Overlapped))
 		if err == nil {
 			return func() { f.Close() }, nil
