@@ -15,12 +15,13 @@ import (
 
 // Apply carries out the plan in dir and writes the new answers file. It
 // works in two halves. First every new content is written into a
-// temporary file (see staging); a failure or a cancelled ctx then leaves
-// the project as it was. Then, without looking at ctx again (it takes
-// milliseconds), deletions come first and renames of the temporary files
-// after, so a file may become a directory and back; a failure in this half
-// puts back everything already done. Apply never removes what the plan
-// did not decide to, nor a directory that still holds anything.
+// temporary file (see staging), but for the files git holds as they are
+// (see inPlace); a failure or a cancelled ctx then leaves the project as
+// it was. Then, without looking at ctx again (it takes milliseconds),
+// deletions come first, renames of the temporary files and the rewrites
+// in place after, so a file may become a directory and back; a failure in
+// this half puts back everything already done. Apply never removes what
+// the plan did not decide to, nor a directory that still holds anything.
 func (p *Plan) Apply(ctx context.Context, fsys afero.Fs, dir string) (err error) {
 	dir = cleanDir(dir)
 	if blocked := p.Blocked(); len(blocked) > 0 {
@@ -60,6 +61,7 @@ type applyStep struct {
 	oldMode        fs.FileMode
 	remove         bool
 	clearDir       bool
+	inPlace        bool // rewritten where it is, not staged (see inPlace)
 }
 
 // applySteps lists, in the plan's order, every change that writes, the new
@@ -75,6 +77,7 @@ func (p *Plan) applySteps(dir string) []applyStep {
 		if c.Action == Sidecar {
 			s.old, s.oldMode = nil, 0
 		}
+		s.inPlace = p.inPlace(c, s)
 		steps = append(steps, moveSteps(dir, c, len(changes)+i)...)
 		steps = append(steps, s)
 	}
@@ -118,7 +121,7 @@ func (st *staging) stage(ctx context.Context, steps []applyStep) error {
 			return err
 		}
 		s := &steps[k]
-		if s.remove {
+		if s.remove || s.inPlace {
 			continue
 		}
 		if st.isDir(path.Dir(s.target)) {
@@ -173,12 +176,27 @@ func (u *undoLog) deleteAll(fsys afero.Fs, dir string, steps []applyStep) error 
 	return nil
 }
 
-// renameAll moves every staged file to its target, recording each.
+// renameAll moves every staged file to its target, and rewrites the
+// others in place, recording each.
 func (u *undoLog) renameAll(fsys afero.Fs, steps []applyStep) error {
 	for k := range steps {
 		s := &steps[k]
 		if s.remove {
 			continue
+		}
+		if s.inPlace {
+			done, err := u.rewrite(fsys, s)
+			if err != nil {
+				return err
+			}
+			if done {
+				continue
+			}
+			// Not the file git holds any more: staged after all.
+			if s.staged, err = createNew(fsys, path.Dir(s.target), s.new, s.mode); err != nil {
+				return err
+			}
+			s.beside = true
 		}
 		// Staged beside it, the target's directory holds the staged file:
 		// no deletion removed it.
@@ -199,12 +217,39 @@ func (u *undoLog) renameAll(fsys afero.Fs, steps []applyStep) error {
 				return fmt.Errorf("upgrade: %s appeared while upgrading; left it alone", s.target)
 			}
 		}
+		if err := u.removeReplaced(fsys, s); err != nil {
+			return err
+		}
 		if err := fsys.Rename(s.staged, s.target); err != nil {
 			return fmt.Errorf("upgrade %s: %w", s.target, rootfs.Reason(err))
 		}
 		s.renamed = true
-		u.steps = append(u.steps, undoStep{name: s.target, old: s.old, oldMode: s.oldMode})
+		u.steps = append(u.steps, undoStep{name: s.target})
 	}
+	return nil
+}
+
+// removeReplaced removes the file a step replaces, recording it, so that
+// its staged file is renamed to a free name, as git checks out a changed
+// file (it unlinks the old one and creates the new one). A rename over an
+// existing file costs more: ext4 (auto_da_alloc, its default) then starts
+// writing out the renamed file's data at once, so that a crash cannot
+// leave an empty file where a full one was. Apply's renames were about
+// twice as slow for it (556 files: 94 to 159 ms against 44 to 82 ms).
+// A crash between the two leaves the target missing where a rename over
+// it would have left the old or the new file; the project is half
+// upgraded then either way.
+func (u *undoLog) removeReplaced(fsys afero.Fs, s *applyStep) error {
+	if s.oldMode == 0 {
+		return nil
+	}
+	if err := fsys.Remove(s.target); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // gone meanwhile: nothing to put back
+		}
+		return fmt.Errorf("upgrade %s: %w", s.target, rootfs.Reason(err))
+	}
+	u.steps = append(u.steps, undoStep{name: s.target, old: s.old, oldMode: s.oldMode, deleted: true})
 	return nil
 }
 

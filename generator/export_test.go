@@ -17,3 +17,9 @@ const ManifestFormat = manifestFormat
 func PlanUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File, theirs *Tree, label string) (*Plan, error) {
 	return planUpgrade(ours, dir, old, base, theirs, label, nil, nil)
 }
+
+// PlanUpgradeCommitted is PlanUpgrade for a project git holds: committed
+// are the files of its index, as they are on disk.
+func PlanUpgradeCommitted(ours afero.Fs, dir string, old *Manifest, base map[string]File, theirs *Tree, label string, committed map[string]Committed) (*Plan, error) {
+	return planUpgrade(ours, dir, old, base, theirs, label, nil, committed)
+}

@@ -136,6 +136,9 @@ type Plan struct {
 	oldManifest []byte
 	sameAnswers bool   // the manifest differs only by a list an older gomicro did not write
 	manifestLF  []byte // the old manifest with a CRLF checkout's line endings undone
+	// committed are the files git holds as they are on disk (see
+	// UpgradeRequest.Committed): Apply rewrites them in place.
+	committed map[string]Committed
 }
 
 // Written lists, in plan order, the paths relative to the project that an
@@ -210,6 +213,7 @@ func planUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File,
 	if err != nil {
 		return nil, err
 	}
+	plan.committed = committed
 	pl := &planner{ours: ours, dir: dir, old: old, lk: newLooker(ours, dir), plan: plan, found: map[string]onDisk{}, committed: committed}
 	for _, p := range upgradePaths(old, theirs) {
 		if err := pl.decidePath(p, base, theirs, label); err != nil {

@@ -90,13 +90,8 @@ func fill(fsys afero.Fs, f afero.File, name string, data []byte, mode fs.FileMod
 		// The umask narrowed the mode; the template's mode is the one
 		// golden trees and upgrades compare against. Only then: a chmod
 		// is a metadata write per file (three times the create's cost
-		// on ext4 under load), the stat is not. Through the open file
-		// where possible: no second walk of the path.
-		if h, ok := f.(interface{ Chmod(fs.FileMode) error }); ok {
-			err = h.Chmod(mode)
-		} else {
-			err = fsys.Chmod(name, mode)
-		}
+		// on ext4 under load), the stat is not.
+		err = chmodOpen(fsys, f, name, mode)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -151,6 +152,31 @@ func (in upgInputs) plan(t testing.TB, fsys afero.Fs, dir string) upgUpgrade {
 func upgPlan(t testing.TB, fsys afero.Fs, dir string, base, theirs *generator.Template, set map[string]string) upgUpgrade {
 	t.Helper()
 	return upgPrepare(t, upgManifest(t, fsys, dir), base, theirs, set).plan(t, fsys, dir)
+}
+
+// upgPlanCommitted is upgPlan for a project git holds with nothing
+// uncommitted: every file at dir is in the index as it is.
+func upgPlanCommitted(t testing.TB, fsys afero.Fs, dir string, base, theirs *generator.Template) upgUpgrade {
+	t.Helper()
+	in := upgPrepare(t, upgManifest(t, fsys, dir), base, theirs, nil)
+	committed := map[string]generator.Committed{}
+	err := afero.Walk(fsys, dir, func(name string, info fs.FileInfo, err error) error {
+		if err != nil || !info.Mode().IsRegular() {
+			return err
+		}
+		data, err := afero.ReadFile(fsys, name)
+		rel, _ := filepath.Rel(dir, name)
+		committed[filepath.ToSlash(rel)] = generator.Committed{ID: generator.BlobID(data), Mode: info.Mode().Perm()}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := generator.PlanUpgradeCommitted(fsys, dir, in.old, in.base, in.theirs, in.label, committed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return upgUpgrade{plan: plan, theirs: in.theirs, old: in.old}
 }
 
 func upgLabel(tmpl *generator.Template) string { return "gomicro " + tmpl.Name + "@" + tmpl.Version }
@@ -705,7 +731,7 @@ func TestUpgradeDiff(t *testing.T) {
 // upgFaultFs fails the nth call of one operation once armed.
 type upgFaultFs struct {
 	afero.Fs
-	op    string // Rename, OpenFile (for writing), Remove or Chmod
+	op    string // Rename, OpenFile (for writing), Write, Remove or Chmod
 	n     int
 	calls int
 	armed bool
@@ -745,7 +771,45 @@ func (f *upgFaultFs) OpenFile(name string, flag int, perm os.FileMode) (afero.Fi
 		// Chmod (the handle's on a real file system), which may fail too.
 		perm &^= 0o077
 	}
-	return f.Fs.OpenFile(name, flag, perm)
+	file, err := f.Fs.OpenFile(name, flag, perm)
+	if err != nil || flag&(os.O_WRONLY|os.O_RDWR) == 0 {
+		return file, err
+	}
+	return &upgFaultFile{File: file, fs: f}, nil
+}
+
+// upgFaultFile fails a write (Write, as Apply's staging does, or WriteAt,
+// as its rewrites in place do) half-way: half the bytes are written.
+type upgFaultFile struct {
+	afero.File
+	fs *upgFaultFs
+}
+
+func (f *upgFaultFile) Write(p []byte) (int, error) {
+	if err := f.fs.fault("Write", f.Name()); err != nil {
+		n, _ := f.File.Write(p[:len(p)/2])
+		return n, err
+	}
+	return f.File.Write(p)
+}
+
+func (f *upgFaultFile) WriteAt(p []byte, off int64) (int, error) {
+	if err := f.fs.fault("Write", f.Name()); err != nil {
+		n, _ := f.File.WriteAt(p[:len(p)/2], off)
+		return n, err
+	}
+	return f.File.WriteAt(p, off)
+}
+
+// Chmod passes the handle's Chmod on where the file has one (an os.File).
+func (f *upgFaultFile) Chmod(mode fs.FileMode) error {
+	if err := f.fs.fault("Chmod", f.Name()); err != nil {
+		return err
+	}
+	if h, ok := f.File.(interface{ Chmod(fs.FileMode) error }); ok {
+		return h.Chmod(mode)
+	}
+	return f.fs.Fs.Chmod(f.Name(), mode)
 }
 
 func (f *upgFaultFs) Create(name string) (afero.File, error) {
@@ -781,15 +845,21 @@ func TestUpgradeApplyAtomic(t *testing.T) {
 		{"memfs", func(t *testing.T) (afero.Fs, string) { return afero.NewMemMapFs(), "/svc" }},
 		{"osfs", func(t *testing.T) (afero.Fs, string) { return afero.NewOsFs(), filepath.Join(t.TempDir(), "svc") }},
 	}
+	// git: the project's files are committed as they are, and Apply
+	// rewrites those it changes in place instead of staging them.
 	for _, base := range bases {
-		for _, op := range []string{"Rename", "OpenFile", "Remove", "Chmod"} {
+		for _, op := range []string{"Rename", "OpenFile", "Write", "Remove", "Chmod", "git/Rename", "git/OpenFile", "git/Write", "git/Remove", "git/Chmod"} {
 			t.Run(base.name+"/"+op, func(t *testing.T) {
 				t.Parallel() // mostly waiting on the disk (osfs)
+				op, inGit := strings.CutPrefix(op, "git/")
 				for n := 1; ; n++ {
 					osfs, dir := base.fs(t)
 					upgTeam(t, osfs, dir, v1, rows)
 					before := treetest.Snapshot(t, osfs, dir)
 					u := upgPlan(t, osfs, dir, v1, v2, nil)
+					if inGit {
+						u = upgPlanCommitted(t, osfs, dir, v1, v2)
+					}
 					fsys := &upgFaultFs{Fs: osfs, op: op, n: n, armed: true}
 					err := u.plan.Apply(context.Background(), fsys, dir)
 					if !fsys.hit {
@@ -798,7 +868,7 @@ func TestUpgradeApplyAtomic(t *testing.T) {
 						}
 						// On a real file system a new file's mode is set
 						// through its open handle, never by name.
-						if n == 1 && (op != "Chmod" || base.name != "osfs") {
+						if n == 1 && (op != "Chmod" || base.name != "osfs") && (op != "Rename" || !inGit) {
 							t.Fatalf("Apply never calls %s", op)
 						}
 						// Under the narrowing umask, every file has the
@@ -975,6 +1045,66 @@ func TestUpgradeBothAddedKeepsTeamMode(t *testing.T) {
 			if c.Action != tc.action || c.Mode != 0o644 {
 				t.Errorf("run.sh (0644 in ours, 0755 in theirs, not in base): %v mode %o, want %v mode 644", c.Action, c.Mode, tc.action)
 			}
+		})
+	}
+}
+
+// In a project git holds as it is, Apply rewrites a changed file where it
+// is (the same file, as git checkout writes it) but for one with another
+// name (a hard link), which it replaces as it replaces every file of a
+// project git does not hold: the other name keeps the old content.
+func TestUpgradeApplyInPlace(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("hard links are not told apart there: every file is replaced")
+	}
+	rows := upgRows
+	v1, v2 := upgVersions(t, rows)
+	for _, inGit := range []bool{false, true} {
+		t.Run(fmt.Sprint("git=", inGit), func(t *testing.T) {
+			osfs, dir := afero.NewOsFs(), filepath.Join(t.TempDir(), "svc")
+			upgTeam(t, osfs, dir, v1, rows)
+			link := filepath.Join(t.TempDir(), "exec.sh")
+			if err := os.Link(filepath.Join(dir, "scripts", "exec.sh"), link); err != nil {
+				t.Fatal(err)
+			}
+			u := upgPlan(t, osfs, dir, v1, v2, nil)
+			if inGit {
+				u = upgPlanCommitted(t, osfs, dir, v1, v2)
+			}
+			before, err := os.Stat(filepath.Join(dir, "take.txt"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := u.plan.Apply(context.Background(), osfs, dir); err != nil {
+				t.Fatal(err)
+			}
+			after, err := os.Stat(filepath.Join(dir, "take.txt"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if same := os.SameFile(before, after); same != inGit {
+				t.Errorf("take.txt is the same file after Apply: %v, want %v", same, inGit)
+			}
+			for name, want := range map[string]string{filepath.Join(dir, "take.txt"): "take 2 oddjob\n", link: "echo exec\n"} {
+				if got, err := os.ReadFile(name); err != nil || string(got) != want {
+					t.Errorf("%s = %q (%v), want %q", name, got, err, want)
+				}
+			}
+			if info, err := os.Lstat(filepath.Join(dir, "scripts", "exec.sh")); err != nil || info.Mode().Perm() != 0o755 {
+				t.Errorf("scripts/exec.sh: %v (%v), want mode 0755", info.Mode(), err)
+			}
+			if info, err := os.Lstat(link); err != nil || info.Mode().Perm() != 0o644 {
+				t.Errorf("its other name: %v (%v), want mode 0644 as before", info.Mode(), err)
+			}
+			want := map[string]treetest.Entry{}
+			for _, r := range rows {
+				if r.want != nil {
+					want[r.path] = *r.want
+				}
+			}
+			mf, _ := u.theirs.File(generator.ManifestFile)
+			want[generator.ManifestFile] = treetest.NewFile(string(mf.Data), 0o644)
+			treetest.Equal(t, "after Apply", treetest.Files(treetest.Snapshot(t, osfs, dir)), want)
 		})
 	}
 }

@@ -149,7 +149,7 @@ func TestInterruptUpgrade(t *testing.T) {
 // base is the render the project has.
 func TestInterruptUpgradeGit(t *testing.T) {
 	dir := t.TempDir()
-	demoTemplates(t, dir)
+	growingTemplates(t, dir)
 	made := startGomicro(t, dir, nil, "new", "svc", "--non-interactive", "--template", "./tpl-1.0.0")
 	if err := made.cmd.Wait(); err != nil {
 		t.Fatalf("new: %v\n%s", err, made.stderr.String())

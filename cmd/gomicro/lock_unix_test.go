@@ -21,7 +21,7 @@ func TestProjectLock(t *testing.T) {
 		t.Run(fmt.Sprintf("git=%v", git), func(t *testing.T) {
 			dir := t.TempDir()
 			t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
-			demoTemplates(t, dir)
+			growingTemplates(t, dir)
 			args := []string{"new", "svc", "--non-interactive", "--template", "./tpl-1.0.0"}
 			if !git {
 				args = append(args, "--no-git")

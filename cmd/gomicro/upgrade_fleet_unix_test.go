@@ -87,6 +87,17 @@ func demoTemplates(t *testing.T, dir string) {
 	}
 }
 
+// growingTemplates is demoTemplates with two files new in 2.0.0. In a
+// project git holds, an upgrade rewrites the files it changes in place,
+// in the half of its write that no signal stops, and writes only new
+// files first: a test that interrupts the write holds it on those
+// (GOMICRO_TEST_HOLD).
+func growingTemplates(t *testing.T, dir string) {
+	t.Helper()
+	demoTemplates(t, dir)
+	treetest.WriteDir(t, filepath.Join(dir, "tpl-2.0.0"), map[string]string{"e.txt": "two\n", "f/g.txt": "two\n"})
+}
+
 // fleetProjects makes the demo templates in dir, project cur at 2.0.0 and
 // the others at 1.0.0, without git.
 func fleetProjects(t *testing.T, dir string, behind ...string) {
@@ -162,7 +173,7 @@ func TestFleetInterruptRender(t *testing.T) {
 // share a repository, so cur is done before a's apply holds.
 func TestFleetInterruptJSON(t *testing.T) {
 	dir := t.TempDir()
-	demoTemplates(t, dir)
+	growingTemplates(t, dir)
 	mono := filepath.Join(dir, "mono")
 	gitIn(t, dir, "init", "-q", mono)
 	for name, version := range map[string]string{"cur": "2.0.0", "a": "1.0.0"} {
