@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/gomicro/gomicro/generator"
+	"github.com/gomicro/gomicro/internal/rootfs"
 	"github.com/gomicro/gomicro/internal/testkit/gittest"
 	"github.com/gomicro/gomicro/internal/testkit/treetest"
 )
@@ -1075,7 +1076,13 @@ func TestUpgradeApplyInPlace(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := u.plan.Apply(context.Background(), osfs, dir); err != nil {
+			// Through the layer every write to a user's tree takes.
+			root, err := rootfs.Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer root.Close()
+			if err := u.plan.Apply(context.Background(), root, "."); err != nil {
 				t.Fatal(err)
 			}
 			after, err := os.Stat(filepath.Join(dir, "take.txt"))
