@@ -18,6 +18,12 @@ import (
 // a git checkout cut short. git checkout writes files the same way,
 // without a temporary file.
 //
+// Not an executable, before or after: a script may be running (the
+// upgrade job's scripts/gomicro-upgrade.sh runs this very upgrade), and
+// bash reads the script it runs as it goes, so a rewrite in place would
+// change what it reads next. A new file leaves the running one its old
+// content, as git checkout's new files do.
+//
 // It is the cheaper write: a rewrite keeps the file, where a temporary
 // file is a new one. On ext4 without a journal, a new file skips the
 // inodes deleted in the last minutes, one by one: right after a large
@@ -25,7 +31,7 @@ import (
 // files that rewrites 112 of them took a median of 158 ms instead of 224
 // (7 rounds, each on a fresh copy of the project).
 func (p *Plan) inPlace(c FileChange, s applyStep) bool {
-	if s.oldMode == 0 || s.remove || s.clearDir || c.Action == Sidecar || c.movesFrom() {
+	if s.oldMode == 0 || s.remove || s.clearDir || c.Action == Sidecar || c.movesFrom() || (s.oldMode|s.mode)&0o111 != 0 {
 		return false
 	}
 	_, ok := p.committed[c.Path]

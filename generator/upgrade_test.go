@@ -1052,8 +1052,9 @@ func TestUpgradeBothAddedKeepsTeamMode(t *testing.T) {
 
 // In a project git holds as it is, Apply rewrites a changed file where it
 // is (the same file, as git checkout writes it) but for one with another
-// name (a hard link), which it replaces as it replaces every file of a
-// project git does not hold: the other name keeps the old content.
+// name (a hard link) or an executable, which it replaces as it replaces
+// every file of a project git does not hold: the other name keeps the old
+// content.
 func TestUpgradeApplyInPlace(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("hard links are not told apart there: every file is replaced")
@@ -1076,6 +1077,12 @@ func TestUpgradeApplyInPlace(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// An executable may be running: bash reads a script as it
+			// goes, so it gets a new file, never a rewrite.
+			script, err := os.Stat(filepath.Join(dir, "scripts", "shebang.sh"))
+			if err != nil {
+				t.Fatal(err)
+			}
 			// Through the layer every write to a user's tree takes.
 			root, err := rootfs.Open(dir)
 			if err != nil {
@@ -1091,6 +1098,9 @@ func TestUpgradeApplyInPlace(t *testing.T) {
 			}
 			if same := os.SameFile(before, after); same != inGit {
 				t.Errorf("take.txt is the same file after Apply: %v, want %v", same, inGit)
+			}
+			if after, err := os.Stat(filepath.Join(dir, "scripts", "shebang.sh")); err != nil || os.SameFile(script, after) {
+				t.Errorf("scripts/shebang.sh, made executable, was rewritten in place (%v)", err)
 			}
 			for name, want := range map[string]string{filepath.Join(dir, "take.txt"): "take 2 oddjob\n", link: "echo exec\n"} {
 				if got, err := os.ReadFile(name); err != nil || string(got) != want {
