@@ -137,7 +137,8 @@ type Plan struct {
 	sameAnswers bool   // the manifest differs only by a list an older gomicro did not write
 	manifestLF  []byte // the old manifest with a CRLF checkout's line endings undone
 	// committed are the files git holds as they are on disk (see
-	// UpgradeRequest.Committed): Apply rewrites them in place.
+	// UpgradeRequest.Committed): the planner knows them without looking,
+	// and Apply rewrites them in place.
 	committed map[string]Committed
 }
 
@@ -214,7 +215,7 @@ func planUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File,
 		return nil, err
 	}
 	plan.committed = committed
-	pl := &planner{ours: ours, dir: dir, old: old, lk: newLooker(ours, dir), plan: plan, found: map[string]onDisk{}, committed: committed}
+	pl := &planner{ours: ours, dir: dir, old: old, lk: newLooker(ours, dir), plan: plan, found: map[string]onDisk{}}
 	for _, p := range upgradePaths(old, theirs) {
 		if err := pl.decidePath(p, base, theirs, label); err != nil {
 			return nil, err
@@ -292,9 +293,6 @@ type planner struct {
 	// blocking indexes the changes whose path, or a parent of it, is not
 	// what the decision assumed: inTheWay looks at them again.
 	blocking []int
-	// committed are files on disk known without looking (see
-	// UpgradeRequest.Committed).
-	committed map[string]Committed
 }
 
 // decidePath adds the change for p to the plan: what is on disk there, and
@@ -304,7 +302,7 @@ func (pl *planner) decidePath(p string, base map[string]File, theirs *Tree, labe
 		return fmt.Errorf("%s: file %q %s", ManifestFile, p, why)
 	}
 	c := FileChange{Path: p}
-	if k, ok := pl.committed[p]; ok && k.ID == pl.old.Files[p] {
+	if k, ok := pl.plan.committed[p]; ok && k.ID == pl.old.Files[p] {
 		if t, ok := theirs.File(p); ok && t.known() {
 			// As generated, and the release did not change it: nothing
 			// to do, nothing to read or examine (git knows the file).
