@@ -28,7 +28,8 @@ type Repo struct {
 	Top    string // absolute, symlink-free path of the work tree's top level
 	Prefix string // the project directory relative to Top, slash-separated, "." for the top itself
 
-	dir string // the project directory: Top joined with Prefix
+	dir    string // the project directory: Top joined with Prefix
+	gitDir string // git's directory for the work tree, absolute; "" until asked
 }
 
 // Find returns the repository whose work tree holds dir, or (nil, nil) when
@@ -53,12 +54,22 @@ func Find(dir string) (*Repo, error) {
 	if _, ok := Top(real); !ok {
 		return nil, nil
 	}
-	out, err := git(real, nil, nil, "rev-parse", "--show-toplevel")
+	// One git for both answers: the git directory is where InProgress
+	// looks for a stopped rebase or merge.
+	out, err := git(real, nil, nil, "rev-parse", "--show-toplevel", "--absolute-git-dir")
 	if err != nil {
 		return nil, err
 	}
-	// Only the final newline goes: a directory name may end in spaces.
-	top := strings.TrimSuffix(string(out), "\n")
+	// Only the final newlines go: a directory name may end in spaces. One
+	// with a newline in it makes more than two lines: then the git
+	// directory is asked for alone, when needed.
+	top, gitDir, _ := strings.Cut(strings.TrimSuffix(string(out), "\n"), "\n")
+	if strings.Count(string(out), "\n") != 2 {
+		if out, err = git(real, nil, nil, "rev-parse", "--show-toplevel"); err != nil {
+			return nil, err
+		}
+		top, gitDir = strings.TrimSuffix(string(out), "\n"), ""
+	}
 	if top == "" {
 		return nil, &Error{Cmd: "rev-parse", Msg: "git knows no work tree for " + real}
 	}
@@ -71,7 +82,7 @@ func Find(dir string) (*Repo, error) {
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return nil, &Error{Cmd: "rev-parse", Msg: fmt.Sprintf("git says the work tree of %s is %s, which does not hold it", real, top)}
 	}
-	return &Repo{Top: top, Prefix: filepath.ToSlash(rel), dir: real}, nil
+	return &Repo{Top: top, Prefix: filepath.ToSlash(rel), dir: real, gitDir: gitDir}, nil
 }
 
 // topPath turns a project-relative path into a top-relative one.

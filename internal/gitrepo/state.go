@@ -36,11 +36,15 @@ var inProgress = []Operation{
 // `git rev-parse --absolute-git-dir` names, as git status does; anything
 // but "does not exist" counts as there (fail closed).
 func (r *Repo) InProgress() (*Operation, error) {
-	out, err := git(r.dir, nil, nil, "rev-parse", "--absolute-git-dir")
-	if err != nil {
-		return nil, err
+	gitDir := r.gitDir
+	if gitDir == "" {
+		out, err := git(r.dir, nil, nil, "rev-parse", "--absolute-git-dir")
+		if err != nil {
+			return nil, err
+		}
+		gitDir = strings.TrimSuffix(string(out), "\n")
 	}
-	gitDir := filepath.FromSlash(strings.TrimSuffix(string(out), "\n"))
+	gitDir = filepath.FromSlash(gitDir)
 	for _, op := range inProgress {
 		_, err := os.Lstat(filepath.Join(gitDir, filepath.FromSlash(op.Marker)))
 		if !errors.Is(err, os.ErrNotExist) {

@@ -2,6 +2,7 @@ package gitrepo
 
 import (
 	"maps"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -163,5 +164,38 @@ func TestIndex(t *testing.T) {
 	run(t, top, "sparse-checkout", "disable")
 	if index, err := find(t, filepath.Join(top, "svc")).Index(); err != nil || len(index.SkipWorktree) != 0 {
 		t.Errorf("after disable: SkipWorktree = %q, %v; want none", index.SkipWorktree, err)
+	}
+}
+
+// TestInProgressOddTop: Find asks git for the top and the git directory at
+// once; a top whose name ends in spaces or holds a newline still gives both
+// right, and InProgress still sees a merge stopped there.
+func TestInProgressOddTop(t *testing.T) {
+	setup(t)
+	for _, name := range []string{"ends in spaces  ", "two\nlines", "three\nlines\n"} {
+		t.Run(strings.ReplaceAll(name, "\n", `\n`), func(t *testing.T) {
+			top, err := filepath.EvalSymlinks(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			top = filepath.Join(top, name)
+			treetest.WriteDir(t, top, map[string]string{"f.txt": "one\n"})
+			run(t, top, "init", "-q")
+			run(t, top, "add", "-A")
+			run(t, top, "commit", "-qm", "first")
+			r := find(t, top)
+			if r.Top != top || r.Prefix != "." {
+				t.Fatalf("Find = {Top: %q, Prefix: %q}, want {Top: %q, Prefix: .}", r.Top, r.Prefix, top)
+			}
+			if op, err := r.InProgress(); err != nil || op != nil {
+				t.Fatalf("InProgress() = %+v, %v; want nil", op, err)
+			}
+			if err := os.WriteFile(filepath.Join(top, ".git", "MERGE_HEAD"), []byte(strings.Repeat("0", 40)+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if op, err := r.InProgress(); err != nil || op == nil || op.Marker != "MERGE_HEAD" {
+				t.Errorf("InProgress() = %+v, %v; want a merge", op, err)
+			}
+		})
 	}
 }
