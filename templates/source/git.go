@@ -451,12 +451,15 @@ func (m *mirror) update(ctx context.Context) error {
 // else the default branch; otherwise a full commit id, a tag, a branch, a
 // full ref name or an abbreviated commit id, in that order.
 func (m *mirror) resolve(ctx context.Context, ref string) (string, error) {
-	tags, err := m.tags(ctx)
+	tags, commits, err := m.tags(ctx)
 	if err != nil {
 		return "", err
 	}
 	if ref == "" {
 		if tag := newestTag(tags); tag != "" {
+			if id := commits[tag]; id != "" {
+				return id, nil
+			}
 			id, ok, err := m.peel(ctx, "refs/tags/"+tag)
 			if err != nil {
 				return "", err
@@ -475,6 +478,9 @@ func (m *mirror) resolve(ctx context.Context, ref string) (string, error) {
 		candidates = append(candidates, ref)
 	}
 	for _, c := range candidates {
+		if id := commits[strings.TrimPrefix(c, "refs/tags/")]; id != "" && strings.HasPrefix(c, "refs/tags/") {
+			return id, nil
+		}
 		id, ok, err := m.peel(ctx, c)
 		if err != nil {
 			return "", err
@@ -516,12 +522,28 @@ func (m *mirror) peel(ctx context.Context, name string) (id string, ok bool, err
 	return strings.TrimSpace(string(out)), true, nil
 }
 
-func (m *mirror) tags(ctx context.Context) ([]string, error) {
-	out, err := m.git(ctx, "for-each-ref", "--format=%(refname:strip=2)", "refs/tags")
+// tags lists the mirror's tags, and the commit of each that points to one
+// directly or through one annotated tag: the others (a tag of a tag, of a
+// tree) are left to peel.
+func (m *mirror) tags(ctx context.Context) (names []string, commits map[string]string, err error) {
+	out, err := m.git(ctx, "for-each-ref", "--format=%(refname:strip=2) %(objecttype) %(objectname) %(*objecttype) %(*objectname)", "refs/tags")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return strings.Fields(string(out)), nil
+	commits = map[string]string{}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 0:
+			continue
+		case len(f) == 3 && f[1] == "commit":
+			commits[f[0]] = f[2]
+		case len(f) == 5 && f[1] == "tag" && f[3] == "commit":
+			commits[f[0]] = f[4]
+		}
+		names = append(names, f[0])
+	}
+	return names, commits, nil
 }
 
 // defaultBranch is the commit of the remote's HEAD. A clone set the

@@ -339,3 +339,30 @@ func TestGitCancelled(t *testing.T) {
 		t.Errorf("Open with a cancelled context: %v", err)
 	}
 }
+
+// TestGitTagKinds: the newest release is found whatever kind of tag names
+// it: a tag of an annotated tag peels to its commit, and a tag of a tree is
+// refused in one line.
+func TestGitTagKinds(t *testing.T) {
+	git := gitTest(t)
+	r := newTemplateRepo(t, git)
+	ctx := context.Background()
+	url := fileURL(r.dir)
+	git(r.dir, "tag", "-a", "-m", "inner", "inner", r.v100)
+	git(r.dir, "tag", "-a", "-m", "outer", "v3.0.0", "inner")
+	if tree := openTree(t, ctx, url+"//tpl"); tree.Revision != r.v100 {
+		t.Errorf("v3.0.0, a tag of a tag: revision %s, want %s", tree.Revision, r.v100)
+	}
+	if tree := openTree(t, ctx, url+"//tpl@v3.0.0"); tree.Revision != r.v100 {
+		t.Errorf("@v3.0.0, a tag of a tag: revision %s, want %s", tree.Revision, r.v100)
+	}
+	git(r.dir, "tag", "v4.0.0", r.v110+"^{tree}")
+	spec, err := Parse(url + "//tpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(ctx, spec)
+	if want := "tag v4.0.0 does not point to a commit"; err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("v4.0.0, a tag of a tree: %v; want one line with %q", err, want)
+	}
+}
