@@ -62,6 +62,9 @@ func (m *Manifest) BaseMode(p string) fs.FileMode {
 	return 0o644
 }
 
+// Raw is the file as read (nil for a manifest not read from one).
+func (m *Manifest) Raw() []byte { return m.raw }
+
 func newManifest(t *Template, answers Answers, tree *Tree) *Manifest {
 	m := &Manifest{
 		Format:   manifestFormat,

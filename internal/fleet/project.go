@@ -72,8 +72,9 @@ type Project struct {
 	// Changed are the answers the upgrade changes, in question order.
 	Changed []Answer
 
-	repo    *gitrepo.Repo // nil: the project is in no git repository (or git is not asked)
-	start   string        // with --commit: the commit HEAD was at when planning began
+	repo    *gitrepo.Repo        // nil: the project is in no git repository (or git is not asked)
+	tip     *gitrepo.PristineTip // the pristine record as planning found it; nil: read it when recording
+	start   string               // with --commit: the commit HEAD was at when planning began
 	root    *rootfs.Fs
 	writeFs func(ctx context.Context, root afero.Fs) afero.Fs
 	release func()
@@ -135,20 +136,22 @@ func (u *Upgrader) plan(ctx context.Context, dir string) (p *Project, err error)
 		tmpl, err := u.template(fetchCtx, p.Old, rev)
 		fetched <- release{tmpl, err}
 	}()
-	if p.repo, err = gitWorkTree(dir, u.writes(), u.Force); err != nil {
+	if p.repo, err = findRepo(dir, u.writes(), u.Force); err != nil {
+		return p, refusal{err}
+	}
+	// What git holds of the project is read while git checks the work
+	// tree and the release loads.
+	held := p.readHeld()
+	defer held.wait() // a refusal does not leave git running
+	if err = checkWorkTree(p.repo, u.writes(), u.Force); err != nil {
 		return p, refusal{err}
 	}
 	if p.start, err = u.startCommit(ctx, p.repo); err != nil {
 		return p, refusal{err}
 	}
-	// What git holds of the project is read while the release loads.
-	var index *gitrepo.Index
-	var indexErr error
-	var pristine []byte
-	if p.repo != nil {
-		pristine, _ = p.repo.PristineFile(generator.ManifestFile)
-		index, indexErr = p.repo.Index()
-	}
+	held.wait()
+	index, indexErr, pristine := held.index, held.indexErr, held.pristine
+	p.tip = held.tip
 	r := <-fetched
 	if p.Template, err = r.tmpl, r.err; err != nil {
 		return p, err
@@ -218,12 +221,12 @@ func (p *Project) KeepPristine() (undo func() error, err error) {
 	if p.repo == nil {
 		return undo, nil
 	}
-	was, err := p.repo.RecordPristine(gitFiles(p.Theirs), p.Label+" as rendered")
+	was, err := p.repo.RecordPristineOn(p.tip, gitFiles(p.Theirs), p.Label+" as rendered")
 	var missing *gitrepo.MissingBlobsError
 	if errors.As(err, &missing) {
 		// Files the upgrade did not render, whose blobs the clone lacks.
 		if err = p.Upgraded.Render(context.Background(), p.Template, missing.Paths); err == nil {
-			was, err = p.repo.RecordPristine(gitFiles(p.Theirs), p.Label+" as rendered")
+			was, err = p.repo.RecordPristineOn(p.tip, gitFiles(p.Theirs), p.Label+" as rendered")
 		}
 	}
 	if err != nil {
@@ -287,42 +290,96 @@ func changedAnswers(old *generator.Manifest, answers generator.Answers, tmpl *ge
 	return changed
 }
 
-// gitWorkTree finds the git repository holding the project, if any. Only a
+// findRepo finds the git repository holding the project, if any. Only a
 // run that writes needs git's word on the work tree: then a repository git
-// cannot read is refused (the check fails closed), so is one where a
-// rebase, merge, cherry-pick, revert, bisect or `git am` has stopped
-// half-way (the upgrade would fold into it), and, unless force, one with
-// uncommitted changes. Without writes, or with force, a repository git
-// cannot read is simply not used (--check and --dry-run take the base from
-// gomicro's history alone).
-func gitWorkTree(dir string, writes, force bool) (*gitrepo.Repo, error) {
+// cannot read is refused (the check fails closed). Without writes, or with
+// force, a repository git cannot read is simply not used (--check and
+// --dry-run take the base from gomicro's history alone).
+func findRepo(dir string, writes, force bool) (*gitrepo.Repo, error) {
 	repo, err := gitrepo.Find(dir)
-	if !writes || (force && err != nil) {
-		if err != nil {
-			return nil, nil
-		}
+	switch {
+	case err == nil:
 		return repo, nil
+	case !writes || force:
+		return nil, nil
 	}
-	var op *gitrepo.Operation
-	if err == nil && repo != nil {
-		if op, err = repo.InProgress(); err != nil && force {
-			return repo, nil // as with Find's error: the person said go ahead
-		}
+	return nil, cannotSay(err)
+}
+
+// checkWorkTree refuses, in a run that writes, a work tree where a rebase,
+// merge, cherry-pick, revert, bisect or `git am` has stopped half-way (the
+// upgrade would fold into it), and, unless force, one with uncommitted
+// changes. With force, a check git cannot make is skipped: the person said
+// go ahead.
+func checkWorkTree(repo *gitrepo.Repo, writes, force bool) error {
+	if repo == nil || !writes {
+		return nil
 	}
-	dirty := ""
-	if err == nil && repo != nil && op == nil && !force {
-		dirty, err = repo.Uncommitted()
+	op, err := repo.InProgress()
+	switch {
+	case err != nil && force:
+		return nil
+	case err != nil:
+		return cannotSay(err)
+	case op != nil:
+		return fmt.Errorf("%s is in progress (git's %s is there); finish it first: %s", op.Name, op.Marker, op.Next)
+	case force:
+		return nil
 	}
+	dirty, err := repo.Uncommitted()
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("git cannot say whether the project has uncommitted changes: %s (fix that, or pass --force)", gitrepo.Message(err))
-	case op != nil:
-		return nil, fmt.Errorf("%s is in progress (git's %s is there); finish it first: %s", op.Name, op.Marker, op.Next)
+		return cannotSay(err)
 	case dirty != "":
-		return nil, fmt.Errorf("uncommitted changes (%s); commit or stash them first, or pass --force", dirty)
+		return fmt.Errorf("uncommitted changes (%s); commit or stash them first, or pass --force", dirty)
 	}
-	return repo, nil
+	return nil
 }
+
+func cannotSay(err error) error {
+	return fmt.Errorf("git cannot say whether the project has uncommitted changes: %s (fix that, or pass --force)", gitrepo.Message(err))
+}
+
+// held is what git holds of a project, read beside the work tree's check:
+// its index, the pristine record's tip, and the answers file as recorded
+// there.
+type held struct {
+	done     chan struct{}
+	index    *gitrepo.Index
+	indexErr error
+	tip      *gitrepo.PristineTip // nil when unreadable: read again when recording
+	pristine []byte               // the record's .gomicro.yml; nil: none
+}
+
+// readHeld starts reading what git holds of p; wait for it. Without git
+// there is nothing to read.
+func (p *Project) readHeld() *held {
+	h := &held{done: make(chan struct{})}
+	if p.repo == nil {
+		close(h.done)
+		return h
+	}
+	go func() {
+		defer close(h.done)
+		h.index, h.indexErr = p.repo.Index()
+		if tip, err := p.repo.ReadPristineTip(); err == nil {
+			h.tip = tip
+			// The answers file is most often the one on disk, byte for
+			// byte: then git need not be asked for it.
+			switch id, ok := tip.BlobID(generator.ManifestFile); {
+			case ok && id == "":
+				return // no record, or no answers file in it
+			case ok && id == generator.BlobID(p.Old.Raw()):
+				h.pristine = p.Old.Raw()
+				return
+			}
+		}
+		h.pristine, _ = p.repo.PristineFile(generator.ManifestFile)
+	}()
+	return h
+}
+
+func (h *held) wait() { <-h.done }
 
 // outsideSparse refuses a plan that touches paths git marks skip-worktree
 // (outside a sparse checkout): they are missing from the work tree, and

@@ -107,33 +107,66 @@ func escapeRefName(s string) string {
 // It returns the commit the ref pointed to before ("" for none), for
 // ResetPristine.
 func (r *Repo) RecordPristine(files []File, message string) (was string, err error) {
+	return r.RecordPristineOn(nil, files, message)
+}
+
+// RecordPristineOn is RecordPristine on the record as tip found it (nil:
+// as it is now), for a caller that read the tip earlier, beside other
+// work, and held the project's lock since (see lockfile.Project).
+func (r *Repo) RecordPristineOn(tip *PristineTip, files []File, message string) (was string, err error) {
 	for _, f := range files {
 		if err := checkPath(f.Path); err != nil {
 			return "", err
 		}
 	}
-	refs, err := r.gomicroRefs()
-	if err != nil {
+	if tip == nil {
+		if tip, err = r.ReadPristineTip(); err != nil {
+			return "", err
+		}
+	}
+	if err := r.haveBlobs(files, tip.had); err != nil {
 		return "", err
 	}
-	ref := r.PristineRef()
-	parent := refs[ref]
-	var had map[string]treeEntry // the parent's tree: a commit of the changes only
-	if parent != "" {
-		had, _ = r.treeEntries(parent) // unreadable: the whole tree again
-	}
-	if err := r.haveBlobs(files, had); err != nil {
+	if err := r.moveLegacy(tip.refs); err != nil {
 		return "", err
 	}
-	if err := r.moveLegacy(refs); err != nil {
-		return "", err
-	}
-	stream := pristineStream(ref, parent, files, had, message, time.Now())
+	stream := pristineStream(r.PristineRef(), tip.parent, files, tip.had, message, time.Now())
 	// No --force: the new commit descends from the old tip, and should
 	// another process have moved the ref meanwhile, failing beats dropping
 	// what it stored.
 	_, err = git(r.Top, stream, nil, fastImport...)
-	return parent, err
+	return tip.parent, err
+}
+
+// PristineTip is the pristine record as it stood when read: the refs
+// under refs/gomicro/, the tip of the project's own, and its tree.
+type PristineTip struct {
+	refs   map[string]string
+	parent string               // the project's ref's commit, "" for none
+	had    map[string]treeEntry // the parent's tree: a commit of the changes only
+}
+
+// ReadPristineTip reads the pristine record as it stands.
+func (r *Repo) ReadPristineTip() (*PristineTip, error) {
+	refs, err := r.gomicroRefs()
+	if err != nil {
+		return nil, err
+	}
+	tip := &PristineTip{refs: refs, parent: refs[r.PristineRef()]}
+	if tip.parent != "" {
+		tip.had, _ = r.treeEntries(tip.parent) // unreadable: the whole tree again
+	}
+	return tip, nil
+}
+
+// BlobID is the blob id of the file at p (project-relative) in the
+// record, "" when it holds none; ok is false when its tree could not be
+// read.
+func (t *PristineTip) BlobID(p string) (id string, ok bool) {
+	if t.parent != "" && t.had == nil {
+		return "", false
+	}
+	return t.had[p].id, true
 }
 
 // ResetPristine puts r.PristineRef() back to was, the commit
