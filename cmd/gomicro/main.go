@@ -29,5 +29,6 @@ import "os"
 var Version = "DEV"
 
 func main() {
+	tuneGC()
 	os.Exit(run(os.Args[1:], systemIO()))
 }
