@@ -209,15 +209,66 @@ const IgnoredNote = "git ignores it (a secret?): yours is left alone and kept ou
 // the way of a decision (inTheWay); and the sidecars, new and left over
 // (sidecars).
 func planUpgrade(ours afero.Fs, dir string, old *Manifest, base map[string]File, theirs *Tree, label string, ignored func([]string) ([]string, error), committed map[string]Committed) (*Plan, error) {
+	sv, err := startSurvey(ours, dir, old, theirs, committed)
+	if err != nil {
+		return nil, err
+	}
+	return sv.plan(base, label, ignored)
+}
+
+// survey is the first half of planUpgrade, which only reads the project:
+// what is on disk at each path the plan must examine, and its content. It
+// runs beside the base's recovery, which it does not need; plan waits for
+// it.
+type survey struct {
+	pl     *planner
+	theirs *Tree
+	paths  []string
+	looked []looked // by paths' index
+	done   chan struct{}
+}
+
+// looked is what the survey found at one path: skip, when git vouches
+// for the file and the release did not change it.
+type looked struct {
+	skip bool
+	disk onDisk
+	data []byte
+	err  error
+}
+
+// startSurvey starts reading the project for planUpgrade.
+func startSurvey(ours afero.Fs, dir string, old *Manifest, theirs *Tree, committed map[string]Committed) (*survey, error) {
 	dir = cleanDir(dir)
 	plan, err := newPlan(old, theirs)
 	if err != nil {
 		return nil, err
 	}
 	plan.committed = committed
-	pl := &planner{ours: ours, dir: dir, old: old, lk: newLooker(ours, dir), plan: plan, found: map[string]onDisk{}}
-	for _, p := range upgradePaths(old, theirs) {
-		if err := pl.decidePath(p, base, theirs, label); err != nil {
+	sv := &survey{
+		pl:     &planner{ours: ours, dir: dir, old: old, lk: newLooker(ours, dir), plan: plan, found: map[string]onDisk{}},
+		theirs: theirs,
+		paths:  upgradePaths(old, theirs),
+		done:   make(chan struct{}),
+	}
+	sv.looked = make([]looked, len(sv.paths))
+	go func() {
+		defer close(sv.done)
+		for i, p := range sv.paths {
+			if sv.looked[i] = sv.pl.look(p, theirs); sv.looked[i].err != nil {
+				return // decidePath reports it, in order
+			}
+		}
+	}()
+	return sv, nil
+}
+
+// plan waits for the survey and decides every path with base.
+func (sv *survey) plan(base map[string]File, label string, ignored func([]string) ([]string, error)) (*Plan, error) {
+	<-sv.done
+	pl, plan, theirs := sv.pl, sv.pl.plan, sv.theirs
+	for i, p := range sv.paths {
+		if err := pl.decidePath(p, sv.looked[i], base, theirs, label); err != nil {
 			return nil, err
 		}
 	}
@@ -297,35 +348,47 @@ type planner struct {
 
 // decidePath adds the change for p to the plan: what is on disk there, and
 // the decision table (decide in merge.go) for its three sides.
-func (pl *planner) decidePath(p string, base map[string]File, theirs *Tree, label string) error {
+// look is the survey of p: what is on disk there and, for a file, its
+// content. It reads nothing where git vouches for the file (committed as
+// generated) and the release did not change it.
+func (pl *planner) look(p string, theirs *Tree) looked {
 	if why := unsafeProjectPath(p); why != "" {
-		return fmt.Errorf("%s: file %q %s", ManifestFile, p, why)
+		return looked{err: fmt.Errorf("%s: file %q %s", ManifestFile, p, why)}
 	}
-	c := FileChange{Path: p}
 	if k, ok := pl.plan.committed[p]; ok && k.ID == pl.old.Files[p] {
 		if t, ok := theirs.File(p); ok && t.known() {
-			// As generated, and the release did not change it: nothing
-			// to do, nothing to read or examine (git knows the file).
-			pl.found[p] = onDisk{kind: onDiskFile, mode: k.Mode}
-			c.Action, c.OldMode, c.Mode = Unchanged, k.Mode, k.Mode
-			pl.plan.Changes = append(pl.plan.Changes, c)
-			return nil
+			return looked{skip: true, disk: onDisk{kind: onDiskFile, mode: k.Mode}}
 		}
 	}
 	disk, err := pl.lk.look(p)
-	if err != nil {
-		return err
+	if err != nil || disk.kind != onDiskFile {
+		return looked{disk: disk, err: err}
 	}
+	data, err := afero.ReadFile(pl.ours, join(pl.dir, p))
+	return looked{disk: disk, data: data, err: err}
+}
+
+func (pl *planner) decidePath(p string, lk looked, base map[string]File, theirs *Tree, label string) error {
+	if lk.err != nil {
+		return lk.err
+	}
+	c := FileChange{Path: p}
+	disk := lk.disk
 	pl.found[p] = disk
+	if lk.skip {
+		// As generated, and the release did not change it: nothing to
+		// do, nothing to read or examine (git knows the file).
+		c.Action, c.OldMode, c.Mode = Unchanged, disk.mode, disk.mode
+		pl.plan.Changes = append(pl.plan.Changes, c)
+		return nil
+	}
 	switch disk.kind {
 	case onDiskLink:
 		c.Action = KeepLink
 		pl.plan.Changes = append(pl.plan.Changes, c)
 		return nil
 	case onDiskFile:
-		if c.Old, err = afero.ReadFile(pl.ours, join(pl.dir, p)); err != nil {
-			return err
-		}
+		c.Old = lk.data
 		c.OldMode = disk.mode
 		if digest, recorded := pl.old.Files[p]; recorded && hasOurMarkers(c.Old) && !asGenerated(c.Old, digest) {
 			// A file exactly as gomicro wrote it is never a

@@ -107,9 +107,15 @@ func Upgrade(ctx context.Context, req UpgradeRequest) (*Upgraded, error) {
 		f, ok := theirs.File(p)
 		return !ok || !f.known()
 	}
+	// The project is read while the base is gathered: on two cores, the
+	// one's file reads beside the other's renders.
+	sv, err := startSurvey(req.Project, req.Dir, old, theirs, req.Committed)
+	if err != nil {
+		return nil, err
+	}
 	base, from, missing := recoverBase(old, req.Bases, need)
 	label := "gomicro " + tmpl.Name + "@" + tmpl.Version
-	plan, err := planUpgrade(req.Project, req.Dir, old, base, theirs, label, req.Ignored, req.Committed)
+	plan, err := sv.plan(base, label, req.Ignored)
 	if err != nil {
 		return nil, err
 	}
