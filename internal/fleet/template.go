@@ -62,8 +62,10 @@ func (o Opener) Open(ctx context.Context, spec source.Spec, recordAs string) (*g
 func (o Opener) open(ctx context.Context, spec source.Spec, recordAs string, base revision) (*generator.Template, error) {
 	if base.tree != nil {
 		// Both trees at once: two reads from git (or zips) take about as
-		// long as one on two cores.
+		// long as one on two cores. A git release takes the blobs the
+		// base holds from it, and reads only what it changed.
 		go base.tree()
+		ctx = source.WithBase(ctx, base.tree)
 	}
 	tree, err := source.Open(o.withProgress(ctx), spec)
 	if err != nil {

@@ -3,13 +3,17 @@ package source
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 
 	"github.com/gomicro/gomicro/internal/testkit/gittest"
 	"github.com/gomicro/gomicro/internal/testkit/treetest"
@@ -364,5 +368,81 @@ func TestGitTagKinds(t *testing.T) {
 	_, err = Open(ctx, spec)
 	if want := "tag v4.0.0 does not point to a commit"; err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
 		t.Errorf("v4.0.0, a tag of a tree: %v; want one line with %q", err, want)
+	}
+}
+
+// TestGitWithBase: a tree opened beside a base takes the blobs the base
+// holds from it and reads the others from git; either way it is the tree
+// as committed. A base that fails, or that is no git tree, is not used.
+func TestGitWithBase(t *testing.T) {
+	git := gitTest(t)
+	r := newTemplateRepo(t, git)
+	ctx := context.Background()
+	url := fileURL(r.dir)
+	plain := openTree(t, ctx, url+"//tpl@v1.1.0")
+	base := openTree(t, ctx, url+"//tpl@v1.0.0")
+	for name, b := range map[string]func() (fs.FS, error){
+		"git base":    func() (fs.FS, error) { return base.FS, nil },
+		"failed base": func() (fs.FS, error) { return nil, errors.New("no base") },
+		"other base":  func() (fs.FS, error) { return fstest.MapFS{"README.md": {Data: []byte("other\n")}}, nil },
+	} {
+		tree := openTree(t, WithBase(ctx, b), url+"//tpl@v1.1.0")
+		want, got := treeText(t, plain.FS), treeText(t, tree.FS)
+		if got != want {
+			t.Errorf("%s: the tree read beside it is\n%s\nwant\n%s", name, got, want)
+		}
+	}
+}
+
+// treeText is every entry of fsys, its mode and its bytes, as text.
+func treeText(t *testing.T, fsys fs.FS) string {
+	t.Helper()
+	var b strings.Builder
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "%s %v", p, info.Mode())
+		if d.Type().IsRegular() {
+			data, err := fs.ReadFile(fsys, p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, " %q", data)
+		}
+		b.WriteString("\n")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// TestReuseBlobs: a blob the base holds is taken from it, by id, unless
+// it is listed at another size; every other blob is left to read.
+func TestReuseBlobs(t *testing.T) {
+	base := memFS{
+		".":     {name: ".", mode: fs.ModeDir | 0o755},
+		"a.txt": {name: "a.txt", mode: 0o644, id: "aaaa", data: []byte("same\n")},
+		"l":     {name: "l", mode: fs.ModeSymlink | 0o777, id: "cccc", data: []byte("a.txt")},
+		"e":     {name: "e", mode: 0o644, id: "eeee", data: []byte{}},
+	}
+	moved := &memNode{name: "b.txt", mode: 0o755, id: "aaaa", size: 5}
+	link := &memNode{name: "k", mode: fs.ModeSymlink | 0o777, id: "cccc"}
+	empty := &memNode{name: "e", mode: 0o644, id: "eeee", size: 0}
+	wrong := &memNode{name: "w", mode: 0o644, id: "eeee", size: 3}
+	fresh := &memNode{name: "n.txt", mode: 0o644, id: "bbbb", size: 4}
+	blobs := map[string][]*memNode{"aaaa": {moved}, "cccc": {link}, "bbbb": {fresh}, "eeee": {empty, wrong}}
+	reuseBlobs(WithBase(context.Background(), func() (fs.FS, error) { return base, nil }), blobs)
+	if string(moved.data) != "same\n" || string(link.data) != "a.txt" {
+		t.Errorf("reused: %q, %q; want the base's bytes", moved.data, link.data)
+	}
+	if got := slices.Sorted(maps.Keys(blobs)); !slices.Equal(got, []string{"bbbb", "eeee"}) {
+		t.Errorf("left to read: %v, want [bbbb eeee] (new, and listed at another size)", got)
 	}
 }

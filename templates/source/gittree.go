@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -40,11 +41,56 @@ func (m *mirror) tree(ctx context.Context, commit, subdir string) (fs.FS, error)
 	if n := fsys[ConfigFile]; n == nil || !n.mode.IsRegular() {
 		return nil, noConfig
 	}
+	reuseBlobs(ctx, blobs)
 	if err := m.readBlobs(ctx, blobs); err != nil {
 		return nil, err
 	}
 	fsys.index()
 	return fsys, nil
+}
+
+type baseKey struct{}
+
+// WithBase makes the git trees opened with ctx take the bytes of every
+// blob that base's tree holds from it, reading from git only the others:
+// a release read beside the tree its project was generated from reads
+// only what it changed. base is called once the release is listed, and
+// may wait for the tree; a base that fails, or is not a git tree, is
+// simply not used.
+func WithBase(ctx context.Context, base func() (fs.FS, error)) context.Context {
+	return context.WithValue(ctx, baseKey{}, base)
+}
+
+// reuseBlobs gives blobs' nodes the bytes of the blobs the base tree (see
+// WithBase) holds, and leaves in blobs only those to read. A blob id names
+// its bytes: the same id in another tree, or another repository, is the
+// same file.
+func reuseBlobs(ctx context.Context, blobs map[string][]*memNode) {
+	base, _ := ctx.Value(baseKey{}).(func() (fs.FS, error))
+	if base == nil {
+		return
+	}
+	fsys, err := base()
+	known, ok := fsys.(memFS)
+	if err != nil || !ok {
+		return
+	}
+	byID := make(map[string][]byte, len(known))
+	for _, n := range known {
+		if n.id != "" && !n.mode.IsDir() {
+			byID[n.id] = n.data
+		}
+	}
+	for id, nodes := range blobs {
+		data, ok := byID[id]
+		if !ok || slices.ContainsFunc(nodes, func(n *memNode) bool { return n.mode.IsRegular() && n.size != int64(len(data)) }) {
+			continue // not there, or listed at another size: read it
+		}
+		for _, n := range nodes {
+			n.data = data
+		}
+		delete(blobs, id)
+	}
 }
 
 // listTree makes the tree git ls-tree -r -l -z listed, its files without
@@ -65,7 +111,7 @@ func listTree(listing []byte) (memFS, map[string][]*memNode, error) {
 			return nil, nil, fmt.Errorf("git ls-tree wrote %q", entry)
 		}
 		mode, kind, id := fields[0], fields[1], fields[2]
-		n := &memNode{name: path.Base(name)}
+		n := &memNode{name: path.Base(name), id: id}
 		switch {
 		case kind == "commit": // a submodule: an empty directory, as git archive had it
 			n.mode = fs.ModeDir | 0o755
@@ -84,7 +130,7 @@ func listTree(listing []byte) (memFS, map[string][]*memNode, error) {
 			if mode == "100755" {
 				n.mode = 0o755
 			}
-			n.data = make([]byte, 0, size) // bounded by b.add above
+			n.size = size // bounded by b.add above
 			blobs[id] = append(blobs[id], n)
 		default:
 			return nil, nil, fmt.Errorf("%s: unexpected entry type %q", name, kind)
@@ -144,10 +190,10 @@ func readBatch(r *bufio.Reader, blobs map[string][]*memNode) error {
 		var data []byte
 		for _, n := range nodes {
 			if n.mode.IsRegular() {
-				if int64(cap(n.data)) != size {
-					return fmt.Errorf("git cat-file: blob %s is %d bytes, listed as %d", fields[0], size, cap(n.data))
+				if n.size != size {
+					return fmt.Errorf("git cat-file: blob %s is %d bytes, listed as %d", fields[0], size, n.size)
 				}
-				data = n.data[:size]
+				data = make([]byte, size)
 				break
 			}
 		}

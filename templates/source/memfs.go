@@ -24,6 +24,8 @@ type memNode struct {
 	mode    fs.FileMode // type bits and permissions
 	data    []byte      // a file's bytes, a link's target
 	entries []fs.DirEntry
+	id      string // a file's or link's blob id, where git listed it
+	size    int64  // a file's size as listed, before its bytes are read
 }
 
 // index lists every directory's entries, sorted by name.
