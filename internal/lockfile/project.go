@@ -22,10 +22,10 @@ import (
 
 // A lock taken by someone else is tried again after firstRetry, then after
 // twice as long each time, up to lastRetry. The first wait is short: most
-// waits are on another goroutine of the same gomicro (an upgrade reads the
-// tree its project was made from under a shared lock while the release's
-// fetch waits for the exclusive one), done within a millisecond or two.
-// A first wait of 5 ms made an upgrade's fetch start 15 to 20 ms late.
+// waits are on another goroutine of the same gomicro (the projects of a
+// fleet share their template's mirror), done within a millisecond or two.
+// A first wait of 5 ms made an upgrade's fetch start 15 to 20 ms late,
+// when the lookup of its base still took the mirror's lock.
 const (
 	firstRetry = time.Millisecond
 	lastRetry  = 200 * time.Millisecond

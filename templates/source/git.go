@@ -250,7 +250,7 @@ func (gitKind) open(ctx context.Context, s Spec) (Tree, error) {
 			return Tree{}, err
 		}
 	}
-	m, err := lockMirror(ctx, s.Location, true)
+	m, err := lockMirror(ctx, s.Location)
 	if err != nil {
 		return Tree{}, err
 	}
@@ -282,22 +282,20 @@ func (gitKind) openRevision(ctx context.Context, s Spec, revision string) (fs.FS
 	if offline(ctx) && !cached(s.Location) {
 		return nil, ErrNotCached // and no cache directory or lock made for it
 	}
-	// A shared lock is enough to read, and lets other gomicro processes
-	// read the same mirror at once.
-	m, err := lockMirror(ctx, s.Location, false)
-	if err != nil {
-		return nil, err
-	}
-	has := m.has(ctx, revision)
-	m.unlock()
-	if has {
-		return m.tree(ctx, revision, s.Subdir)
+	// A commit, once in the mirror, stays there (gc is off, and a fetch
+	// only adds objects): it is read without a lock, and whether the
+	// mirror has it is asked only when the read finds no tree.
+	if m, err := mirrorOf(s.Location); err == nil && m.exists() {
+		fsys, err := m.tree(ctx, revision, s.Subdir)
+		if !errors.As(err, new(*noTree)) || m.has(ctx, revision) {
+			return fsys, err
+		}
 	}
 	if offline(ctx) {
 		return nil, ErrNotCached
 	}
 
-	m, err = lockMirror(ctx, s.Location, true)
+	m, err := lockMirror(ctx, s.Location)
 	if err != nil {
 		return nil, err
 	}
@@ -325,12 +323,12 @@ var shortID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`
 // <that>.lock beside it.
 //
 // Concurrent gomicro processes coordinate through the lock file: an
-// exclusive lock (flock, LockFileEx on Windows) to clone or fetch, a
-// shared one to look a revision up. The lock is released when the process
-// ends, however it ends, so a killed gomicro never leaves a stale lock. A
-// first clone goes into a temporary directory renamed into place once
-// complete, so the mirror directory either does not exist or is a whole
-// repository.
+// exclusive lock (flock, LockFileEx on Windows) to clone or fetch. A
+// revision the mirror holds is read with no lock at all (see below). The
+// lock is released when the process ends, however it ends, so a killed
+// gomicro never leaves a stale lock. A first clone goes into a temporary
+// directory renamed into place once complete, so the mirror directory
+// either does not exist or is a whole repository.
 //
 // gc.auto is 0 and maintenance.auto false in the mirror: git then never
 // prunes unreachable objects, so a revision a project recorded stays
@@ -376,20 +374,28 @@ func cached(url string) bool {
 	return err == nil && isDir(mirrorDir(root, url))
 }
 
-func lockMirror(ctx context.Context, url string, exclusive bool) (*mirror, error) {
+// lockMirror takes url's mirror's lock, to clone or fetch it.
+func lockMirror(ctx context.Context, url string) (*mirror, error) {
+	m, err := mirrorOf(url)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(m.root, 0o755); err != nil {
+		return nil, err
+	}
+	if m.release, err = lockfile.Lock(ctx, m.dir+".lock", true); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// mirrorOf is url's mirror, not locked, perhaps not there yet.
+func mirrorOf(url string) (*mirror, error) {
 	root, err := gitCacheDir()
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return nil, err
-	}
-	dir := mirrorDir(root, url)
-	release, err := lockfile.Lock(ctx, dir+".lock", exclusive)
-	if err != nil {
-		return nil, err
-	}
-	return &mirror{url: url, root: root, dir: dir, release: release}, nil
+	return &mirror{url: url, root: root, dir: mirrorDir(root, url)}, nil
 }
 
 // unlock releases the mirror's lock; once, however often it is called.

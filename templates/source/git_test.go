@@ -232,6 +232,12 @@ func TestGit(t *testing.T) {
 	if _, err := OpenRevision(ctx, spec, missing); err == nil || !strings.Contains(err.Error(), "does not appear to be a git repository") {
 		t.Errorf("OpenRevision of an unknown commit offline: %v", err)
 	}
+	// A commit the mirror holds, without the directory: said at once, no
+	// fetch.
+	nope := Spec{Git, url, "nope", ""}
+	if _, err := OpenRevision(ctx, nope, r.v100); err == nil || !strings.Contains(err.Error(), `no template.yaml in "nope" at commit `+r.v100[:12]) {
+		t.Errorf("OpenRevision of a commit without the directory: %v", err)
+	}
 	if _, err := OpenRevision(ctx, spec, "v1.0.0"); err == nil || !strings.Contains(err.Error(), "full commit id") {
 		t.Errorf("OpenRevision of a tag: %v", err)
 	}

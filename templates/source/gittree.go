@@ -28,7 +28,7 @@ func (m *mirror) tree(ctx context.Context, commit, subdir string) (fs.FS, error)
 	var gerr *gitrepo.Error
 	if errors.As(err, &gerr) && ctx.Err() == nil &&
 		(strings.Contains(gerr.Msg, "Not a valid object name") || strings.Contains(gerr.Msg, "not a tree object")) {
-		return nil, noConfig // no such directory at that commit
+		return nil, &noTree{noConfig} // no such directory, or no such commit
 	} else if err != nil {
 		return nil, err
 	}
@@ -48,6 +48,12 @@ func (m *mirror) tree(ctx context.Context, commit, subdir string) (fs.FS, error)
 	fsys.index()
 	return fsys, nil
 }
+
+// noTree is tree's error when git has no tree at COMMIT:SUBDIR: the
+// directory is not there, or the commit is not.
+type noTree struct{ error }
+
+func (e *noTree) Unwrap() error { return e.error }
 
 type baseKey struct{}
 
