@@ -16,13 +16,16 @@ import (
 // smallHeap the default is back, so a template near the size limit costs
 // no more memory than before. A GOGC in the environment is the person's
 // own choice and is left alone.
-const smallHeapGCPercent = 200
-
-var smallHeap uint64 = 64 << 20 // a var for the test
+const (
+	smallHeapGCPercent = 200
+	smallHeap          = 64 << 20
+)
 
 // tuneGC sets GOGC to smallHeapGCPercent until the live heap passes
 // smallHeap, unless the environment sets GOGC.
-func tuneGC() {
+func tuneGC() { tuneGCBelow(smallHeap) }
+
+func tuneGCBelow(small uint64) {
 	if _, set := os.LookupEnv("GOGC"); set {
 		return
 	}
@@ -31,7 +34,7 @@ func tuneGC() {
 	var check func(*sentinel)
 	check = func(*sentinel) {
 		metrics.Read(sample)
-		if sample[0].Value.Kind() == metrics.KindUint64 && sample[0].Value.Uint64() > smallHeap {
+		if sample[0].Value.Kind() == metrics.KindUint64 && sample[0].Value.Uint64() > small {
 			debug.SetGCPercent(100)
 			return
 		}

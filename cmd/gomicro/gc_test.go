@@ -26,10 +26,8 @@ func TestTuneGC(t *testing.T) {
 		t.Fatalf("GOGC=150 in the environment: tuneGC set %d", got)
 	}
 
-	defer func(was uint64) { smallHeap = was }(smallHeap)
-	smallHeap = 8 << 20
 	os.Unsetenv("GOGC") // t.Setenv puts it back
-	tuneGC()
+	tuneGCBelow(8 << 20)
 	if got := gogc(); got != smallHeapGCPercent {
 		t.Fatalf("a small heap: GOGC %d, want %d", got, smallHeapGCPercent)
 	}
@@ -39,7 +37,7 @@ func TestTuneGC(t *testing.T) {
 	}
 	for start := time.Now(); gogc() != 100; time.Sleep(time.Millisecond) {
 		if time.Since(start) > 10*time.Second {
-			t.Fatalf("16 MiB live, over smallHeap's 8 MiB: GOGC still %d", gogc())
+			t.Fatalf("16 MiB live, over 8 MiB: GOGC still %d", gogc())
 		}
 		runtime.GC()
 	}
