@@ -648,6 +648,39 @@ func TestRecordPristineMovesLegacyRef(t *testing.T) {
 	}
 }
 
+// TestRecordPristineOnStaleTips: two projects of one repository read their
+// tips, then record one after the other. The first moves the legacy ref;
+// the second, whose tip still shows it, records all the same.
+func TestRecordPristineOnStaleTips(t *testing.T) {
+	setup(t)
+	top := newRepo(t, map[string]string{"a/x": "x\n", "b/x": "x\n"})
+	legacy := strings.TrimSpace(run(t, top, "commit-tree", "HEAD^{tree}", "-m", "legacy"))
+	run(t, top, "update-ref", legacyRef, legacy)
+	a, b := find(t, filepath.Join(top, "a")), find(t, filepath.Join(top, "b"))
+	tipA, err := a.ReadPristineTip()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tipB, err := b.ReadPristineTip()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := []File{{Path: "x", Data: []byte("x\n"), Mode: 0o644}}
+	if _, err := a.RecordPristineOn(tipA, files, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.RecordPristineOn(tipB, files, "b"); err != nil {
+		t.Fatalf("the second project's record, on a tip that still shows the legacy ref: %v", err)
+	}
+	refs := run(t, top, "for-each-ref", "--format=%(refname)", "refs/gomicro/")
+	if refs != legacyKeep+"\n"+pristinePrefix+"a\n"+pristinePrefix+"b\n" {
+		t.Errorf("refs:\n%s", refs)
+	}
+	if keep := strings.TrimSpace(run(t, top, "rev-parse", legacyKeep)); keep != legacy {
+		t.Errorf("%s = %s, want the legacy commit %s", legacyKeep, keep, legacy)
+	}
+}
+
 // statusCodes maps each path of `git status --porcelain -z` to its XY code.
 func statusCodes(t *testing.T, top string) map[string]string {
 	t.Helper()

@@ -127,7 +127,15 @@ func (r *Repo) RecordPristineOn(tip *PristineTip, files []File, message string) 
 	if err := r.haveBlobs(files, tip.had); err != nil {
 		return "", err
 	}
-	if err := r.moveLegacy(tip.refs); err != nil {
+	refs := tip.refs
+	if refs[legacyRef] != "" {
+		// Another project of the repository may have moved it since tip
+		// was read: the lock is the project's, not the repository's.
+		if refs, err = r.gomicroRefs(); err != nil {
+			return "", err
+		}
+	}
+	if err := r.moveLegacy(refs); err != nil {
 		return "", err
 	}
 	stream := pristineStream(r.PristineRef(), tip.parent, files, tip.had, message, time.Now())
