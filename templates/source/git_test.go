@@ -3,7 +3,6 @@ package source
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"maps"
 	"os"
@@ -393,40 +392,10 @@ func TestGitWithBase(t *testing.T) {
 		"other base":  func() (fs.FS, error) { return fstest.MapFS{"README.md": {Data: []byte("other\n")}}, nil },
 	} {
 		tree := openTree(t, WithBase(ctx, b), url+"//tpl@v1.1.0")
-		want, got := treeText(t, plain.FS), treeText(t, tree.FS)
-		if got != want {
-			t.Errorf("%s: the tree read beside it is\n%s\nwant\n%s", name, got, want)
+		if diff := treetest.Diff(treetest.SnapshotFS(t, tree.FS), treetest.SnapshotFS(t, plain.FS)); len(diff) > 0 {
+			t.Errorf("%s: the tree read beside it differs:\n%s", name, strings.Join(diff, "\n"))
 		}
 	}
-}
-
-// treeText is every entry of fsys, its mode and its bytes, as text.
-func treeText(t *testing.T, fsys fs.FS) string {
-	t.Helper()
-	var b strings.Builder
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(&b, "%s %v", p, info.Mode())
-		if d.Type().IsRegular() {
-			data, err := fs.ReadFile(fsys, p)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(&b, " %q", data)
-		}
-		b.WriteString("\n")
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
 }
 
 // TestReuseBlobs: a blob the base holds is taken from it, by id, unless
