@@ -346,8 +346,6 @@ type planner struct {
 	blocking []int
 }
 
-// decidePath adds the change for p to the plan: what is on disk there, and
-// the decision table (decide in merge.go) for its three sides.
 // look is the survey of p: what is on disk there and, for a file, its
 // content. It reads nothing where git vouches for the file (committed as
 // generated) and the release did not change it.
@@ -368,6 +366,9 @@ func (pl *planner) look(p string, theirs *Tree) looked {
 	return looked{disk: disk, data: data, err: err}
 }
 
+// decidePath adds the change for p to the plan: what the survey found on
+// disk there (lk), and the decision table (decide in merge.go) for its
+// three sides.
 func (pl *planner) decidePath(p string, lk looked, base map[string]File, theirs *Tree, label string) error {
 	if lk.err != nil {
 		return lk.err
