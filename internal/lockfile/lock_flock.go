@@ -11,21 +11,17 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Lock takes an exclusive or shared flock on path (created if need be)
+// Lock takes an exclusive flock on path (created if need be)
 // and returns its release. The kernel drops the lock when the process ends,
 // however it ends. It polls rather than blocks so that cancelling ctx stops
 // the wait.
-func Lock(ctx context.Context, path string, exclusive bool) (release func(), err error) {
+func Lock(ctx context.Context, path string) (release func(), err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	how := unix.LOCK_SH
-	if exclusive {
-		how = unix.LOCK_EX
-	}
 	for delay := firstRetry; ; delay = min(2*delay, lastRetry) {
-		err := unix.Flock(int(f.Fd()), how|unix.LOCK_NB)
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
 		if err == nil {
 			return func() { f.Close() }, nil
 		}

@@ -71,7 +71,7 @@ func Project(ctx context.Context, dir string, wait time.Duration) (release func(
 	}
 	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	release, err = Lock(wctx, path, true)
+	release, err = Lock(wctx, path)
 	if err != nil {
 		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			return nil, &BusyError{PID: holder(path)}

@@ -383,7 +383,7 @@ func lockMirror(ctx context.Context, url string) (*mirror, error) {
 	if err := os.MkdirAll(m.root, 0o755); err != nil {
 		return nil, err
 	}
-	if m.release, err = lockfile.Lock(ctx, m.dir+".lock", true); err != nil {
+	if m.release, err = lockfile.Lock(ctx, m.dir+".lock"); err != nil {
 		return nil, err
 	}
 	return m, nil
