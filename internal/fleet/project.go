@@ -199,6 +199,9 @@ func (p *Project) LacksGomicroRefs() bool {
 	if p.BaseMissing == 0 || p.repo == nil {
 		return false
 	}
+	if p.tip != nil {
+		return !p.tip.HasGomicroRefs() // read while planning, under the project's lock
+	}
 	has, err := p.repo.HasGomicroRefs()
 	return err == nil && !has
 }

@@ -167,6 +167,9 @@ func (r *Repo) ReadPristineTip() (*PristineTip, error) {
 	return tip, nil
 }
 
+// HasGomicroRefs is Repo.HasGomicroRefs as the tip found it.
+func (t *PristineTip) HasGomicroRefs() bool { return len(t.refs) > 0 }
+
 // BlobID is the blob id of the file at p (project-relative) in the
 // record, "" when it holds none; ok is false when its tree could not be
 // read.
